@@ -1,0 +1,35 @@
+// The one CLI: `npx vpsie-autoscaler <command> …`. Each command lives in cli/commands/<name>.ts
+// and is imported only when used, so `plan` does not load the forwarder or the simulator.
+type Command = { run(args: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  plan: { summary: 'what-if: plan scale-up/scale-down for a cluster dump (kubectl get -o yaml)', load: () => import('./commands/plan.ts') },
+  functions: { summary: 'serve the functions locally with an embedded DynamoDB-compatible store', load: () => import('./commands/functions.ts') },
+  forwarder: { summary: 'run the forwarder against the current kubeconfig', load: () => import('./commands/forwarder.ts') },
+  'vpsie-sim': { summary: 'serve the VPSie API simulator', load: () => import('./commands/vpsie-sim.ts') },
+  demo: { summary: 'start the whole local stack and show a scale-up and a scale-down', load: () => import('./commands/demo.ts') },
+  start: { summary: 'functions (embedded store) and forwarder against the current kubeconfig', load: () => import('./commands/start.ts') },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`);
+  return ['usage: vpsie-autoscaler <command> [options]', '', 'commands:', ...lines].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`vpsie-autoscaler: unknown command "${name}"\n${usage()}\n`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  run(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}
