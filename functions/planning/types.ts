@@ -1,0 +1,144 @@
+import type { Command, Decision } from '../../shared/plan-message.ts';
+import type { Snapshot } from '../../shared/snapshot.ts';
+
+// The planning core's own types: `plan(snapshot, state, policy, nowMs) → PlanResult`.
+// Pure data in, pure data out. The functions service loads `PlanningState` from the table,
+// calls `plan`, persists `result.state` with conditional writes and sends `result.commands`.
+
+/** "<namespace>/<name>" of a NodeGroup. */
+export type GroupKey = string;
+
+export interface GroupState {
+  lastScaleUpMs?: number;
+  lastScaleDownMs?: number;
+  /** No launches for this group before this time (after failures: 5 min doubling to 30). */
+  backoffUntilMs?: number;
+  consecutiveFailures: number;
+}
+
+export interface NodeTimers {
+  /** Since when the node has been continuously below both scale-down thresholds. */
+  underusedSinceMs?: number;
+  /** A failed drain backs the node off until this time. */
+  drainBackoffUntilMs?: number;
+  /** Since when a managed node has been NotReady (for replacement). */
+  notReadySinceMs?: number;
+}
+
+export type OperationStatus =
+  | 'launching' // createVm sent, no VM seen yet
+  | 'registering' // VM exists, waiting for a Ready Node
+  | 'succeeded'
+  | 'failed'
+  | 'cordoning' // taint+cordon sent, waiting to re-check
+  | 'draining' // evictions in progress
+  | 'deleting-node'
+  | 'deleting-vm'
+  | 'aborting';
+
+export interface LaunchOperation {
+  id: string;
+  kind: 'launch';
+  nodeGroup: GroupKey;
+  hostname: string;
+  offeringId: string;
+  status: OperationStatus;
+  createdAtMs: number;
+  updatedAtMs: number;
+  /** No VM by then → clean up and back off. */
+  launchDeadlineMs: number;
+  /** No Ready Node by then → clean up and back off. */
+  registrationDeadlineMs: number;
+  vmIdentifier?: string;
+  failure?: string;
+}
+
+export interface DrainOperation {
+  id: string;
+  kind: 'drain';
+  nodeGroup: GroupKey;
+  node: string;
+  hostname: string;
+  vmIdentifier?: string;
+  /** Empty nodes (only DaemonSet/mirror pods) skip evictions. */
+  empty: boolean;
+  status: OperationStatus;
+  createdAtMs: number;
+  updatedAtMs: number;
+  deadlineMs: number;
+  /** Pods evicted so far ("ns/name"), and evictions refused by a PDB (429) to retry later. */
+  evicted: string[];
+  failure?: string;
+  reason: string;
+}
+
+export type Operation = LaunchOperation | DrainOperation;
+
+export interface PlanningState {
+  groups: Record<GroupKey, GroupState>;
+  nodes: Record<string, NodeTimers>;
+  operations: Operation[];
+  /** Command ids already answered by results, so a result reported twice changes nothing. */
+  seenResults?: string[];
+}
+
+export const EMPTY_STATE: PlanningState = { groups: {}, nodes: {}, operations: [] };
+
+export interface Policy {
+  clusterId: string;
+  /** Every VM this cluster makes has a hostname starting with this prefix. */
+  hostnamePrefix: string;
+  scaleDownCooldownAfterScaleUpMs: number; // default 10 min
+  launchDeadlineMs: number; // default 5 min
+  registrationDeadlineMs: number; // default 15 min
+  drainDeadlineMs: number; // default 10 min
+  backoffInitialMs: number; // default 5 min
+  backoffMaxMs: number; // default 30 min
+  /** Replace a managed node NotReady for longer than this. */
+  notReadyReplaceAfterMs: number; // default 10 min
+  maxEmptyRemovalsPerGroup: number; // default 3
+  maxNonEmptyDrainsPerGroup: number; // default 1
+  /** Count DaemonSet and mirror pods in utilization (Cluster Autoscaler's default is to count them). */
+  countDaemonSetPodsInUtilization: boolean;
+  /** Treat observation windows and cooldowns as elapsed (plan CLI what-if). */
+  assumeWindowsElapsed: boolean;
+  /** Bound on the node-selection search (number of candidate evaluations). */
+  searchBudget: number;
+}
+
+export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
+  scaleDownCooldownAfterScaleUpMs: 10 * 60_000,
+  launchDeadlineMs: 5 * 60_000,
+  registrationDeadlineMs: 15 * 60_000,
+  drainDeadlineMs: 10 * 60_000,
+  backoffInitialMs: 5 * 60_000,
+  backoffMaxMs: 30 * 60_000,
+  notReadyReplaceAfterMs: 10 * 60_000,
+  maxEmptyRemovalsPerGroup: 3,
+  maxNonEmptyDrainsPerGroup: 1,
+  countDaemonSetPodsInUtilization: true,
+  assumeWindowsElapsed: false,
+  searchBudget: 200_000,
+};
+
+export interface ProvisionSummary { nodeGroup: GroupKey; offering: string; count: number; monthlyCost: number }
+export interface RemovalSummary { node: string; nodeGroup: GroupKey; reason: string }
+export interface UnschedulableSummary { pod: string; reason: string; message: string }
+export interface KeptNode { node: string; nodeGroup?: GroupKey; reason: string; message: string }
+
+export interface PlanResult {
+  /** Commands in execution order; ids are deterministic (same inputs → same ids). */
+  commands: Command[];
+  decisions: Decision[];
+  state: PlanningState;
+  provision: ProvisionSummary[];
+  remove: RemovalSummary[];
+  unschedulable: UnschedulableSummary[];
+  kept: KeptNode[];
+  /** Change in monthly cost from launches and removals decided now. */
+  monthlyCostDelta: number;
+  /** The earliest time something needs another look (drain progress, deadlines, windows). */
+  nextContactAfterMs: number;
+}
+
+export type { Snapshot };

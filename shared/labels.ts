@@ -1,0 +1,18 @@
+// Names this product reads or writes on Kubernetes objects, in one place.
+export const API_GROUP = 'autoscaler.vpsie.com';
+export const API_VERSION = 'v1alpha1';
+export const NODEGROUP_KIND = 'NodeGroup';
+export const NODEGROUP_PLURAL = 'nodegroups';
+
+/** Every node the autoscaler manages carries this label; nodes without it are never touched. */
+export const NODEGROUP_LABEL = 'autoscaler.vpsie.com/nodegroup';
+/** Taint put on a node before it is drained (taint-then-recheck). */
+export const TO_BE_DELETED_TAINT = 'autoscaler.vpsie.com/to-be-deleted';
+export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+export const PROVIDER_ID_PREFIX = 'vpsie://';
+
+export const SAFE_TO_EVICT = 'cluster-autoscaler.kubernetes.io/safe-to-evict';
+export const SAFE_TO_EVICT_LOCAL_VOLUMES = 'cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes';
+export const SCALE_DOWN_DISABLED = 'cluster-autoscaler.kubernetes.io/scale-down-disabled';
+export const DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';

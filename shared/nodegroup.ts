@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { API_GROUP, API_VERSION, NODEGROUP_KIND } from './labels.ts';
+import { isQuantity } from './quantity.ts';
+
+// The NodeGroup custom resource (autoscaler.vpsie.com/v1alpha1, namespaced).
+// IMPORTANT: this schema is the single source of truth; infra/crds/ is generated from it and a test
+// checks that they agree. Every default lives in NODEGROUP_DEFAULTS below and nowhere else.
+
+export const NODEGROUP_DEFAULTS = {
+  minNodes: 0,
+  labels: {} as Record<string, string>,
+  taints: [] as Taint[],
+  allowMixedInstances: true,
+  scaleUpPolicy: {
+    /** A pod must have been unschedulable this long before it triggers a launch. */
+    stabilizationWindowSeconds: 0,
+    /** Proactive scale-up: requested/allocatable over the group's ready nodes above this (percent) adds a node. 100 = off. */
+    cpuThreshold: 100,
+    memoryThreshold: 100,
+  },
+  scaleDownPolicy: {
+    enabled: true,
+    /** A node must stay below both thresholds this long before it may be removed. */
+    stabilizationWindowSeconds: 600,
+    cpuThreshold: 50,
+    memoryThreshold: 50,
+  },
+  kubelet: {
+    maxPods: 110,
+    kubeReserved: { cpu: '100m', memory: '256Mi' },
+    systemReserved: { cpu: '100m', memory: '256Mi' },
+    evictionHard: { 'memory.available': '100Mi' },
+  },
+  bootstrap: { key: 'cloud-init' },
+} as const;
+
+// RFC 1123 / Kubernetes qualified names, as validated by apimachinery.
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function labelKeyProblem(key: string): string | undefined {
+  const slash = key.lastIndexOf('/');
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+    return `label key "${key}": prefix must be a DNS subdomain`;
+  }
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
+    return `label key "${key}": name must be 1-63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric`;
+  }
+  return undefined;
+}
+
+export function labelValueProblem(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (value.length > 63 || !LABEL_NAME.test(value)) {
+    return `label value "${value}": must be at most 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric`;
+  }
+  return undefined;
+}
+
+const labelMap = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  for (const [key, value] of Object.entries(labels)) {
+    const problem = labelKeyProblem(key) ?? labelValueProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [key] });
+  }
+});
+
+const quantity = z.string().refine(isQuantity, { message: 'not a Kubernetes quantity (e.g. 100m, 512Mi, 1Gi)' });
+const percent = z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
+const count = z.number().int('must be an integer').min(0, 'must not be negative');
+
+export const taintSchema = z.strictObject({
+  key: z.string().refine((k) => labelKeyProblem(k) === undefined, { message: 'not a valid taint key' }),
+  value: z.string().refine((v) => labelValueProblem(v) === undefined, { message: 'not a valid taint value' }).optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], {
+    message: 'effect must be NoSchedule, PreferNoSchedule or NoExecute',
+  }),
+});
+export type Taint = z.infer<typeof taintSchema>;
+
+const resourcePair = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
+
+export const kubeletSchema = z.strictObject({
+  maxPods: z.number().int().min(1, 'must be at least 1').max(10_000).default(NODEGROUP_DEFAULTS.kubelet.maxPods),
+  kubeReserved: resourcePair.default({ ...NODEGROUP_DEFAULTS.kubelet.kubeReserved }),
+  systemReserved: resourcePair.default({ ...NODEGROUP_DEFAULTS.kubelet.systemReserved }),
+  evictionHard: z.strictObject({ 'memory.available': quantity.optional() })
+    .default({ ...NODEGROUP_DEFAULTS.kubelet.evictionHard }),
+});
+
+export const scaleUpPolicySchema = z.strictObject({
+  stabilizationWindowSeconds: count.default(NODEGROUP_DEFAULTS.scaleUpPolicy.stabilizationWindowSeconds),
+  cpuThreshold: percent.default(NODEGROUP_DEFAULTS.scaleUpPolicy.cpuThreshold),
+  memoryThreshold: percent.default(NODEGROUP_DEFAULTS.scaleUpPolicy.memoryThreshold),
+});
+
+export const scaleDownPolicySchema = z.strictObject({
+  enabled: z.boolean().default(NODEGROUP_DEFAULTS.scaleDownPolicy.enabled),
+  stabilizationWindowSeconds: count.default(NODEGROUP_DEFAULTS.scaleDownPolicy.stabilizationWindowSeconds),
+  cpuThreshold: percent.default(NODEGROUP_DEFAULTS.scaleDownPolicy.cpuThreshold),
+  memoryThreshold: percent.default(NODEGROUP_DEFAULTS.scaleDownPolicy.memoryThreshold),
+});
+
+export const bootstrapSchema = z.strictObject({
+  /** Secret in the NodeGroup's namespace holding the cloud-init template. */
+  secretName: z.string().min(1),
+  key: z.string().min(1).default(NODEGROUP_DEFAULTS.bootstrap.key),
+});
+
+export const nodeGroupSpecSchema = z.strictObject({
+  minNodes: count.default(NODEGROUP_DEFAULTS.minNodes),
+  maxNodes: count,
+  datacenterID: z.string().min(1, 'must not be empty'),
+  offeringIDs: z.array(z.string().min(1)).min(1, 'must list at least one offering'),
+  osImageID: z.string().min(1, 'must not be empty'),
+  labels: labelMap.default({}),
+  taints: z.array(taintSchema).default([]),
+  scaleUpPolicy: scaleUpPolicySchema.default(scaleUpPolicySchema.parse({})),
+  scaleDownPolicy: scaleDownPolicySchema.default(scaleDownPolicySchema.parse({})),
+  preferredInstanceType: z.string().min(1).optional(),
+  allowMixedInstances: z.boolean().default(NODEGROUP_DEFAULTS.allowMixedInstances),
+  kubelet: kubeletSchema.default(kubeletSchema.parse({})),
+  bootstrap: bootstrapSchema.optional(),
+}).superRefine((spec, ctx) => {
+  if (spec.minNodes > spec.maxNodes) {
+    ctx.addIssue({ code: 'custom', path: ['minNodes'], message: `minNodes (${spec.minNodes}) must not exceed maxNodes (${spec.maxNodes})` });
+  }
+  if (spec.preferredInstanceType !== undefined && !spec.offeringIDs.includes(spec.preferredInstanceType)) {
+    ctx.addIssue({ code: 'custom', path: ['preferredInstanceType'], message: `"${spec.preferredInstanceType}" is not one of offeringIDs` });
+  }
+  if (new Set(spec.offeringIDs).size !== spec.offeringIDs.length) {
+    ctx.addIssue({ code: 'custom', path: ['offeringIDs'], message: 'must not repeat an offering' });
+  }
+});
+export type NodeGroupSpec = z.infer<typeof nodeGroupSpecSchema>;
+export type NodeGroupSpecInput = z.input<typeof nodeGroupSpecSchema>;
+
+export const conditionSchema = z.strictObject({
+  type: z.string().min(1),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().min(1),
+  message: z.string(),
+  lastTransitionTime: z.string(),
+  observedGeneration: z.number().int().optional(),
+});
+export type Condition = z.infer<typeof conditionSchema>;
+
+export const nodeGroupStatusSchema = z.strictObject({
+  currentNodes: count.default(0),
+  desiredNodes: count.default(0),
+  readyNodes: count.default(0),
+  conditions: z.array(conditionSchema).default([]),
+  nodeList: z.array(z.strictObject({
+    nodeName: z.string(),
+    vpsID: z.string(),
+    instanceType: z.string(),
+    status: z.enum(['Provisioning', 'Joining', 'Ready', 'NotReady', 'Draining', 'Deleting']),
+    createdAt: z.string(),
+  })).default([]),
+  observedGeneration: z.number().int().optional(),
+});
+export type NodeGroupStatus = z.infer<typeof nodeGroupStatusSchema>;
+
+export const nodeGroupSchema = z.object({
+  apiVersion: z.literal(`${API_GROUP}/${API_VERSION}`),
+  kind: z.literal(NODEGROUP_KIND),
+  metadata: z.object({
+    name: z.string().min(1),
+    namespace: z.string().min(1).default('default'),
+    generation: z.number().int().optional(),
+    uid: z.string().optional(),
+  }).loose(),
+  spec: nodeGroupSpecSchema,
+  status: nodeGroupStatusSchema.optional(),
+});
+export type NodeGroup = z.infer<typeof nodeGroupSchema>;
+
+export class NodeGroupValidationError extends Error {
+  override name = 'NodeGroupValidationError';
+  constructor(readonly group: string, readonly problems: string[], options?: { cause?: unknown }) {
+    super(`NodeGroup ${group} is invalid: ${problems.join('; ')}`, options);
+  }
+}
+
+/** "spec.kubelet.kubeReserved.cpu: not a Kubernetes quantity" — paths name the field. */
+export function formatIssues(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return `${path ? path + '.' : ''}${issue.keys.join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''}`;
+    }
+    return `${path || '(root)'}: ${issue.message}`;
+  });
+}
+
+export function parseNodeGroup(raw: unknown): NodeGroup {
+  const result = nodeGroupSchema.safeParse(raw);
+  if (!result.success) {
+    const name = (raw as { metadata?: { name?: unknown } } | undefined)?.metadata?.name;
+    throw new NodeGroupValidationError(typeof name === 'string' ? name : '(unnamed)', formatIssues(result.error), { cause: result.error });
+  }
+  return result.data;
+}
+
+export function parseNodeGroupSpec(raw: unknown, name = '(unnamed)'): NodeGroupSpec {
+  const result = nodeGroupSpecSchema.safeParse(raw);
+  if (!result.success) throw new NodeGroupValidationError(name, formatIssues(result.error, 'spec'), { cause: result.error });
+  return result.data;
+}

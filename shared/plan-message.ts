@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { nodeGroupStatusSchema } from './nodegroup.ts';
+
+// Wire contract v1, functions → forwarder: a signed plan of commands. Each command has an id that is
+// also its idempotency key: the forwarder runs a command id at most once and reports its result with
+// the next reconcile. Every command and decision carries a reason as data (the audit trail).
+
+const groupRef = z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) });
+export type GroupRef = z.infer<typeof groupRef>;
+
+const base = {
+  id: z.string().min(1),
+  /** Machine-readable reason code, e.g. "pending-pods", "underused", "launch-deadline". */
+  reason: z.string().min(1),
+  /** One sentence for people. */
+  message: z.string(),
+  /** The operation (launch or drain) in the ledger this command belongs to, if any. */
+  operationId: z.string().optional(),
+};
+
+export const createVmCommandSchema = z.strictObject({
+  ...base,
+  kind: z.literal('createVm'),
+  nodeGroup: groupRef,
+  /** Also the Node name; carries the cluster's hostname prefix. */
+  hostname: z.string().min(1).max(63),
+  offeringId: z.string().min(1),
+  datacenterID: z.string().min(1),
+  osImageID: z.string().min(1),
+});
+
+export const deleteVmCommandSchema = z.strictObject({
+  ...base,
+  kind: z.literal('deleteVm'),
+  nodeGroup: groupRef.optional(),
+  hostname: z.string().min(1),
+  /** Unknown when the VM is still pending; the forwarder then looks it up by hostname. */
+  vmIdentifier: z.string().optional(),
+});
+
+/** Taint autoscaler.vpsie.com/to-be-deleted:NoSchedule and cordon. */
+export const taintNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('taintNode'), node: z.string().min(1), nodeGroup: groupRef });
+/** Remove the taint and uncordon (aborted drain). */
+export const untaintNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('untaintNode'), node: z.string().min(1), nodeGroup: groupRef });
+/** Through the Eviction API only; a 429 is reported, never replaced by a plain delete. */
+export const evictPodCommandSchema = z.strictObject({
+  ...base,
+  kind: z.literal('evictPod'),
+  namespace: z.string().min(1),
+  pod: z.string().min(1),
+  node: z.string().min(1),
+  nodeGroup: groupRef,
+});
+export const deleteNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('deleteNode'), node: z.string().min(1), nodeGroup: groupRef });
+
+export const updateNodeGroupStatusCommandSchema = z.strictObject({
+  ...base,
+  kind: z.literal('updateNodeGroupStatus'),
+  nodeGroup: groupRef,
+  status: nodeGroupStatusSchema,
+});
+
+export const emitEventCommandSchema = z.strictObject({
+  ...base,
+  kind: z.literal('emitEvent'),
+  involved: z.strictObject({ kind: z.enum(['NodeGroup', 'Pod', 'Node']), namespace: z.string().optional(), name: z.string().min(1) }),
+  type: z.enum(['Normal', 'Warning']),
+  /** The Event's reason, e.g. ScaleUpTriggered, ProvisioningFailed, DrainStarted. */
+  eventReason: z.string().min(1),
+});
+
+export const commandSchema = z.discriminatedUnion('kind', [
+  createVmCommandSchema,
+  deleteVmCommandSchema,
+  taintNodeCommandSchema,
+  untaintNodeCommandSchema,
+  evictPodCommandSchema,
+  deleteNodeCommandSchema,
+  updateNodeGroupStatusCommandSchema,
+  emitEventCommandSchema,
+]);
+export type Command = z.infer<typeof commandSchema>;
+export type CommandKind = Command['kind'];
+export type CommandOf<K extends CommandKind> = Extract<Command, { kind: K }>;
+
+/** Why something happened or did not: every scale-up, removal, node kept, pod left pending. */
+export const decisionSchema = z.strictObject({
+  kind: z.enum(['scale-up', 'scale-down', 'keep-node', 'unschedulable', 'launch-failed', 'drain-aborted', 'orphan-vm', 'replace-node', 'config-error', 'info']),
+  /** "ng default/workers", "node w-abc12", "pod default/web-1". */
+  target: z.string(),
+  nodeGroup: z.string().optional(),
+  reason: z.string().min(1),
+  message: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+export const PLAN_VERSION = 'v1';
+
+export const planMessageSchema = z.strictObject({
+  version: z.literal(PLAN_VERSION),
+  clusterId: z.string().min(1),
+  planId: z.string().min(1),
+  /** Increases with every lease acquisition; the forwarder refuses a plan older than one it executed. */
+  fencingToken: z.number().int().min(1),
+  issuedAtMs: z.number().int().min(0),
+  commands: z.array(commandSchema),
+  decisions: z.array(decisionSchema),
+  /** When the forwarder should call again at the latest (drains and launches in progress ask for sooner). */
+  nextContactAfterMs: z.number().int().min(0),
+});
+export type PlanMessage = z.infer<typeof planMessageSchema>;

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+
+// Wire contract v1, forwarder → functions: a compact, signed picture of the cluster.
+// Only the facts the decisions need (DESIGN.md), never whole objects. Pods that share a spec
+// (replicas of one template) are sent once as a `shape`; each pod names its shape by index.
+// See docs/wire-contracts.md for an example.
+
+const int = z.number().int();
+const nonNegative = int.min(0);
+const labels = z.record(z.string(), z.string());
+
+export const resourcesSchema = z.strictObject({
+  cpuMillis: nonNegative,
+  memoryBytes: nonNegative,
+  ephemeralBytes: nonNegative,
+});
+export type Resources = z.infer<typeof resourcesSchema>;
+
+export const nodeResourcesSchema = resourcesSchema.extend({ pods: nonNegative });
+export type NodeResources = z.infer<typeof nodeResourcesSchema>;
+
+export const labelSelectorSchema = z.strictObject({
+  matchLabels: labels.optional(),
+  matchExpressions: z.array(z.strictObject({
+    key: z.string(),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+    values: z.array(z.string()).optional(),
+  })).optional(),
+});
+export type LabelSelector = z.infer<typeof labelSelectorSchema>;
+
+export const nodeSelectorRequirementSchema = z.strictObject({
+  key: z.string(),
+  operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
+  values: z.array(z.string()).optional(),
+});
+export type NodeSelectorRequirement = z.infer<typeof nodeSelectorRequirementSchema>;
+
+/** Terms are ORed; the expressions inside a term are ANDed (as in Kubernetes). */
+export const nodeSelectorTermSchema = z.strictObject({
+  matchExpressions: z.array(nodeSelectorRequirementSchema).optional(),
+  matchFields: z.array(nodeSelectorRequirementSchema).optional(),
+});
+export type NodeSelectorTerm = z.infer<typeof nodeSelectorTermSchema>;
+
+export const tolerationSchema = z.strictObject({
+  key: z.string().optional(),
+  operator: z.enum(['Exists', 'Equal']).optional(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+});
+export type Toleration = z.infer<typeof tolerationSchema>;
+
+export const snapshotTaintSchema = z.strictObject({
+  key: z.string(),
+  value: z.string().optional(),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+export type SnapshotTaint = z.infer<typeof snapshotTaintSchema>;
+
+export const podAffinityTermSchema = z.strictObject({
+  labelSelector: labelSelectorSchema.optional(),
+  /** Empty/absent = the pod's own namespace. */
+  namespaces: z.array(z.string()).optional(),
+  topologyKey: z.string(),
+});
+export type PodAffinityTerm = z.infer<typeof podAffinityTermSchema>;
+
+export const topologySpreadSchema = z.strictObject({
+  maxSkew: int.min(1),
+  topologyKey: z.string(),
+  whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
+  labelSelector: labelSelectorSchema.optional(),
+  minDomains: int.min(1).optional(),
+});
+export type TopologySpread = z.infer<typeof topologySpreadSchema>;
+
+export const hostPortSchema = z.strictObject({
+  port: int.min(1).max(65535),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']),
+  hostIP: z.string().optional(),
+});
+export type HostPort = z.infer<typeof hostPortSchema>;
+
+/** What replicas of one pod template share. */
+export const podShapeSchema = z.strictObject({
+  /** Effective requests: max(largest init container, sum of containers, sidecars included) + overhead. */
+  requests: resourcesSchema,
+  labels: labels,
+  nodeSelector: labels,
+  /** Required node affinity (requiredDuringSchedulingIgnoredDuringExecution) terms; empty = none. */
+  nodeAffinity: z.array(nodeSelectorTermSchema),
+  tolerations: z.array(tolerationSchema),
+  hostPorts: z.array(hostPortSchema),
+  /** Required pod affinity / anti-affinity terms. */
+  podAffinity: z.array(podAffinityTermSchema),
+  podAntiAffinity: z.array(podAffinityTermSchema),
+  topologySpread: z.array(topologySpreadSchema),
+  /** The controlling owner reference, if any. */
+  owner: z.strictObject({ kind: z.string(), name: z.string() }).nullable(),
+  priority: int,
+  /** Volumes that keep data on the node: emptyDir not backed by memory, hostPath. */
+  localVolumes: z.array(z.string()),
+  /** Only the annotations a decision reads (safe-to-evict, safe-to-evict-local-volumes, do-not-disrupt, mirror). */
+  annotations: labels,
+  terminationGracePeriodSeconds: nonNegative,
+});
+export type PodShape = z.infer<typeof podShapeSchema>;
+
+export const podPhaseSchema = z.enum(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
+
+export const snapshotPodSchema = z.strictObject({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  /** Index into `podShapes`. */
+  shape: nonNegative,
+  nodeName: z.string().optional(),
+  phase: podPhaseSchema,
+  /** PodScheduled=False with reason Unschedulable; since when. */
+  unschedulableSinceMs: nonNegative.optional(),
+  /** deletionTimestamp is set. */
+  terminating: z.boolean().optional(),
+  createdAtMs: nonNegative,
+});
+export type SnapshotPod = z.infer<typeof snapshotPodSchema>;
+
+export const snapshotNodeSchema = z.strictObject({
+  name: z.string().min(1),
+  labels: labels,
+  taints: z.array(snapshotTaintSchema),
+  unschedulable: z.boolean(),
+  allocatable: nodeResourcesSchema,
+  ready: z.boolean(),
+  /** When the Ready condition last changed. */
+  readyTransitionMs: nonNegative.optional(),
+  /** Memory/disk/PID pressure conditions that are True. */
+  pressure: z.array(z.enum(['MemoryPressure', 'DiskPressure', 'PIDPressure'])),
+  providerID: z.string().optional(),
+  createdAtMs: nonNegative,
+  /** Only the annotations a decision reads (scale-down-disabled). */
+  annotations: labels,
+  terminating: z.boolean().optional(),
+});
+export type SnapshotNode = z.infer<typeof snapshotNodeSchema>;
+
+export const snapshotPdbSchema = z.strictObject({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  selector: labelSelectorSchema,
+  /** status.disruptionsAllowed as computed by the disruption controller. */
+  disruptionsAllowed: nonNegative,
+});
+export type SnapshotPdb = z.infer<typeof snapshotPdbSchema>;
+
+export const snapshotDaemonSetSchema = z.strictObject({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  /** Index into `podShapes`: the pod template (nodeSelector, affinity, tolerations, requests). */
+  shape: nonNegative,
+});
+export type SnapshotDaemonSet = z.infer<typeof snapshotDaemonSetSchema>;
+
+export const snapshotNodeGroupSchema = z.strictObject({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  generation: nonNegative,
+  /** The spec as written by the user; the functions validate it again (and apply the defaults). */
+  spec: z.unknown(),
+});
+export type SnapshotNodeGroup = z.infer<typeof snapshotNodeGroupSchema>;
+
+/** A VPSie plan the NodeGroups name, as the forwarder read it from the VPSie API. */
+export const offeringSchema = z.strictObject({
+  identifier: z.string().min(1),
+  nickname: z.string(),
+  datacenterID: z.string(),
+  cpu: int.min(1),
+  ramMiB: int.min(1),
+  ssdGiB: nonNegative,
+  priceMonthly: z.number().nonnegative(),
+});
+export type Offering = z.infer<typeof offeringSchema>;
+
+export const snapshotVmSchema = z.strictObject({
+  identifier: z.string().optional(),
+  hostname: z.string(),
+  state: z.enum(['pending', 'created', 'running', 'gone']),
+  createdAtMs: nonNegative.optional(),
+});
+export type SnapshotVm = z.infer<typeof snapshotVmSchema>;
+
+export const commandResultSchema = z.strictObject({
+  commandId: z.string().min(1),
+  planId: z.string().min(1),
+  kind: z.string().min(1),
+  outcome: z.enum(['succeeded', 'failed', 'refused', 'dry-run']),
+  message: z.string().optional(),
+  retryable: z.boolean().optional(),
+  /** What the command produced (VM identifier for a create, HTTP status of an eviction, …). */
+  data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  atMs: nonNegative,
+});
+export type CommandResult = z.infer<typeof commandResultSchema>;
+
+export const SNAPSHOT_VERSION = 'v1';
+
+export const snapshotSchema = z.strictObject({
+  version: z.literal(SNAPSHOT_VERSION),
+  clusterId: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+  takenAtMs: nonNegative,
+  /** Every initial list finished; destructive decisions need a synced snapshot. */
+  synced: z.boolean(),
+  forwarder: z.strictObject({
+    id: z.string().min(1),
+    version: z.string(),
+    dryRun: z.boolean(),
+    /** The highest fencing token this forwarder (or its predecessor) has executed. */
+    lastFencingToken: nonNegative,
+  }),
+  nodeGroups: z.array(snapshotNodeGroupSchema),
+  nodes: z.array(snapshotNodeSchema),
+  podShapes: z.array(podShapeSchema),
+  pods: z.array(snapshotPodSchema),
+  pdbs: z.array(snapshotPdbSchema),
+  daemonSets: z.array(snapshotDaemonSetSchema),
+  offerings: z.array(offeringSchema),
+  /** VMs whose hostname carries this cluster's prefix; null when VPSie could not be listed. */
+  vms: z.array(snapshotVmSchema).nullable(),
+  results: z.array(commandResultSchema),
+}).superRefine((snapshot, ctx) => {
+  const shapes = snapshot.podShapes.length;
+  snapshot.pods.forEach((pod, i) => {
+    if (pod.shape >= shapes) ctx.addIssue({ code: 'custom', path: ['pods', i, 'shape'], message: `shape ${pod.shape} does not exist` });
+  });
+  snapshot.daemonSets.forEach((ds, i) => {
+    if (ds.shape >= shapes) ctx.addIssue({ code: 'custom', path: ['daemonSets', i, 'shape'], message: `shape ${ds.shape} does not exist` });
+  });
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;
