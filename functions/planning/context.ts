@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { parseNodeGroupSpec, NodeGroupValidationError, type NodeGroupSpec } from '../../shared/nodegroup.ts';
+import type { Command, Decision } from '../../shared/plan-message.ts';
+import type { Snapshot } from '../../shared/snapshot.ts';
+import type { GroupKey, KeptNode, PlanningState, Policy, ProvisionSummary, RemovalSummary, UnschedulableSummary } from './types.ts';
+
+export interface ValidGroup { key: GroupKey; namespace: string; name: string; spec: NodeGroupSpec }
+export interface InvalidGroup { key: GroupKey; namespace: string; name: string; problems: string[] }
+
+/** Command without its id; the context assigns a deterministic one. */
+export type CommandDraft = Command extends infer C ? (C extends Command ? Omit<C, 'id'> : never) : never;
+
+/**
+ * What every planning phase reads and writes. Phases run in a fixed order (plan.ts) and append
+ * commands and decisions; `state` is a private deep copy that phases may mutate.
+ */
+export class PlanContext {
+  readonly groups: ValidGroup[] = [];
+  readonly invalidGroups: InvalidGroup[] = [];
+  readonly commands: Command[] = [];
+  readonly decisions: Decision[] = [];
+  readonly provision: ProvisionSummary[] = [];
+  readonly remove: RemovalSummary[] = [];
+  readonly unschedulable: UnschedulableSummary[] = [];
+  readonly kept: KeptNode[] = [];
+  monthlyCostDelta = 0;
+  nextContactAfterMs: number;
+  private sequence = 0;
+
+  constructor(
+    readonly snapshot: Snapshot,
+    readonly state: PlanningState,
+    readonly policy: Policy,
+    readonly nowMs: number,
+  ) {
+    this.nextContactAfterMs = nowMs + 30_000;
+    for (const group of snapshot.nodeGroups) {
+      const key = groupKey(group.namespace, group.name);
+      try {
+        this.groups.push({ key, namespace: group.namespace, name: group.name, spec: parseNodeGroupSpec(group.spec, key) });
+      } catch (error) {
+        if (!(error instanceof NodeGroupValidationError)) throw error;
+        this.invalidGroups.push({ key, namespace: group.namespace, name: group.name, problems: error.problems });
+      }
+    }
+    this.groups.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  group(key: GroupKey): ValidGroup | undefined {
+    return this.groups.find((g) => g.key === key);
+  }
+
+  /** Deterministic: the same snapshot, state, policy and time give the same ids. */
+  id(prefix: string, ...parts: (string | number)[]): string {
+    const digest = createHash('sha256')
+      .update([this.policy.clusterId, this.nowMs, prefix, ...parts, this.sequence++].join('\u0000'))
+      .digest('hex')
+      .slice(0, 16);
+    return `${prefix}-${digest}`;
+  }
+
+  emit(draft: CommandDraft): Command {
+    const command = { id: this.id(draft.kind, JSON.stringify(draft)), ...draft } as Command;
+    this.commands.push(command);
+    return command;
+  }
+
+  decide(decision: Decision): void {
+    this.decisions.push(decision);
+  }
+
+  /** Ask the forwarder to come back no later than `atMs`. */
+  wakeAt(atMs: number): void {
+    this.nextContactAfterMs = Math.max(this.nowMs, Math.min(this.nextContactAfterMs, atMs));
+  }
+}
+
+export function groupKey(namespace: string, name: string): GroupKey {
+  return `${namespace}/${name}`;
+}

@@ -1,0 +1,36 @@
+import type { Snapshot } from '../../shared/snapshot.ts';
+import { PlanContext } from './context.ts';
+import { applyResults } from './results.ts';
+import { advanceOperations } from './operations.ts';
+import { planScaleUp } from './scale-up.ts';
+import { planScaleDown } from './scale-down.ts';
+import { planStatus } from './status.ts';
+import type { PlanningState, PlanResult, Policy } from './types.ts';
+
+/**
+ * The planning core: pure, deterministic, no clock and no I/O.
+ *
+ * IMPORTANT: the phase order is an invariant. Results are applied before anything is decided (so a
+ * result reported twice is recognised), in-flight operations advance before scale-up (their capacity
+ * counts and their deadlines may free room under maxNodes), and scale-up runs before scale-down (a
+ * group with a scale-up in progress is never scaled down in the same plan).
+ */
+export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, nowMs: number): PlanResult {
+  const ctx = new PlanContext(snapshot, structuredClone(state), policy, nowMs);
+  applyResults(ctx);
+  advanceOperations(ctx);
+  planScaleUp(ctx);
+  planScaleDown(ctx);
+  planStatus(ctx);
+  return {
+    commands: ctx.commands,
+    decisions: ctx.decisions,
+    state: ctx.state,
+    provision: ctx.provision,
+    remove: ctx.remove,
+    unschedulable: ctx.unschedulable,
+    kept: ctx.kept,
+    monthlyCostDelta: Math.round(ctx.monthlyCostDelta * 100) / 100,
+    nextContactAfterMs: ctx.nextContactAfterMs,
+  };
+}
