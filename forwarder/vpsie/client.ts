@@ -1,0 +1,312 @@
+import axios, { type AxiosInstance } from 'axios';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepReal } from 'node:timers/promises';
+import type { z } from 'zod';
+import { LoginSessionAuth, StaticTokenAuth } from './auth.ts';
+import { DEFAULT_RETRY, retryDelayMs, type RetryOptions } from './backoff.ts';
+import { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker.ts';
+import type { VpsieCredentials } from './credentials.ts';
+import { VpsieCircuitOpenError, VpsieCredentialsError, VpsieError, VpsieInvalidResponseError, VpsieNotFoundError, VpsieRequestError } from './errors.ts';
+import { toCreateBody, validateLaunchRequest } from './launch-request.ts';
+import { categoryList, datacenterList, loginShape, pendingList, planList, vmDetail, vmList } from './schemas.ts';
+import { Transport, type ApiRequest } from './transport.ts';
+import { TtlCache } from './ttl-cache.ts';
+import type {
+  DeleteRequest,
+  DeleteResult,
+  LaunchRequest,
+  LaunchResult,
+  PlanQuery,
+  RequestEvent,
+  VmLookup,
+  VpsieCategory,
+  VpsieDatacenter,
+  VpsiePendingVm,
+  VpsiePlan,
+  VpsieVm,
+} from './types.ts';
+
+export const VPSIE_DEFAULT_BASE_URL = 'https://api.vpsie.com';
+
+export type VpsieClientOptions = {
+  credentials: VpsieCredentials;
+  /** Default https://api.vpsie.com (a staging host exists too). */
+  baseUrl?: string;
+  /** Per HTTP attempt. Default 15 s. */
+  timeoutMs?: number;
+  retry?: Partial<RetryOptions>;
+  /** Default: opens after 5 consecutive failed attempts, probes after 30 s. */
+  breaker?: Partial<CircuitBreakerOptions>;
+  /** Datacenters, categories and plans are cached this long. Default 1 h. */
+  catalogueTtlMs?: number;
+  /** Log in again this long before the access token expires. Default 5 min. */
+  tokenRefreshSkewMs?: number;
+  /** Also send `Authorization: Bearer <token>`. Default false. */
+  sendBearer?: boolean;
+  launch?: {
+    /** Create requests per launchVm call. Default 3. */
+    maxCreateAttempts?: number;
+    /** Minimum wait after a failed create before looking for the hostname. Default 3 s. */
+    settleMs?: number;
+  };
+  /** Clock, sleep and randomness are injectable so that tests are deterministic. */
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  newProcessId?: () => string;
+  /** Metrics hook, called once per HTTP attempt (method = logical operation). */
+  onRequest?: (event: RequestEvent) => void;
+  userAgent?: string;
+  /** For tests that need a custom adapter; normally omitted. */
+  http?: AxiosInstance;
+};
+
+const DATACENTER_PAGE = 100;
+const MAX_DATACENTER_PAGES = 20;
+
+/**
+ * The VPSie API client used by the forwarder. Reads and deletes retry retryable failures; a create is
+ * never retried blindly — use `launchVm`, which looks for the hostname before every retry.
+ */
+export class VpsieClient {
+  private readonly transport: Transport;
+  private readonly breaker: CircuitBreaker;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly retry: RetryOptions;
+  private readonly newProcessId: () => string;
+  private readonly deletePassword: string;
+  private readonly maxCreateAttempts: number;
+  private readonly settleMs: number;
+  private readonly datacenters: TtlCache<VpsieDatacenter[]>;
+  private readonly categories: TtlCache<VpsieCategory[]>;
+  private readonly plans: TtlCache<VpsiePlan[]>;
+
+  constructor(options: VpsieClientOptions) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => sleepReal(ms).then(() => undefined));
+    this.random = options.random ?? Math.random;
+    this.newProcessId = options.newProcessId ?? randomUUID;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.breaker = new CircuitBreaker({ failureThreshold: 5, coolOffMs: 30_000, ...options.breaker }, this.now);
+    this.deletePassword = options.credentials.deletePassword;
+    this.maxCreateAttempts = options.launch?.maxCreateAttempts ?? 3;
+    this.settleMs = options.launch?.settleMs ?? 3_000;
+    const ttlMs = options.catalogueTtlMs ?? 3_600_000;
+    this.datacenters = new TtlCache(ttlMs, this.now);
+    this.categories = new TtlCache(ttlMs, this.now);
+    this.plans = new TtlCache(ttlMs, this.now);
+    this.transport = new Transport({
+      baseUrl: (options.baseUrl ?? VPSIE_DEFAULT_BASE_URL).replace(/\/+$/, ''),
+      http: options.http ?? axios.create(),
+      timeoutMs: options.timeoutMs ?? 15_000,
+      retry: this.retry,
+      breaker: this.breaker,
+      now: this.now,
+      sleep: this.sleep,
+      random: this.random,
+      userAgent: options.userAgent ?? 'vpsie-autoscaler',
+      onRequest: options.onRequest,
+    });
+    const sendBearer = options.sendBearer ?? false;
+    const credentials = options.credentials;
+    this.transport.setAuthenticator(
+      credentials.kind === 'token'
+        ? new StaticTokenAuth(credentials.token, sendBearer)
+        : new LoginSessionAuth(() => this.login(credentials.clientId, credentials.clientSecret), {
+            refreshSkewMs: options.tokenRefreshSkewMs ?? 300_000,
+            sendBearer,
+            now: this.now,
+          }),
+    );
+  }
+
+  /** For health endpoints and metrics. */
+  get breakerState(): BreakerState {
+    return this.breaker.state;
+  }
+
+  async listVms(options: { projectId?: string } = {}): Promise<VpsieVm[]> {
+    const query = options.projectId ? { projectId: options.projectId } : undefined;
+    return this.call({ operation: 'listVms', method: 'GET', path: '/apps/v2/vm', ...(query ? { query } : {}), retry: 'safe' }, vmList);
+  }
+
+  /** undefined when the VM does not exist (`data: false`, a "Not found" message or a 404). */
+  async getVm(identifier: string): Promise<VpsieVm | undefined> {
+    try {
+      const vm = await this.call(
+        { operation: 'getVm', method: 'GET', path: `/apps/v2/vm/${encodeURIComponent(identifier)}`, pathTemplate: '/apps/v2/vm/{identifier}', retry: 'safe' },
+        vmDetail,
+      );
+      return vm === false || vm === null ? undefined : vm;
+    } catch (error) {
+      if (error instanceof VpsieNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async listPending(): Promise<VpsiePendingVm[]> {
+    return this.call({ operation: 'listPending', method: 'GET', path: '/apps/v2/vm/pending', retry: 'safe' }, pendingList);
+  }
+
+  /**
+   * Looks for a hostname among pending creations and created VMs (deleted ones are ignored).
+   *
+   * IMPORTANT: pending is read BEFORE the VM list. A VM moves from pending to the list; reading in
+   * this order, a VM that moves between the two reads is seen in the list. The other order can miss it
+   * in both, and a launch retry would then make a second VM.
+   */
+  async findVmByHostname(hostname: string): Promise<VmLookup | undefined> {
+    const pending = await this.listPending();
+    const vms = await this.listVms();
+    const matches = vms.filter((vm) => vm.hostname === hostname && vm.state !== 'gone');
+    const vm = matches.find((m) => m.state === 'running') ?? matches[0];
+    if (vm) return { where: 'created', vm };
+    const waiting = pending.find((p) => p.hostname === hostname);
+    return waiting ? { where: 'pending', pending: waiting } : undefined;
+  }
+
+  /**
+   * One create request, never retried (except once after a 401 in login mode, which the server refused
+   * before acting). The answer carries no VM id: find the VM by hostname afterwards.
+   */
+  async createVm(request: LaunchRequest): Promise<{ processId: string }> {
+    validateLaunchRequest(request);
+    const processId = request.processId ?? this.newProcessId();
+    await this.transport.request({ operation: 'createVm', method: 'POST', path: '/apps/v2/vm', json: toCreateBody(request, processId), retry: 'never', authenticated: true, envelope: true });
+    return { processId };
+  }
+
+  /**
+   * Idempotent launch: one logical launch never makes two VMs.
+   * - Looks for the hostname first, so calling launchVm again for the same hostname (after a crash,
+   *   or a retried command) does not create again.
+   * - After a failed create it waits, then looks for the hostname in pending and created VMs BEFORE
+   *   retrying: a create that timed out may have been accepted.
+   * A retryable error thrown from here means the VM may or may not exist; call launchVm again later
+   * with the same hostname (safe), or findVmByHostname.
+   */
+  async launchVm(request: LaunchRequest): Promise<LaunchResult> {
+    validateLaunchRequest(request);
+    const processId = request.processId ?? this.newProcessId();
+    const withId = { ...request, processId };
+    const existing = await this.findVmByHostname(request.hostname);
+    if (existing) return { outcome: 'existing', processId, lookup: existing, createAttempts: 0 };
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.createVm(withId);
+        const lookup = await this.findVmByHostname(request.hostname).catch(() => undefined);
+        return { outcome: 'created', processId, lookup, createAttempts: attempt };
+      } catch (error) {
+        if (!(error instanceof VpsieError) || !error.retryable || error instanceof VpsieCircuitOpenError) throw error;
+        if (attempt >= this.maxCreateAttempts) throw error;
+        const delayMs = retryDelayMs(error, attempt, this.retry, this.random);
+        if (delayMs === undefined) throw error;
+        await this.sleep(Math.max(delayMs, this.settleMs));
+        // IMPORTANT: never create again without looking first — avoids a double launch.
+        const found = await this.findVmByHostname(request.hostname);
+        if (found) return { outcome: 'created', processId, lookup: found, createAttempts: attempt };
+      }
+    }
+  }
+
+  /** Deletes with the password from the Secret. A VM that is already gone is not an error. */
+  async deleteVm(request: DeleteRequest): Promise<DeleteResult> {
+    if (!request.identifier) throw new VpsieRequestError('deleteVm: identifier is required', { operation: 'deleteVm' });
+    if (!this.deletePassword) throw new VpsieCredentialsError(['deletePassword is empty'], { operation: 'deleteVm' });
+    try {
+      await this.transport.request({
+        operation: 'deleteVm',
+        method: 'DELETE',
+        path: '/apps/v2/vm',
+        json: { vmIdentifier: request.identifier, password: this.deletePassword, deleteStatistic: { reason: request.reason, note: request.note ?? '' } },
+        retry: 'safe',
+        authenticated: true,
+        envelope: true,
+      });
+      return { outcome: 'deleted' };
+    } catch (error) {
+      // Also covers a retry after a first attempt that deleted but timed out.
+      if (error instanceof VpsieNotFoundError) return { outcome: 'already-gone' };
+      throw error;
+    }
+  }
+
+  async listDatacenters(): Promise<VpsieDatacenter[]> {
+    return this.datacenters.get('all', async () => {
+      const all: VpsieDatacenter[] = [];
+      for (let page = 0; page < MAX_DATACENTER_PAGES; page++) {
+        const rows = await this.call(
+          { operation: 'listDatacenters', method: 'GET', path: '/apps/v2/datacenter', query: { offset: page * DATACENTER_PAGE, limit: DATACENTER_PAGE }, retry: 'safe' },
+          datacenterList,
+        );
+        all.push(...rows);
+        if (rows.length < DATACENTER_PAGE) break;
+      }
+      return all;
+    });
+  }
+
+  async listPlanCategories(): Promise<VpsieCategory[]> {
+    return this.categories.get('all', () => this.call({ operation: 'listPlanCategories', method: 'GET', path: '/api/v2/plans/category', retry: 'safe' }, categoryList));
+  }
+
+  /** Plans for one datacenter, OS and category (form-encoded POST, as the API requires). */
+  async listPlans(query: PlanQuery): Promise<VpsiePlan[]> {
+    const key = `${query.dcIdentifier}|${query.osIdentifier}|${query.categoryIdentifier}`;
+    return this.plans.get(key, () =>
+      this.call(
+        {
+          operation: 'listPlans',
+          method: 'POST',
+          path: '/apps/v2/resources',
+          form: { dcIdentifier: query.dcIdentifier, osIdentifier: query.osIdentifier, planCatIdentifier: query.categoryIdentifier, isCustom: '0' },
+          retry: 'safe',
+        },
+        planList,
+      ),
+    );
+  }
+
+  clearCatalogueCache(): void {
+    this.datacenters.clear();
+    this.categories.clear();
+    this.plans.clear();
+  }
+
+  private async login(clientId: string, clientSecret: string) {
+    const body = await this.transport.request({
+      operation: 'login',
+      method: 'POST',
+      path: '/apps/v2/auth/from/api',
+      json: { clientId, clientSecret },
+      retry: 'safe',
+      authenticated: false,
+      envelope: false,
+    });
+    // Either shape, at the top level or inside an envelope's `data`.
+    const candidates = [body, (body as { data?: unknown } | null)?.data];
+    for (const candidate of candidates) {
+      const parsed = loginShape.safeParse(candidate);
+      if (parsed.success) return parsed.data;
+    }
+    throw new VpsieInvalidResponseError('login: answer has neither {token:{access,refresh}} nor {accessToken,refreshToken}', {
+      operation: 'login',
+      bodySnippet: JSON.stringify(body).slice(0, 300),
+    });
+  }
+
+  private async call<S extends z.ZodType>(request: Omit<ApiRequest, 'authenticated' | 'envelope'>, schema: S): Promise<z.output<S>> {
+    const payload = await this.transport.request({ ...request, authenticated: true, envelope: true });
+    const parsed = schema.safeParse(payload);
+    if (parsed.success) return parsed.data;
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new VpsieInvalidResponseError(`${request.operation}: unexpected payload: ${issues.join('; ')}`, {
+      operation: request.operation,
+      bodySnippet: JSON.stringify(payload)?.slice(0, 300) ?? 'undefined',
+      cause: parsed.error,
+    });
+  }
+}

@@ -1,0 +1,147 @@
+// Every failure the VPSie client can raise. `retryable` says whether trying the same call again later
+// may succeed; the client's own retry loop and the forwarder's backoff both read it.
+
+export type VpsieErrorOptions = { cause?: unknown; operation?: string; retryable?: boolean };
+
+export class VpsieError extends Error {
+  override name = 'VpsieError';
+  readonly retryable: boolean;
+  /** Logical operation that failed (listVms, createVm, …), when known. */
+  readonly operation: string | undefined;
+
+  constructor(message: string, options: VpsieErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable ?? false;
+    this.operation = options.operation;
+  }
+}
+
+export type VpsieApiErrorOptions = VpsieErrorOptions & {
+  httpStatus: number;
+  /** `code` from the `{"error": true, "code": …}` envelope, when present. */
+  apiCode?: number | undefined;
+  apiMessage?: string | undefined;
+};
+
+/** The API answered, and the answer is a failure (non-2xx, or `"error": true` even on HTTP 200). */
+export class VpsieApiError extends VpsieError {
+  override name = 'VpsieApiError';
+  readonly httpStatus: number;
+  readonly apiCode: number | undefined;
+  readonly apiMessage: string | undefined;
+
+  constructor(message: string, options: VpsieApiErrorOptions) {
+    super(message, options);
+    this.httpStatus = options.httpStatus;
+    this.apiCode = options.apiCode;
+    this.apiMessage = options.apiMessage;
+  }
+}
+
+/** 401 / "Please authenticate". In login mode the client logs in again once before raising it. */
+export class VpsieAuthError extends VpsieApiError {
+  override name = 'VpsieAuthError';
+  constructor(message: string, options: VpsieApiErrorOptions) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+/** A missing object, whichever way the API said so (404, "Not found" message, `data: false`). */
+export class VpsieNotFoundError extends VpsieApiError {
+  override name = 'VpsieNotFoundError';
+  constructor(message: string, options: VpsieApiErrorOptions) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+/** The account cannot hold more resources (quota, balance). Retrying soon will not help. */
+export class VpsieQuotaError extends VpsieApiError {
+  override name = 'VpsieQuotaError';
+  constructor(message: string, options: VpsieApiErrorOptions) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+/** HTTP 429. `retryAfterMs` comes from `Retry-After` when the API sent one. */
+export class VpsieRateLimitError extends VpsieApiError {
+  override name = 'VpsieRateLimitError';
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: VpsieApiErrorOptions & { retryAfterMs?: number | undefined }) {
+    super(message, { ...options, retryable: true });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** 5xx, including the HTML 502 pages of the API's proxy. */
+export class VpsieServerError extends VpsieApiError {
+  override name = 'VpsieServerError';
+  constructor(message: string, options: VpsieApiErrorOptions) {
+    super(message, { ...options, retryable: true });
+  }
+}
+
+/** No answer within the per-call timeout. The server may still have acted on the request. */
+export class VpsieTimeoutError extends VpsieError {
+  override name = 'VpsieTimeoutError';
+  readonly timeoutMs: number;
+  constructor(message: string, options: VpsieErrorOptions & { timeoutMs: number }) {
+    super(message, { ...options, retryable: true });
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** Connection refused / reset / dropped. The server may still have acted on the request. */
+export class VpsieNetworkError extends VpsieError {
+  override name = 'VpsieNetworkError';
+  /** Node's error code (ECONNRESET, ECONNREFUSED, …) when there is one. */
+  readonly code: string | undefined;
+  constructor(message: string, options: VpsieErrorOptions & { code?: string | undefined }) {
+    super(message, { ...options, retryable: true });
+    this.code = options.code;
+  }
+}
+
+/** The answer is not what the API documents: not JSON, HTML on 2xx, or JSON of the wrong shape. */
+export class VpsieInvalidResponseError extends VpsieError {
+  override name = 'VpsieInvalidResponseError';
+  readonly httpStatus: number | undefined;
+  /** The first few hundred characters of the body, for the log. */
+  readonly bodySnippet: string | undefined;
+  constructor(message: string, options: VpsieErrorOptions & { httpStatus?: number; bodySnippet?: string }) {
+    super(message, { ...options, retryable: false });
+    this.httpStatus = options.httpStatus;
+    this.bodySnippet = options.bodySnippet;
+  }
+}
+
+/** The circuit breaker is open: no request was sent. Try again after `retryAtMs`. */
+export class VpsieCircuitOpenError extends VpsieError {
+  override name = 'VpsieCircuitOpenError';
+  readonly retryAtMs: number;
+  constructor(message: string, options: VpsieErrorOptions & { retryAtMs: number }) {
+    super(message, { ...options, retryable: true });
+    this.retryAtMs = options.retryAtMs;
+  }
+}
+
+/** The Secret kube-system/vpsie-credentials is missing keys or holds malformed values. */
+export class VpsieCredentialsError extends VpsieError {
+  override name = 'VpsieCredentialsError';
+  readonly problems: string[];
+  constructor(problems: string[], options: VpsieErrorOptions = {}) {
+    super(`invalid VPSie credentials: ${problems.join('; ')}`, { ...options, retryable: false });
+    this.problems = problems;
+  }
+}
+
+/** A request the client refuses to send (e.g. a launch request missing its hostname). */
+export class VpsieRequestError extends VpsieError {
+  override name = 'VpsieRequestError';
+  constructor(message: string, options: VpsieErrorOptions = {}) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+export function isVpsieError(error: unknown): error is VpsieError {
+  return error instanceof VpsieError;
+}

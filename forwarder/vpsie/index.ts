@@ -1,0 +1,37 @@
+// Public boundary of the VPSie client.
+export { VpsieClient, VPSIE_DEFAULT_BASE_URL, type VpsieClientOptions } from './client.ts';
+export { credentialsFromSecret, VPSIE_SECRET_NAME, VPSIE_SECRET_NAMESPACE, type VpsieCredentials } from './credentials.ts';
+export { DEFAULT_RETRY, type RetryOptions } from './backoff.ts';
+export type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.ts';
+export { HOURS_PER_MONTH } from './schemas.ts';
+export {
+  isVpsieError,
+  VpsieApiError,
+  VpsieAuthError,
+  VpsieCircuitOpenError,
+  VpsieCredentialsError,
+  VpsieError,
+  VpsieInvalidResponseError,
+  VpsieNetworkError,
+  VpsieNotFoundError,
+  VpsieQuotaError,
+  VpsieRateLimitError,
+  VpsieRequestError,
+  VpsieServerError,
+  VpsieTimeoutError,
+} from './errors.ts';
+export type {
+  DeleteRequest,
+  DeleteResult,
+  LaunchRequest,
+  LaunchResult,
+  PlanQuery,
+  RequestEvent,
+  VmLookup,
+  VpsieCategory,
+  VpsieDatacenter,
+  VpsiePendingVm,
+  VpsiePlan,
+  VpsieVm,
+  VpsieVmState,
+} from './types.ts';

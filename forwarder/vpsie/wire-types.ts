@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+// Tolerant zod primitives for the VPSie wire format: booleans as 0/1 (or true/false, or "0"/"1"),
+// numbers and money as a number or a string, optional strings as null or "".
+
+export const flag = z
+  .union([z.boolean(), z.number(), z.string()])
+  .nullish()
+  .transform((v) => v === true || v === 1 || v === '1' || v === 'true');
+
+/** An integer or decimal sent as a number or a numeric string. */
+export const numeric = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : Number(v.trim());
+  if (!Number.isFinite(n) || (typeof v === 'string' && v.trim() === '')) {
+    ctx.addIssue({ code: 'custom', message: `expected a number, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+export const optionalNumeric = numeric.nullish().transform((v) => v ?? null);
+
+/** Money: 12, "12", "12.00", "$12.00". */
+export const money = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : Number(v.replace(/[$€,\s]/g, ''));
+  if (!Number.isFinite(n) || n < 0) {
+    ctx.addIssue({ code: 'custom', message: `expected a price, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** An identifier sent as a string or a number, kept as a string. */
+export const idString = z.union([z.string().min(1), z.number()]).transform((v) => String(v));
+
+export const optionalString = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined || v === '' ? null : String(v)));
+
+/** A list either bare (`data: [...]`) or wrapped (`data: { rows: [...], count, total }`). */
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.union([
+    z.array(item),
+    z.looseObject({ rows: z.array(item) }).transform((v) => v.rows),
+  ]);
+}
