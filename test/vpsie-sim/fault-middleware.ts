@@ -1,0 +1,69 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Context, Next } from 'hono';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { operationOf } from './operations.ts';
+import type { SimState } from './state.ts';
+import { failure, HTML_502 } from './wire.ts';
+
+// Records every API call and applies the next matching injected fault. Wire-level faults (hang, drop)
+// act on the real socket, so the client sees what it would see from a real network.
+
+export type SimEnv = { Bindings: HttpBindings; Variables: { materialise: 'normal' | 'vanish' | 'stuck' } };
+
+const DEFAULT_HANG_MS = 30_000;
+
+export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
+  return async (c: Context<SimEnv>, next: Next): Promise<Response | void> => {
+    const method = c.req.method;
+    const path = c.req.path;
+    const operation = operationOf(method, path);
+    state.tick();
+    const fault = state.faults.take({ operation, method, path });
+    state.recordCall({ method, path, operation, ...(fault ? { fault: fault.kind } : {}) });
+    c.set('materialise', 'normal');
+    if (!fault) return next();
+
+    const drop = () => {
+      c.env.outgoing.socket?.destroy();
+      c.env.incoming.socket?.destroy();
+    };
+    const hang = async (ms: number) => {
+      try {
+        await sleep(ms, undefined, { signal: shutdown });
+      } catch {
+        // shutting down: drop now
+      }
+    };
+
+    switch (fault.kind) {
+      case 'status':
+        return c.json(failure(fault.status ?? 500, fault.message ?? 'Internal Server Error'), (fault.status ?? 500) as 500);
+      case 'html502':
+        return c.html(HTML_502, 502);
+      case 'rateLimit':
+        c.header('Retry-After', String(fault.retryAfterSeconds ?? 1));
+        return c.json(failure(429, 'Too Many Requests'), 429);
+      case 'errorOn200':
+        return c.json(failure(fault.code ?? 500, fault.message ?? 'Something went wrong, please try again'), 200);
+      case 'respond':
+        for (const [name, value] of Object.entries(fault.headers ?? {})) c.header(name, value);
+        c.header('Content-Type', fault.contentType ?? 'application/json');
+        return c.body(fault.body, (fault.status ?? 200) as 200);
+      case 'slow':
+        await hang(fault.delayMs);
+        return next();
+      case 'createNeverMaterialises':
+        c.set('materialise', fault.mode ?? 'vanish');
+        return next();
+      case 'timeout':
+        if (fault.afterHandling) await next();
+        await hang(fault.hangMs ?? DEFAULT_HANG_MS);
+        drop();
+        return c.body(null, 500);
+      case 'reset':
+        if (fault.afterHandling) await next();
+        drop();
+        return c.body(null, 500);
+    }
+  };
+}
