@@ -1,0 +1,29 @@
+// Every key of the state table, in one place (DESIGN.md "State table"). Every item of a cluster lives
+// under the partition `cluster#<id>`, so one Query reads a cluster's whole state and clusters never mix.
+
+export const clusterPk = (clusterId: string): string => `cluster#${clusterId}`;
+
+export const LEASE_SK = 'lease';
+/** Last contact from the forwarder and the pending trigger flag. */
+export const CONTACT_SK = 'contact';
+/** The last plan sent: decisions for /status, the request hash and the message for replays. */
+export const LAST_PLAN_SK = 'plan';
+/** Command ids whose results were already applied (PlanningState.seenResults). */
+export const SEEN_RESULTS_SK = 'seen-results';
+
+export const GROUP_PREFIX = 'ng#';
+export const NODE_PREFIX = 'node#';
+export const OPERATION_PREFIX = 'op#';
+
+export const groupSk = (groupKey: string): string => `${GROUP_PREFIX}${groupKey}`;
+export const nodeSk = (nodeName: string): string => `${NODE_PREFIX}${nodeName}`;
+export const operationSk = (operationId: string): string => `${OPERATION_PREFIX}${operationId}`;
+
+/** Nonces get their own partition: they are written before the cluster's state is touched. */
+export const noncePk = (clusterId: string, nonce: string): string => `nonce#${clusterId}#${nonce}`;
+export const NONCE_SK = 'nonce';
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}

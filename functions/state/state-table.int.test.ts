@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startDynamo, type Dynamo } from '../../test/harness/dynamo.ts';
+import type { LaunchOperation, PlanningState } from '../planning/types.ts';
+import { LeaseHeldError, LeaseLostError } from './lease.ts';
+import { DeferredNonce } from './nonce-store.ts';
+import type { LastPlanRecord } from './cluster-records.ts';
+import { createStateTable, type StateTable } from './state-table.ts';
+import { ConditionFailedError } from './table-adapter.ts';
+
+// The table rules against a real DynamoDB-compatible server (dynalite), with a controlled clock.
+
+let dynamo: Dynamo;
+let nowMs: number;
+let table: StateTable;
+let tableCounter = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynamo({ tableName: 'state-table-rules' });
+});
+afterAll(async () => dynamo?.stop());
+beforeEach(() => {
+  nowMs = 1_700_000_000_000;
+  // A fresh cluster id per test keeps tests apart on one table.
+  tableCounter++;
+  table = createStateTable({ client: dynamo.client, tableName: dynamo.tableName, clock: () => nowMs, leaseMs: 30_000 });
+});
+const cluster = () => `c${tableCounter}`;
+
+function launch(id: string, overrides: Partial<LaunchOperation> = {}): LaunchOperation {
+  return {
+    id, kind: 'launch', nodeGroup: 'default/workers', hostname: `c-workers-${id}`, offeringId: 'o1', status: 'launching',
+    createdAtMs: nowMs, updatedAtMs: nowMs, launchDeadlineMs: nowMs + 300_000, registrationDeadlineMs: nowMs + 900_000, ...overrides,
+  };
+}
+
+function lastPlan(planId: string, fencingToken: number): LastPlanRecord {
+  return { planId, fencingToken, issuedAtMs: nowMs, forwarderId: 'fw', requestSha256: 'abc', commandCount: 0, decisions: [] };
+}
+const contact = { lastContactMs: 0, forwarderId: 'fw', forwarderVersion: '1', nextContactAfterMs: 0, lastPlanId: 'p' };
+
+describe('cluster lease', () => {
+  it('increases the fencing token on every acquisition, also for the same owner', async () => {
+    const first = await table.leases.acquire(cluster(), 'a');
+    expect(first.fencingToken).toBe(1);
+    expect(first.leaseUntilMs).toBe(nowMs + 30_000);
+    const again = await table.leases.acquire(cluster(), 'a');
+    expect(again.fencingToken).toBe(2);
+    expect(await table.leases.release(again)).toBe(true);
+    const next = await table.leases.acquire(cluster(), 'b');
+    expect(next.fencingToken).toBe(3);
+  });
+
+  it('refuses a second owner while the lease runs, with a retry hint', async () => {
+    await table.leases.acquire(cluster(), 'a');
+    const error = await table.leases.acquire(cluster(), 'b').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeaseHeldError);
+    expect((error as LeaseHeldError).retryAfterMs).toBeGreaterThanOrEqual(1_000);
+    expect((error as LeaseHeldError).leaseUntilMs).toBe(nowMs + 30_000);
+  });
+
+  it('lets an expired lease be taken over; the old holder can then neither confirm nor release', async () => {
+    const old = await table.leases.acquire(cluster(), 'a');
+    nowMs += 30_001;
+    const taken = await table.leases.acquire(cluster(), 'b');
+    expect(taken.fencingToken).toBe(old.fencingToken + 1);
+    await expect(table.leases.confirm(old)).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await table.leases.release(old)).toBe(false);
+    expect((await table.leases.read(cluster()))?.owner).toBe('b');
+  });
+
+  it('hands the lease to exactly one of 20 concurrent acquirers', async () => {
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => table.leases.acquire(cluster(), `owner-${i}`)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof LeaseHeldError)).toHaveLength(19);
+  });
+
+  it('clears an expired, unreleased lease in housekeeping but never a running one', async () => {
+    await table.leases.acquire(cluster(), 'a');
+    expect(await table.leases.clearExpired(cluster())).toBeUndefined();
+    nowMs += 31_000;
+    expect((await table.leases.clearExpired(cluster()))?.owner).toBe('a');
+    const record = await table.leases.read(cluster());
+    expect(record?.owner).toBeUndefined();
+    expect(record?.fencingToken).toBe(1);
+  });
+});
+
+describe('nonces', () => {
+  it('accepts a nonce once until it expires (expiry checked in the condition, not by TTL)', async () => {
+    expect(await table.nonces.remember(cluster(), 'n1', nowMs + 1_000)).toBe(true);
+    expect(await table.nonces.remember(cluster(), 'n1', nowMs + 1_000)).toBe(false);
+    expect(await table.nonces.remember(cluster(), 'n2', nowMs + 1_000)).toBe(true);
+    nowMs += 1_001;
+    expect(await table.nonces.remember(cluster(), 'n1', nowMs + 1_000)).toBe(true);
+  });
+
+  it('keeps the nonce in the TTL attribute in seconds and its expiry in milliseconds', async () => {
+    await table.nonces.remember(cluster(), 'n1', nowMs + 1_000);
+    const item = await table.adapter.get({ pk: `nonce#${cluster()}#n1`, sk: 'nonce' });
+    expect(item?.expiresAtMs).toBe(nowMs + 1_000);
+    expect(item?.ttl).toBe(Math.ceil((nowMs + 1_000) / 1000) + 60);
+  });
+
+  it('defers the write of a checked nonce until commit, and only one of two racing commits wins', async () => {
+    const a = new DeferredNonce(table.nonces);
+    const b = new DeferredNonce(table.nonces);
+    expect(await a.remember(cluster(), 'n', nowMs + 5_000)).toBe(true);
+    expect(await b.remember(cluster(), 'n', nowMs + 5_000)).toBe(true);
+    expect(await table.adapter.get({ pk: `nonce#${cluster()}#n`, sk: 'nonce' })).toBeUndefined();
+    expect(await a.commit()).toBe(true);
+    expect(await b.commit()).toBe(false);
+    expect(await new DeferredNonce(table.nonces).remember(cluster(), 'n', nowMs + 5_000)).toBe(false);
+  });
+});
+
+describe('planning state', () => {
+  const state = (): PlanningState => ({
+    groups: { 'default/workers': { consecutiveFailures: 0, lastScaleUpMs: nowMs } },
+    nodes: { 'w-1': { underusedSinceMs: nowMs }, 'w-2': {} },
+    operations: [launch('op-1'), launch('op-2')],
+    seenResults: ['cmd-1'],
+  });
+
+  it('round-trips through commit and load, writing only what changed', async () => {
+    const lease = await table.leases.acquire(cluster(), 'a');
+    const loaded = await table.clusters.load(cluster());
+    expect(loaded.planning).toEqual({ groups: {}, nodes: {}, operations: [], seenResults: [] });
+    const first = await table.clusters.commit({ lease, loaded, next: state(), contact, lastPlan: lastPlan('p1', lease.fencingToken) });
+    expect(first.itemsWritten).toBe(2 + 2 + 1 + 1 + 1 + 1); // ops, nodes, group, seen, contact, plan
+
+    const reloaded = await table.clusters.load(cluster());
+    expect(reloaded.planning).toEqual(state());
+    expect(reloaded.lastPlan?.planId).toBe('p1');
+    const second = await table.clusters.commit({ lease, loaded: reloaded, next: state(), contact, lastPlan: lastPlan('p2', lease.fencingToken) });
+    expect(second.itemsWritten).toBe(2); // contact + plan
+  });
+
+  it('archives operations that leave the state and deletes node timers that do', async () => {
+    const lease = await table.leases.acquire(cluster(), 'a');
+    await table.clusters.commit({ lease, loaded: await table.clusters.load(cluster()), next: state(), contact, lastPlan: lastPlan('p1', 1) });
+    const next = state();
+    next.operations = [launch('op-2')];
+    delete next.nodes['w-2'];
+    await table.clusters.commit({ lease, loaded: await table.clusters.load(cluster()), next, contact, lastPlan: lastPlan('p2', 1) });
+
+    const reloaded = await table.clusters.load(cluster());
+    expect(reloaded.planning.operations.map((o) => o.id)).toEqual(['op-2']);
+    expect(Object.keys(reloaded.planning.nodes)).toEqual(['w-1']);
+    const archived = await table.adapter.get({ pk: `cluster#${cluster()}`, sk: 'op#op-1' });
+    expect(archived?.archivedAtMs).toBe(nowMs);
+    expect(archived?.ttl).toBe(Math.ceil((nowMs + 7 * 24 * 3_600_000) / 1000));
+  });
+
+  it('increments the group version and refuses a write from a stale version', async () => {
+    const lease = await table.leases.acquire(cluster(), 'a');
+    await table.clusters.commit({ lease, loaded: await table.clusters.load(cluster()), next: state(), contact, lastPlan: lastPlan('p1', 1) });
+    const stale = await table.clusters.load(cluster());
+    const changed = state();
+    changed.groups['default/workers']!.consecutiveFailures = 1;
+    await table.clusters.commit({ lease, loaded: await table.clusters.load(cluster()), next: changed, contact, lastPlan: lastPlan('p2', 1) });
+    expect((await table.adapter.get({ pk: `cluster#${cluster()}`, sk: 'ng#default/workers' }))?.version).toBe(2);
+
+    const other = state();
+    other.groups['default/workers']!.consecutiveFailures = 7;
+    await expect(table.clusters.commit({ lease, loaded: stale, next: other, contact, lastPlan: lastPlan('p3', 1) })).rejects.toBeInstanceOf(ConditionFailedError);
+  });
+
+  it('refuses to persist for a lost lease and writes nothing', async () => {
+    const old = await table.leases.acquire(cluster(), 'a');
+    const loaded = await table.clusters.load(cluster());
+    nowMs += 31_000;
+    await table.leases.acquire(cluster(), 'b');
+    const before = await table.adapter.queryPartition(`cluster#${cluster()}`);
+    await expect(table.clusters.commit({ lease: old, loaded, next: state(), contact, lastPlan: lastPlan('p1', old.fencingToken) })).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await table.adapter.queryPartition(`cluster#${cluster()}`)).toEqual(before);
+  });
+
+  it('never lets an older fencing token overwrite an item a newer lease wrote', async () => {
+    const old = await table.leases.acquire(cluster(), 'a');
+    const oldLoaded = await table.clusters.load(cluster());
+    nowMs += 31_000;
+    const newer = await table.leases.acquire(cluster(), 'b');
+    await table.clusters.commit({ lease: newer, loaded: await table.clusters.load(cluster()), next: state(), contact, lastPlan: lastPlan('p2', newer.fencingToken) });
+    // The old holder passed confirm() before it lost the lease, then stalled: its item writes must fail.
+    const op = launch('op-1', { status: 'failed' });
+    await expect(
+      table.adapter.put({ pk: `cluster#${cluster()}`, sk: 'op#op-1', data: JSON.stringify(op), fencingToken: old.fencingToken }, {
+        condition: 'attribute_not_exists(#pk) OR #fencingToken <= :token', values: { ':token': old.fencingToken },
+      }),
+    ).rejects.toBeInstanceOf(ConditionFailedError);
+    expect(oldLoaded.planning.operations).toEqual([]);
+  });
+});
+
+describe('trigger flag', () => {
+  it('is kept when a newer trigger arrived after the reconcile read it', async () => {
+    const seen = await table.triggers.request(cluster());
+    nowMs += 10;
+    const newer = await table.triggers.request(cluster());
+    expect(newer.requestedAtMs).toBe(seen.requestedAtMs);
+    expect(newer.count).toBe(2);
+    expect(await table.triggers.consume(cluster(), seen)).toBe(false);
+    expect(await table.triggers.consume(cluster(), newer)).toBe(true);
+    expect((await table.clusters.load(cluster())).trigger).toBeUndefined();
+  });
+});
