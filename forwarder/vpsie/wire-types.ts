@@ -40,8 +40,9 @@ export const optionalString = z
 
 /** A list either bare (`data: [...]`) or wrapped (`data: { rows: [...], count, total }`). */
 export function listOf<T extends z.ZodType>(item: T) {
-  return z.union([
-    z.array(item),
-    z.looseObject({ rows: z.array(item) }).transform((v) => v.rows),
-  ]);
+  // preprocess rather than a union, so that a bad row is reported with its path (0.identifier: …)
+  return z.preprocess((value) => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'rows' in value) return (value as { rows: unknown }).rows;
+    return value;
+  }, z.array(item));
 }
