@@ -1,0 +1,113 @@
+import { NODEGROUP_LABEL, TO_BE_DELETED_TAINT } from '../../../shared/labels.ts';
+import type { Snapshot, SnapshotNode, SnapshotPod } from '../../../shared/snapshot.ts';
+import type { ValidGroup } from '../context.ts';
+import { addTemplateNode, daemonSetPods, findOffering, INSTANCE_TYPE_LABEL, nodeTemplate } from '../node-template.ts';
+import type { LaunchOperation, Operation } from '../types.ts';
+import { ClusterModel } from './cluster-model.ts';
+import type { SimNode, SimPod } from './types.ts';
+
+/** Taints a node carries while it starts; a joining node of ours is counted without them. */
+export const STARTUP_TAINTS = new Set([
+  'node.kubernetes.io/not-ready',
+  'node.kubernetes.io/unreachable',
+  'node.cloudprovider.kubernetes.io/uninitialized',
+]);
+
+/** Launches whose capacity counts before their node is Ready. */
+export function inFlightLaunches(operations: readonly Operation[]): LaunchOperation[] {
+  return operations.filter((op): op is LaunchOperation => op.kind === 'launch' && (op.status === 'launching' || op.status === 'registering'));
+}
+
+/**
+ * The default: a node takes new pods when it is Ready (or is joining for one of our launches), not
+ * cordoned, not terminating and not marked to-be-deleted.
+ */
+export function isSchedulableNode(node: SnapshotNode, joining: boolean): boolean {
+  if (node.terminating || node.unschedulable) return false;
+  if (node.taints.some((t) => t.key === TO_BE_DELETED_TAINT)) return false;
+  return node.ready || joining;
+}
+
+/** Pods that hold resources on their node: bound and not finished. */
+export function isBoundActivePod(pod: SnapshotPod): boolean {
+  return pod.nodeName !== undefined && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
+}
+
+export interface BuildModelOptions {
+  /** Validated groups (PlanContext.groups): templates for in-flight launches. */
+  groups: readonly ValidGroup[];
+  /** Launches counted as capacity: real joining nodes, or virtual in-flight nodes until they register. */
+  launches?: readonly LaunchOperation[];
+  /** Overrides the default node filter (isSchedulableNode); `joining` = the node belongs to a launch. */
+  includeNode?: (node: SnapshotNode, joining: boolean) => boolean;
+  /** Nodes left out on top of the filter (e.g. the candidates of a scale-down). */
+  excludeNodes?: ReadonlySet<string>;
+}
+
+export interface BuiltModel {
+  model: ClusterModel;
+  /** Every snapshot pod as a SimPod, by the pod's index in `snapshot.pods`. */
+  pods: SimPod[];
+  /** Virtual nodes of in-flight launches, by operation id. */
+  inFlight: Map<string, SimNode>;
+  /** Nodes of the snapshot left out of the model. */
+  excluded: SnapshotNode[];
+}
+
+/**
+ * A model of the cluster: schedulable snapshot nodes (in snapshot order) with their bound pods'
+ * requests, then one virtual node per in-flight launch whose Node has not registered yet (from the
+ * launch's group and offering, DaemonSet pods included).
+ */
+export function buildClusterModel(snapshot: Snapshot, options: BuildModelOptions): BuiltModel {
+  const launches = options.launches ?? [];
+  const launchHostnames = new Set(launches.map((l) => l.hostname));
+  const include = options.includeNode ?? isSchedulableNode;
+  const model = new ClusterModel();
+  const excluded: SnapshotNode[] = [];
+  for (const node of snapshot.nodes) {
+    const joining = launchHostnames.has(node.name);
+    if (options.excludeNodes?.has(node.name) || !include(node, joining)) {
+      excluded.push(node);
+      continue;
+    }
+    model.addNode({
+      name: node.name,
+      labels: node.labels,
+      taints: joining ? node.taints.filter((t) => !STARTUP_TAINTS.has(t.key)) : node.taints,
+      allocatable: node.allocatable,
+      kind: joining && !node.ready ? 'in-flight' : 'existing',
+      ...(node.labels[NODEGROUP_LABEL] !== undefined ? { nodeGroup: groupKeyOf(node, options.groups) } : {}),
+      ...(node.labels[INSTANCE_TYPE_LABEL] !== undefined ? { offeringId: node.labels[INSTANCE_TYPE_LABEL] } : {}),
+    });
+  }
+  const pods = snapshot.pods.map((pod): SimPod => ({
+    key: `${pod.namespace}/${pod.name}`,
+    namespace: pod.namespace,
+    shape: snapshot.podShapes[pod.shape]!,
+    shapeIndex: pod.shape,
+  }));
+  snapshot.pods.forEach((pod, i) => {
+    if (!isBoundActivePod(pod)) return;
+    const node = model.node(pod.nodeName!);
+    if (node) model.bind(pods[i]!, node);
+  });
+  const inFlight = new Map<string, SimNode>();
+  const known = new Set(snapshot.nodes.map((n) => n.name));
+  const daemonSets = daemonSetPods(snapshot);
+  for (const launch of launches) {
+    if (known.has(launch.hostname) || model.node(launch.hostname)) continue;
+    const group = options.groups.find((g) => g.key === launch.nodeGroup);
+    const offering = group && findOffering(snapshot.offerings, group, launch.offeringId);
+    if (!group || !offering) continue;
+    inFlight.set(launch.id, addTemplateNode(model, nodeTemplate(group, offering, daemonSets), launch.hostname, 'in-flight'));
+  }
+  return { model, pods, inFlight, excluded };
+}
+
+/** "<namespace>/<name>" of the group a node's label names (namespace from the matching group, if unique). */
+function groupKeyOf(node: SnapshotNode, groups: readonly ValidGroup[]): string {
+  const name = node.labels[NODEGROUP_LABEL]!;
+  const match = groups.filter((g) => g.name === name);
+  return match.length === 1 ? match[0]!.key : name;
+}

@@ -1,0 +1,259 @@
+import type { HostPort, NodeResources, PodAffinityTerm, PodShape } from '../../../shared/snapshot.ts';
+import { addPodRequests } from './resources.ts';
+import { matchLabelSelector, matchNodeConstraints } from './selectors.ts';
+import type { SimNode, SimNodeInit, SimPod } from './types.ts';
+
+interface MutableNode extends SimNodeInit {
+  requested: NodeResources;
+  pods: SimPod[];
+  hostPorts: HostPort[];
+}
+
+type JournalEntry =
+  | { op: 'add'; node: MutableNode }
+  | { op: 'remove'; node: MutableNode; index: number }
+  | { op: 'bind'; pod: SimPod; node: MutableNode }
+  | { op: 'unbind'; pod: SimPod; node: MutableNode; index: number };
+
+/** A bound pod whose required anti-affinity term may repel an incoming pod (symmetry). */
+export interface AntiAffinityHolder { pod: SimPod; node: SimNode; term: PodAffinityTerm }
+
+/** Counts of pods matching one topology-spread constraint of one (shape, namespace), per domain. */
+interface SpreadCounts {
+  structureVersion: number;
+  namespace: string;
+  shape: PodShape;
+  constraintIndex: number;
+  /** domain value → matching pods; only domains of nodes eligible for the pod (node affinity honoured). */
+  counts: Map<string, number>;
+  minDirty: boolean;
+  min: number;
+}
+
+/** The namespaces a pod affinity term looks at: the listed ones, or the pod's own. */
+export function termNamespaces(term: PodAffinityTerm, ownNamespace: string): readonly string[] {
+  return term.namespaces && term.namespaces.length > 0 ? term.namespaces : [ownNamespace];
+}
+
+/** An absent selector matches no pods (Kubernetes: labels.Nothing()). */
+export function termMatchesPod(term: PodAffinityTerm, ownNamespace: string, pod: SimPod): boolean {
+  return term.labelSelector !== undefined
+    && termNamespaces(term, ownNamespace).includes(pod.namespace)
+    && matchLabelSelector(term.labelSelector, pod.shape.labels);
+}
+
+/**
+ * The simulated cluster: nodes with their bound pods and requested resources. Mutated only through
+ * addNode / removeNode / bind / unbind, every change journaled so that `rollback(checkpoint())`
+ * undoes a what-if (scale-down tries a node removal, scale-up tries a packing) without copying.
+ * Node order is stable (insertion order; rollback restores positions), which keeps first-fit
+ * placement deterministic.
+ */
+export class ClusterModel {
+  private readonly list: MutableNode[] = [];
+  private readonly byName = new Map<string, MutableNode>();
+  private readonly journal: JournalEntry[] = [];
+  private domainIndex = new Map<string, Map<string, MutableNode[]>>();
+  private readonly antiHolders: AntiAffinityHolder[] = [];
+  private readonly spread = new Map<string, SpreadCounts>();
+  /** Bumped whenever the node set changes (affinity-eligible domains may change). */
+  private structureVersion = 0;
+  /** Bumped on every change; caches key on it. */
+  version = 0;
+
+  get nodes(): readonly SimNode[] {
+    return this.list;
+  }
+
+  node(name: string): SimNode | undefined {
+    return this.byName.get(name);
+  }
+
+  addNode(init: SimNodeInit): SimNode {
+    if (this.byName.has(init.name)) throw new Error(`node ${init.name} is already in the model`);
+    const node: MutableNode = { ...init, requested: { cpuMillis: 0, memoryBytes: 0, ephemeralBytes: 0, pods: 0 }, pods: [], hostPorts: [] };
+    this.insert(node, this.list.length);
+    this.journal.push({ op: 'add', node });
+    return node;
+  }
+
+  /** Takes a node (and its pods) out of consideration; returns its pods. */
+  removeNode(name: string): readonly SimPod[] {
+    const node = this.byName.get(name);
+    if (!node) return [];
+    const index = this.list.indexOf(node);
+    this.detach(node, index);
+    this.journal.push({ op: 'remove', node, index });
+    return node.pods;
+  }
+
+  /** Binds without checking; use `fits` first. */
+  bind(pod: SimPod, node: SimNode): void {
+    const target = this.mutable(node);
+    this.attachPod(pod, target, target.pods.length);
+    this.journal.push({ op: 'bind', pod, node: target });
+  }
+
+  unbind(pod: SimPod, node: SimNode): void {
+    const target = this.mutable(node);
+    const index = target.pods.indexOf(pod);
+    if (index < 0) throw new Error(`pod ${pod.key} is not on node ${node.name}`);
+    this.detachPod(target, index);
+    this.journal.push({ op: 'unbind', pod, node: target, index });
+  }
+
+  checkpoint(): number {
+    return this.journal.length;
+  }
+
+  /** Undoes every change made since `mark`, newest first. */
+  rollback(mark: number): void {
+    while (this.journal.length > mark) {
+      const entry = this.journal.pop()!;
+      switch (entry.op) {
+        case 'add': this.detach(entry.node, this.list.indexOf(entry.node)); break;
+        case 'remove': this.insert(entry.node, entry.index); break;
+        case 'bind': this.detachPod(entry.node, entry.node.pods.lastIndexOf(entry.pod)); break;
+        case 'unbind': this.attachPod(entry.pod, entry.node, entry.index); break;
+      }
+    }
+  }
+
+  /** Nodes whose label `topologyKey` equals `value` (the topology domain). */
+  nodesInDomain(topologyKey: string, value: string): readonly SimNode[] {
+    let index = this.domainIndex.get(topologyKey);
+    if (!index) {
+      index = new Map();
+      for (const node of this.list) {
+        const v = node.labels[topologyKey];
+        if (v !== undefined) push(index, v, node);
+      }
+      this.domainIndex.set(topologyKey, index);
+    }
+    return index.get(value) ?? [];
+  }
+
+  /** Bound pods with required anti-affinity terms (for the symmetric check). */
+  get antiAffinityHolders(): readonly AntiAffinityHolder[] {
+    return this.antiHolders;
+  }
+
+  /**
+   * For a pod's DoNotSchedule spread constraint: matching pods per domain over the nodes eligible
+   * for the pod (nodeSelector and required node affinity honoured, taints ignored: the Kubernetes
+   * defaults nodeAffinityPolicy=Honor, nodeTaintsPolicy=Ignore), and the global minimum
+   * (0 when fewer than minDomains domains exist).
+   */
+  spreadCounts(pod: SimPod, constraintIndex: number): { counts: ReadonlyMap<string, number>; min: number } {
+    const key = `${pod.namespace}\u0000${pod.shapeIndex}\u0000${constraintIndex}\u0000${pod.shapeIndex < 0 ? pod.key : ''}`;
+    let entry = this.spread.get(key);
+    if (!entry || entry.structureVersion !== this.structureVersion) {
+      entry = this.computeSpread(pod, constraintIndex);
+      this.spread.set(key, entry);
+    }
+    if (entry.minDirty) {
+      const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
+      let min = Infinity;
+      for (const count of entry.counts.values()) min = Math.min(min, count);
+      if (min === Infinity || (constraint.minDomains !== undefined && entry.counts.size < constraint.minDomains)) min = 0;
+      entry.min = min;
+      entry.minDirty = false;
+    }
+    return { counts: entry.counts, min: entry.min };
+  }
+
+  private computeSpread(pod: SimPod, constraintIndex: number): SpreadCounts {
+    const constraint = pod.shape.topologySpread[constraintIndex]!;
+    const counts = new Map<string, number>();
+    for (const node of this.list) {
+      const domain = node.labels[constraint.topologyKey];
+      if (domain === undefined || matchNodeConstraints(pod.shape, node.labels, node.name)) continue;
+      let matching = counts.get(domain) ?? 0;
+      if (constraint.labelSelector) {
+        for (const other of node.pods) {
+          if (other.namespace === pod.namespace && matchLabelSelector(constraint.labelSelector, other.shape.labels)) matching++;
+        }
+      }
+      counts.set(domain, matching);
+    }
+    return { structureVersion: this.structureVersion, namespace: pod.namespace, shape: pod.shape, constraintIndex, counts, minDirty: true, min: 0 };
+  }
+
+  private updateSpread(pod: SimPod, node: MutableNode, delta: 1 | -1): void {
+    for (const entry of this.spread.values()) {
+      if (entry.structureVersion !== this.structureVersion || entry.namespace !== pod.namespace) continue;
+      const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
+      const domain = node.labels[constraint.topologyKey];
+      if (domain === undefined || !constraint.labelSelector || !entry.counts.has(domain)) continue;
+      if (!matchLabelSelector(constraint.labelSelector, pod.shape.labels)) continue;
+      entry.counts.set(domain, entry.counts.get(domain)! + delta);
+      entry.minDirty = true;
+    }
+  }
+
+  private mutable(node: SimNode): MutableNode {
+    const found = this.byName.get(node.name);
+    if (found !== node) throw new Error(`node ${node.name} is not in the model`);
+    return found;
+  }
+
+  private insert(node: MutableNode, index: number): void {
+    this.list.splice(index, 0, node);
+    this.byName.set(node.name, node);
+    for (const pod of node.pods) {
+      for (const term of pod.shape.podAntiAffinity) this.antiHolders.push({ pod, node, term });
+    }
+    for (const [key, index] of this.domainIndex) {
+      const v = node.labels[key];
+      if (v !== undefined) push(index, v, node);
+    }
+    this.structureVersion++;
+    this.version++;
+  }
+
+  private detach(node: MutableNode, index: number): void {
+    this.list.splice(index, 1);
+    this.byName.delete(node.name);
+    removeWhere(this.antiHolders, (h) => h.node === node);
+    for (const [key, index] of this.domainIndex) {
+      const v = node.labels[key];
+      if (v !== undefined) removeWhere(index.get(v) ?? [], (n) => n === node);
+    }
+    this.structureVersion++;
+    this.version++;
+  }
+
+  private attachPod(pod: SimPod, node: MutableNode, index: number): void {
+    node.pods.splice(index, 0, pod);
+    addPodRequests(node.requested, pod.shape.requests, 1);
+    node.hostPorts.push(...pod.shape.hostPorts);
+    for (const term of pod.shape.podAntiAffinity) this.antiHolders.push({ pod, node, term });
+    this.updateSpread(pod, node, 1);
+    this.version++;
+  }
+
+  private detachPod(node: MutableNode, index: number): void {
+    const [pod] = node.pods.splice(index, 1);
+    if (!pod) return;
+    addPodRequests(node.requested, pod.shape.requests, -1);
+    for (const port of pod.shape.hostPorts) {
+      const at = node.hostPorts.indexOf(port);
+      if (at >= 0) node.hostPorts.splice(at, 1);
+    }
+    if (pod.shape.podAntiAffinity.length > 0) removeWhere(this.antiHolders, (h) => h.pod === pod && h.node === node);
+    this.updateSpread(pod, node, -1);
+    this.version++;
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function removeWhere<T>(list: T[], predicate: (item: T) => boolean): void {
+  let write = 0;
+  for (const item of list) if (!predicate(item)) list[write++] = item;
+  list.length = write;
+}
