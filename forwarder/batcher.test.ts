@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../test/forwarder/fake-clock.ts';
+import { ReconcileBatcher, type TriggerReason } from './batcher.ts';
+
+function setup(options: Partial<ConstructorParameters<typeof ReconcileBatcher>[0]> = {}) {
+  const clock = new FakeClock();
+  const fires: Array<{ atMs: number; reasons: TriggerReason[] }> = [];
+  const start = clock.now();
+  const batcher = new ReconcileBatcher({ clock, onFire: (reasons) => fires.push({ atMs: clock.now() - start, reasons }), ...options });
+  return { clock, fires, batcher };
+}
+
+describe('ReconcileBatcher', () => {
+  it('fires a heartbeat every 30 s when nothing happens', () => {
+    const { clock, fires } = setup();
+    clock.advance(95_000);
+    expect(fires.map((f) => f.atMs)).toEqual([30_000, 60_000, 90_000]);
+    expect(fires.every((f) => f.reasons.join() === 'heartbeat')).toBe(true);
+  });
+
+  it('closes a pod window 1 s after the last new pod', () => {
+    const { clock, fires, batcher } = setup();
+    batcher.podUnschedulable('default/a');
+    clock.advance(500);
+    batcher.podUnschedulable('default/b');
+    clock.advance(900);
+    expect(fires).toHaveLength(0);
+    clock.advance(200);
+    expect(fires).toEqual([{ atMs: 1_500, reasons: ['unschedulable-pods'] }]);
+  });
+
+  it('does not extend the window for a pod it already has', () => {
+    const { clock, fires, batcher } = setup();
+    batcher.podUnschedulable('default/a');
+    clock.advance(800);
+    batcher.podUnschedulable('default/a');
+    clock.advance(300);
+    expect(fires.map((f) => f.atMs)).toEqual([1_000]);
+  });
+
+  it('closes the window at most 10 s after it opened, however many pods keep coming', () => {
+    const { clock, fires, batcher } = setup();
+    for (let i = 0; i < 40; i++) {
+      batcher.podUnschedulable(`default/p${i}`);
+      clock.advance(500);
+    }
+    expect(fires[0]).toEqual({ atMs: 10_000, reasons: ['unschedulable-pods'] });
+    // the pods after the first window open a second one
+    expect(fires[1]?.atMs).toBe(20_000);
+  });
+
+  it('debounces NodeGroup changes and merges reasons', () => {
+    const { clock, fires, batcher } = setup();
+    batcher.nodeGroupChanged();
+    clock.advance(300);
+    batcher.nodeGroupChanged();
+    batcher.nodePressure();
+    clock.advance(1_000);
+    expect(fires).toEqual([{ atMs: 1_000, reasons: ['nodegroup-changed', 'node-pressure'] }]);
+  });
+
+  it('fires at once for the webhook', () => {
+    const { clock, fires, batcher } = setup();
+    clock.advance(5_000);
+    batcher.now('webhook');
+    clock.advance(0);
+    expect(fires).toEqual([{ atMs: 5_000, reasons: ['webhook'] }]);
+  });
+
+  it('honours a plan asking to be called again sooner, but not sooner than 1 s', () => {
+    const { clock, fires, batcher } = setup();
+    batcher.reconciled(5_000);
+    clock.advance(5_000);
+    expect(fires.map((f) => f.atMs)).toEqual([5_000]);
+    batcher.reconciled(0);
+    clock.advance(1_000);
+    expect(fires.map((f) => f.atMs)).toEqual([5_000, 6_000]);
+    batcher.reconciled(120_000); // later than the heartbeat: the heartbeat wins
+    clock.advance(30_000);
+    expect(fires.map((f) => f.atMs)).toEqual([5_000, 6_000, 36_000]);
+  });
+
+  it('restarts the heartbeat after every reconcile', () => {
+    const { clock, fires, batcher } = setup({ heartbeatMs: 10_000 });
+    clock.advance(8_000);
+    batcher.reconciled();
+    clock.advance(8_000);
+    expect(fires).toHaveLength(0);
+    clock.advance(2_000);
+    expect(fires.map((f) => f.atMs)).toEqual([18_000]);
+  });
+
+  it('stops firing after stop()', () => {
+    const { clock, fires, batcher } = setup();
+    batcher.podUnschedulable('default/a');
+    batcher.stop();
+    clock.advance(60_000);
+    expect(fires).toHaveLength(0);
+  });
+});

@@ -1,0 +1,144 @@
+import { systemClock, type Clock, type TimerHandle } from './util/clock.ts';
+
+// Decides when to reconcile. Unschedulable pods come in bursts (a Deployment scaled to 50), so they
+// are batched: the first opens a window, each new pod extends it a little, and it closes at the
+// latest a fixed time after it opened:
+//
+//   pod   pod pod        pod                       (each new pod: deadline = now + extend)
+//    |─────|───|──────────|──────▶ fire            (never later than opened + maxWindow)
+//
+// NodeGroup changes and node pressure fire after a short debounce; a heartbeat fires when nothing
+// else has for a while, sooner when the last plan asked for it (nextContactAfterMs).
+
+export type TriggerReason = 'unschedulable-pods' | 'nodegroup-changed' | 'node-pressure' | 'heartbeat' | 'webhook' | 'start';
+
+export interface BatcherOptions {
+  onFire: (reasons: TriggerReason[]) => void;
+  clock?: Clock;
+  heartbeatMs?: number;
+  /** Each new unschedulable pod pushes the window's end this far from now. */
+  podExtendMs?: number;
+  /** A pod window closes at most this long after it opened. */
+  podMaxWindowMs?: number;
+  /** NodeGroup changes and node pressure fire after this quiet time. */
+  debounceMs?: number;
+  /** Never reconcile more often than this because of a plan's nextContactAfterMs. */
+  minContactIntervalMs?: number;
+}
+
+export const BATCHER_DEFAULTS = {
+  heartbeatMs: 30_000,
+  podExtendMs: 1_000,
+  podMaxWindowMs: 10_000,
+  debounceMs: 1_000,
+  minContactIntervalMs: 1_000,
+};
+
+export class ReconcileBatcher {
+  private readonly clock: Clock;
+  private readonly config: typeof BATCHER_DEFAULTS;
+  private podWindow: { openedAtMs: number; deadlineMs: number; pods: Set<string> } | undefined;
+  private debounceAtMs: number | undefined;
+  private heartbeatAtMs: number;
+  private readonly reasons = new Set<TriggerReason>();
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: BatcherOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.config = {
+      heartbeatMs: options.heartbeatMs ?? BATCHER_DEFAULTS.heartbeatMs,
+      podExtendMs: options.podExtendMs ?? BATCHER_DEFAULTS.podExtendMs,
+      podMaxWindowMs: options.podMaxWindowMs ?? BATCHER_DEFAULTS.podMaxWindowMs,
+      debounceMs: options.debounceMs ?? BATCHER_DEFAULTS.debounceMs,
+      minContactIntervalMs: options.minContactIntervalMs ?? BATCHER_DEFAULTS.minContactIntervalMs,
+    };
+    this.heartbeatAtMs = this.clock.now() + this.config.heartbeatMs;
+    this.arm();
+  }
+
+  podUnschedulable(podKey: string): void {
+    const nowMs = this.clock.now();
+    if (!this.podWindow) {
+      this.podWindow = { openedAtMs: nowMs, deadlineMs: nowMs + this.config.podExtendMs, pods: new Set([podKey]) };
+    } else if (!this.podWindow.pods.has(podKey)) {
+      this.podWindow.pods.add(podKey);
+      this.podWindow.deadlineMs = Math.min(this.podWindow.openedAtMs + this.config.podMaxWindowMs, nowMs + this.config.podExtendMs);
+    }
+    this.reasons.add('unschedulable-pods');
+    this.arm();
+  }
+
+  nodeGroupChanged(): void {
+    this.debounce('nodegroup-changed');
+  }
+
+  nodePressure(): void {
+    this.debounce('node-pressure');
+  }
+
+  /** The in-cluster webhook and start-up: as soon as possible. */
+  now(reason: TriggerReason): void {
+    this.reasons.add(reason);
+    this.debounceAtMs = this.clock.now();
+    this.arm();
+  }
+
+  /**
+   * A reconcile finished: the next heartbeat is due a heartbeat from now, or sooner when the plan asked
+   * (`nextContactInMs` = the plan's nextContactAfterMs − issuedAtMs, so clock skew does not matter).
+   */
+  reconciled(nextContactInMs?: number): void {
+    let delayMs = this.config.heartbeatMs;
+    if (nextContactInMs !== undefined && Number.isFinite(nextContactInMs)) {
+      delayMs = Math.min(delayMs, Math.max(this.config.minContactIntervalMs, nextContactInMs));
+    }
+    this.heartbeatAtMs = this.clock.now() + delayMs;
+    this.arm();
+  }
+
+  /** Pods in the open window (for tests and metrics). */
+  get pendingPods(): number {
+    return this.podWindow?.pods.size ?? 0;
+  }
+
+  /** When the next fire is due, epoch ms. */
+  get nextFireAtMs(): number {
+    return Math.min(this.podWindow?.deadlineMs ?? Infinity, this.debounceAtMs ?? Infinity, this.heartbeatAtMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private debounce(reason: TriggerReason): void {
+    this.reasons.add(reason);
+    const atMs = this.clock.now() + this.config.debounceMs;
+    this.debounceAtMs = this.debounceAtMs === undefined ? atMs : Math.min(this.debounceAtMs, atMs);
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    const delayMs = Math.max(0, this.nextFireAtMs - this.clock.now());
+    this.timer = this.clock.setTimeout(() => this.fire(), delayMs);
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    const nowMs = this.clock.now();
+    if (this.nextFireAtMs > nowMs) return this.arm();
+    const reasons = [...this.reasons];
+    if (this.heartbeatAtMs <= nowMs && reasons.length === 0) reasons.push('heartbeat');
+    this.reasons.clear();
+    this.podWindow = undefined;
+    this.debounceAtMs = undefined;
+    // Until reconciled() says otherwise, the heartbeat keeps its rhythm even if the reconcile hangs.
+    this.heartbeatAtMs = nowMs + this.config.heartbeatMs;
+    this.arm();
+    this.options.onFire(reasons);
+  }
+}

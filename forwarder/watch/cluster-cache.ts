@@ -1,0 +1,201 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { compactDaemonSet } from '../../shared/compact/daemonset.ts';
+import type { KubeDaemonSet, KubeNode, KubeNodeGroupObject, KubePdb, KubePod } from '../../shared/compact/kube-types.ts';
+import { compactNode } from '../../shared/compact/node.ts';
+import { compactNodeGroup } from '../../shared/compact/nodegroup.ts';
+import { compactPdb } from '../../shared/compact/pdb.ts';
+import { compactPod } from '../../shared/compact/pod.ts';
+import type { SnapshotDaemonSet, SnapshotNode, SnapshotNodeGroup, SnapshotPdb, SnapshotPod } from '../../shared/snapshot.ts';
+import type { KubeHttp } from '../kube/kube-http.ts';
+import type { Clock } from '../util/clock.ts';
+import { errorFields, type Logger } from '../util/logger.ts';
+import { CompactStore, namespacedKey } from './compact-store.ts';
+import { clientNodeWatcher, httpLister, type Lister, type Watcher } from './list-watch.ts';
+import { Reflector, type ReflectorSink } from './reflector.ts';
+import { watchedResources, type WatchedResource } from './resources.ts';
+import { ShapeInterner, StringInterner, type InternedShape } from './shape-interner.ts';
+
+// The forwarder's picture of the cluster: compact facts only, kept current by one reflector per
+// resource. It also notices the moments that should bring a reconcile forward.
+
+export interface CachedPod {
+  pod: Omit<SnapshotPod, 'shape'>;
+  shape: InternedShape;
+}
+
+export interface CachedDaemonSet {
+  daemonSet: Omit<SnapshotDaemonSet, 'shape'>;
+  shape: InternedShape;
+}
+
+/** Names and keys only: the template itself is read when a VM is created. */
+export interface SecretFacts {
+  name: string;
+  type: string;
+  keys: string[];
+}
+
+export interface ClusterCacheTriggers {
+  /** A pod became unschedulable (condition or FailedScheduling event). */
+  unschedulablePod(key: string): void;
+  /** A NodeGroup was created, deleted or its spec changed (generation). */
+  nodeGroupChanged(key: string): void;
+  /** A node reported pressure, or the kubelet warned about a node. */
+  nodePressure(node: string): void;
+}
+
+export interface ClusterCacheOptions {
+  http: KubeHttp;
+  kubeConfig: KubeConfig;
+  /** The forwarder's namespace: bootstrap Secrets are watched here only. */
+  namespace: string;
+  triggers: ClusterCacheTriggers;
+  logger: Logger;
+  clock?: Clock;
+  pageSize?: number;
+  /** For tests: replace the API calls. */
+  listerFor?: (resource: WatchedResource) => Lister;
+  watcherFor?: (resource: WatchedResource) => Watcher;
+  onList?: (resource: string, objects: number) => void;
+}
+
+export class ClusterCache {
+  readonly pods: CompactStore<CachedPod>;
+  readonly nodes: CompactStore<SnapshotNode>;
+  readonly pdbs: CompactStore<SnapshotPdb>;
+  readonly daemonSets: CompactStore<CachedDaemonSet>;
+  readonly nodeGroups: CompactStore<SnapshotNodeGroup>;
+  readonly secrets: CompactStore<SecretFacts>;
+  readonly shapes = new ShapeInterner();
+  private readonly strings = new StringInterner();
+  private readonly reflectors: Reflector[];
+  /** Unschedulable pods seen through events or conditions, by pod key (for metrics). */
+  compactErrors = 0;
+
+  constructor(private readonly options: ClusterCacheOptions) {
+    const { triggers, logger } = options;
+    const onCompactError = (kind: string) => (key: string, error: unknown) => {
+      this.compactErrors += 1;
+      logger.warn({ kind, key, ...errorFields(error) }, 'skipped an object the forwarder cannot read');
+    };
+    const s = (value: string) => this.strings.intern(value);
+
+    this.pods = new CompactStore<CachedPod>({
+      keyOf: namespacedKey,
+      compact: (object) => {
+        const { pod, shape } = compactPod(object as KubePod);
+        // Finished pods hold no resources and block nothing: forget them.
+        if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return undefined;
+        const compact: Omit<SnapshotPod, 'shape'> = { ...pod, namespace: s(pod.namespace) };
+        if (pod.nodeName) compact.nodeName = s(pod.nodeName);
+        return { pod: compact, shape: this.shapes.acquire(shape) };
+      },
+      onChange: (key, previous, next) => {
+        if (previous) this.shapes.release(previous.shape);
+        if (next?.pod.unschedulableSinceMs !== undefined && previous?.pod.unschedulableSinceMs === undefined) triggers.unschedulablePod(key);
+      },
+      onCompactError: onCompactError('pod'),
+    });
+    this.nodes = new CompactStore<SnapshotNode>({
+      keyOf: namespacedKey,
+      compact: (object) => compactNode(object as KubeNode),
+      onChange: (key, previous, next) => {
+        if (next && next.pressure.length > 0 && next.pressure.length > (previous?.pressure.length ?? 0)) triggers.nodePressure(key);
+      },
+      onCompactError: onCompactError('node'),
+    });
+    this.pdbs = new CompactStore<SnapshotPdb>({
+      keyOf: namespacedKey,
+      compact: (object) => compactPdb(object as KubePdb) ?? undefined,
+      onCompactError: onCompactError('pdb'),
+    });
+    this.daemonSets = new CompactStore<CachedDaemonSet>({
+      keyOf: namespacedKey,
+      compact: (object) => {
+        const { daemonSet, shape } = compactDaemonSet(object as KubeDaemonSet);
+        return { daemonSet, shape: this.shapes.acquire(shape) };
+      },
+      onChange: (_key, previous) => {
+        if (previous) this.shapes.release(previous.shape);
+      },
+      onCompactError: onCompactError('daemonset'),
+    });
+    this.nodeGroups = new CompactStore<SnapshotNodeGroup>({
+      keyOf: namespacedKey,
+      compact: (object) => compactNodeGroup(object as KubeNodeGroupObject),
+      onChange: (key, previous, next, from) => {
+        if (from === 'watch' && previous?.generation !== next?.generation) triggers.nodeGroupChanged(key);
+        else if (from === 'list' && (previous === undefined) !== (next === undefined)) triggers.nodeGroupChanged(key);
+      },
+      onCompactError: onCompactError('nodegroup'),
+    });
+    this.secrets = new CompactStore<SecretFacts>({
+      keyOf: namespacedKey,
+      // IMPORTANT: never keep secret values in the cache; only which keys exist.
+      compact: (object) => {
+        const secret = object as { metadata?: { name?: string }; type?: string; data?: Record<string, string> };
+        return { name: secret.metadata?.name ?? '', type: secret.type ?? 'Opaque', keys: Object.keys(secret.data ?? {}) };
+      },
+    });
+
+    const eventSink = (onEvent: (object: unknown) => void): ReflectorSink => ({
+      beginList: () => {},
+      endList: () => {},
+      remove: () => {},
+      upsert: (object, from) => {
+        if (from === 'watch') onEvent(object);
+      },
+    });
+    const involved = (object: unknown) => (object as { involvedObject?: { namespace?: string; name?: string } }).involvedObject ?? {};
+    const resources = watchedResources(options.namespace);
+    const sinks: Array<[WatchedResource, ReflectorSink]> = [
+      [resources.pods, this.pods],
+      [resources.nodes, this.nodes],
+      [resources.pdbs, this.pdbs],
+      [resources.daemonSets, this.daemonSets],
+      [resources.nodeGroups, this.nodeGroups],
+      [resources.secrets, this.secrets],
+      [resources.schedulingEvents, eventSink((event) => {
+        const { namespace, name } = involved(event);
+        if (name) triggers.unschedulablePod(`${namespace ?? 'default'}/${name}`);
+      })],
+      [resources.nodeEvents, eventSink((event) => {
+        const { name } = involved(event);
+        if (name) triggers.nodePressure(name);
+      })],
+    ];
+    this.reflectors = sinks.map(([resource, sink]) => new Reflector({
+      name: resource.name,
+      lister: options.listerFor?.(resource) ?? httpLister(options.http, resource.path),
+      watcher: options.watcherFor?.(resource) ?? clientNodeWatcher(options.kubeConfig, resource.path),
+      sink,
+      ...(resource.query ? { query: resource.query } : {}),
+      ...(resource.watchOnly ? { resourceVersionOnly: true } : {}),
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      onError: (name, error, retryInMs) => logger.warn({ watch: name, retryInMs, ...errorFields(error) }, 'watch failed; retrying'),
+      ...(options.onList ? { onList: options.onList } : {}),
+    }));
+  }
+
+  start(): void {
+    for (const reflector of this.reflectors) reflector.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.reflectors.map((r) => r.stop()));
+  }
+
+  /** Every initial list is done. */
+  get synced(): boolean {
+    return this.reflectors.every((r) => r.synced);
+  }
+
+  syncStatus(): Record<string, boolean> {
+    return Object.fromEntries(this.reflectors.map((r) => [r.name, r.synced]));
+  }
+
+  nodeGroup(namespace: string, name: string): SnapshotNodeGroup | undefined {
+    return this.nodeGroups.items.get(`${namespace}/${name}`);
+  }
+}

@@ -1,0 +1,71 @@
+import type { ReflectorSink } from './reflector.ts';
+
+// A map of compact facts fed by a reflector. Whole objects are never kept: each arriving object is
+// turned into its compact form (or dropped) and the original becomes garbage at once.
+
+export interface CompactStoreOptions<T> {
+  /** "namespace/name" or "name". */
+  keyOf(object: unknown): string | undefined;
+  /** undefined = not interesting (e.g. a finished pod): forget it. Throwing skips the object. */
+  compact(object: unknown): T | undefined;
+  /** Called for every change after compaction (not for identical updates of unchanged facts). */
+  onChange?(key: string, previous: T | undefined, next: T | undefined, from: 'list' | 'watch'): void;
+  onCompactError?(key: string, error: unknown): void;
+}
+
+export class CompactStore<T> implements ReflectorSink {
+  readonly items = new Map<string, T>();
+  private listing: Set<string> | undefined;
+
+  constructor(private readonly options: CompactStoreOptions<T>) {}
+
+  beginList(): void {
+    this.listing = new Set();
+  }
+
+  upsert(object: unknown, from: 'list' | 'watch'): void {
+    const key = this.options.keyOf(object);
+    if (key === undefined) return;
+    this.listing?.add(key);
+    let next: T | undefined;
+    try {
+      next = this.options.compact(object);
+    } catch (error) {
+      this.options.onCompactError?.(key, error);
+      next = undefined;
+    }
+    const previous = this.items.get(key);
+    if (next === undefined) this.items.delete(key);
+    else this.items.set(key, next);
+    if (previous !== undefined || next !== undefined) this.options.onChange?.(key, previous, next, from);
+  }
+
+  remove(object: unknown): void {
+    const key = this.options.keyOf(object);
+    if (key === undefined) return;
+    const previous = this.items.get(key);
+    if (this.items.delete(key)) this.options.onChange?.(key, previous, undefined, 'watch');
+  }
+
+  endList(): void {
+    const seen = this.listing;
+    this.listing = undefined;
+    if (!seen) return;
+    for (const [key, previous] of this.items) {
+      if (!seen.has(key)) {
+        this.items.delete(key);
+        this.options.onChange?.(key, previous, undefined, 'list');
+      }
+    }
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+}
+
+export function namespacedKey(object: unknown): string | undefined {
+  const meta = (object as { metadata?: { name?: string; namespace?: string } } | undefined)?.metadata;
+  if (!meta?.name) return undefined;
+  return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
+}
