@@ -14,26 +14,26 @@ export interface KubeMeta {
   creationTimestamp?: KubeTime;
   deletionTimestamp?: KubeTime;
   generation?: Maybe<number>;
-  ownerReferences?: Maybe<Array<{ kind: string; name: string; controller?: Maybe<boolean>; apiVersion?: Maybe<string>; uid?: Maybe<string> }>>;
+  ownerReferences?: Maybe<ReadonlyArray<{ kind: string; name: string; controller?: Maybe<boolean>; apiVersion?: Maybe<string>; uid?: Maybe<string> }>>;
 }
 
 export interface KubeLabelSelector {
   matchLabels?: StringMap;
-  matchExpressions?: Maybe<Array<{ key: string; operator: string; values?: Maybe<string[]> }>>;
+  matchExpressions?: Maybe<ReadonlyArray<{ key: string; operator: string; values?: Maybe<readonly string[]> }>>;
 }
 
-export interface KubeNodeSelectorRequirement { key: string; operator: string; values?: Maybe<string[]> }
+export interface KubeNodeSelectorRequirement { key: string; operator: string; values?: Maybe<readonly string[]> }
 export interface KubeNodeSelectorTerm {
-  matchExpressions?: Maybe<KubeNodeSelectorRequirement[]>;
-  matchFields?: Maybe<KubeNodeSelectorRequirement[]>;
+  matchExpressions?: Maybe<readonly KubeNodeSelectorRequirement[]>;
+  matchFields?: Maybe<readonly KubeNodeSelectorRequirement[]>;
 }
 
 export interface KubePodAffinityTerm {
   labelSelector?: Maybe<KubeLabelSelector>;
-  namespaces?: Maybe<string[]>;
+  namespaces?: Maybe<readonly string[]>;
   topologyKey: string;
-  matchLabelKeys?: Maybe<string[]>;
-  mismatchLabelKeys?: Maybe<string[]>;
+  matchLabelKeys?: Maybe<readonly string[]>;
+  mismatchLabelKeys?: Maybe<readonly string[]>;
 }
 
 export interface KubeResourceRequirements { requests?: StringMap; limits?: StringMap }
@@ -41,7 +41,7 @@ export interface KubeResourceRequirements { requests?: StringMap; limits?: Strin
 export interface KubeContainer {
   name?: Maybe<string>;
   resources?: Maybe<KubeResourceRequirements>;
-  ports?: Maybe<Array<{ containerPort?: Maybe<number>; hostPort?: Maybe<number>; protocol?: Maybe<string>; hostIP?: Maybe<string> }>>;
+  ports?: Maybe<ReadonlyArray<{ containerPort?: Maybe<number>; hostPort?: Maybe<number>; protocol?: Maybe<string>; hostIP?: Maybe<string> }>>;
   /** "Always" on an init container makes it a sidecar (restartable init container). */
   restartPolicy?: Maybe<string>;
 }
@@ -53,27 +53,27 @@ export interface KubePodSpec {
   nodeName?: Maybe<string>;
   nodeSelector?: StringMap;
   hostNetwork?: Maybe<boolean>;
-  containers?: Maybe<KubeContainer[]>;
-  initContainers?: Maybe<KubeContainer[]>;
+  containers?: Maybe<readonly KubeContainer[]>;
+  initContainers?: Maybe<readonly KubeContainer[]>;
   overhead?: StringMap;
-  tolerations?: Maybe<KubeToleration[]>;
+  tolerations?: Maybe<readonly KubeToleration[]>;
   priority?: Maybe<number>;
   priorityClassName?: Maybe<string>;
   terminationGracePeriodSeconds?: Maybe<number>;
   affinity?: Maybe<{
-    nodeAffinity?: Maybe<{ requiredDuringSchedulingIgnoredDuringExecution?: Maybe<{ nodeSelectorTerms?: Maybe<KubeNodeSelectorTerm[]> }> }>;
-    podAffinity?: Maybe<{ requiredDuringSchedulingIgnoredDuringExecution?: Maybe<KubePodAffinityTerm[]> }>;
-    podAntiAffinity?: Maybe<{ requiredDuringSchedulingIgnoredDuringExecution?: Maybe<KubePodAffinityTerm[]> }>;
+    nodeAffinity?: Maybe<{ requiredDuringSchedulingIgnoredDuringExecution?: Maybe<{ nodeSelectorTerms?: Maybe<readonly KubeNodeSelectorTerm[]> }> }>;
+    podAffinity?: Maybe<{ requiredDuringSchedulingIgnoredDuringExecution?: Maybe<readonly KubePodAffinityTerm[]> }>;
+    podAntiAffinity?: Maybe<{ requiredDuringSchedulingIgnoredDuringExecution?: Maybe<readonly KubePodAffinityTerm[]> }>;
   }>;
-  topologySpreadConstraints?: Maybe<Array<{
+  topologySpreadConstraints?: Maybe<ReadonlyArray<{
     maxSkew: number;
     topologyKey: string;
     whenUnsatisfiable: string;
     labelSelector?: Maybe<KubeLabelSelector>;
     minDomains?: Maybe<number>;
-    matchLabelKeys?: Maybe<string[]>;
+    matchLabelKeys?: Maybe<readonly string[]>;
   }>>;
-  volumes?: Maybe<Array<{ name: string; emptyDir?: Maybe<{ medium?: Maybe<string> }>; hostPath?: Maybe<unknown> }>>;
+  volumes?: Maybe<ReadonlyArray<{ name: string; emptyDir?: Maybe<{ medium?: Maybe<string> }>; hostPath?: Maybe<unknown> }>>;
 }
 
 export interface KubePod {
@@ -81,17 +81,17 @@ export interface KubePod {
   spec?: Maybe<KubePodSpec>;
   status?: Maybe<{
     phase?: Maybe<string>;
-    conditions?: Maybe<Array<{ type: string; status: string; reason?: Maybe<string>; lastTransitionTime?: KubeTime }>>;
+    conditions?: Maybe<ReadonlyArray<{ type: string; status: string; reason?: Maybe<string>; lastTransitionTime?: KubeTime }>>;
   }>;
 }
 
 export interface KubeNode {
   metadata?: Maybe<KubeMeta>;
-  spec?: Maybe<{ taints?: Maybe<KubeTaint[]>; unschedulable?: Maybe<boolean>; providerID?: Maybe<string> }>;
+  spec?: Maybe<{ taints?: Maybe<readonly KubeTaint[]>; unschedulable?: Maybe<boolean>; providerID?: Maybe<string> }>;
   status?: Maybe<{
     allocatable?: StringMap;
     capacity?: StringMap;
-    conditions?: Maybe<Array<{ type: string; status: string; lastTransitionTime?: KubeTime }>>;
+    conditions?: Maybe<ReadonlyArray<{ type: string; status: string; lastTransitionTime?: KubeTime }>>;
   }>;
 }
 

@@ -64,7 +64,7 @@ function selectorFor(selector: KubeLabelSelector | null | undefined, podLabels: 
   return withLabelKeys(labelSelector(selector, object, field), podLabels, match, mismatch);
 }
 
-function affinityTerms(terms: KubePodAffinityTerm[] | null | undefined, podLabels: Record<string, string>, object: string, field: string): PodAffinityTerm[] {
+function affinityTerms(terms: readonly KubePodAffinityTerm[] | null | undefined, podLabels: Record<string, string>, object: string, field: string): PodAffinityTerm[] {
   return (terms ?? []).map((term, i) => {
     const selector = selectorFor(term.labelSelector, podLabels, object, `${field}[${i}].labelSelector`, term.matchLabelKeys ?? [], term.mismatchLabelKeys ?? []);
     return {

@@ -67,7 +67,7 @@ const nodeTerm = fc.record({
 const affinityTerm = fc.record({
   labelSelector: fc.record({ matchLabels: fc.dictionary(labelKey, fc.constantFrom('a', 'web'), { minKeys: 1, maxKeys: 2 }) }),
   topologyKey: fc.constantFrom('kubernetes.io/hostname', 'topology.kubernetes.io/zone'),
-  namespaces: fc.option(fc.constant(['other']), { nil: undefined }),
+  namespaces: fc.option(fc.constant<string[]>(['other']), { nil: undefined }),
 });
 const spread = fc.record({
   maxSkew: fc.integer({ min: 1, max: 3 }),
