@@ -37,14 +37,24 @@ export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
 
     switch (fault.kind) {
       case 'status':
-        return c.json(failure(fault.status ?? 500, fault.message ?? 'Internal Server Error'), (fault.status ?? 500) as 500);
       case 'html502':
-        return c.html(HTML_502, 502);
+      case 'errorOn200': {
+        const answer = () =>
+          fault.kind === 'html502'
+            ? c.html(HTML_502, 502)
+            : fault.kind === 'status'
+              ? c.json(failure(fault.status ?? 500, fault.message ?? 'Internal Server Error'), (fault.status ?? 500) as 500)
+              : c.json(failure(fault.code ?? 500, fault.message ?? 'Something went wrong, please try again'), 200);
+        if (!fault.afterHandling) return answer();
+        await next();
+        // the request took effect; the caller gets the failure instead of the real answer
+        c.res = undefined;
+        c.res = answer();
+        return;
+      }
       case 'rateLimit':
         c.header('Retry-After', String(fault.retryAfterSeconds ?? 1));
         return c.json(failure(429, 'Too Many Requests'), 429);
-      case 'errorOn200':
-        return c.json(failure(fault.code ?? 500, fault.message ?? 'Something went wrong, please try again'), 200);
       case 'respond':
         for (const [name, value] of Object.entries(fault.headers ?? {})) c.header(name, value);
         c.header('Content-Type', fault.contentType ?? 'application/json');

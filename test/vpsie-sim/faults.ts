@@ -26,10 +26,11 @@ type FaultBase = { count?: number; match?: FaultMatch };
 
 export type SimFault = FaultBase &
   (
-    | { kind: 'status'; status?: number; message?: string }
-    | { kind: 'html502' }
+    /** afterHandling: the request takes effect, then the answer is the failure (a proxy failing late). */
+    | { kind: 'status'; status?: number; message?: string; afterHandling?: boolean }
+    | { kind: 'html502'; afterHandling?: boolean }
     | { kind: 'rateLimit'; retryAfterSeconds?: number }
-    | { kind: 'errorOn200'; code?: number; message?: string }
+    | { kind: 'errorOn200'; code?: number; message?: string; afterHandling?: boolean }
     /** Hang for hangMs, then drop the connection. With afterHandling the request takes effect first. */
     | { kind: 'timeout'; hangMs?: number; afterHandling?: boolean }
     /** Drop the connection at once. With afterHandling the request takes effect first. */
