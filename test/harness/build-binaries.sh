@@ -28,7 +28,24 @@ if has_all "$OUT"; then
 fi
 
 command -v go >/dev/null || { echo "harness: the Go toolchain is required (install Go >= 1.25 from https://go.dev/dl)" >&2; exit 1; }
+go_minor="$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')"
+if [ -n "$go_minor" ] && [ "$go_minor" -lt 25 ]; then
+  echo "harness: Kubernetes $K8S_VERSION needs Go >= 1.25, found $(go env GOVERSION) (install a newer Go from https://go.dev/dl)" >&2
+  exit 1
+fi
 mkdir -p "$OUT"
+# Several test runs may start on a fresh machine at once: one builds, the others wait for it.
+if command -v flock >/dev/null; then
+  exec 9>"$CACHE_ROOT/.build-$K8S_VERSION.lock"
+  if ! flock -n 9; then
+    echo "harness: another build into $OUT is running; waiting for it"
+    flock 9
+  fi
+  if has_all "$OUT"; then
+    echo "harness: binaries built by the other run in $OUT"
+    exit 0
+  fi
+fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 export CGO_ENABLED=0 GOFLAGS="-mod=mod" GOTOOLCHAIN=local

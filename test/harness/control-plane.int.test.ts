@@ -125,4 +125,24 @@ describe('control plane (kube-apiserver, kube-scheduler, kube-controller-manager
       { timeoutMs: 30_000, description: `evicted pod ${name} to be gone` },
     );
   });
+
+  it('garbage-collects a deleted Deployment\'s ReplicaSet and pods (foreground deletion)', async () => {
+    const h = useHarness();
+    const namespace = await h.newNamespace('gc');
+    await h.createKwokNode(kwokNode({ name: `kwok-g-${randomSuffix()}` }));
+    await h.apps.createNamespacedDeployment({ namespace, body: deployment({ name: 'batch', replicas: 2 }) });
+    await waitFor(async () => (await pods(h.core, namespace, 'batch')).filter(isRunning).length === 2, {
+      timeoutMs: 60_000,
+      description: '2 pods of deployment batch Running',
+    });
+
+    await h.apps.deleteNamespacedDeployment({ name: 'batch', namespace, propagationPolicy: 'Foreground' });
+    await waitFor(
+      async () => {
+        const replicaSets = await h.apps.listNamespacedReplicaSet({ namespace });
+        return replicaSets.items.length === 0 && (await pods(h.core, namespace, 'batch')).length === 0;
+      },
+      { timeoutMs: 60_000, description: 'the garbage collector to remove the ReplicaSet and its pods' },
+    );
+  });
 });
