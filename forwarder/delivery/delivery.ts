@@ -1,0 +1,173 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { planMessageSchema, type PlanMessage } from '../../shared/plan-message.ts';
+import { MemoryNonceStore, PLAN_METHOD, signMessage, verifyMessage, type NonceStore } from '../../shared/signing.ts';
+import type { Snapshot } from '../../shared/snapshot.ts';
+import { Backoff } from '../util/backoff.ts';
+import { sleep, systemClock, type Clock } from '../util/clock.ts';
+import { errorFields, silentLogger, type Logger } from '../util/logger.ts';
+import { nodeHttpPost, type HttpPost, type RawResponse } from './http-post.ts';
+
+// Sends a snapshot to the functions and returns the plan, or says why there is none. Gzip, signed,
+// retried with backoff on network errors, 5xx and 429 (each attempt signed afresh: a nonce is single
+// use). The answer is trusted only after its signature, cluster and fencing token check out.
+//
+// IMPORTANT: an unreachable functions service yields { kind: 'unreachable' }; the caller then does
+// nothing destructive and keeps watching. It never falls back to acting on its own.
+
+export const RECONCILE_PATH = '/v1/reconcile';
+
+export type DeliveryOutcome =
+  | { kind: 'plan'; plan: PlanMessage; attempts: number; requestBytes: number; rawBytes: number }
+  /** 409: another forwarder (or an unfinished reconcile) holds the cluster lease. */
+  | { kind: 'busy'; retryAfterMs: number; attempts: number }
+  | { kind: 'unreachable'; message: string; attempts: number }
+  /** 4xx other than 409/429: retrying the same snapshot will not help (bad key, invalid snapshot). */
+  | { kind: 'rejected'; status: number; message: string; attempts: number }
+  /** The answer came but must not be executed: bad signature, wrong cluster, invalid plan, stale fencing token. */
+  | { kind: 'refused'; reason: 'signature' | 'invalid-plan' | 'wrong-cluster' | 'stale-fencing-token'; message: string; attempts: number; plan?: PlanMessage };
+
+export interface DeliveryOptions {
+  /** Base URL of the functions, e.g. https://abc.lambda-url.eu-west-1.on.aws or http://127.0.0.1:8787. */
+  functionsUrl: string;
+  clusterId: string;
+  signingKey: string;
+  clock?: Clock;
+  post?: HttpPost;
+  logger?: Logger;
+  maxAttempts?: number;
+  backoff?: { initialMs: number; maxMs: number };
+  timeoutMs?: number;
+  nonceStore?: NonceStore;
+  /** Observes every attempt (metrics). */
+  onAttempt?: (status: number | 'network', durationMs: number) => void;
+}
+
+export class Delivery {
+  private readonly url: URL;
+  private readonly clock: Clock;
+  private readonly post: HttpPost;
+  private readonly logger: Logger;
+  private readonly nonceStore: NonceStore;
+  private readonly stopController = new AbortController();
+
+  constructor(private readonly options: DeliveryOptions) {
+    const base = options.functionsUrl.endsWith('/') ? options.functionsUrl : `${options.functionsUrl}/`;
+    this.url = new URL(RECONCILE_PATH.slice(1), base);
+    this.clock = options.clock ?? systemClock;
+    this.post = options.post ?? nodeHttpPost;
+    this.logger = options.logger ?? silentLogger;
+    this.nonceStore = options.nonceStore ?? new MemoryNonceStore(() => this.clock.now());
+  }
+
+  /** Path and query as signed (the URL's own path, so a functions URL with a stage prefix works). */
+  get signedPath(): string {
+    return this.url.pathname + this.url.search;
+  }
+
+  /** Aborts backoff waits (shutdown, lost leadership). */
+  abort(): void {
+    this.stopController.abort();
+  }
+
+  /**
+   * @param minFencingToken the highest fencing token already executed; a plan below it is refused.
+   */
+  async deliver(snapshot: Snapshot, minFencingToken: number): Promise<DeliveryOutcome> {
+    const raw = Buffer.from(JSON.stringify(snapshot));
+    const body = gzipSync(raw);
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    const backoff = new Backoff(this.options.backoff ?? { initialMs: 1_000, maxMs: 16_000 });
+    let lastProblem = '';
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      if (this.stopController.signal.aborted) break;
+      const headers = {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'accept-encoding': 'gzip',
+        ...signMessage({ key: this.options.signingKey, clusterId: this.options.clusterId, method: 'POST', path: this.signedPath, body, nowMs: this.clock.now() }),
+      };
+      const startedMs = this.clock.now();
+      let response: RawResponse;
+      try {
+        response = await this.post(this.url, headers, body, this.options.timeoutMs ?? 30_000);
+        this.options.onAttempt?.(response.status, this.clock.now() - startedMs);
+      } catch (error) {
+        this.options.onAttempt?.('network', this.clock.now() - startedMs);
+        lastProblem = errorFields(error).err;
+        this.logger.warn({ attempt, ...errorFields(error) }, 'functions unreachable');
+        if (attempt < maxAttempts) await sleep(this.clock, backoff.next(), this.stopController.signal);
+        continue;
+      }
+      const { status } = response;
+      if (status === 200) {
+        const outcome = await this.readPlan(response, minFencingToken, attempt);
+        return outcome.kind === 'plan' ? { ...outcome, requestBytes: body.length, rawBytes: raw.length } : outcome;
+      }
+      if (status === 409) return { kind: 'busy', retryAfterMs: retryAfterMs(response) ?? 5_000, attempts: attempt };
+      const message = `${status} ${bodyText(response).slice(0, 300)}`;
+      if (status === 429 || status >= 500) {
+        lastProblem = message;
+        this.logger.warn({ attempt, status }, 'functions answered with an error; retrying');
+        if (attempt < maxAttempts) await sleep(this.clock, retryAfterMs(response) ?? backoff.next(), this.stopController.signal);
+        continue;
+      }
+      return { kind: 'rejected', status, message, attempts: attempt };
+    }
+    return { kind: 'unreachable', message: lastProblem || 'aborted', attempts: maxAttempts };
+  }
+
+  private async readPlan(response: RawResponse, minFencingToken: number, attempts: number): Promise<DeliveryOutcome> {
+    try {
+      await verifyMessage({
+        key: this.options.signingKey,
+        method: PLAN_METHOD,
+        path: this.signedPath,
+        body: response.body,
+        headers: response.headers,
+        nowMs: this.clock.now(),
+        nonceStore: this.nonceStore,
+      });
+    } catch (error) {
+      return { kind: 'refused', reason: 'signature', message: errorFields(error).err, attempts };
+    }
+    let parsed: unknown;
+    try {
+      const encoding = String(response.headers['content-encoding'] ?? '');
+      const text = (encoding.includes('gzip') ? gunzipSync(response.body) : response.body).toString('utf8');
+      parsed = JSON.parse(text);
+    } catch (error) {
+      return { kind: 'refused', reason: 'invalid-plan', message: `not JSON: ${errorFields(error).err}`, attempts };
+    }
+    const result = planMessageSchema.safeParse(parsed);
+    if (!result.success) {
+      return { kind: 'refused', reason: 'invalid-plan', message: result.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), attempts };
+    }
+    const plan = result.data;
+    if (plan.clusterId !== this.options.clusterId) {
+      return { kind: 'refused', reason: 'wrong-cluster', message: `plan for cluster ${plan.clusterId}`, attempts, plan };
+    }
+    if (plan.fencingToken < minFencingToken) {
+      return { kind: 'refused', reason: 'stale-fencing-token', message: `fencing token ${plan.fencingToken} is older than ${minFencingToken}, already executed`, attempts, plan };
+    }
+    return { kind: 'plan', plan, attempts, requestBytes: 0, rawBytes: 0 };
+  }
+}
+
+function retryAfterMs(response: RawResponse): number | undefined {
+  const value = response.headers['retry-after'];
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const dateMs = Date.parse(text);
+  return Number.isFinite(dateMs) ? Math.max(0, dateMs - Date.now()) : undefined;
+}
+
+function bodyText(response: RawResponse): string {
+  try {
+    const encoding = String(response.headers['content-encoding'] ?? '');
+    return (encoding.includes('gzip') ? gunzipSync(response.body) : response.body).toString('utf8');
+  } catch {
+    return '';
+  }
+}

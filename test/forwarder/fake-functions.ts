@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { PLAN_VERSION, type Command, type Decision, type PlanMessage } from '../../shared/plan-message.ts';
+import { MemoryNonceStore, PLAN_METHOD, signMessage, verifyMessage } from '../../shared/signing.ts';
+import { snapshotSchema, type Snapshot } from '../../shared/snapshot.ts';
+
+// A stand-in for the functions' POST /v1/reconcile, for forwarder tests: verifies the request as the
+// real service does (signature, gzip, snapshot schema) and answers with whatever plan the test
+// scripts, signed. The real service is exercised by the e2e tests.
+
+export type FakeAnswer =
+  | { status: 200; commands?: Command[]; decisions?: Decision[]; fencingToken?: number; nextContactAfterMs?: number; gzip?: boolean; tamper?: boolean; clusterId?: string }
+  | { status: number; body?: string; retryAfterSeconds?: number }
+  | { hangUp: true };
+
+export interface FakeFunctions {
+  url: string;
+  /** Every verified snapshot received, oldest first. */
+  snapshots: Snapshot[];
+  /** Requests refused (bad signature, invalid snapshot), with why. */
+  refusals: string[];
+  /** The next answers, in order; when empty, an empty plan with the current fencing token. */
+  answers: FakeAnswer[];
+  /** Increases with every plan, as the real lease does. */
+  fencingToken: number;
+  /** Resolves with the next snapshot received. */
+  nextSnapshot(): Promise<Snapshot>;
+  stop(): Promise<void>;
+}
+
+export async function startFakeFunctions(options: { clusterId: string; signingKey: string; port?: number }): Promise<FakeFunctions> {
+  const nonces = new MemoryNonceStore();
+  const waiters: Array<(s: Snapshot) => void> = [];
+  let planSeq = 0;
+  const state: Omit<FakeFunctions, 'url' | 'stop' | 'nextSnapshot'> = { snapshots: [], refusals: [], answers: [], fencingToken: 0 };
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const body = await readBody(req);
+      const path = req.url ?? '/';
+      try {
+        await verifyMessage({ key: options.signingKey, method: 'POST', path, body, headers: req.headers as Record<string, string>, nowMs: Date.now(), nonceStore: nonces });
+      } catch (error) {
+        state.refusals.push((error as Error).message);
+        res.writeHead(401).end(JSON.stringify({ error: (error as Error).message }));
+        return;
+      }
+      const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+      const parsed = snapshotSchema.safeParse(JSON.parse(raw.toString('utf8')));
+      if (!parsed.success) {
+        state.refusals.push(`invalid snapshot: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        res.writeHead(400).end('invalid snapshot');
+        return;
+      }
+      const snapshot = parsed.data;
+      state.snapshots.push(snapshot);
+      waiters.splice(0).forEach((w) => w(snapshot));
+      const answer = state.answers.shift() ?? { status: 200 };
+      if ('hangUp' in answer) {
+        req.socket.destroy();
+        return;
+      }
+      if (answer.status !== 200) {
+        const e = answer as { status: number; body?: string; retryAfterSeconds?: number };
+        res.writeHead(e.status, e.retryAfterSeconds === undefined ? {} : { 'retry-after': String(e.retryAfterSeconds) }).end(e.body ?? '');
+        return;
+      }
+      const a = answer as Extract<FakeAnswer, { status: 200 }>;
+      state.fencingToken = a.fencingToken ?? Math.max(state.fencingToken + 1, snapshot.forwarder.lastFencingToken);
+      const nowMs = Date.now();
+      const plan: PlanMessage = {
+        version: PLAN_VERSION,
+        clusterId: a.clusterId ?? options.clusterId,
+        planId: `plan-${++planSeq}`,
+        fencingToken: state.fencingToken,
+        issuedAtMs: nowMs,
+        commands: a.commands ?? [],
+        decisions: a.decisions ?? [],
+        nextContactAfterMs: a.nextContactAfterMs ?? nowMs + 30_000,
+      };
+      let out = Buffer.from(JSON.stringify(plan));
+      if (a.gzip) out = gzipSync(out);
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...(a.gzip ? { 'content-encoding': 'gzip' } : {}),
+        ...signMessage({ key: options.signingKey, clusterId: options.clusterId, method: PLAN_METHOD, path, body: out, nowMs }),
+      };
+      if (a.tamper) out = Buffer.from(JSON.stringify({ ...plan, commands: [] }));
+      res.writeHead(200, headers).end(out);
+    } catch (error) {
+      res.writeHead(500).end(String(error));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const fake = state as FakeFunctions;
+  fake.url = `http://127.0.0.1:${port}`;
+  fake.nextSnapshot = () => new Promise((resolve) => waiters.push(resolve));
+  fake.stop = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return fake;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
