@@ -136,6 +136,13 @@ function cleanupAfterTest(core: CoreV1Api): Cleanup {
   onTestFinished(async () => {
     cleanup = undefined;
     await Promise.all(current.namespaces.map((name) => core.deleteNamespace({ name }).catch(ignoreNotFound)));
+    // The namespace controller gets to the pods only after a discovery pass (seconds); a terminating
+    // namespace admits no new pods, so deleting them now at once (no kubelet to wait for) is safe.
+    await Promise.all(
+      current.namespaces.map((namespace) =>
+        core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 }).catch(ignoreNotFound),
+      ),
+    );
     for (const namespace of current.namespaces) {
       await waitFor(async () => (await core.listNamespacedPod({ namespace })).items.length === 0, {
         timeoutMs: 20_000,

@@ -153,6 +153,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--service-account-private-key-file=${join(dir, 'sa.key')}`,
       `--root-ca-file=${caFile}`,
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      // A new Node loses its not-ready taint on the lifecycle controller's next pass: 1 s instead of 5 s
+      // keeps "node joined → pods scheduled" quick in tests. The grace period stays the default.
+      '--node-monitor-period=1s',
       '--v=1',
     ]);
     const kwok = supervisor.start(
