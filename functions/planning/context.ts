@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parseNodeGroupSpec, NodeGroupValidationError, type NodeGroupSpec } from '../../shared/nodegroup.ts';
 import type { Command, Decision } from '../../shared/plan-message.ts';
 import type { Snapshot } from '../../shared/snapshot.ts';
+import { trackSentCommand } from './sent-commands.ts';
 import type { GroupKey, KeptNode, PlanningState, Policy, ProvisionSummary, RemovalSummary, UnschedulableSummary } from './types.ts';
 
 export interface ValidGroup { key: GroupKey; namespace: string; name: string; spec: NodeGroupSpec }
@@ -62,6 +63,7 @@ export class PlanContext {
   emit(draft: CommandDraft): Command {
     const command = { id: this.id(draft.kind, JSON.stringify(draft)), ...draft } as Command;
     this.commands.push(command);
+    trackSentCommand(this.state, command, this.nowMs);
     return command;
   }
 

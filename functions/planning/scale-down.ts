@@ -1,4 +1,235 @@
-import type { PlanContext } from './context.ts';
+import { DO_NOT_DISRUPT, SCALE_DOWN_DISABLED } from '../../shared/labels.ts';
+import type { SnapshotNode } from '../../shared/snapshot.ts';
+import { groupState } from './backoff.ts';
+import type { PlanContext, ValidGroup } from './context.ts';
+import { isTainted, startDrain } from './drains.ts';
+import { matchNodeGroup, offeringOfNode } from './managed-nodes.ts';
+import { activeDrains, classifyNodePods, removalSimulation, type NodePods } from './removal-simulation.ts';
+import type { GroupKey } from './types.ts';
+import { formatPercent, isUnderused, nodeUtilization, type Utilization } from './utilization.ts';
 
-// Placeholder until its issue lands; replaced by the real phase.
-export function planScaleDown(_ctx: PlanContext): void {}
+// Safe scale-down. A node goes only if ALL hold (else it is kept, with the first reason found):
+//   managed (group label naming one valid NodeGroup) and the group's scaleDownPolicy.enabled;
+//   Ready, not cordoned, not already leaving; no scale-down-disabled / do-not-disrupt annotation;
+//   CPU and memory requests below the group's thresholds for stabilizationWindowSeconds;
+//   not backed off after a failed drain; no pod on it blocks (pod-rules.ts);
+//   no launch in progress in its group and the cooldown after the last scale-up has passed;
+//   a synced snapshot; the group stays at or above minNodes; the group's disruption budget;
+//   the PDBs allow evicting its pods; its pods fit on the remaining nodes (removal-simulation.ts).
+// policy.assumeWindowsElapsed treats the stabilization window and the cooldown as elapsed.
+// Candidates are tried empty nodes first, then least utilized; each success is final for the plan.
+
+interface Candidate { node: SnapshotNode; group: ValidGroup; utilization: Utilization; pods: NodePods; underusedSinceMs?: number }
+
+/** Reasons that only say "this node is busy or not ours" go to `kept` without a decision. */
+type QuietReason = 'not-managed' | 'unknown-group' | 'not-ready' | 'cordoned' | 'scale-down-disabled' | 'scale-down-disabled-annotation' | 'do-not-disrupt-annotation' | 'not-underused' | 'stabilizing';
+
+export function planScaleDown(ctx: PlanContext): void {
+  const { snapshot, state, policy, nowMs } = ctx;
+  const leaving = new Set(state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed').map((op) => op.kind === 'drain' ? op.node : ''));
+  const candidates: Candidate[] = [];
+
+  for (const node of [...snapshot.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
+    const match = matchNodeGroup(ctx, node);
+    if (match.kind === 'unmanaged') {
+      keepQuiet(ctx, node, undefined, 'not-managed', `node ${node.name} has no autoscaler.vpsie.com/nodegroup label; it is never touched`);
+      continue;
+    }
+    if (match.kind === 'unknown-group') {
+      keepQuiet(ctx, node, undefined, 'unknown-group', `node ${node.name}: ${match.message}; it is not touched`);
+      continue;
+    }
+    const { group } = match;
+    if (leaving.has(node.name)) continue;
+    if (!node.ready) {
+      keepQuiet(ctx, node, group.key, 'not-ready', `node ${node.name} is NotReady; it is replaced after ${Math.round(policy.notReadyReplaceAfterMs / 60_000)} minutes instead`);
+      continue;
+    }
+    if (node.unschedulable || isTainted(node) || node.terminating) {
+      keepQuiet(ctx, node, group.key, 'cordoned', `node ${node.name} is cordoned or terminating by someone else`);
+      continue;
+    }
+    const utilization = nodeUtilization(snapshot, node, policy);
+    const underused = isUnderused(utilization, group.spec);
+    const timers = (state.nodes[node.name] ??= {});
+    // An unsynced snapshot may miss pods: it may stop a window, never start one.
+    if (!underused) delete timers.underusedSinceMs;
+    else if (snapshot.synced) timers.underusedSinceMs ??= nowMs;
+    const usage = `CPU ${formatPercent(utilization.cpu)}, memory ${formatPercent(utilization.memory)} requested`;
+
+    if (!group.spec.scaleDownPolicy.enabled) {
+      keepQuiet(ctx, node, group.key, 'scale-down-disabled', `scale-down is disabled for NodeGroup ${group.key}`);
+      continue;
+    }
+    if (node.annotations[SCALE_DOWN_DISABLED] === 'true') {
+      keepQuiet(ctx, node, group.key, 'scale-down-disabled-annotation', `node ${node.name} has ${SCALE_DOWN_DISABLED}: "true"`);
+      continue;
+    }
+    if (node.annotations[DO_NOT_DISRUPT] === 'true') {
+      keepQuiet(ctx, node, group.key, 'do-not-disrupt-annotation', `node ${node.name} has ${DO_NOT_DISRUPT}: "true"`);
+      continue;
+    }
+    const { cpuThreshold, memoryThreshold, stabilizationWindowSeconds } = group.spec.scaleDownPolicy;
+    if (!underused) {
+      keepQuiet(ctx, node, group.key, 'not-underused', `${usage}; thresholds CPU ${cpuThreshold}%, memory ${memoryThreshold}%`);
+      continue;
+    }
+    const windowMs = stabilizationWindowSeconds * 1000;
+    const sinceMs = timers.underusedSinceMs;
+    if (!policy.assumeWindowsElapsed && (sinceMs === undefined || nowMs - sinceMs < windowMs)) {
+      const forS = sinceMs === undefined ? 0 : Math.round((nowMs - sinceMs) / 1000);
+      keepQuiet(ctx, node, group.key, 'stabilizing', `${usage}; underused for ${forS}s of the ${stabilizationWindowSeconds}s window`);
+      if (sinceMs !== undefined) ctx.wakeAt(sinceMs + windowMs);
+      continue;
+    }
+    if (timers.drainBackoffUntilMs !== undefined && timers.drainBackoffUntilMs > nowMs) {
+      keep(ctx, node, group.key, 'drain-backoff', `a drain of node ${node.name} failed; not tried again for ${Math.ceil((timers.drainBackoffUntilMs - nowMs) / 60_000)} minutes`);
+      continue;
+    }
+    const pods = classifyNodePods(ctx, node.name);
+    if (pods.block) {
+      keep(ctx, node, group.key, pods.block.reason, pods.block.message, { pod: pods.block.pod });
+      continue;
+    }
+    candidates.push({ node, group, utilization, pods, ...(sinceMs !== undefined ? { underusedSinceMs: sinceMs } : {}) });
+  }
+
+  // Empty nodes first, then the least utilized; names break ties (determinism).
+  candidates.sort((a, b) => Number(b.pods.empty) - Number(a.pods.empty)
+    || (a.utilization.cpu + a.utilization.memory) - (b.utilization.cpu + b.utilization.memory)
+    || a.node.name.localeCompare(b.node.name));
+  const groups = new GroupBook(ctx);
+  for (const candidate of candidates) tryCandidate(ctx, candidate, groups);
+  pruneNodeTimers(ctx);
+}
+
+/** Drops timers that say nothing any more (empty, or of nodes gone whose backoff has run out). */
+function pruneNodeTimers(ctx: PlanContext): void {
+  const present = new Set(ctx.snapshot.nodes.map((n) => n.name));
+  for (const [name, timers] of Object.entries(ctx.state.nodes)) {
+    if (timers.drainBackoffUntilMs !== undefined && timers.drainBackoffUntilMs <= ctx.nowMs) delete timers.drainBackoffUntilMs;
+    if (!present.has(name)) {
+      delete timers.underusedSinceMs;
+      delete timers.notReadySinceMs;
+    }
+    if (Object.values(timers).every((v) => v === undefined)) delete ctx.state.nodes[name];
+  }
+}
+
+function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
+  const { node, group, pods } = c;
+  const { policy, nowMs } = ctx;
+  const book = groups.get(group);
+  if (book.launchesInProgress > 0) {
+    return keep(ctx, node, group.key, 'scale-up-in-progress', `NodeGroup ${group.key} has ${book.launchesInProgress} launch(es) in progress`);
+  }
+  const cooldownEndsMs = book.lastScaleUpMs === undefined ? undefined : book.lastScaleUpMs + policy.scaleDownCooldownAfterScaleUpMs;
+  if (!policy.assumeWindowsElapsed && cooldownEndsMs !== undefined && nowMs < cooldownEndsMs) {
+    ctx.wakeAt(cooldownEndsMs);
+    return keep(ctx, node, group.key, 'scale-up-cooldown', `NodeGroup ${group.key} scaled up ${Math.round((nowMs - book.lastScaleUpMs!) / 60_000)} minutes ago; scale-down waits ${Math.round(policy.scaleDownCooldownAfterScaleUpMs / 60_000)} minutes`);
+  }
+  if (!ctx.snapshot.synced) {
+    return keep(ctx, node, group.key, 'snapshot-not-synced', 'the forwarder has not finished its initial lists; nothing is removed on an incomplete picture');
+  }
+  if (book.size - 1 < group.spec.minNodes) {
+    return keep(ctx, node, group.key, 'min-nodes', `NodeGroup ${group.key} has ${book.size} node(s) counting joining and in-flight ones, minus those leaving; minNodes is ${group.spec.minNodes}`);
+  }
+  const limit = pods.empty ? policy.maxEmptyRemovalsPerGroup : policy.maxNonEmptyDrainsPerGroup;
+  const inProgress = pods.empty ? book.emptyRemovals : book.nonEmptyDrains;
+  if (inProgress >= limit) {
+    return keep(ctx, node, group.key, 'disruption-budget', `NodeGroup ${group.key} already removes ${inProgress} ${pods.empty ? 'empty' : 'non-empty'} node(s); at most ${limit} at a time`);
+  }
+  const sim = removalSimulation(ctx);
+  const shortfall = sim.pdbs.shortfall(pods.evictable);
+  if (shortfall) {
+    return keep(ctx, node, group.key, 'pdb', `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s) now; removing node ${node.name} needs ${shortfall.needed}`);
+  }
+  const fit = sim.tryRemove(node.name, pods.evictable);
+  if (!fit.ok) return keep(ctx, node, group.key, fit.reason, fit.message);
+
+  sim.pdbs.spend(pods.evictable);
+  book.size -= 1;
+  if (pods.empty) book.emptyRemovals += 1;
+  else book.nonEmptyDrains += 1;
+  const offering = offeringOfNode(ctx, node, group);
+  const reason = pods.empty ? 'empty' : 'underused';
+  const usage = `CPU ${formatPercent(c.utilization.cpu)}, memory ${formatPercent(c.utilization.memory)} requested`;
+  const message = pods.empty
+    ? `node ${node.name} runs only DaemonSet or mirror pods (${usage})`
+    : `node ${node.name} is underused (${usage}); its ${pods.evictable.length} pod(s) fit on the remaining nodes`;
+  startDrain(ctx, { node, group, empty: pods.empty, reason, message });
+  ctx.remove.push({ node: node.name, nodeGroup: group.key, reason });
+  if (offering) ctx.monthlyCostDelta -= offering.priceMonthly;
+  ctx.decide({
+    kind: 'scale-down',
+    target: `node ${node.name}`,
+    nodeGroup: group.key,
+    reason,
+    message,
+    details: {
+      cpuPercent: Math.round(c.utilization.cpu * 1000) / 10,
+      memoryPercent: Math.round(c.utilization.memory * 1000) / 10,
+      podsToEvict: pods.evictable.length,
+      offering: offering?.identifier ?? null,
+      monthlyPrice: offering?.priceMonthly ?? null,
+      underusedSinceMs: c.underusedSinceMs ?? null,
+    },
+  });
+}
+
+/** Per-group counts the checks need, updated as removals are decided. */
+interface GroupEntry { size: number; emptyRemovals: number; nonEmptyDrains: number; launchesInProgress: number; lastScaleUpMs?: number }
+
+class GroupBook {
+  private readonly entries = new Map<GroupKey, GroupEntry>();
+  constructor(private readonly ctx: PlanContext) {}
+
+  get(group: ValidGroup): GroupEntry {
+    let entry = this.entries.get(group.key);
+    if (!entry) {
+      entry = this.compute(group);
+      this.entries.set(group.key, entry);
+    }
+    return entry;
+  }
+
+  /**
+   * size = Ready nodes + joining nodes + launches without a Node yet, minus nodes already leaving
+   * (NotReady nodes that are not joining are not counted: they are on their way to replacement).
+   */
+  private compute(group: ValidGroup): GroupEntry {
+    const { ctx } = this;
+    const launches = ctx.state.operations.filter((op) => op.kind === 'launch' && op.nodeGroup === group.key);
+    const inProgress = launches.filter((op) => op.status === 'launching' || op.status === 'registering');
+    const joining = new Set(inProgress.map((op) => op.hostname));
+    const leaving = new Set(activeDrains(ctx).map((op) => op.node));
+    const members = new Set<string>();
+    for (const node of ctx.snapshot.nodes) {
+      const match = matchNodeGroup(ctx, node);
+      if (match.kind === 'managed' && match.group.key === group.key && (node.ready || joining.has(node.name))) members.add(node.name);
+    }
+    for (const op of inProgress) members.add(op.hostname);
+    const size = [...members].filter((name) => !leaving.has(name)).length;
+    const drains = activeDrains(ctx).filter((op) => op.nodeGroup === group.key && op.reason !== 'not-ready');
+    const launchTimes = launches.map((op) => op.createdAtMs);
+    const recorded = groupState(ctx.state, group.key).lastScaleUpMs;
+    if (recorded !== undefined) launchTimes.push(recorded);
+    return {
+      size,
+      emptyRemovals: drains.filter((op) => op.empty).length,
+      nonEmptyDrains: drains.filter((op) => !op.empty).length,
+      launchesInProgress: inProgress.length,
+      ...(launchTimes.length > 0 ? { lastScaleUpMs: Math.max(...launchTimes) } : {}),
+    };
+  }
+}
+
+function keepQuiet(ctx: PlanContext, node: SnapshotNode, nodeGroup: GroupKey | undefined, reason: QuietReason, message: string): void {
+  ctx.kept.push({ node: node.name, ...(nodeGroup !== undefined ? { nodeGroup } : {}), reason, message });
+}
+
+/** A node that would otherwise go: kept, and the decision says what keeps it. */
+function keep(ctx: PlanContext, node: SnapshotNode, nodeGroup: GroupKey, reason: string, message: string, details?: Record<string, string>): void {
+  ctx.kept.push({ node: node.name, nodeGroup, reason, message });
+  ctx.decide({ kind: 'keep-node', target: `node ${node.name}`, nodeGroup, reason, message, ...(details ? { details } : {}) });
+}

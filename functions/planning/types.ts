@@ -1,4 +1,4 @@
-import type { Command, Decision } from '../../shared/plan-message.ts';
+import type { Command, CommandKind, Decision } from '../../shared/plan-message.ts';
 import type { Snapshot } from '../../shared/snapshot.ts';
 
 // The planning core's own types: `plan(snapshot, state, policy, nowMs) → PlanResult`.
@@ -23,6 +23,8 @@ export interface NodeTimers {
   drainBackoffUntilMs?: number;
   /** Since when a managed node has been NotReady (for replacement). */
   notReadySinceMs?: number;
+  /** Keyed by VM hostname: since when a VM with the cluster prefix has had no operation and no Node (orphan). */
+  vmUnaccountedSinceMs?: number;
 }
 
 export type OperationStatus =
@@ -80,6 +82,20 @@ export interface PlanningState {
   operations: Operation[];
   /** Command ids already answered by results, so a result reported twice changes nothing. */
   seenResults?: string[];
+  /**
+   * Commands sent and not yet answered (results carry only the command id, so this says what an id
+   * meant). Recorded by PlanContext.emit; read and pruned by results.ts (sent-commands.ts).
+   */
+  sentCommands?: SentCommand[];
+}
+
+export interface SentCommand {
+  commandId: string;
+  kind: CommandKind;
+  operationId?: string;
+  /** What it acts on: the node name, "<namespace>/<pod>" or the VM hostname. */
+  target: string;
+  sentAtMs: number;
 }
 
 export const EMPTY_STATE: PlanningState = { groups: {}, nodes: {}, operations: [] };

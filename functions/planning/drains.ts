@@ -1,0 +1,211 @@
+import { SCALE_DOWN_DISABLED, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import type { SnapshotNode } from '../../shared/snapshot.ts';
+import { recordDrainFailure, groupState } from './backoff.ts';
+import { clusterIndex, liveVm, podKey } from './cluster-index.ts';
+import type { PlanContext, ValidGroup } from './context.ts';
+import { groupEvent, nodeEvent } from './lifecycle-events.ts';
+import { groupRef, managedGroupOf, vmIdentifierOf } from './managed-nodes.ts';
+import { classifyNodePods, removalSimulation } from './removal-simulation.ts';
+import { isAwaitingResult } from './sent-commands.ts';
+import { isDaemonSetPod, isFinished, isMirrorPod } from './pod-rules.ts';
+import type { DrainOperation } from './types.ts';
+
+// A node's removal as a sequence of commands, one step per reconcile:
+//
+//   cordoning ──(taint visible, re-check passes)──▶ draining ──(pods gone)──▶ deleting-node
+//       │                                              │                          │ (Node gone)
+//       └──(re-check fails / deadline)──▶ aborting ◀───┘ (deadline)               ▼
+//                                           │ (untaint visible)             deleting-vm ──(VM gone)──▶ succeeded
+//                                           ▼
+//                                         failed
+//
+// IMPORTANT: taint-then-recheck. The safety checks ran on a snapshot taken before the taint; a pod
+// may have landed in between. Evictions start only after a snapshot shows the taint and the checks
+// pass again on it. Past deleting-node there is no way back: the deadline no longer applies.
+// Every step needs a synced snapshot except the abort (untaint is never destructive).
+
+/** How often the forwarder is asked back while a drain is in progress. */
+export const DRAIN_POLL_MS = 10_000;
+
+export type DrainReason = 'underused' | 'empty' | 'not-ready';
+
+export interface StartDrain {
+  node: SnapshotNode;
+  group: ValidGroup;
+  empty: boolean;
+  reason: DrainReason;
+  message: string;
+}
+
+export function isTainted(node: SnapshotNode): boolean {
+  return node.taints.some((t) => t.key === TO_BE_DELETED_TAINT);
+}
+
+export function startDrain(ctx: PlanContext, start: StartDrain): DrainOperation {
+  const { node, group } = start;
+  const vmIdentifier = vmIdentifierOf(node) ?? liveVm(clusterIndex(ctx.snapshot), node.name)?.identifier;
+  const op: DrainOperation = {
+    id: ctx.id('drain', node.name),
+    kind: 'drain',
+    nodeGroup: group.key,
+    node: node.name,
+    hostname: node.name,
+    ...(vmIdentifier !== undefined ? { vmIdentifier } : {}),
+    empty: start.empty,
+    status: 'cordoning',
+    createdAtMs: ctx.nowMs,
+    updatedAtMs: ctx.nowMs,
+    deadlineMs: ctx.nowMs + ctx.policy.drainDeadlineMs,
+    evicted: [],
+    reason: start.reason,
+  };
+  ctx.state.operations.push(op);
+  groupState(ctx.state, group.key).lastScaleDownMs = ctx.nowMs;
+  delete ctx.state.nodes[node.name]?.underusedSinceMs;
+  ctx.emit({ kind: 'taintNode', node: node.name, nodeGroup: groupRef(group.key), reason: start.reason, message: start.message, operationId: op.id });
+  const triggered = start.reason === 'not-ready' ? 'NodeReplacementTriggered' : 'ScaleDownTriggered';
+  groupEvent(ctx, group.key, { type: start.reason === 'not-ready' ? 'Warning' : 'Normal', eventReason: triggered, reason: start.reason, message: start.message, operationId: op.id });
+  nodeEvent(ctx, node.name, { type: 'Normal', eventReason: 'DrainStarted', reason: start.reason, message: `tainted ${TO_BE_DELETED_TAINT}:NoSchedule and cordoned; ${start.message}`, operationId: op.id });
+  ctx.wakeAt(ctx.nowMs + DRAIN_POLL_MS);
+  return op;
+}
+
+export function advanceDrain(ctx: PlanContext, op: DrainOperation): void {
+  if (op.status === 'succeeded' || op.status === 'failed') return;
+  ctx.wakeAt(ctx.nowMs + DRAIN_POLL_MS);
+  const node = clusterIndex(ctx.snapshot).nodeByName.get(op.node);
+  if (op.status === 'aborting') return confirmAbort(ctx, op, node);
+  if ((op.status === 'cordoning' || op.status === 'draining') && ctx.nowMs >= op.deadlineMs) {
+    return abortDrain(ctx, op, 'drain-deadline', `the drain did not finish within ${Math.round(ctx.policy.drainDeadlineMs / 60_000)} minutes`, true);
+  }
+  if (!ctx.snapshot.synced) return;
+  if (op.status === 'cordoning') cordoning(ctx, op, node);
+  if (op.status === 'draining') draining(ctx, op, node);
+  if (op.status === 'deleting-node') deletingNode(ctx, op, node);
+  if (op.status === 'deleting-vm') deletingVm(ctx, op);
+}
+
+function setStatus(ctx: PlanContext, op: DrainOperation, status: DrainOperation['status']): void {
+  op.status = status;
+  op.updatedAtMs = ctx.nowMs;
+}
+
+function cordoning(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
+  if (!node) return setStatus(ctx, op, 'deleting-vm'); // the Node went away by itself
+  if (!isTainted(node)) {
+    // Not applied yet; send again only if the first one got lost.
+    if (!isAwaitingResult(ctx.state, 'taintNode', node.name, ctx.nowMs)) {
+      ctx.emit({ kind: 'taintNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: 'taint not visible yet; sending again', operationId: op.id });
+    }
+    return;
+  }
+  if (op.reason === 'not-ready') return setStatus(ctx, op, 'deleting-node'); // its pods are gone with the kubelet
+  const problem = recheck(ctx, op, node);
+  if (problem) return abortDrain(ctx, op, problem.reason, problem.message, false);
+  setStatus(ctx, op, 'draining');
+}
+
+/** The safety checks again, on a snapshot that shows the taint. */
+function recheck(ctx: PlanContext, op: DrainOperation, node: SnapshotNode): { reason: string; message: string } | undefined {
+  const group = managedGroupOf(ctx, node);
+  if (!group || group.key !== op.nodeGroup) return { reason: 'group-changed', message: `node ${node.name} no longer belongs to NodeGroup ${op.nodeGroup}` };
+  if (!group.spec.scaleDownPolicy.enabled) return { reason: 'scale-down-disabled', message: `scale-down was disabled for NodeGroup ${group.key}` };
+  if (node.annotations[SCALE_DOWN_DISABLED] === 'true') return { reason: 'scale-down-disabled-annotation', message: `node ${node.name} was annotated ${SCALE_DOWN_DISABLED}: "true"` };
+  const pods = classifyNodePods(ctx, node.name);
+  if (pods.block) return { reason: pods.block.reason, message: pods.block.message };
+  const sim = removalSimulation(ctx);
+  const shortfall = sim.pdbs.shortfall(pods.evictable);
+  if (shortfall) {
+    return { reason: 'pdb', message: `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s), the drain needs ${shortfall.needed}` };
+  }
+  const fit = sim.tryRemove(node.name, pods.evictable);
+  if (!fit.ok) return { reason: fit.reason, message: fit.message };
+  sim.pdbs.spend(pods.evictable);
+  op.empty = pods.evictable.length === 0;
+  return undefined;
+}
+
+function draining(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
+  if (!node) return setStatus(ctx, op, 'deleting-vm');
+  const pods = classifyNodePods(ctx, node.name);
+  // The taint keeps ordinary pods out, but a pod tolerating every taint can still land.
+  if (pods.block) return abortDrain(ctx, op, pods.block.reason, pods.block.message, false);
+  const ref = groupRef(op.nodeGroup);
+  for (const { pod } of pods.evictable) {
+    const key = podKey(pod);
+    // Evicted already (its deletion shows up as "terminating" soon), or an eviction on its way.
+    if (op.evicted.includes(key) || isAwaitingResult(ctx.state, 'evictPod', key, ctx.nowMs)) continue;
+    ctx.emit({ kind: 'evictPod', namespace: pod.namespace, pod: pod.name, node: node.name, nodeGroup: ref, reason: op.reason, message: `draining node ${node.name}`, operationId: op.id });
+  }
+  // Wait until every pod that had to go is gone, terminating ones included (their grace periods run).
+  const remaining = (clusterIndex(ctx.snapshot).podsByNode.get(node.name) ?? []).filter((pod) => {
+    const shape = ctx.snapshot.podShapes[pod.shape]!;
+    return !isFinished(pod) && !isDaemonSetPod(shape) && !isMirrorPod(shape);
+  });
+  if (remaining.length > 0) return;
+  setStatus(ctx, op, 'deleting-node');
+  nodeEvent(ctx, node.name, { type: 'Normal', eventReason: 'DrainCompleted', reason: op.reason, message: `every pod left node ${node.name}`, operationId: op.id });
+}
+
+function deletingNode(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
+  if (!node) return setStatus(ctx, op, 'deleting-vm');
+  if (isAwaitingResult(ctx.state, 'deleteNode', node.name, ctx.nowMs)) return;
+  ctx.emit({ kind: 'deleteNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: `removing node ${node.name}`, operationId: op.id });
+}
+
+function deletingVm(ctx: PlanContext, op: DrainOperation): void {
+  // Without a VM list nothing can be verified (or deleted by identifier); wait for one.
+  if (ctx.snapshot.vms === null) return;
+  const vm = liveVm(clusterIndex(ctx.snapshot), op.hostname);
+  // VMs outside the cluster's prefix are never listed nor deleted (the forwarder would refuse).
+  if (!vm || !op.hostname.startsWith(ctx.policy.hostnamePrefix)) {
+    setStatus(ctx, op, 'succeeded');
+    return;
+  }
+  if (vm.identifier !== undefined) op.vmIdentifier = vm.identifier;
+  if (isAwaitingResult(ctx.state, 'deleteVm', op.hostname, ctx.nowMs)) return;
+  ctx.emit({
+    kind: 'deleteVm',
+    nodeGroup: groupRef(op.nodeGroup),
+    hostname: op.hostname,
+    ...(op.vmIdentifier !== undefined ? { vmIdentifier: op.vmIdentifier } : {}),
+    reason: op.reason,
+    message: `deleting the VM of node ${op.node}`,
+    operationId: op.id,
+  });
+}
+
+/**
+ * Gives the node back: untaint + uncordon, and say why. `failure` (deadline, refused commands)
+ * also backs the node off; a re-check that finds the node needed is not a failure.
+ */
+export function abortDrain(ctx: PlanContext, op: DrainOperation, reason: string, message: string, failure: boolean): void {
+  const node = clusterIndex(ctx.snapshot).nodeByName.get(op.node);
+  op.failure = reason;
+  setStatus(ctx, op, node ? 'aborting' : 'failed');
+  if (node) {
+    ctx.emit({ kind: 'untaintNode', node: op.node, nodeGroup: groupRef(op.nodeGroup), reason, message: `drain aborted: ${message}`, operationId: op.id });
+  }
+  if (failure) recordDrainFailure(ctx.state, op.node, ctx.policy, ctx.nowMs);
+  else delete ctx.state.nodes[op.node]?.underusedSinceMs;
+  ctx.decide({
+    kind: 'drain-aborted',
+    target: `node ${op.node}`,
+    nodeGroup: op.nodeGroup,
+    reason,
+    message: `drain of node ${op.node} aborted: ${message}`,
+    details: { operationId: op.id, failure, evicted: op.evicted.length },
+  });
+  nodeEvent(ctx, op.node, { type: failure ? 'Warning' : 'Normal', eventReason: failure ? 'DrainFailed' : 'DrainAborted', reason, message, operationId: op.id });
+  if (failure) groupEvent(ctx, op.nodeGroup, { type: 'Warning', eventReason: 'DrainFailed', reason, message: `node ${op.node}: ${message}`, operationId: op.id });
+}
+
+/** Finished once a snapshot shows the node untainted and schedulable (or gone). */
+function confirmAbort(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
+  if (!node || (!isTainted(node) && !node.unschedulable)) {
+    setStatus(ctx, op, 'failed');
+    return;
+  }
+  if (isAwaitingResult(ctx.state, 'untaintNode', node.name, ctx.nowMs)) return;
+  ctx.emit({ kind: 'untaintNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.failure ?? 'drain-aborted', message: 'untaint not visible yet; sending again', operationId: op.id });
+}

@@ -1,0 +1,78 @@
+import { recordGroupFailure, recordGroupSuccess } from './backoff.ts';
+import { clusterIndex, liveVm } from './cluster-index.ts';
+import type { PlanContext } from './context.ts';
+import { groupEvent } from './lifecycle-events.ts';
+import { groupRef } from './managed-nodes.ts';
+import type { LaunchOperation } from './types.ts';
+
+// A launch after createVm: launching ──(VM listed, or a Node of that name)──▶ registering
+// ──(Node Ready)──▶ succeeded. No VM by launchDeadlineMs, or no Ready Node by
+// registrationDeadlineMs, fails it: the VM and the Node are deleted and the group backs off.
+
+/** How often the forwarder is asked back while a launch is in progress. */
+export const LAUNCH_POLL_MS = 15_000;
+
+export function advanceLaunch(ctx: PlanContext, op: LaunchOperation): void {
+  if (op.status !== 'launching' && op.status !== 'registering') return;
+  const index = clusterIndex(ctx.snapshot);
+  const node = index.nodeByName.get(op.hostname);
+  const vm = liveVm(index, op.hostname);
+  if (vm?.identifier !== undefined) op.vmIdentifier = vm.identifier;
+  if (op.status === 'launching' && (vm || node)) {
+    op.status = 'registering';
+    op.updatedAtMs = ctx.nowMs;
+  }
+  if (node?.ready) {
+    op.status = 'succeeded';
+    op.updatedAtMs = ctx.nowMs;
+    recordGroupSuccess(ctx.state, op.nodeGroup);
+    groupEvent(ctx, op.nodeGroup, { type: 'Normal', eventReason: 'ProvisioningCompleted', reason: 'node-ready', message: `node ${op.hostname} joined and is Ready`, operationId: op.id });
+    return;
+  }
+  // A missing VM only means something when VPSie could be listed; the registration deadline
+  // bounds a launch either way. Clean-up deletes, so it waits for a synced snapshot (a Ready Node
+  // missing from an incomplete list must not be mistaken for a launch that never joined).
+  const launchExpired = op.status === 'launching' && ctx.snapshot.vms !== null && ctx.nowMs >= op.launchDeadlineMs;
+  const registrationExpired = ctx.nowMs >= op.registrationDeadlineMs;
+  if ((launchExpired || registrationExpired) && ctx.snapshot.synced) {
+    const minutes = (ms: number) => `${Math.round(ms / 60_000)} minutes`;
+    if (launchExpired) failLaunch(ctx, op, 'launch-deadline', `no VM ${op.hostname} appeared within ${minutes(ctx.policy.launchDeadlineMs)}`);
+    else failLaunch(ctx, op, 'registration-deadline', `VM ${op.hostname} did not join as a Ready node within ${minutes(ctx.policy.registrationDeadlineMs)}`);
+    return;
+  }
+  ctx.wakeAt(Math.min(ctx.nowMs + LAUNCH_POLL_MS, op.status === 'launching' ? op.launchDeadlineMs : op.registrationDeadlineMs));
+}
+
+/**
+ * Marks the launch failed, deletes what it may have left (the VM by hostname even when none was
+ * seen: a create accepted late still materialises), backs the group off and says why.
+ */
+export function failLaunch(ctx: PlanContext, op: LaunchOperation, reason: string, message: string): void {
+  op.status = 'failed';
+  op.failure = reason;
+  op.updatedAtMs = ctx.nowMs;
+  const nodeGroup = groupRef(op.nodeGroup);
+  ctx.emit({
+    kind: 'deleteVm',
+    nodeGroup,
+    hostname: op.hostname,
+    ...(op.vmIdentifier !== undefined ? { vmIdentifier: op.vmIdentifier } : {}),
+    reason,
+    message: `cleaning up failed launch: ${message}`,
+    operationId: op.id,
+  });
+  if (clusterIndex(ctx.snapshot).nodeByName.has(op.hostname)) {
+    ctx.emit({ kind: 'deleteNode', node: op.hostname, nodeGroup, reason, message: `cleaning up failed launch: ${message}`, operationId: op.id });
+  }
+  const backoffUntilMs = recordGroupFailure(ctx.state, op.nodeGroup, ctx.policy, ctx.nowMs);
+  const backoffMinutes = Math.round((backoffUntilMs - ctx.nowMs) / 60_000);
+  ctx.decide({
+    kind: 'launch-failed',
+    target: `ng ${op.nodeGroup}`,
+    nodeGroup: op.nodeGroup,
+    reason,
+    message: `${message}; NodeGroup ${op.nodeGroup} backs off for ${backoffMinutes} minutes`,
+    details: { operationId: op.id, hostname: op.hostname, offering: op.offeringId, backoffUntilMs },
+  });
+  groupEvent(ctx, op.nodeGroup, { type: 'Warning', eventReason: 'ProvisioningFailed', reason, message: `${message}; backing off ${backoffMinutes} minutes`, operationId: op.id });
+}

@@ -1,0 +1,54 @@
+import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
+import type { GroupRef } from '../../shared/plan-message.ts';
+import type { Offering, SnapshotNode } from '../../shared/snapshot.ts';
+import type { PlanContext, ValidGroup } from './context.ts';
+import { findOffering, INSTANCE_TYPE_LABEL } from './node-template.ts';
+import type { GroupKey } from './types.ts';
+
+// Which nodes the autoscaler manages. IMPORTANT: a node without the group label is never touched;
+// the forwarder refuses such commands too, but the planner must not produce them in the first place.
+
+export type NodeGroupMatch =
+  | { kind: 'managed'; group: ValidGroup }
+  | { kind: 'unmanaged' }
+  | { kind: 'unknown-group'; label: string; message: string };
+
+/**
+ * The label's value is the NodeGroup's name. Two valid groups of that name in different namespaces,
+ * or only an invalid one, make the node's group unknown: it is then treated as unmanaged.
+ */
+export function matchNodeGroup(ctx: PlanContext, node: SnapshotNode): NodeGroupMatch {
+  const label = node.labels[NODEGROUP_LABEL];
+  if (label === undefined || label === '') return { kind: 'unmanaged' };
+  const valid = ctx.groups.filter((g) => g.name === label);
+  if (valid.length === 1) return { kind: 'managed', group: valid[0]! };
+  if (valid.length > 1) {
+    return { kind: 'unknown-group', label, message: `several NodeGroups are named "${label}" (${valid.map((g) => g.key).join(', ')})` };
+  }
+  if (ctx.invalidGroups.some((g) => g.name === label)) {
+    return { kind: 'unknown-group', label, message: `NodeGroup "${label}" is invalid` };
+  }
+  return { kind: 'unknown-group', label, message: `no NodeGroup named "${label}"` };
+}
+
+export function managedGroupOf(ctx: PlanContext, node: SnapshotNode): ValidGroup | undefined {
+  const match = matchNodeGroup(ctx, node);
+  return match.kind === 'managed' ? match.group : undefined;
+}
+
+export function groupRef(key: GroupKey): GroupRef {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** "vpsie://12345" → "12345". */
+export function vmIdentifierOf(node: SnapshotNode): string | undefined {
+  return node.providerID?.startsWith(PROVIDER_ID_PREFIX) ? node.providerID.slice(PROVIDER_ID_PREFIX.length) : undefined;
+}
+
+/** The offering a node runs on: its instance-type label, else the launch that made it. */
+export function offeringOfNode(ctx: PlanContext, node: SnapshotNode, group: ValidGroup): Offering | undefined {
+  const launch = ctx.state.operations.find((op) => op.kind === 'launch' && op.hostname === node.name);
+  const id = node.labels[INSTANCE_TYPE_LABEL] ?? (launch?.kind === 'launch' ? launch.offeringId : undefined);
+  return id === undefined ? undefined : findOffering(ctx.snapshot.offerings, group, id);
+}

@@ -1,0 +1,132 @@
+import type { PodShape, SnapshotPod } from '../../shared/snapshot.ts';
+import { clusterIndex, podKey, shapeOf } from './cluster-index.ts';
+import type { PlanContext } from './context.ts';
+import { PdbBudget } from './pdb-budget.ts';
+import { isDaemonSetPod, isMirrorPod, podDisposition, type BlockReason } from './pod-rules.ts';
+import { buildClusterModel, place, type ClusterModel, type SimPod } from './simulation/index.ts';
+import type { DrainOperation } from './types.ts';
+
+// "Can this node go?" for scale-down and for the re-check of a drain: which of its pods block, and
+// whether the pods to evict fit on the remaining nodes (the scale-up simulation, not a second one).
+//
+// The model holds every schedulable node except those being drained. Before any candidate is tried
+// it absorbs, best effort, the pods that will need room anyway: first those still on nodes whose
+// drain is past its re-check, then pending pods (evicted pods' replacements among them —
+// Cluster Autoscaler's "recently evicted pods"). A node's removal is then tried by taking it out of
+// the model and placing its pods first-fit; a success stays in the model, so later candidates see
+// the room earlier removals used; a failure is rolled back.
+
+export interface PodRef { pod: SnapshotPod; shape: PodShape }
+
+export interface NodePods {
+  /** Pods the drain must evict (need room elsewhere). */
+  evictable: PodRef[];
+  /** The first blocking pod, if any. */
+  block?: { pod: string; reason: BlockReason; message: string };
+  /** No pod other than DaemonSet, mirror, finished or terminating ones. */
+  empty: boolean;
+}
+
+export function classifyNodePods(ctx: PlanContext, nodeName: string): NodePods {
+  const { snapshot } = ctx;
+  const result: NodePods = { evictable: [], empty: true };
+  for (const pod of clusterIndex(snapshot).podsByNode.get(nodeName) ?? []) {
+    const shape = shapeOf(snapshot, pod);
+    const disposition = podDisposition(pod, shape, snapshot.pdbs);
+    if (disposition.kind === 'ignore') continue;
+    result.empty = false;
+    if (disposition.kind === 'evict') result.evictable.push({ pod, shape });
+    else result.block ??= { pod: podKey(pod), reason: disposition.reason, message: disposition.message };
+  }
+  return result;
+}
+
+export type RemovalOutcome = { ok: true } | { ok: false; reason: 'pods-do-not-fit' | 'search-budget'; message: string };
+
+/** Drains whose node still counts as leaving (everything but finished and aborting drains). */
+export function activeDrains(ctx: PlanContext): DrainOperation[] {
+  return ctx.state.operations.filter((op): op is DrainOperation =>
+    op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed' && op.status !== 'aborting');
+}
+
+const PAST_RECHECK = new Set(['draining', 'deleting-node', 'deleting-vm']);
+
+export class RemovalSimulation {
+  readonly pdbs: PdbBudget;
+  private readonly model: ClusterModel;
+  private readonly simPods = new Map<SnapshotPod, SimPod>();
+  private placements = 0;
+
+  constructor(private readonly ctx: PlanContext) {
+    const { snapshot } = ctx;
+    const drains = activeDrains(ctx).sort((a, b) => a.createdAtMs - b.createdAtMs || a.node.localeCompare(b.node));
+    // Aborting drains stay out too: their nodes are tainted until the untaint lands.
+    const leaving = new Set(ctx.state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed').map((op) => (op as DrainOperation).node));
+    // In-flight launches are not counted as room: a pod must not be evicted towards a node that may never come.
+    const built = buildClusterModel(snapshot, { groups: ctx.groups, launches: [], excludeNodes: leaving });
+    this.model = built.model;
+    snapshot.pods.forEach((pod, i) => this.simPods.set(pod, built.pods[i]!));
+
+    const inFlightEvictions: PodRef[] = [];
+    for (const drain of drains) {
+      if (!PAST_RECHECK.has(drain.status)) continue;
+      const { evictable } = classifyNodePods(ctx, drain.node);
+      inFlightEvictions.push(...evictable);
+      place(this.model, evictable.map((p) => this.simPods.get(p.pod)!));
+    }
+    this.pdbs = new PdbBudget(snapshot.pdbs);
+    this.pdbs.spend(inFlightEvictions);
+
+    const pending = snapshot.pods.filter((pod) => pod.nodeName === undefined && pod.phase === 'Pending' && !pod.terminating
+      && !isDaemonSetPod(shapeOf(snapshot, pod)) && !isMirrorPod(shapeOf(snapshot, pod)));
+    place(this.model, pending.map((pod) => this.simPods.get(pod)!));
+  }
+
+  /**
+   * Takes the node out (if it is in the model) and places its evictable pods and any pending pods
+   * the model had put on it. Kept on success, rolled back on failure.
+   */
+  tryRemove(nodeName: string, evictable: readonly PodRef[]): RemovalOutcome {
+    if (this.placements > this.ctx.policy.searchBudget) {
+      return { ok: false, reason: 'search-budget', message: 'the scale-down search budget for this plan is spent; the node is looked at again next time' };
+    }
+    const mark = this.model.checkpoint();
+    const evictableSim = new Set(evictable.map((p) => this.simPods.get(p.pod)!));
+    const toPlace: SimPod[] = [...evictableSim];
+    if (this.model.node(nodeName)) {
+      // Pending pods the model put here must move too; DaemonSet, mirror and terminating pods go with the node.
+      for (const sim of this.model.removeNode(nodeName)) {
+        if (!evictableSim.has(sim) && this.isPendingSim(sim)) toPlace.push(sim);
+      }
+    }
+    // First-fit with per-shape cursors costs about pods + nodes checks.
+    this.placements += toPlace.length + this.model.nodes.length;
+    const { unplaced } = place(this.model, toPlace, { explain: true });
+    if (unplaced.length === 0) return { ok: true };
+    this.model.rollback(mark);
+    const first = unplaced[0]!;
+    const more = unplaced.length > 1 ? ` (and ${unplaced.length - 1} more)` : '';
+    return { ok: false, reason: 'pods-do-not-fit', message: `pod ${first.pod.key}${more} would not fit on the remaining nodes: ${first.message}` };
+  }
+
+  private pendingKeys?: Set<SimPod>;
+  private isPendingSim(sim: SimPod): boolean {
+    if (!this.pendingKeys) {
+      this.pendingKeys = new Set();
+      for (const [pod, s] of this.simPods) if (pod.nodeName === undefined) this.pendingKeys.add(s);
+    }
+    return this.pendingKeys.has(sim);
+  }
+}
+
+const cache = new WeakMap<PlanContext, RemovalSimulation>();
+
+/** One simulation per plan, shared by the drain re-checks and scale-down (in that order). */
+export function removalSimulation(ctx: PlanContext): RemovalSimulation {
+  let sim = cache.get(ctx);
+  if (!sim) {
+    sim = new RemovalSimulation(ctx);
+    cache.set(ctx, sim);
+  }
+  return sim;
+}
