@@ -116,23 +116,32 @@ export const nodeGroupSpecSchema = z.strictObject({
   osImageID: z.string().min(1, 'must not be empty'),
   labels: labelMap.default({}),
   taints: z.array(taintSchema).default([]),
-  scaleUpPolicy: scaleUpPolicySchema.default(scaleUpPolicySchema.parse({})),
-  scaleDownPolicy: scaleDownPolicySchema.default(scaleDownPolicySchema.parse({})),
+  scaleUpPolicy: scaleUpPolicySchema.prefault({}),
+  scaleDownPolicy: scaleDownPolicySchema.prefault({}),
   preferredInstanceType: z.string().min(1).optional(),
   allowMixedInstances: z.boolean().default(NODEGROUP_DEFAULTS.allowMixedInstances),
-  kubelet: kubeletSchema.default(kubeletSchema.parse({})),
+  // prefault: the sections' own defaults are applied on every parse, so no two parses share objects.
+  kubelet: kubeletSchema.prefault({}),
   bootstrap: bootstrapSchema.optional(),
 }).superRefine((spec, ctx) => {
-  if (spec.minNodes > spec.maxNodes) {
-    ctx.addIssue({ code: 'custom', path: ['minNodes'], message: `minNodes (${spec.minNodes}) must not exceed maxNodes (${spec.maxNodes})` });
+  // IMPORTANT: runs even when fields are invalid (`when` below), so "minNodes > maxNodes" is reported
+  // together with every other problem instead of only after they are fixed. The value may therefore
+  // be anything: read it defensively.
+  const raw = spec as unknown;
+  if (typeof raw !== 'object' || raw === null) return;
+  const { minNodes = 0, maxNodes, offeringIDs, preferredInstanceType } = raw as Record<string, unknown>;
+  const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (isCount(minNodes) && isCount(maxNodes) && minNodes > maxNodes) {
+    ctx.addIssue({ code: 'custom', path: ['minNodes'], message: `minNodes (${minNodes}) must not exceed maxNodes (${maxNodes})` });
   }
-  if (spec.preferredInstanceType !== undefined && !spec.offeringIDs.includes(spec.preferredInstanceType)) {
-    ctx.addIssue({ code: 'custom', path: ['preferredInstanceType'], message: `"${spec.preferredInstanceType}" is not one of offeringIDs` });
+  const offerings = Array.isArray(offeringIDs) ? offeringIDs.filter((o): o is string => typeof o === 'string') : [];
+  if (typeof preferredInstanceType === 'string' && offerings.length > 0 && !offerings.includes(preferredInstanceType)) {
+    ctx.addIssue({ code: 'custom', path: ['preferredInstanceType'], message: `"${preferredInstanceType}" is not one of offeringIDs` });
   }
-  if (new Set(spec.offeringIDs).size !== spec.offeringIDs.length) {
+  if (new Set(offerings).size !== offerings.length) {
     ctx.addIssue({ code: 'custom', path: ['offeringIDs'], message: 'must not repeat an offering' });
   }
-});
+}, { when: () => true });
 export type NodeGroupSpec = z.infer<typeof nodeGroupSpecSchema>;
 export type NodeGroupSpecInput = z.input<typeof nodeGroupSpecSchema>;
 
