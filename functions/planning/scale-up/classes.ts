@@ -1,0 +1,185 @@
+import { HOSTNAME_LABEL } from '../../../shared/labels.ts';
+import { formatBytes, formatCpuMillis } from '../../../shared/quantity.ts';
+import type { PodShape } from '../../../shared/snapshot.ts';
+import { TEMPLATE_HOSTNAME, type NodeTemplate } from '../node-template.ts';
+import { type ClusterModel, termMatchesPod } from '../simulation/cluster-model.ts';
+import { hostPortsConflict, staticMisfit } from '../simulation/predicates.ts';
+import { matchLabelSelector } from '../simulation/selectors.ts';
+import type { Misfit, SimPod } from '../simulation/types.ts';
+import type { GroupCapacity } from './groups.ts';
+import type { PackClass, PackGroup, PackTemplate } from './pack.ts';
+
+/** Pending pods that share a shape, a namespace and the groups whose stabilization window passed. */
+export interface PodClass {
+  key: string;
+  shape: PodShape;
+  namespace: string;
+  pods: SimPod[];
+  /** Indexes (into the capacities) of the groups these pods may trigger now. */
+  eligibleGroups: ReadonlySet<number>;
+}
+
+export interface TemplateRef { groupIndex: number; template: NodeTemplate }
+
+/** How a class relates to one template: pods one node holds (0 = none) and why not. */
+export interface Admission { cap: number; misfit?: Misfit; singleNode?: boolean }
+
+export interface PackInput {
+  classes: PackClass[];
+  templates: PackTemplate[];
+  groups: PackGroup[];
+  refs: TemplateRef[];
+  /** admissions[class][template] over `refs`. */
+  admissions: Admission[][];
+}
+
+export function groupIntoClasses(pods: readonly SimPod[], eligibleGroups: (pod: SimPod) => ReadonlySet<number>): PodClass[] {
+  const classes = new Map<string, PodClass>();
+  for (const pod of pods) {
+    const eligible = eligibleGroups(pod);
+    const key = `${pod.namespace}\u0000${pod.shapeIndex < 0 ? pod.key : pod.shapeIndex}\u0000${[...eligible].sort((a, b) => a - b).join(',')}`;
+    let cls = classes.get(key);
+    if (!cls) {
+      cls = { key, shape: pod.shape, namespace: pod.namespace, pods: [], eligibleGroups: eligible };
+      classes.set(key, cls);
+    }
+    cls.pods.push(pod);
+  }
+  return [...classes.values()];
+}
+
+function representative(cls: PodClass): SimPod {
+  return cls.pods[0]!;
+}
+
+/** Whether the pod's own anti-affinity on hostname repels pods of its own class. */
+function selfAntiAffine(cls: PodClass): boolean {
+  const pod = representative(cls);
+  return cls.shape.podAntiAffinity.some((t) => t.topologyKey === HOSTNAME_LABEL && termMatchesPod(t, pod.namespace, pod));
+}
+
+/** Most replicas of the class on one new node allowed by its own constraints (Infinity = none). */
+function constraintCap(cls: PodClass): number {
+  let cap = Infinity;
+  if (selfAntiAffine(cls) || cls.shape.hostPorts.length > 0) cap = 1;
+  for (const spread of cls.shape.topologySpread) {
+    if (spread.whenUnsatisfiable !== 'DoNotSchedule' || spread.topologyKey !== HOSTNAME_LABEL) continue;
+    // Another new (empty) node is always an eligible domain with 0 matching pods.
+    if (spread.labelSelector && matchLabelSelector(spread.labelSelector, cls.shape.labels)) cap = Math.min(cap, spread.maxSkew);
+  }
+  return cap;
+}
+
+/** Pod affinity on new nodes: possible only for a self-affine group with no match anywhere yet. */
+function affinityOnNewNodes(model: ClusterModel, cls: PodClass, template: NodeTemplate): Admission | undefined {
+  const terms = cls.shape.podAffinity;
+  if (terms.length === 0) return undefined;
+  const pod = representative(cls);
+  const self = terms.every((t) => termMatchesPod(t, pod.namespace, pod) && (t.topologyKey === HOSTNAME_LABEL || template.labels[t.topologyKey] !== undefined));
+  const matchedSomewhere = model.nodes.some((n) => n.pods.some((other) => terms.every((t) => termMatchesPod(t, pod.namespace, other))));
+  if (self && !matchedSomewhere) return { cap: Infinity, singleNode: true };
+  return { cap: 0, misfit: { reason: 'pod-affinity', message: 'its required pod affinity needs a node that runs a matching pod, and a new node would not' } };
+}
+
+export function admission(model: ClusterModel, cls: PodClass, template: NodeTemplate): Admission {
+  const misfit = staticMisfit({ name: TEMPLATE_HOSTNAME, labels: template.labels, taints: template.taints }, cls.shape);
+  if (misfit) return { cap: 0, misfit };
+  for (const ds of template.daemonSetPods) {
+    const clash = cls.shape.hostPorts.find((p) => ds.shape.hostPorts.some((q) => hostPortsConflict(p, q)));
+    if (clash) return { cap: 0, misfit: { reason: 'host-port', message: `host port ${clash.protocol}/${clash.port} is taken by DaemonSet ${ds.key} on every new node` } };
+  }
+  const { free } = template;
+  const r = cls.shape.requests;
+  let cap = free.pods;
+  if (r.cpuMillis > 0) cap = Math.min(cap, Math.floor(free.cpuMillis / r.cpuMillis));
+  if (r.memoryBytes > 0) cap = Math.min(cap, Math.floor(free.memoryBytes / r.memoryBytes));
+  if (r.ephemeralBytes > 0) cap = Math.min(cap, Math.floor(free.ephemeralBytes / r.ephemeralBytes));
+  if (cap <= 0) {
+    return {
+      cap: 0,
+      misfit: {
+        reason: free.pods <= 0 ? 'too-many-pods' : r.cpuMillis > free.cpuMillis ? 'insufficient-cpu' : r.memoryBytes > free.memoryBytes ? 'insufficient-memory' : 'insufficient-ephemeral-storage',
+        message: `requests ${formatCpuMillis(r.cpuMillis)} CPU / ${formatBytes(r.memoryBytes)} memory but a new ${template.offering.identifier} node has ${formatCpuMillis(Math.max(0, free.cpuMillis))} / ${formatBytes(Math.max(0, free.memoryBytes))} free after reservations and DaemonSets`,
+      },
+    };
+  }
+  const affinity = affinityOnNewNodes(model, cls, template);
+  if (affinity?.misfit) return affinity;
+  return { cap: Math.min(cap, constraintCap(cls)), ...(affinity?.singleNode ? { singleNode: true } : {}) };
+}
+
+/** Classes that may not share a node: anti-affinity on hostname either way, or clashing host ports. */
+function conflicts(classes: readonly PodClass[]): Set<number>[] {
+  const result = classes.map(() => new Set<number>());
+  const special = classes.map((c, i) => i).filter((i) => classes[i]!.shape.podAntiAffinity.length > 0 || classes[i]!.shape.hostPorts.length > 0);
+  for (const i of special) {
+    const a = classes[i]!;
+    for (let j = 0; j < classes.length; j++) {
+      if (j === i) continue;
+      const b = classes[j]!;
+      const repels = a.shape.podAntiAffinity.some((t) => t.topologyKey === HOSTNAME_LABEL && termMatchesPod(t, a.namespace, representative(b)))
+        || b.shape.podAntiAffinity.some((t) => t.topologyKey === HOSTNAME_LABEL && termMatchesPod(t, b.namespace, representative(a)))
+        || a.shape.hostPorts.some((p) => b.shape.hostPorts.some((q) => hostPortsConflict(p, q)));
+      if (repels) {
+        result[i]!.add(j);
+        result[j]!.add(i);
+      }
+    }
+  }
+  return result;
+}
+
+/** A template whose every admitted class another template of the group also admits, at least as roomy and no dearer, is never needed. */
+function dominated(t: number, u: number, refs: readonly TemplateRef[], admissions: readonly Admission[][]): boolean {
+  const a = refs[t]!.template;
+  const b = refs[u]!.template;
+  if (refs[t]!.groupIndex !== refs[u]!.groupIndex) return false;
+  if (b.offering.priceMonthly > a.offering.priceMonthly) return false;
+  const keys = ['cpuMillis', 'memoryBytes', 'ephemeralBytes', 'pods'] as const;
+  if (keys.some((k) => b.free[k] < a.free[k])) return false;
+  const strictly = b.offering.priceMonthly < a.offering.priceMonthly || keys.some((k) => b.free[k] > a.free[k]);
+  if (!strictly && u > t) return false; // identical: keep the first
+  return admissions.every((row) => row[t]!.cap === 0 || (row[u]!.cap >= row[t]!.cap && !row[u]!.singleNode === !row[t]!.singleNode));
+}
+
+/**
+ * The search's input: classes, the templates of groups that may launch now (not backed off, with
+ * offerings), pruned of dominated ones, and the admission of every class on every template.
+ */
+export function buildPackInput(model: ClusterModel, classes: readonly PodClass[], capacities: readonly GroupCapacity[], rooms: readonly number[], locks: readonly (string | undefined)[]): PackInput {
+  let refs: TemplateRef[] = [];
+  capacities.forEach((capacity, groupIndex) => {
+    if (capacity.backoffUntilMs !== undefined) return;
+    for (const template of capacity.templates) refs.push({ groupIndex, template });
+  });
+  let admissions = classes.map((cls) => refs.map((ref) => admission(model, cls, ref.template)));
+  const keep = refs.map((_, t) => !refs.some((__, u) => u !== t && dominated(t, u, refs, admissions)));
+  refs = refs.filter((_, t) => keep[t]);
+  admissions = admissions.map((row) => row.filter((_, t) => keep[t]));
+
+  const conflictSets = conflicts(classes);
+  const packClasses: PackClass[] = classes.map((cls, c) => ({
+    requests: cls.shape.requests,
+    count: cls.pods.length,
+    capPerNode: refs.map((ref, t) => (cls.eligibleGroups.has(ref.groupIndex) ? Math.min(admissions[c]![t]!.cap, cls.pods.length) : 0)),
+    ...(admissions[c]!.some((a) => a.singleNode) ? { singleNode: true } : {}),
+    ...(conflictSets[c]!.size > 0 ? { conflicts: conflictSets[c]! } : {}),
+  }));
+  const packTemplates: PackTemplate[] = refs.map((ref) => ({
+    free: ref.template.free,
+    priceMonthly: ref.template.offering.priceMonthly,
+    group: ref.groupIndex,
+    preferred: ref.template.group.spec.preferredInstanceType === ref.template.offering.identifier,
+  }));
+  const packGroups: PackGroup[] = capacities.map((capacity, g) => {
+    const lock = locks[g];
+    const lockedTemplate = lock === undefined ? -1 : refs.findIndex((r) => r.groupIndex === g && r.template.offering.identifier === lock);
+    return {
+      room: rooms[g]!,
+      allowMixedInstances: capacity.group.spec.allowMixedInstances,
+      // A lock on an offering that is gone leaves the group nothing to launch in this decision.
+      ...(lock !== undefined ? { lockedTemplate: lockedTemplate } : {}),
+    };
+  });
+  return { classes: packClasses, templates: packTemplates, groups: packGroups, refs, admissions };
+}

@@ -1,0 +1,253 @@
+import type { NodeResources, Resources } from '../../../shared/snapshot.ts';
+
+// The node-selection search on counts: which new nodes (template = group × offering) to open so that
+// the pending pods are placed at the lowest monthly cost. Pods are grouped into classes (same shape,
+// namespace and eligible groups); the search never looks at individual pods, so its cost depends on
+// the number of classes and templates, not on the number of pods.
+//
+// Algorithm (greedy weighted set cover over "node patterns"):
+//   1. For every usable template, fill ONE empty node first-fit-decreasing (classes by dominant
+//      share, largest first) from the remaining counts: that is the template's pattern.
+//   2. Score = price / value(pattern), value = Σ pods × w(class), w = the class's dominant-resource
+//      cost at the cheapest unit prices in the catalogue (a price-per-resource lower bound).
+//      Mode 'cost' picks the lowest score (cheapest per unit of work placed); mode 'capacity' picks
+//      the highest value per node (used when maxNodes binds: place as much as the allowed nodes hold).
+//      Ties: preferred instance type, then the larger pattern, then template order.
+//   3. Commit the pattern as many times as it repeats unchanged (min over its classes of
+//      ⌊remaining / amount⌋, bounded by the group's room), update counts and repeat.
+//   Patterns are cached per template and recomputed only when a class they use dropped below the
+//   amount they took (counts only fall, so other patterns stay exact).
+//
+// Bound: `budget` counts class-steps of the fills. Once spent, the search stops re-filling every
+// template and walks the templates in the order of their last scores, re-filling one at a time
+// until one places something: each step still commits ≥ 1 node, and the result stays valid.
+
+export interface PackClass {
+  requests: Resources;
+  count: number;
+  /** Per template index: the most pods of this class one node of it may hold on its own (0 = never). */
+  capPerNode: readonly number[];
+  /** Required pod affinity to its own pods, no match anywhere yet: every replica must share one node. */
+  singleNode?: boolean;
+  /** Classes that may not share a node with this one (anti-affinity, host ports). */
+  conflicts?: ReadonlySet<number>;
+}
+
+export interface PackTemplate {
+  /** Room for pods on an empty node (allocatable minus DaemonSet pods). */
+  free: NodeResources;
+  priceMonthly: number;
+  group: number;
+  preferred: boolean;
+}
+
+export interface PackGroup {
+  /** New nodes the group may still take (maxNodes − ready − joining − in flight). */
+  room: number;
+  allowMixedInstances: boolean;
+  /** With allowMixedInstances false: the only template index allowed (already chosen). */
+  lockedTemplate?: number;
+}
+
+export interface NodePattern {
+  template: number;
+  /** [class index, pods] per class on each node. */
+  pods: [number, number][];
+  /** Identical nodes. */
+  nodes: number;
+}
+
+export interface PackResult {
+  patterns: NodePattern[];
+  /** Pods of each class left without a node. */
+  unplaced: number[];
+  steps: number;
+  budgetExhausted: boolean;
+}
+
+export type PackMode = 'cost' | 'capacity';
+
+export interface PackOptions { mode: PackMode; budget: number }
+
+interface Fill { pods: [number, number][]; value: number; score: number }
+
+const EPSILON = 1e-9;
+
+/** Cheapest price per unit of each resource over all templates, for class weights. */
+export function unitPrices(templates: readonly PackTemplate[]): { cpu: number; memory: number; ephemeral: number; pod: number } {
+  const min = (f: (t: PackTemplate) => number) => {
+    let best = Infinity;
+    for (const t of templates) {
+      const v = f(t);
+      if (Number.isFinite(v)) best = Math.min(best, v);
+    }
+    return Number.isFinite(best) ? best : 0;
+  };
+  return {
+    cpu: min((t) => (t.free.cpuMillis > 0 ? t.priceMonthly / t.free.cpuMillis : Infinity)),
+    memory: min((t) => (t.free.memoryBytes > 0 ? t.priceMonthly / t.free.memoryBytes : Infinity)),
+    ephemeral: min((t) => (t.free.ephemeralBytes > 0 ? t.priceMonthly / t.free.ephemeralBytes : Infinity)),
+    pod: min((t) => (t.free.pods > 0 ? t.priceMonthly / t.free.pods : Infinity)),
+  };
+}
+
+export function classWeights(classes: readonly PackClass[], templates: readonly PackTemplate[]): number[] {
+  const unit = unitPrices(templates);
+  return classes.map((c) => Math.max(
+    c.requests.cpuMillis * unit.cpu,
+    c.requests.memoryBytes * unit.memory,
+    c.requests.ephemeralBytes * unit.ephemeral,
+    unit.pod,
+    // Free templates (price 0) still need a positive value to compare patterns.
+    EPSILON,
+  ));
+}
+
+/** Largest first by dominant share of the biggest template's room. */
+function ffdOrder(classes: readonly PackClass[], templates: readonly PackTemplate[]): number[] {
+  const ref = { cpu: 1, memory: 1, ephemeral: 1 };
+  for (const t of templates) {
+    ref.cpu = Math.max(ref.cpu, t.free.cpuMillis);
+    ref.memory = Math.max(ref.memory, t.free.memoryBytes);
+    ref.ephemeral = Math.max(ref.ephemeral, t.free.ephemeralBytes);
+  }
+  const size = (c: PackClass) => Math.max(c.requests.cpuMillis / ref.cpu, c.requests.memoryBytes / ref.memory, c.requests.ephemeralBytes / ref.ephemeral);
+  return classes.map((_, i) => i).sort((a, b) => size(classes[b]!) - size(classes[a]!) || a - b);
+}
+
+/** First-fit-decreasing fill of one empty node of template `t` from `counts`. */
+function fillNode(t: number, template: PackTemplate, order: readonly number[], classes: readonly PackClass[], counts: readonly number[], weights: readonly number[]): { fill: Fill; steps: number } {
+  let { cpuMillis, memoryBytes, ephemeralBytes, pods } = template.free;
+  const taken: [number, number][] = [];
+  let value = 0;
+  let steps = 0;
+  for (const c of order) {
+    steps++;
+    const remaining = counts[c]!;
+    if (remaining === 0) continue;
+    const cls = classes[c]!;
+    const conflicts = cls.conflicts;
+    if (conflicts && conflicts.size > 0 && taken.some(([other]) => conflicts.has(other))) continue;
+    const r = cls.requests;
+    let n = Math.min(remaining, cls.capPerNode[t]!, pods);
+    if (r.cpuMillis > 0) n = Math.min(n, Math.floor(cpuMillis / r.cpuMillis));
+    if (r.memoryBytes > 0) n = Math.min(n, Math.floor(memoryBytes / r.memoryBytes));
+    if (r.ephemeralBytes > 0) n = Math.min(n, Math.floor(ephemeralBytes / r.ephemeralBytes));
+    if (n <= 0) continue;
+    taken.push([c, n]);
+    value += n * weights[c]!;
+    cpuMillis -= n * r.cpuMillis;
+    memoryBytes -= n * r.memoryBytes;
+    ephemeralBytes -= n * r.ephemeralBytes;
+    pods -= n;
+    if (pods === 0) break;
+  }
+  return { fill: { pods: taken, value, score: value > 0 ? template.priceMonthly / value : Infinity }, steps };
+}
+
+function better(mode: PackMode, a: Fill, ta: PackTemplate, ia: number, b: Fill, tb: PackTemplate, ib: number): boolean {
+  const primary = mode === 'cost' ? b.score - a.score : a.value - b.value;
+  if (Math.abs(primary) > EPSILON * Math.max(1, Math.abs(a.score), Math.abs(a.value))) return primary > 0;
+  if (mode === 'capacity' && Math.abs(a.score - b.score) > EPSILON) return a.score < b.score;
+  if (ta.preferred !== tb.preferred) return ta.preferred;
+  if (Math.abs(a.value - b.value) > EPSILON) return a.value > b.value;
+  return ia < ib;
+}
+
+export function pack(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], options: PackOptions): PackResult {
+  const counts = classes.map((c) => c.count);
+  const weights = classWeights(classes, templates);
+  const globalOrder = ffdOrder(classes, templates);
+  const orders = templates.map((_, t) => globalOrder.filter((c) => classes[c]!.capPerNode[t]! > 0));
+  const rooms = groups.map((g) => g.room);
+  const locks = groups.map((g) => g.lockedTemplate);
+  const cache: (Fill | undefined)[] = templates.map(() => undefined);
+  const lastScore = templates.map(() => Infinity);
+  const patterns: NodePattern[] = [];
+  let steps = 0;
+  let exhausted = false;
+
+  const usable = (t: number): boolean => {
+    const template = templates[t]!;
+    const g = template.group;
+    if (rooms[g]! <= 0 || orders[t]!.length === 0) return false;
+    return groups[g]!.allowMixedInstances || locks[g] === undefined || locks[g] === t;
+  };
+  const evaluate = (t: number): Fill => {
+    let fill = cache[t];
+    if (!fill) {
+      const result = fillNode(t, templates[t]!, orders[t]!, classes, counts, weights);
+      steps += result.steps;
+      fill = result.fill;
+      cache[t] = fill;
+      lastScore[t] = mode === 'cost' ? fill.score : -fill.value;
+    }
+    return fill;
+  };
+  const mode = options.mode;
+
+  for (;;) {
+    let best: { t: number; fill: Fill } | undefined;
+    if (!exhausted) {
+      for (let t = 0; t < templates.length; t++) {
+        if (!usable(t)) continue;
+        const fill = evaluate(t);
+        if (fill.pods.length === 0) continue;
+        if (!best || better(mode, fill, templates[t]!, t, best.fill, templates[best.t]!, best.t)) best = { t, fill };
+      }
+      if (steps > options.budget) exhausted = true;
+    } else {
+      // Degraded: the templates in the order of their last scores, the first that still places pods.
+      const ranked = templates.map((_, t) => t).filter(usable).sort((a, b) => lastScore[a]! - lastScore[b]! || a - b);
+      for (const t of ranked) {
+        const fill = evaluate(t);
+        if (fill.pods.length > 0) { best = { t, fill }; break; }
+      }
+    }
+    if (!best) break;
+
+    const template = templates[best.t]!;
+    const g = template.group;
+    let nodes = rooms[g]!;
+    let single = false;
+    for (const [c, n] of best.fill.pods) {
+      nodes = Math.min(nodes, Math.floor(counts[c]! / n));
+      if (classes[c]!.singleNode) single = true;
+    }
+    if (single) nodes = 1;
+    nodes = Math.max(1, nodes);
+    patterns.push({ template: best.t, pods: best.fill.pods, nodes });
+    rooms[g] = rooms[g]! - nodes;
+    if (!groups[g]!.allowMixedInstances) locks[g] = best.t;
+    for (const [c, n] of best.fill.pods) {
+      counts[c] = counts[c]! - n * nodes;
+      // The rest of a single-node class cannot follow onto another node.
+      if (classes[c]!.singleNode) counts[c] = 0;
+    }
+    for (let t = 0; t < templates.length; t++) {
+      const fill = cache[t];
+      if (fill && fill.pods.some(([c, n]) => counts[c]! < n)) cache[t] = undefined;
+    }
+  }
+  const unplaced = classes.map((c, i) => (c.singleNode && patterns.some((p) => p.pods.some(([k]) => k === i)) ? 0 : counts[i]!));
+  // Pods of a single-node class beyond the one node are unplaced too.
+  classes.forEach((c, i) => {
+    if (!c.singleNode) return;
+    const placed = patterns.reduce((sum, p) => sum + p.pods.filter(([k]) => k === i).reduce((s, [, n]) => s + n * p.nodes, 0), 0);
+    unplaced[i] = c.count - placed;
+  });
+  return { patterns, unplaced, steps, budgetExhausted: exhausted };
+}
+
+/** Monthly cost and pods placed of a set of patterns. */
+export function patternTotals(patterns: readonly NodePattern[], templates: readonly PackTemplate[]): { cost: number; nodes: number; pods: number } {
+  let cost = 0;
+  let nodes = 0;
+  let pods = 0;
+  for (const p of patterns) {
+    cost += templates[p.template]!.priceMonthly * p.nodes;
+    nodes += p.nodes;
+    for (const [, n] of p.pods) pods += n * p.nodes;
+  }
+  return { cost, nodes, pods };
+}

@@ -1,0 +1,93 @@
+import type { ClusterModel } from '../simulation/cluster-model.ts';
+import { admission, type PodClass } from './classes.ts';
+import type { GroupCapacity } from './groups.ts';
+
+// Why pending pods get no node, in words a person can act on. Every group is examined; the reason
+// reported is the most actionable one (raise maxNodes before fixing a selector that only one
+// group fails), with the other groups' reasons appended.
+
+export type UnschedulableReason =
+  | 'no-node-groups'
+  | 'no-group-admits'
+  | 'offering-missing'
+  | 'too-large'
+  | 'pod-affinity'
+  | 'host-port'
+  | 'group-backoff'
+  | 'group-at-maximum'
+  | 'constraints'
+  | 'stabilization-window';
+
+const RANK: UnschedulableReason[] = ['stabilization-window', 'group-at-maximum', 'group-backoff', 'constraints', 'pod-affinity', 'host-port', 'too-large', 'offering-missing', 'no-group-admits', 'no-node-groups'];
+
+export interface Diagnosis {
+  reason: UnschedulableReason;
+  message: string;
+  /** For 'stabilization-window': when the earliest eligible group's window ends. */
+  waitUntilMs?: number;
+}
+
+export interface DiagnoseInput {
+  model: ClusterModel;
+  capacities: readonly GroupCapacity[];
+  /** New nodes each group may still take after this plan's launches. */
+  roomLeft: readonly number[];
+  /** When the class becomes eligible for group g (window end), undefined when it already is. */
+  windowEndsMs: (cls: PodClass, groupIndex: number) => number | undefined;
+  /** What the simulation said when the pods did not fit the planned nodes. */
+  simulationMessage?: string;
+  nowMs: number;
+}
+
+function perGroup(input: DiagnoseInput, cls: PodClass, g: number): Diagnosis {
+  const capacity = input.capacities[g]!;
+  const name = capacity.group.key;
+  if (capacity.templates.length === 0) {
+    return { reason: 'offering-missing', message: `group ${name}: none of its offerings (${capacity.missingOfferings.join(', ')}) is in the VPSie catalogue` };
+  }
+  const admissions = capacity.templates.map((t) => ({ template: t, admission: admission(input.model, cls, t) }));
+  const admitted = admissions.filter((a) => !a.admission.misfit || !['node-selector', 'node-affinity', 'taint'].includes(a.admission.misfit.reason));
+  if (admitted.length === 0) {
+    const misfit = admissions[0]!.admission.misfit!;
+    const why = misfit.reason === 'taint' ? misfit.message.replace(/^node \S+ has/, 'its nodes have') : misfit.reason === 'node-selector' ? "its labels do not match the pod's nodeSelector" : "its labels do not match the pod's required node affinity";
+    return { reason: 'no-group-admits', message: `group ${name}: ${why}` };
+  }
+  const fitting = admitted.filter((a) => a.admission.cap > 0);
+  if (fitting.length === 0) {
+    const misfit = admitted[0]!.admission.misfit!;
+    const reason = misfit.reason === 'pod-affinity' ? 'pod-affinity' : misfit.reason === 'host-port' ? 'host-port' : 'too-large';
+    const largest = admitted.reduce((a, b) => (b.template.free.cpuMillis + b.template.free.memoryBytes / 2 ** 20 > a.template.free.cpuMillis + a.template.free.memoryBytes / 2 ** 20 ? b : a));
+    const message = reason === 'too-large'
+      ? `group ${name}: the pod is larger than every offering; it ${largest.admission.misfit!.message}`
+      : `group ${name}: ${misfit.message}`;
+    return { reason, message };
+  }
+  const windowEnd = input.windowEndsMs(cls, g);
+  if (windowEnd !== undefined) {
+    return { reason: 'stabilization-window', message: `group ${name}: waiting for its scale-up stabilization window (until ${new Date(windowEnd).toISOString()})`, waitUntilMs: windowEnd };
+  }
+  if (capacity.backoffUntilMs !== undefined) {
+    return { reason: 'group-backoff', message: `group ${name} is backed off after failed launches until ${new Date(capacity.backoffUntilMs).toISOString()}` };
+  }
+  if (input.roomLeft[g]! <= 0) {
+    return { reason: 'group-at-maximum', message: `group ${name} is at its maximum of ${capacity.group.spec.maxNodes} nodes (raise spec.maxNodes)` };
+  }
+  return { reason: 'constraints', message: `group ${name}: ${input.simulationMessage ?? 'the pod does not fit the planned nodes'}` };
+}
+
+export function diagnose(input: DiagnoseInput, cls: PodClass): Diagnosis {
+  if (input.capacities.length === 0) {
+    return { reason: 'no-node-groups', message: 'no valid NodeGroup exists to launch a node for it' };
+  }
+  const all = input.capacities.map((_, g) => perGroup(input, cls, g));
+  all.sort((a, b) => RANK.indexOf(a.reason) - RANK.indexOf(b.reason));
+  const [best, ...others] = all;
+  const waits = all.filter((d) => d.reason === 'stabilization-window').map((d) => d.waitUntilMs!);
+  const rest = others.slice(0, 3).map((d) => d.message);
+  const more = others.length > 3 ? `; and ${others.length - 3} more group(s)` : '';
+  return {
+    reason: best!.reason,
+    message: [best!.message, ...rest].join('; ') + more,
+    ...(waits.length > 0 ? { waitUntilMs: Math.min(...waits) } : {}),
+  };
+}
