@@ -16,6 +16,8 @@ export type VpsieSimulatorOptions = Partial<SimConfig> & {
   tickIntervalMs?: number;
   /** Registers kwok Nodes for active VMs in the cluster of this kubeconfig (see cluster-hook.ts). */
   kubeconfigPath?: string;
+  /** Where the cluster hook reports what it did and what failed. Default: stderr. */
+  clusterLog?: (message: string) => void;
   hooks?: SimHook[];
 };
 
@@ -29,13 +31,13 @@ export type VpsieSimulator = {
 };
 
 export async function startVpsieSimulator(options: VpsieSimulatorOptions = {}): Promise<VpsieSimulator> {
-  const { port = 0, hostname = '127.0.0.1', clock = realClock, tickIntervalMs, kubeconfigPath, hooks = [], ...config } = options;
+  const { port = 0, hostname = '127.0.0.1', clock = realClock, tickIntervalMs, kubeconfigPath, clusterLog, hooks = [], ...config } = options;
   const state = new SimState(clock, config);
   for (const hook of hooks) state.addHook(hook);
   let closeHook: (() => Promise<void>) | undefined;
   if (kubeconfigPath) {
     const { createClusterHook } = await import('./cluster-hook.ts');
-    const hook = createClusterHook({ kubeconfigPath, plans: state.plans });
+    const hook = createClusterHook({ kubeconfigPath, ...(clusterLog ? { log: clusterLog } : {}) });
     state.addHook(hook);
     closeHook = () => hook.close();
   }
