@@ -1,4 +1,118 @@
+import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import type { Condition, NodeGroupStatus } from '../../shared/nodegroup.ts';
+import type { SnapshotNode } from '../../shared/snapshot.ts';
 import type { PlanContext } from './context.ts';
+import { INSTANCE_TYPE_LABEL } from './node-template.ts';
+import type { DrainOperation, LaunchOperation } from './types.ts';
 
-// Placeholder until its issue lands; replaced by the real phase.
-export function planStatus(_ctx: PlanContext): void {}
+// The last phase: one updateNodeGroupStatus per NodeGroup, every reconcile, from what this plan
+// knows (snapshot, ledger, this plan's launches and removals). Invalid groups get ConfigValid=False,
+// a config-error decision and a Warning event naming every problem.
+
+type NodeListEntry = NodeGroupStatus['nodeList'][number];
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function condition(type: string, status: boolean, reason: string, message: string, sinceMs: number, generation: number): Condition {
+  return { type, status: status ? 'True' : 'False', reason, message, lastTransitionTime: iso(sinceMs), observedGeneration: generation };
+}
+
+function nodeStatus(node: SnapshotNode, drain: DrainOperation | undefined): NodeListEntry['status'] {
+  if (node.terminating || drain?.status === 'deleting-node' || drain?.status === 'deleting-vm') return 'Deleting';
+  if (drain || node.taints.some((t) => t.key === TO_BE_DELETED_TAINT)) return 'Draining';
+  return node.ready ? 'Ready' : 'NotReady';
+}
+
+interface GroupView { namespace: string; name: string; key: string; generation: number }
+
+function describe(ctx: PlanContext, group: GroupView): { nodes: SnapshotNode[]; launches: LaunchOperation[]; drains: DrainOperation[]; nodeList: NodeListEntry[] } {
+  const nodes = ctx.snapshot.nodes.filter((n) => n.labels[NODEGROUP_LABEL] === group.name);
+  const names = new Set(nodes.map((n) => n.name));
+  const launches = ctx.state.operations.filter((op): op is LaunchOperation => op.kind === 'launch' && op.nodeGroup === group.key && (op.status === 'launching' || op.status === 'registering'));
+  const drains = ctx.state.operations.filter((op): op is DrainOperation => op.kind === 'drain' && op.nodeGroup === group.key && op.status !== 'succeeded' && op.status !== 'failed');
+  const nodeList: NodeListEntry[] = nodes.map((node) => {
+    const launch = ctx.state.operations.find((op): op is LaunchOperation => op.kind === 'launch' && op.hostname === node.name);
+    return {
+      nodeName: node.name,
+      vpsID: node.providerID?.startsWith(PROVIDER_ID_PREFIX) ? node.providerID.slice(PROVIDER_ID_PREFIX.length) : launch?.vmIdentifier ?? '',
+      instanceType: node.labels[INSTANCE_TYPE_LABEL] ?? launch?.offeringId ?? '',
+      status: nodeStatus(node, drains.find((d) => d.node === node.name)),
+      createdAt: iso(node.createdAtMs),
+    };
+  });
+  for (const launch of launches) {
+    if (names.has(launch.hostname)) continue;
+    nodeList.push({
+      nodeName: launch.hostname,
+      vpsID: launch.vmIdentifier ?? '',
+      instanceType: launch.offeringId,
+      status: launch.status === 'launching' ? 'Provisioning' : 'Joining',
+      createdAt: iso(launch.createdAtMs),
+    });
+  }
+  nodeList.sort((a, b) => a.nodeName.localeCompare(b.nodeName));
+  return { nodes, launches: launches.filter((l) => !names.has(l.hostname)), drains, nodeList };
+}
+
+export function planStatus(ctx: PlanContext): void {
+  const now = ctx.nowMs;
+  for (const group of ctx.groups) {
+    const generation = ctx.snapshot.nodeGroups.find((g) => g.namespace === group.namespace && g.name === group.name)?.generation ?? 0;
+    const { nodes, launches, drains, nodeList } = describe(ctx, { ...group, generation });
+    const launchedNow = launches.filter((l) => l.createdAtMs === now).length;
+    const live = nodes.filter((n) => !n.terminating);
+    const ready = live.filter((n) => n.ready).length;
+    const current = live.length + launches.length - launchedNow;
+    const removing = new Set([...drains.map((d) => d.node), ...ctx.remove.filter((r) => r.nodeGroup === group.key).map((r) => r.node)]);
+    const desired = Math.max(0, live.length + launches.length - removing.size);
+    const groupState = ctx.state.groups[group.key];
+    const backoff = groupState?.backoffUntilMs !== undefined && groupState.backoffUntilMs > now;
+    const { minNodes, maxNodes } = group.spec;
+    const oldest = (ms: number[]) => (ms.length > 0 ? Math.min(...ms) : now);
+    const conditions: Condition[] = [
+      condition('Ready', ready >= minNodes, ready >= minNodes ? 'MinNodesReady' : 'BelowMinNodes', `${ready} of ${live.length} node(s) Ready (minNodes ${minNodes}, maxNodes ${maxNodes})`, now, generation),
+      condition('ScalingUp', launches.length > 0, launches.length > 0 ? 'LaunchesInProgress' : 'NoLaunches', launches.length > 0 ? `${launches.length} node(s) launching` : 'no launch in progress', oldest(launches.map((l) => l.createdAtMs)), generation),
+      condition('ScalingDown', removing.size > 0, removing.size > 0 ? 'RemovalsInProgress' : 'NoRemovals', removing.size > 0 ? `${removing.size} node(s) being removed` : 'no removal in progress', oldest(drains.map((d) => d.createdAtMs)), generation),
+      condition('Backoff', backoff, backoff ? 'LaunchFailures' : 'NoBackoff', backoff ? `launches paused until ${iso(groupState!.backoffUntilMs!)} after ${groupState!.consecutiveFailures} consecutive failure(s)` : 'launches allowed', now, generation),
+      condition('ConfigValid', true, 'Valid', 'spec is valid', now, generation),
+    ];
+    ctx.emit({
+      kind: 'updateNodeGroupStatus',
+      reason: 'status',
+      message: `${group.key}: ${current} current, ${desired} desired, ${ready} ready`,
+      nodeGroup: { namespace: group.namespace, name: group.name },
+      status: { currentNodes: current, desiredNodes: desired, readyNodes: ready, conditions, nodeList, observedGeneration: generation },
+    });
+  }
+  for (const group of ctx.invalidGroups) {
+    const generation = ctx.snapshot.nodeGroups.find((g) => g.namespace === group.namespace && g.name === group.name)?.generation ?? 0;
+    const { nodes, nodeList } = describe(ctx, { ...group, generation });
+    const problems = group.problems.join('; ');
+    const ready = nodes.filter((n) => n.ready && !n.terminating).length;
+    ctx.decide({ kind: 'config-error', target: `ng ${group.key}`, nodeGroup: group.key, reason: 'invalid-spec', message: `NodeGroup ${group.key} is invalid and is left alone: ${problems}`, details: { problems: group.problems.length } });
+    ctx.emit({
+      kind: 'emitEvent',
+      reason: 'invalid-spec',
+      message: `Invalid spec, the autoscaler ignores this group until it is fixed: ${problems}`.slice(0, 1024),
+      involved: { kind: 'NodeGroup', namespace: group.namespace, name: group.name },
+      type: 'Warning',
+      eventReason: 'InvalidConfiguration',
+    });
+    ctx.emit({
+      kind: 'updateNodeGroupStatus',
+      reason: 'status',
+      message: `${group.key}: invalid spec`,
+      nodeGroup: { namespace: group.namespace, name: group.name },
+      status: {
+        currentNodes: nodes.filter((n) => !n.terminating).length,
+        desiredNodes: nodes.filter((n) => !n.terminating).length,
+        readyNodes: ready,
+        conditions: [condition('ConfigValid', false, 'InvalidSpec', problems, now, generation)],
+        nodeList,
+        observedGeneration: generation,
+      },
+    });
+  }
+}

@@ -53,6 +53,21 @@ export class DynamoTableAdapter implements TableAdapter {
     return unmarshalItem(out.Attributes ?? {});
   }
 
+  async updateReturningOld(key: ItemKey, request: UpdateRequest): Promise<Item | undefined> {
+    const out = await this.guard(key, () =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshalKey(key),
+          UpdateExpression: request.update,
+          ReturnValues: 'ALL_OLD',
+          ...expressions(request.condition, request, request.update),
+        }),
+      ),
+    );
+    return out.Attributes ? unmarshalItem(out.Attributes) : undefined;
+  }
+
   async delete(key: ItemKey, options: Conditional = {}): Promise<void> {
     await this.guard(key, () =>
       this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshalKey(key), ...expressions(options.condition, options) })),

@@ -8,8 +8,8 @@ export const LEASE_SK = 'lease';
 export const CONTACT_SK = 'contact';
 /** The last plan sent: decisions for /status, the request hash and the message for replays. */
 export const LAST_PLAN_SK = 'plan';
-/** Command ids whose results were already applied (PlanningState.seenResults). */
-export const SEEN_RESULTS_SK = 'seen-results';
+/** The rest of PlanningState beyond groups, nodes and operations (seenResults, sentCommands, …). */
+export const STATE_REST_SK = 'state';
 
 export const GROUP_PREFIX = 'ng#';
 export const NODE_PREFIX = 'node#';

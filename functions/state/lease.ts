@@ -1,7 +1,7 @@
 import { ConflictError, type ErrorOptions } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
 import { clusterPk, LEASE_SK, type ItemKey } from './keys.ts';
-import { ConditionFailedError, type TableAdapter } from './table-adapter.ts';
+import { ConditionFailedError, type Item, type TableAdapter } from './table-adapter.ts';
 
 // The cluster lease: one reconcile per cluster at a time, with a fencing token.
 //
@@ -21,6 +21,8 @@ export interface Lease {
   owner: string;
   fencingToken: number;
   leaseUntilMs: number;
+  /** The lease item as it was before this acquisition (for rollback()); undefined when there was none. */
+  previous?: Item;
 }
 
 /** Someone else holds the cluster's lease; retry after `retryAfterMs`. */
@@ -62,12 +64,14 @@ export class LeaseRules {
     const nowMs = this.clock();
     const key = leaseKey(clusterId);
     try {
-      const item = await this.table.update(key, {
+      // ALL_OLD: the item before this very write, atomically, so rollback() can restore exactly it.
+      const previous = await this.table.updateReturningOld(key, {
         update: 'SET #owner = :owner, #leaseUntilMs = :until, #acquiredAtMs = :now, #fencingToken = if_not_exists(#fencingToken, :zero) + :one',
         condition: 'attribute_not_exists(#pk) OR #leaseUntilMs < :now OR #owner = :owner',
         values: { ':owner': owner, ':until': nowMs + this.leaseMs, ':now': nowMs, ':zero': 0, ':one': 1 },
       });
-      return { clusterId, owner, fencingToken: Number(item.fencingToken), leaseUntilMs: Number(item.leaseUntilMs) };
+      const fencingToken = Number(previous?.fencingToken ?? 0) + 1;
+      return { clusterId, owner, fencingToken, leaseUntilMs: nowMs + this.leaseMs, ...(previous ? { previous } : {}) };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
       const current = await this.read(clusterId);
@@ -93,6 +97,25 @@ export class LeaseRules {
     }
   }
 
+  /**
+   * Moves the token above `minToken`. A forwarder reports the highest token it has executed and refuses
+   * older ones; if the table was recreated (tokens restart at 1) the next plan must still be newer.
+   */
+  async raiseAbove(lease: Lease, minToken: number): Promise<Lease> {
+    if (lease.fencingToken > minToken) return lease;
+    try {
+      const item = await this.table.update(leaseKey(lease.clusterId), {
+        update: 'SET #fencingToken = :raised',
+        condition: '#owner = :owner AND #fencingToken = :token',
+        values: { ':owner': lease.owner, ':token': lease.fencingToken, ':raised': minToken + 1 },
+      });
+      return { ...lease, fencingToken: Number(item.fencingToken) };
+    } catch (error) {
+      if (error instanceof ConditionFailedError) throw new LeaseLostError(lease.clusterId, lease.fencingToken, { cause: error });
+      throw error;
+    }
+  }
+
   /** Frees the lease for the next reconcile; keeps the token so the next acquisition increases it. False when it was lost. */
   async release(lease: Lease): Promise<boolean> {
     try {
@@ -101,6 +124,25 @@ export class LeaseRules {
         condition: '#owner = :owner AND #fencingToken = :token',
         values: { ':owner': lease.owner, ':token': lease.fencingToken, ':zero': 0, ':now': this.clock() },
       });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Undoes an acquisition that wrote nothing else (a refused or failed reconcile), so a refusal leaves
+   * the table exactly as it was. Safe because it only applies while the token is still ours: no plan
+   * and no item carries this token, so handing it out again later fences nothing wrongly.
+   * False when the lease moved on meanwhile (then there is nothing to undo).
+   */
+  async rollback(lease: Lease): Promise<boolean> {
+    const key = leaseKey(lease.clusterId);
+    const stillOurs = { condition: '#owner = :owner AND #fencingToken = :token', values: { ':owner': lease.owner, ':token': lease.fencingToken } };
+    try {
+      if (lease.previous) await this.table.put(lease.previous, stillOurs);
+      else await this.table.delete(key, stillOurs);
       return true;
     } catch (error) {
       if (error instanceof ConditionFailedError) return false;

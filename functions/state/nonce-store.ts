@@ -34,6 +34,15 @@ export class DynamoNonceStore implements NonceRemembering {
     }
   }
 
+  /** Removes a nonce this request stored (matched by its expiry, so never another request's). */
+  async forget(clusterId: string, nonce: string, expiresAtMs: number): Promise<void> {
+    try {
+      await this.table.delete({ pk: noncePk(clusterId, nonce), sk: NONCE_SK }, { condition: '#expiresAtMs = :expires', values: { ':expires': expiresAtMs } });
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+
   /** Read-only: has this nonce been used (and not expired)? */
   async isUsed(clusterId: string, nonce: string): Promise<boolean> {
     const item = await this.table.get({ pk: noncePk(clusterId, nonce), sk: NONCE_SK });
@@ -51,6 +60,7 @@ export class DynamoNonceStore implements NonceRemembering {
  */
 export class DeferredNonce implements NonceRemembering {
   private pending: { clusterId: string; nonce: string; expiresAtMs: number } | undefined;
+  private committed = false;
 
   constructor(private readonly store: DynamoNonceStore) {}
 
@@ -64,6 +74,15 @@ export class DeferredNonce implements NonceRemembering {
   async commit(): Promise<boolean> {
     if (!this.pending) throw new Error('DeferredNonce.commit() before a nonce was checked');
     const { clusterId, nonce, expiresAtMs } = this.pending;
-    return this.store.remember(clusterId, nonce, expiresAtMs);
+    const stored = await this.store.remember(clusterId, nonce, expiresAtMs);
+    this.committed = stored;
+    return stored;
+  }
+
+  /** Undoes commit() for a reconcile that failed before it changed anything (see LeaseRules.rollback). */
+  async rollback(): Promise<void> {
+    if (!this.pending || !this.committed) return;
+    await this.store.forget(this.pending.clusterId, this.pending.nonce, this.pending.expiresAtMs);
+    this.committed = false;
   }
 }

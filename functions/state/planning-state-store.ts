@@ -1,8 +1,9 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { GroupState, NodeTimers, Operation, PlanningState } from '../planning/types.ts';
 import type { Clock } from '../clock.ts';
 import {
   clusterPk, CONTACT_SK, GROUP_PREFIX, groupSk, LAST_PLAN_SK, LEASE_SK, NODE_PREFIX, nodeSk,
-  OPERATION_PREFIX, operationSk, SEEN_RESULTS_SK, type ItemKey,
+  OPERATION_PREFIX, operationSk, STATE_REST_SK, type ItemKey,
 } from './keys.ts';
 import { toLeaseRecord, type Lease, type LeaseRecord, type LeaseRules } from './lease.ts';
 import {
@@ -17,7 +18,8 @@ import type { AttributeValue, Item, TableAdapter } from './table-adapter.ts';
 //
 // Items: group state `ng#<ns/name>` (optimistic `version`), node timers `node#<name>`, operations
 // `op#<id>` (the ledger; an operation that leaves the state is archived with a TTL, not deleted),
-// applied result ids `seen-results`, and the records in cluster-records.ts. Each item keeps its
+// and `state` for every other field of PlanningState (seenResults, sentCommands, and whatever the
+// planning core adds later, gzipped JSON), plus the records in cluster-records.ts. Each item keeps its
 // value as JSON in `data` and the fencing token of the lease that last wrote it in `fencingToken`.
 
 export interface LoadedClusterState {
@@ -35,7 +37,7 @@ interface Baseline {
   groups: Map<string, { json: string; version: number }>;
   nodes: Map<string, string>;
   operations: Map<string, string>;
-  seenResultsJson?: string;
+  restJson?: string;
 }
 
 export interface CommitInput {
@@ -76,9 +78,10 @@ export class ClusterStateStore {
 
   async load(clusterId: string): Promise<LoadedClusterState> {
     const items = await this.table.queryPartition(clusterPk(clusterId));
-    const planning: PlanningState = { groups: {}, nodes: {}, operations: [], seenResults: [] };
+    const planning: PlanningState = { groups: {}, nodes: {}, operations: [] };
     const baseline: Baseline = { groups: new Map(), nodes: new Map(), operations: new Map() };
     const loaded: LoadedClusterState = { clusterId, planning, baseline };
+    let rest: Record<string, unknown> = {};
     for (const item of items) {
       const sk = item.sk;
       const data = typeof item.data === 'string' ? item.data : undefined;
@@ -86,9 +89,9 @@ export class ClusterStateStore {
       else if (sk === CONTACT_SK) loaded.contact = decodeContact(item);
       else if (sk === TRIGGER_SK) loaded.trigger = decodeTrigger(item);
       else if (sk === LAST_PLAN_SK) loaded.lastPlan = decodeLastPlan(item);
-      else if (sk === SEEN_RESULTS_SK && data !== undefined) {
-        planning.seenResults = JSON.parse(data) as string[];
-        baseline.seenResultsJson = data;
+      else if (sk === STATE_REST_SK && item.dataGz instanceof Uint8Array) {
+        baseline.restJson = gunzipSync(item.dataGz).toString('utf8');
+        rest = JSON.parse(baseline.restJson) as Record<string, unknown>;
       } else if (sk.startsWith(GROUP_PREFIX) && data !== undefined) {
         const key = sk.slice(GROUP_PREFIX.length);
         planning.groups[key] = JSON.parse(data) as GroupState;
@@ -104,6 +107,7 @@ export class ClusterStateStore {
       }
     }
     planning.operations.sort((a, b) => a.createdAtMs - b.createdAtMs || a.id.localeCompare(b.id));
+    loaded.planning = { ...rest, ...planning };
     return loaded;
   }
 
@@ -168,10 +172,11 @@ export class ClusterStateStore {
       groupWrites.push(() => this.table.delete({ pk, sk: groupSk(key) }, { condition: '#version = :version', values: { ':version': before.version } }));
     }
 
-    const seen = (next.seenResults ?? []).slice(-this.options.maxSeenResults);
-    const seenJson = JSON.stringify(seen);
-    if (seenJson !== (baseline.seenResultsJson ?? '[]')) {
-      groupWrites.push(() => this.table.put({ pk, sk: SEEN_RESULTS_SK, data: seenJson, ...stamp }, fenced));
+    const { groups: _groups, nodes: _nodes, operations: _operations, ...rest } = next;
+    if (rest.seenResults) rest.seenResults = rest.seenResults.slice(-this.options.maxSeenResults);
+    const restJson = JSON.stringify(rest);
+    if (restJson !== (baseline.restJson ?? '{}')) {
+      groupWrites.push(() => this.table.put({ pk, sk: STATE_REST_SK, dataGz: gzipSync(restJson), ...stamp }, fenced));
     }
 
     const recordWrites: Write[] = [

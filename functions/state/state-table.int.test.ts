@@ -75,6 +75,15 @@ describe('cluster lease', () => {
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof LeaseHeldError)).toHaveLength(19);
   });
 
+  it('raises the token above what the forwarder already executed (a recreated table restarts at 1)', async () => {
+    const lease = await table.leases.acquire(cluster(), 'a');
+    const raised = await table.leases.raiseAbove(lease, 41);
+    expect(raised.fencingToken).toBe(42);
+    expect(await table.leases.raiseAbove(raised, 3)).toBe(raised);
+    await table.leases.release(raised);
+    expect((await table.leases.acquire(cluster(), 'b')).fencingToken).toBe(43);
+  });
+
   it('clears an expired, unreleased lease in housekeeping but never a running one', async () => {
     await table.leases.acquire(cluster(), 'a');
     expect(await table.leases.clearExpired(cluster())).toBeUndefined();
@@ -125,9 +134,9 @@ describe('planning state', () => {
   it('round-trips through commit and load, writing only what changed', async () => {
     const lease = await table.leases.acquire(cluster(), 'a');
     const loaded = await table.clusters.load(cluster());
-    expect(loaded.planning).toEqual({ groups: {}, nodes: {}, operations: [], seenResults: [] });
+    expect(loaded.planning).toEqual({ groups: {}, nodes: {}, operations: [] });
     const first = await table.clusters.commit({ lease, loaded, next: state(), contact, lastPlan: lastPlan('p1', lease.fencingToken) });
-    expect(first.itemsWritten).toBe(2 + 2 + 1 + 1 + 1 + 1); // ops, nodes, group, seen, contact, plan
+    expect(first.itemsWritten).toBe(2 + 2 + 1 + 1 + 1 + 1); // ops, nodes, group, rest (seenResults), contact, plan
 
     const reloaded = await table.clusters.load(cluster());
     expect(reloaded.planning).toEqual(state());

@@ -26,6 +26,8 @@ export interface TableAdapter {
   put(item: Item, options?: Conditional): Promise<void>;
   /** Returns the item as it is after the update. */
   update(key: ItemKey, request: UpdateRequest): Promise<Item>;
+  /** The same, returning the item as it was before (undefined when it did not exist). */
+  updateReturningOld(key: ItemKey, request: UpdateRequest): Promise<Item | undefined>;
   delete(key: ItemKey, options?: Conditional): Promise<void>;
   /** Every item of a partition (strongly consistent, all pages), optionally only sort keys with a prefix. */
   queryPartition(pk: string, options?: { skPrefix?: string }): Promise<Item[]>;

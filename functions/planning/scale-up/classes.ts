@@ -138,7 +138,9 @@ function dominated(t: number, u: number, refs: readonly TemplateRef[], admission
   const keys = ['cpuMillis', 'memoryBytes', 'ephemeralBytes', 'pods'] as const;
   if (keys.some((k) => b.free[k] < a.free[k])) return false;
   const strictly = b.offering.priceMonthly < a.offering.priceMonthly || keys.some((k) => b.free[k] > a.free[k]);
-  if (!strictly && u > t) return false; // identical: keep the first
+  // Identical: keep the preferred instance type, else the first.
+  const [preferA, preferB] = [a.group.spec.preferredInstanceType === a.offering.identifier, b.group.spec.preferredInstanceType === b.offering.identifier];
+  if (!strictly && (preferA !== preferB ? preferA : u > t)) return false;
   return admissions.every((row) => row[t]!.cap === 0 || (row[u]!.cap >= row[t]!.cap && !row[u]!.singleNode === !row[t]!.singleNode));
 }
 

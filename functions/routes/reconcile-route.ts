@@ -1,0 +1,75 @@
+import type { Hono } from 'hono';
+import { ValidationError } from '../../shared/errors.ts';
+import { PLAN_METHOD, signMessage, verifyMessage } from '../../shared/signing.ts';
+import { snapshotSchema, type Snapshot } from '../../shared/snapshot.ts';
+import { zodProblems } from '../../shared/config.ts';
+import { policyFor } from '../config.ts';
+import { decodeBody, parseJson, readRawBody } from '../http/body.ts';
+import { ForbiddenError } from '../http/errors.ts';
+import { reconcile, sha256Hex } from '../reconcile.ts';
+import { DeferredNonce } from '../state/nonce-store.ts';
+import type { AppDeps } from './deps.ts';
+import type { AppEnv } from './env.ts';
+
+export const RECONCILE_PATH = '/v1/reconcile';
+/** Response header: "true" when a retried request was answered with the plan already sent. */
+export const REPLAYED_HEADER = 'x-vpsie-plan-replayed';
+
+/**
+ * POST /v1/reconcile. IMPORTANT: the order is what keeps refusals free of side effects and cheap:
+ * size limit on the raw bytes → signature over the raw bytes (nonce checked, not yet written) →
+ * bounded gunzip → JSON → schema → lease (the first write) → nonce consumed → plan → persist.
+ */
+export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
+  app.post(RECONCILE_PATH, async (c) => {
+    const path = requestPath(c.req.url);
+    const raw = await readRawBody(c.req.raw);
+    const nonce = new DeferredNonce(deps.table.nonces);
+    const verified = await verifyMessage({
+      key: (clusterId) => deps.config.clusters[clusterId]?.signingKey,
+      method: 'POST',
+      path,
+      body: raw,
+      headers: c.req.raw.headers,
+      nowMs: deps.clock(),
+      nonceStore: nonce,
+      maxSkewMs: deps.config.maxClockSkewMs,
+    });
+    c.set('clusterId', verified.clusterId);
+    const bytes = await decodeBody(raw, c.req.header('content-encoding'));
+    const snapshot = parseSnapshot(parseJson(bytes, 'snapshot'));
+    if (snapshot.clusterId !== verified.clusterId) {
+      throw new ForbiddenError(`the request is signed for cluster ${verified.clusterId} but the snapshot is of cluster ${snapshot.clusterId}`);
+    }
+
+    const outcome = await reconcile(
+      {
+        table: deps.table,
+        clock: deps.clock,
+        planner: deps.planner,
+        policyFor: (clusterId) => policyFor(deps.config, clusterId),
+        newOwnerId: deps.newId,
+        audit: deps.logger,
+        replayWindowMs: deps.config.maxClockSkewMs,
+      },
+      { snapshot, requestSha256: sha256Hex(bytes), nonce },
+    );
+    c.set('logFields', { planId: outcome.message.planId, fencingToken: outcome.message.fencingToken, commands: outcome.message.commands.length, replayed: outcome.replayed, itemsWritten: outcome.itemsWritten });
+
+    const body = JSON.stringify(outcome.message);
+    const signature = signMessage({ key: deps.config.clusters[verified.clusterId]!.signingKey, clusterId: verified.clusterId, method: PLAN_METHOD, path, body, nowMs: deps.clock() });
+    return c.body(body, 200, { 'content-type': 'application/json', ...signature, [REPLAYED_HEADER]: String(outcome.replayed) });
+  });
+}
+
+function parseSnapshot(value: unknown): Snapshot {
+  const result = snapshotSchema.safeParse(value);
+  if (!result.success) throw new ValidationError('snapshot', zodProblems(result.error), { cause: result.error });
+  return result.data;
+}
+
+/** Path and query exactly as the client signed them. */
+export function requestPath(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
+}
