@@ -1,16 +1,21 @@
+import { AppError } from '../../shared/errors.ts';
+
 // Every failure the VPSie client can raise. `retryable` says whether trying the same call again later
-// may succeed; the client's own retry loop and the forwarder's backoff both read it.
+// may succeed; the client's own retry loop and the forwarder's backoff both read it. `code` (from
+// AppError) is stable: vpsie.api, vpsie.auth, vpsie.not-found, vpsie.quota, vpsie.rate-limit,
+// vpsie.server, vpsie.timeout, vpsie.network, vpsie.invalid-response, vpsie.circuit-open,
+// vpsie.credentials, vpsie.request.
 
-export type VpsieErrorOptions = { cause?: unknown; operation?: string; retryable?: boolean };
+export type VpsieErrorOptions = { cause?: unknown; operation?: string; retryable?: boolean; code?: string };
 
-export class VpsieError extends Error {
+export class VpsieError extends AppError {
   override name = 'VpsieError';
   readonly retryable: boolean;
   /** Logical operation that failed (listVms, createVm, …), when known. */
   readonly operation: string | undefined;
 
   constructor(message: string, options: VpsieErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, { cause: options.cause, code: options.code ?? 'vpsie' });
     this.retryable = options.retryable ?? false;
     this.operation = options.operation;
   }
@@ -31,7 +36,7 @@ export class VpsieApiError extends VpsieError {
   readonly apiMessage: string | undefined;
 
   constructor(message: string, options: VpsieApiErrorOptions) {
-    super(message, options);
+    super(message, { code: 'vpsie.api', ...options });
     this.httpStatus = options.httpStatus;
     this.apiCode = options.apiCode;
     this.apiMessage = options.apiMessage;
@@ -42,7 +47,7 @@ export class VpsieApiError extends VpsieError {
 export class VpsieAuthError extends VpsieApiError {
   override name = 'VpsieAuthError';
   constructor(message: string, options: VpsieApiErrorOptions) {
-    super(message, { ...options, retryable: false });
+    super(message, { ...options, retryable: false, code: 'vpsie.auth' });
   }
 }
 
@@ -50,7 +55,7 @@ export class VpsieAuthError extends VpsieApiError {
 export class VpsieNotFoundError extends VpsieApiError {
   override name = 'VpsieNotFoundError';
   constructor(message: string, options: VpsieApiErrorOptions) {
-    super(message, { ...options, retryable: false });
+    super(message, { ...options, retryable: false, code: 'vpsie.not-found' });
   }
 }
 
@@ -58,7 +63,7 @@ export class VpsieNotFoundError extends VpsieApiError {
 export class VpsieQuotaError extends VpsieApiError {
   override name = 'VpsieQuotaError';
   constructor(message: string, options: VpsieApiErrorOptions) {
-    super(message, { ...options, retryable: false });
+    super(message, { ...options, retryable: false, code: 'vpsie.quota' });
   }
 }
 
@@ -67,7 +72,7 @@ export class VpsieRateLimitError extends VpsieApiError {
   override name = 'VpsieRateLimitError';
   readonly retryAfterMs: number | undefined;
   constructor(message: string, options: VpsieApiErrorOptions & { retryAfterMs?: number | undefined }) {
-    super(message, { ...options, retryable: true });
+    super(message, { ...options, retryable: true, code: 'vpsie.rate-limit' });
     this.retryAfterMs = options.retryAfterMs;
   }
 }
@@ -76,7 +81,7 @@ export class VpsieRateLimitError extends VpsieApiError {
 export class VpsieServerError extends VpsieApiError {
   override name = 'VpsieServerError';
   constructor(message: string, options: VpsieApiErrorOptions) {
-    super(message, { ...options, retryable: true });
+    super(message, { ...options, retryable: true, code: 'vpsie.server' });
   }
 }
 
@@ -85,7 +90,7 @@ export class VpsieTimeoutError extends VpsieError {
   override name = 'VpsieTimeoutError';
   readonly timeoutMs: number;
   constructor(message: string, options: VpsieErrorOptions & { timeoutMs: number }) {
-    super(message, { ...options, retryable: true });
+    super(message, { ...options, retryable: true, code: 'vpsie.timeout' });
     this.timeoutMs = options.timeoutMs;
   }
 }
@@ -94,10 +99,10 @@ export class VpsieTimeoutError extends VpsieError {
 export class VpsieNetworkError extends VpsieError {
   override name = 'VpsieNetworkError';
   /** Node's error code (ECONNRESET, ECONNREFUSED, …) when there is one. */
-  readonly code: string | undefined;
-  constructor(message: string, options: VpsieErrorOptions & { code?: string | undefined }) {
-    super(message, { ...options, retryable: true });
-    this.code = options.code;
+  readonly systemCode: string | undefined;
+  constructor(message: string, options: VpsieErrorOptions & { systemCode?: string | undefined }) {
+    super(message, { ...options, retryable: true, code: 'vpsie.network' });
+    this.systemCode = options.systemCode;
   }
 }
 
@@ -108,7 +113,7 @@ export class VpsieInvalidResponseError extends VpsieError {
   /** The first few hundred characters of the body, for the log. */
   readonly bodySnippet: string | undefined;
   constructor(message: string, options: VpsieErrorOptions & { httpStatus?: number; bodySnippet?: string }) {
-    super(message, { ...options, retryable: false });
+    super(message, { ...options, retryable: false, code: 'vpsie.invalid-response' });
     this.httpStatus = options.httpStatus;
     this.bodySnippet = options.bodySnippet;
   }
@@ -119,7 +124,7 @@ export class VpsieCircuitOpenError extends VpsieError {
   override name = 'VpsieCircuitOpenError';
   readonly retryAtMs: number;
   constructor(message: string, options: VpsieErrorOptions & { retryAtMs: number }) {
-    super(message, { ...options, retryable: true });
+    super(message, { ...options, retryable: true, code: 'vpsie.circuit-open' });
     this.retryAtMs = options.retryAtMs;
   }
 }
@@ -129,7 +134,7 @@ export class VpsieCredentialsError extends VpsieError {
   override name = 'VpsieCredentialsError';
   readonly problems: string[];
   constructor(problems: string[], options: VpsieErrorOptions = {}) {
-    super(`invalid VPSie credentials: ${problems.join('; ')}`, { ...options, retryable: false });
+    super(`invalid VPSie credentials: ${problems.join('; ')}`, { ...options, retryable: false, code: 'vpsie.credentials' });
     this.problems = problems;
   }
 }
@@ -138,7 +143,7 @@ export class VpsieCredentialsError extends VpsieError {
 export class VpsieRequestError extends VpsieError {
   override name = 'VpsieRequestError';
   constructor(message: string, options: VpsieErrorOptions = {}) {
-    super(message, { ...options, retryable: false });
+    super(message, { ...options, retryable: false, code: 'vpsie.request' });
   }
 }
 

@@ -160,9 +160,9 @@ export class Transport {
       const codeText = typeof code === 'string' ? code : undefined;
       const message = error instanceof Error ? error.message : String(error);
       if ((codeText && NETWORK_CODES.has(codeText)) || /socket hang up|network|connect/i.test(message)) {
-        throw new VpsieNetworkError(`${request.operation}: connection failed (${codeText ?? message})`, { operation: request.operation, code: codeText, cause: error });
+        throw new VpsieNetworkError(`${request.operation}: connection failed (${codeText ?? message})`, { operation: request.operation, systemCode: codeText, cause: error });
       }
-      throw new VpsieNetworkError(`${request.operation}: request failed: ${message}`, { operation: request.operation, code: codeText, cause: error });
+      throw new VpsieNetworkError(`${request.operation}: request failed: ${message}`, { operation: request.operation, systemCode: codeText, cause: error });
     } finally {
       clearTimeout(timer);
     }
