@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { actions, commandKinds, commandsOf, eventReasons, MINUTE_MS, resultFor, runPlan } from '../../test/fixtures/plan-helpers.ts';
+import { nodeGroup, snapNode, snapPod, snapshot, TEST_NOW_MS, vm, type BuiltPod } from '../../test/fixtures/snapshot-builders.ts';
+import type { CommandResult, SnapshotNode, SnapshotVm } from '../../shared/snapshot.ts';
+import type { DrainOperation, PlanResult } from './types.ts';
+
+// The drain state machine, one reconcile at a time; the test plays the cluster and the forwarder.
+
+const TAINT = { key: 'autoscaler.vpsie.com/to-be-deleted', effect: 'NoSchedule' as const };
+const nodeA = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-a', group: 'workers', instanceType: 'medium', providerID: 'vpsie://101', ...o });
+const tainted = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => nodeA({ taints: [TAINT], unschedulable: true, ...o });
+const nodeB = () => snapNode({ name: 'test-b', group: 'workers', instanceType: 'medium' });
+const light = (o: Partial<Parameters<typeof snapPod>[0]> = {}) => snapPod({ name: 'light', node: 'test-a', cpu: '500m', labels: { app: 'light' }, ...o });
+const heavy = snapPod({ name: 'heavy', node: 'test-b', cpu: '3' });
+const vms = [vm({ hostname: 'test-a', identifier: '101' }), vm({ hostname: 'test-b', identifier: '102' })];
+
+function world(o: { a?: SnapshotNode | null; pods?: BuiltPod[]; results?: CommandResult[]; vms?: SnapshotVm[] | null; synced?: boolean } = {}) {
+  return snapshot({
+    nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'] })],
+    nodes: [...(o.a === null ? [] : [o.a ?? nodeA()]), nodeB()],
+    pods: o.pods ?? [light(), heavy],
+    results: o.results ?? [],
+    vms: o.vms === undefined ? vms : o.vms,
+    synced: o.synced ?? true,
+  });
+}
+const at = (seconds: number) => TEST_NOW_MS + seconds * 1000;
+const drainOf = (r: PlanResult) => r.state.operations.find((op): op is DrainOperation => op.kind === 'drain')!;
+const policy = { assumeWindowsElapsed: true };
+
+/** Plan 1: the drain starts (taint sent). */
+function started() {
+  const r = runPlan(world(), { policy });
+  expect(commandKinds(r)).toEqual(['taintNode']);
+  return r;
+}
+
+describe('drain', () => {
+  it('runs taint → re-check → evict → wait → delete Node → delete VM → verify', () => {
+    const p1 = started();
+    const taint = commandsOf(p1, 'taintNode')[0]!;
+
+    // The taint is visible and the re-check passes: evictions go out.
+    const p2 = runPlan(world({ a: tainted(), results: [resultFor(taint)] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(drainOf(p2).status).toBe('draining');
+    expect(commandsOf(p2, 'evictPod')).toEqual([expect.objectContaining({ namespace: 'default', pod: 'light', node: 'test-a', operationId: drainOf(p1).id })]);
+
+    // Evicted: the pod is terminating (its grace period runs). Nothing new is sent, the drain waits.
+    const evict = commandsOf(p2, 'evictPod')[0]!;
+    const p3 = runPlan(world({ a: tainted(), pods: [light({ terminating: true }), heavy], results: [resultFor(evict)] }), { state: p2.state, policy, nowMs: at(20) });
+    expect(actions(p3)).toEqual([]);
+    expect(drainOf(p3).status).toBe('draining');
+    expect(drainOf(p3).evicted).toEqual(['default/light']);
+
+    // The pod is gone: delete the Node.
+    const p4 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p3.state, policy, nowMs: at(30) });
+    expect(commandKinds(p4)).toEqual(['deleteNode']);
+    expect(eventReasons(p4)).toContain('DrainCompleted');
+
+    // The Node is gone: delete the VM (by identifier).
+    const p5 = runPlan(world({ a: null, pods: [heavy], results: [resultFor(commandsOf(p4, 'deleteNode')[0]!)] }), { state: p4.state, policy, nowMs: at(40) });
+    expect(commandsOf(p5, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-a', vmIdentifier: '101', nodeGroup: { namespace: 'default', name: 'workers' } })]);
+
+    // The VM is gone: verified, done.
+    const p6 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!], results: [resultFor(commandsOf(p5, 'deleteVm')[0]!)] }), { state: p5.state, policy, nowMs: at(50) });
+    expect(drainOf(p6).status).toBe('succeeded');
+    expect(actions(p6)).toEqual([]);
+  });
+
+  it('waits for the taint to be visible before re-checking, and re-sends a lost taint', () => {
+    const p1 = started();
+    const p2 = runPlan(world(), { state: p1.state, policy, nowMs: at(10) });
+    expect(drainOf(p2).status).toBe('cordoning');
+    expect(actions(p2)).toEqual([]);
+    const p3 = runPlan(world(), { state: p2.state, policy, nowMs: at(130) });
+    expect(commandKinds(p3)).toEqual(['taintNode']);
+  });
+
+  it('aborts when a blocking pod landed between the decision and the taint (taint-then-recheck)', () => {
+    const p1 = started();
+    const intruder = snapPod({ name: 'intruder', node: 'test-a', owner: null, cpu: '100m' });
+    const p2 = runPlan(world({ a: tainted(), pods: [light(), heavy, intruder] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(commandKinds(p2)).toEqual(['untaintNode']);
+    expect(commandsOf(p2, 'evictPod')).toEqual([]);
+    expect(drainOf(p2)).toMatchObject({ status: 'aborting', failure: 'not-replicated' });
+    expect(p2.decisions).toContainEqual(expect.objectContaining({ kind: 'drain-aborted', target: 'node test-a', reason: 'not-replicated' }));
+    // Not a failure: no backoff, but the underuse window starts over.
+    expect(p2.state.nodes['test-a']?.drainBackoffUntilMs).toBeUndefined();
+    expect(p2.state.nodes['test-a']?.underusedSinceMs).toBeUndefined();
+    // Untaint visible → the operation ends.
+    const p3 = runPlan(world({ pods: [light(), heavy, intruder] }), { state: p2.state, policy: { assumeWindowsElapsed: false }, nowMs: at(20) });
+    expect(drainOf(p3).status).toBe('failed');
+  });
+
+  it('aborts when the pods no longer fit elsewhere at the re-check', () => {
+    const p1 = started();
+    const filler = snapPod({ name: 'filler', node: 'test-b', cpu: '900m' });
+    const p2 = runPlan(world({ a: tainted(), pods: [light(), heavy, filler] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(drainOf(p2)).toMatchObject({ status: 'aborting', failure: 'pods-do-not-fit' });
+    expect(commandKinds(p2)).toEqual(['untaintNode']);
+  });
+
+  it('retries a 429 on a later reconcile, and a 429 reported twice sends nothing more', () => {
+    const p1 = started();
+    const p2 = runPlan(world({ a: tainted() }), { state: p1.state, policy, nowMs: at(10) });
+    const evict = commandsOf(p2, 'evictPod')[0]!;
+    const refused = resultFor(evict, 'failed', { data: { status: 429 }, message: 'Cannot evict pod as it would violate the pod\'s disruption budget.' });
+    const p3 = runPlan(world({ a: tainted(), results: [refused] }), { state: p2.state, policy, nowMs: at(20) });
+    expect(commandsOf(p3, 'evictPod')).toHaveLength(1);
+    expect(commandsOf(p3, 'evictPod')[0]!.id).not.toBe(evict.id);
+    const p4 = runPlan(world({ a: tainted(), results: [refused] }), { state: p3.state, policy, nowMs: at(30) });
+    expect(actions(p4)).toEqual([]);
+  });
+
+  it('a drain that hits its deadline untaints and uncordons the node, records the failure and backs the node off', () => {
+    const p1 = started();
+    const p2 = runPlan(world({ a: tainted() }), { state: p1.state, policy, nowMs: at(10) });
+    const stuck = { a: tainted(), pods: [light({ terminating: true }), heavy] };
+    const p3 = runPlan(world(stuck), { state: p2.state, policy, nowMs: at(9 * 60) });
+    expect(actions(p3)).toEqual([]);
+    const p4 = runPlan(world(stuck), { state: p3.state, policy, nowMs: TEST_NOW_MS + 10 * MINUTE_MS });
+    expect(commandsOf(p4, 'untaintNode')).toEqual([expect.objectContaining({ node: 'test-a', reason: 'drain-deadline' })]);
+    expect(commandKinds(p4)).toEqual(['untaintNode']);
+    expect(eventReasons(p4)).toEqual(expect.arrayContaining(['DrainFailed']));
+    expect(p4.decisions).toContainEqual(expect.objectContaining({ kind: 'drain-aborted', reason: 'drain-deadline' }));
+    expect(p4.state.nodes['test-a']?.drainBackoffUntilMs).toBe(TEST_NOW_MS + 10 * MINUTE_MS + 30 * MINUTE_MS);
+    expect(drainOf(p4).status).toBe('aborting');
+
+    // Still tainted later (untaint lost): it is sent again; once a snapshot shows the node clean, done.
+    const p5 = runPlan(world(stuck), { state: p4.state, policy, nowMs: TEST_NOW_MS + 13 * MINUTE_MS });
+    expect(commandKinds(p5)).toEqual(['untaintNode']);
+    const p6 = runPlan(world({ pods: [light(), heavy] }), { state: p5.state, policy, nowMs: TEST_NOW_MS + 14 * MINUTE_MS });
+    expect(drainOf(p6).status).toBe('failed');
+    expect(p6.kept.find((k) => k.node === 'test-a')?.reason).toBe('drain-backoff');
+  });
+
+  it('aborts on its deadline even on an unsynced snapshot, but takes no other step without a synced one', () => {
+    const p1 = started();
+    const p2 = runPlan(world({ a: tainted(), synced: false }), { state: p1.state, policy, nowMs: at(10) });
+    expect(actions(p2)).toEqual([]);
+    expect(drainOf(p2).status).toBe('cordoning');
+    const p3 = runPlan(world({ a: tainted(), synced: false }), { state: p2.state, policy, nowMs: TEST_NOW_MS + 10 * MINUTE_MS });
+    expect(commandKinds(p3)).toEqual(['untaintNode']);
+  });
+
+  it('does not abort once the Node is being deleted: the deadline applies up to the drain only', () => {
+    const p1 = started();
+    const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(commandKinds(p2)).toEqual(['deleteNode']); // empty after re-check: no evictions
+    const p3 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p2.state, policy, nowMs: TEST_NOW_MS + 11 * MINUTE_MS });
+    expect(commandKinds(p3)).toEqual(['deleteNode']); // no answer for 2 minutes: sent again
+    expect(drainOf(p3).status).toBe('deleting-node');
+  });
+
+  it('waits for a VM list before deleting or verifying the VM', () => {
+    const p1 = started();
+    const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
+    const p3 = runPlan(world({ a: null, pods: [heavy], vms: null }), { state: p2.state, policy, nowMs: at(20) });
+    expect(actions(p3)).toEqual([]);
+    expect(drainOf(p3).status).toBe('deleting-vm');
+  });
+
+  it('a dry-run forwarder ends the drain quietly (nothing was tainted)', () => {
+    const p1 = started();
+    const taint = commandsOf(p1, 'taintNode')[0]!;
+    const p2 = runPlan(world({ results: [resultFor(taint, 'dry-run')] }), { state: p1.state, policy: { assumeWindowsElapsed: false }, nowMs: at(10) });
+    expect(drainOf(p2)).toMatchObject({ status: 'failed', failure: 'dry-run' });
+    expect(p2.state.nodes['test-a']?.drainBackoffUntilMs).toBeUndefined();
+  });
+
+  it('a failed taint aborts the drain and backs the node off', () => {
+    const p1 = started();
+    const taint = commandsOf(p1, 'taintNode')[0]!;
+    const p2 = runPlan(world({ results: [resultFor(taint, 'failed', { message: 'conflict' })] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(commandKinds(p2)).toEqual(['untaintNode']);
+    expect(drainOf(p2).failure).toBe('taint-failed');
+    expect(p2.state.nodes['test-a']?.drainBackoffUntilMs).toBeGreaterThan(at(10));
+  });
+
+  it('treats an eviction answered 404 (pod already gone) as done', () => {
+    const p1 = started();
+    const p2 = runPlan(world({ a: tainted() }), { state: p1.state, policy, nowMs: at(10) });
+    const evict = commandsOf(p2, 'evictPod')[0]!;
+    const p3 = runPlan(world({ a: tainted(), results: [resultFor(evict, 'failed', { data: { status: 404 } })] }), { state: p2.state, policy, nowMs: at(20) });
+    expect(drainOf(p3).evicted).toEqual(['default/light']);
+    expect(commandsOf(p3, 'evictPod')).toEqual([]);
+  });
+});
