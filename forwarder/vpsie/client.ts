@@ -236,16 +236,18 @@ export class VpsieClient {
 
   async listDatacenters(): Promise<VpsieDatacenter[]> {
     return this.datacenters.get('all', async () => {
-      const all: VpsieDatacenter[] = [];
+      const byId = new Map<string, VpsieDatacenter>();
       for (let page = 0; page < MAX_DATACENTER_PAGES; page++) {
         const rows = await this.call(
           { operation: 'listDatacenters', method: 'GET', path: '/apps/v2/datacenter', query: { offset: page * DATACENTER_PAGE, limit: DATACENTER_PAGE }, retry: 'safe' },
           datacenterList,
         );
-        all.push(...rows);
-        if (rows.length < DATACENTER_PAGE) break;
+        const before = byId.size;
+        for (const row of rows) byId.set(row.identifier, row);
+        // A short page ends the list; so does a page with nothing new (an API that ignores offset).
+        if (rows.length < DATACENTER_PAGE || byId.size === before) break;
       }
-      return all;
+      return [...byId.values()];
     });
   }
 

@@ -226,3 +226,13 @@ describe('metrics hook', () => {
     expect(env.events.every((e) => e.durationMs >= 0)).toBe(true);
   });
 });
+
+describe('datacenter paging', () => {
+  it('stops when a page brings nothing new (an API that ignores offset)', async () => {
+    const env = await contractEnv();
+    const page = JSON.stringify({ error: false, data: Array.from({ length: 100 }, (_, i) => ({ identifier: `dc-${i}`, dc_name: `DC ${i}`, is_active: 1 })) });
+    env.sim.inject({ kind: 'respond', body: page, count: 5, match: { operation: 'listDatacenters' } });
+    expect(await env.client.listDatacenters()).toHaveLength(100);
+    expect(env.ops()).toEqual(['listDatacenters', 'listDatacenters']);
+  });
+});

@@ -21,19 +21,14 @@ export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
     const fault = state.faults.take({ operation, method, path });
     state.recordCall({ method, path, operation, ...(fault ? { fault: fault.kind } : {}) });
     c.set('materialise', 'normal');
+    if (state.config.latencyMs > 0) await sleepUnlessShutdown(state.config.latencyMs, shutdown);
     if (!fault) return next();
 
     const drop = () => {
       c.env.outgoing.socket?.destroy();
       c.env.incoming.socket?.destroy();
     };
-    const hang = async (ms: number) => {
-      try {
-        await sleep(ms, undefined, { signal: shutdown });
-      } catch {
-        // shutting down: drop now
-      }
-    };
+    const hang = (ms: number) => sleepUnlessShutdown(ms, shutdown);
 
     switch (fault.kind) {
       case 'status':
@@ -76,4 +71,12 @@ export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
         return c.body(null, 500);
     }
   };
+}
+
+async function sleepUnlessShutdown(ms: number, shutdown: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal: shutdown });
+  } catch {
+    // shutting down: stop waiting
+  }
 }

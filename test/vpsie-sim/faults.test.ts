@@ -143,3 +143,11 @@ describe('admin routes (/__sim)', () => {
     }
   });
 });
+
+describe('latency', () => {
+  it('latencyMs delays every API answer but changes nothing else', async () => {
+    const s = await rawSim({ latencyMs: 20 });
+    expect((await s.call('GET', '/apps/v2/vm')).body.error).toBe(false);
+    expect(s.sim.calls()).toHaveLength(1);
+  });
+});

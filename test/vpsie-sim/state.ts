@@ -25,6 +25,8 @@ export type SimConfig = {
   listStyle: 'rows' | 'array';
   /** How GET /vm/{id} says "missing": `data: false`, or `error: true` with a "Not found" message. */
   notFoundStyle: 'data-false' | 'error-message';
+  /** Added to every API answer (wire time), to make a demo feel like a remote API. */
+  latencyMs: number;
   /** Maximum live VMs (pending + listed); undefined = unlimited. */
   quota: number | undefined;
   osImages: string[];
@@ -42,6 +44,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   deletedVisibleMs: 0,
   listStyle: 'rows',
   notFoundStyle: 'data-false',
+  latencyMs: 0,
   quota: undefined,
   osImages: Object.values(SIM_OS_IMAGES),
 };
