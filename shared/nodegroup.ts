@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_GROUP, API_VERSION, NODEGROUP_KIND } from './labels.ts';
-import { isQuantity } from './quantity.ts';
+import { isQuantity, QUANTITY_PATTERN } from './quantity.ts';
 
 // The NodeGroup custom resource (autoscaler.vpsie.com/v1alpha1, namespaced).
 // IMPORTANT: this schema is the single source of truth; infra/crds/ is generated from it and a test
@@ -66,7 +66,8 @@ const labelMap = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
   }
 });
 
-const quantity = z.string().refine(isQuantity, { message: 'not a Kubernetes quantity (e.g. 100m, 512Mi, 1Gi)' });
+// The pattern is for the CRD (the API server refuses bad quantities at apply time); zod checks with isQuantity.
+const quantity = z.string().refine(isQuantity, { message: 'not a Kubernetes quantity (e.g. 100m, 512Mi, 1Gi)' }).meta({ pattern: QUANTITY_PATTERN });
 const percent = z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
 const count = z.number().int('must be an integer').min(0, 'must not be negative');
 
@@ -112,13 +113,16 @@ export const nodeGroupSpecSchema = z.strictObject({
   minNodes: count.default(NODEGROUP_DEFAULTS.minNodes),
   maxNodes: count,
   datacenterID: z.string().min(1, 'must not be empty'),
-  offeringIDs: z.array(z.string().min(1)).min(1, 'must list at least one offering'),
+  // list-type set: the API server refuses a repeated offering, as the check below does.
+  // Bounded so the CRD's CEL rule (preferredInstanceType in offeringIDs) stays within the API server's cost budget.
+  offeringIDs: z.array(z.string().min(1).max(128)).min(1, 'must list at least one offering').max(32, 'must list at most 32 offerings')
+    .meta({ 'x-kubernetes-list-type': 'set' }),
   osImageID: z.string().min(1, 'must not be empty'),
   labels: labelMap.default({}),
   taints: z.array(taintSchema).default([]),
   scaleUpPolicy: scaleUpPolicySchema.prefault({}),
   scaleDownPolicy: scaleDownPolicySchema.prefault({}),
-  preferredInstanceType: z.string().min(1).optional(),
+  preferredInstanceType: z.string().min(1).max(128).optional(),
   allowMixedInstances: z.boolean().default(NODEGROUP_DEFAULTS.allowMixedInstances),
   // prefault: the sections' own defaults are applied on every parse, so no two parses share objects.
   kubelet: kubeletSchema.prefault({}),
@@ -141,7 +145,13 @@ export const nodeGroupSpecSchema = z.strictObject({
   if (new Set(offerings).size !== offerings.length) {
     ctx.addIssue({ code: 'custom', path: ['offeringIDs'], message: 'must not repeat an offering' });
   }
-}, { when: () => true });
+}, { when: () => true }).meta({
+  // The same cross-field checks as CEL rules in the CRD, so `kubectl apply` refuses them too.
+  'x-kubernetes-validations': [
+    { rule: '!has(self.minNodes) || self.minNodes <= self.maxNodes', message: 'minNodes must not exceed maxNodes', fieldPath: '.minNodes' },
+    { rule: '!has(self.preferredInstanceType) || self.preferredInstanceType in self.offeringIDs', message: 'preferredInstanceType must be one of offeringIDs', fieldPath: '.preferredInstanceType' },
+  ],
+});
 export type NodeGroupSpec = z.infer<typeof nodeGroupSpecSchema>;
 export type NodeGroupSpecInput = z.input<typeof nodeGroupSpecSchema>;
 
@@ -159,7 +169,7 @@ export const nodeGroupStatusSchema = z.strictObject({
   currentNodes: count.default(0),
   desiredNodes: count.default(0),
   readyNodes: count.default(0),
-  conditions: z.array(conditionSchema).default([]),
+  conditions: z.array(conditionSchema).default([]).meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
   nodeList: z.array(z.strictObject({
     nodeName: z.string(),
     vpsID: z.string(),

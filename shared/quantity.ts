@@ -16,6 +16,8 @@ const BINARY: Record<string, bigint> = {
 const DECIMAL_EXP: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 
 const PATTERN = /^([+-]?)(\d+\.?\d*|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)|[eE]([+-]?\d+))?$/;
+/** The grammar as a regular expression source (RE2-compatible), for the CRD's OpenAPI `pattern`. */
+export const QUANTITY_PATTERN = PATTERN.source;
 
 /** A quantity as an exact rational: value = numerator / denominator. */
 interface Exact { numerator: bigint; denominator: bigint }
