@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signMessage } from '../../shared/signing.ts';
+import { startDynamo, type Dynamo } from '../../test/harness/dynamo.ts';
+import { nodeGroup, snapPods, snapshot, TEST_CLUSTER_ID } from '../../test/fixtures/snapshot-builders.ts';
+import { functionsFixture, OTHER_CLUSTER, OTHER_SIGNING_KEY, readPlan, reconcileRequest, SIGNING_KEY, TRIGGER_TOKEN, type FunctionsFixture } from '../../test/functions/fixture.ts';
+import { launchingPlanner } from '../../test/functions/launching-planner.ts';
+
+// Trigger, status and health routes against dynalite.
+
+let dynamo: Dynamo;
+let fx: FunctionsFixture;
+
+beforeAll(async () => {
+  dynamo = await startDynamo({ tableName: 'functions-cluster-routes' });
+});
+afterAll(async () => dynamo?.stop());
+beforeEach(async () => {
+  fx = await functionsFixture(dynamo, { planner: launchingPlanner });
+});
+
+const url = (path: string) => `http://functions.local${path}`;
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const reconcileOnce = async () =>
+  readPlan(await fx.fetch(reconcileRequest(snapshot({ takenAtMs: fx.now(), nodeGroups: [nodeGroup({ name: 'workers' })], pods: snapPods(1, 'web') }), { nowMs: fx.now() })), fx.now());
+
+describe('GET /healthz', () => {
+  it('answers ok without touching the table', async () => {
+    const response = await fx.fetch(new Request(url('/healthz')));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    expect((await fx.fetch(new Request(url('/nope')))).status).toBe(404);
+  });
+});
+
+describe('POST /v1/clusters/:id/trigger', () => {
+  it('sets the flag and says when the next contact is expected', async () => {
+    await reconcileOnce();
+    fx.advance(5_000);
+    const response = await fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/trigger`), { method: 'POST', headers: bearer(TRIGGER_TOKEN) }));
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ clusterId: TEST_CLUSTER_ID, requestedAtMs: fx.now(), pendingTriggers: 1, expectedReconcileByMs: fx.now() - 5_000 + 30_000, basis: 'heartbeat' });
+    expect((await fx.deps.table.clusters.load(TEST_CLUSTER_ID)).trigger).toMatchObject({ requestedAtMs: fx.now(), count: 1 });
+    // The next contact consumes it and asks the forwarder to come straight back.
+    const plan = await reconcileOnce();
+    expect(plan.nextContactAfterMs).toBe(fx.now());
+    expect((await fx.deps.table.clusters.load(TEST_CLUSTER_ID)).trigger).toBeUndefined();
+  });
+
+  it('says so when no forwarder has called yet', async () => {
+    const response = await fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/trigger`), { method: 'POST', headers: bearer(TRIGGER_TOKEN) }));
+    expect(await response.json()).toMatchObject({ expectedReconcileByMs: null, basis: 'never-contacted' });
+  });
+
+  it('refuses a missing or wrong token, another cluster\'s token and an unknown cluster alike — writing nothing', async () => {
+    await reconcileOnce();
+    const before = await fx.scan();
+    for (const [cluster, headers] of [
+      [TEST_CLUSTER_ID, {}],
+      [TEST_CLUSTER_ID, bearer('wrong-token-wrong-token')],
+      [OTHER_CLUSTER, bearer(TRIGGER_TOKEN)],
+      ['unknown', bearer(TRIGGER_TOKEN)],
+    ] as const) {
+      const response = await fx.fetch(new Request(url(`/v1/clusters/${cluster}/trigger`), { method: 'POST', headers }));
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    expect(await fx.scan()).toEqual(before);
+  });
+});
+
+describe('GET /v1/clusters/:id/status', () => {
+  it('shows node groups, operations in flight, timers, the lease and the last decisions', async () => {
+    const plan = await reconcileOnce();
+    fx.advance(2_000);
+    const response = await fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/status`), { headers: bearer(TRIGGER_TOKEN) }));
+    expect(response.status).toBe(200);
+    const status = (await response.json()) as Record<string, any>;
+    expect(status.clusterId).toBe(TEST_CLUSTER_ID);
+    expect(status.lease).toEqual({ held: false, leaseUntilMs: 0, fencingToken: 1 });
+    expect(status.forwarder).toMatchObject({ forwarderId: 'fwd-1', lastContactMs: fx.now() - 2_000, silentForMs: 2_000 });
+    expect(status.nodeGroups).toEqual([{ name: 'default/workers', consecutiveFailures: 0, lastScaleUpMs: fx.now() - 2_000 }]);
+    expect(status.operations).toHaveLength(1);
+    expect(status.operations[0]).toMatchObject({ kind: 'launch', status: 'launching' });
+    expect(status.lastPlan).toMatchObject({ planId: plan.planId, fencingToken: 1, commandCount: 1 });
+    expect(status.lastPlan.decisions).toEqual(plan.decisions);
+    expect(status.trigger).toEqual({ pending: false });
+  });
+
+  it('accepts a signed GET from the cluster\'s forwarder key', async () => {
+    await reconcileOnce();
+    const path = `/v1/clusters/${TEST_CLUSTER_ID}/status`;
+    const headers = signMessage({ key: SIGNING_KEY, clusterId: TEST_CLUSTER_ID, method: 'GET', path, body: '', nowMs: fx.now() });
+    const response = await fx.fetch(new Request(url(path), { headers }));
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses a signed GET for another cluster (403) and a bad token (401)', async () => {
+    const path = `/v1/clusters/${TEST_CLUSTER_ID}/status`;
+    const headers = signMessage({ key: OTHER_SIGNING_KEY, clusterId: OTHER_CLUSTER, method: 'GET', path, body: '', nowMs: fx.now() });
+    expect((await fx.fetch(new Request(url(path), { headers }))).status).toBe(403);
+    expect((await fx.fetch(new Request(url(path), { headers: bearer('nope-nope-nope-nope') }))).status).toBe(401);
+    expect((await fx.fetch(new Request(url(path)))).status).toBe(401);
+  });
+});
