@@ -9,7 +9,7 @@ import {
   VpsieTimeoutError,
 } from '../../forwarder/vpsie/index.ts';
 import type { SimFault } from '../vpsie-sim/index.ts';
-import { caught, contractEnv, launchRequest } from './setup.ts';
+import { caught, contractEnv, launchRequest, SHORT_TIMEOUT_MS } from './setup.ts';
 
 // A create is never retried blindly; one logical launch never makes two VMs.
 
@@ -25,7 +25,7 @@ const createFaults: Array<[string, SimFault, new (...args: never[]) => Error]> =
 
 describe('createVm', () => {
   it.each(createFaults)('is never retried on %s', async (_name, fault, type) => {
-    const env = await contractEnv();
+    const env = await contractEnv({ client: { timeoutMs: SHORT_TIMEOUT_MS } });
     env.sim.inject({ ...fault, match: { operation: 'createVm' } });
     const error = await caught(env.client.createVm(launchRequest()));
     expect(error).toBeInstanceOf(type);
@@ -48,7 +48,7 @@ describe('launchVm', () => {
     ['connection reset', { kind: 'reset', afterHandling: true }],
     ['HTML 502 from the proxy', { kind: 'html502', afterHandling: true }],
   ] as Array<[string, SimFault]>)('makes no duplicate VM when the create was accepted but the answer was a %s', async (_name, fault) => {
-    const env = await contractEnv();
+    const env = await contractEnv({ client: { timeoutMs: SHORT_TIMEOUT_MS } });
     env.sim.inject({ ...fault, match: { operation: 'createVm' } });
     const result = await env.client.launchVm(launchRequest());
     expect(result).toMatchObject({ outcome: 'created', createAttempts: 1, lookup: { where: 'pending' } });
@@ -58,7 +58,7 @@ describe('launchVm', () => {
   });
 
   it('finds the accepted VM even after it moved from pending to the list during the wait', async () => {
-    const env = await contractEnv({ sim: { provisionMs: 500 }, client: { launch: { settleMs: 1_000 } } });
+    const env = await contractEnv({ sim: { provisionMs: 500 }, client: { launch: { settleMs: 1_000 }, timeoutMs: SHORT_TIMEOUT_MS } });
     env.sim.inject({ kind: 'timeout', hangMs: 2_000, afterHandling: true, match: { operation: 'createVm' } });
     const result = await env.client.launchVm(launchRequest());
     expect(result).toMatchObject({ outcome: 'created', lookup: { where: 'created', vm: { hostname: 'c1-workers-abc12' } } });
@@ -66,7 +66,7 @@ describe('launchVm', () => {
   });
 
   it('creates again when the failed create was not accepted, waiting and looking first', async () => {
-    const env = await contractEnv();
+    const env = await contractEnv({ client: { timeoutMs: SHORT_TIMEOUT_MS } });
     env.sim.inject({ kind: 'timeout', hangMs: 2_000, match: { operation: 'createVm' } });
     const result = await env.client.launchVm(launchRequest());
     expect(result).toMatchObject({ outcome: 'created', createAttempts: 2 });
@@ -93,7 +93,7 @@ describe('launchVm', () => {
   });
 
   it('stops, without creating, when the lookup before a retry fails', async () => {
-    const env = await contractEnv({ client: { retry: { maxAttempts: 2 } } });
+    const env = await contractEnv({ client: { retry: { maxAttempts: 2 }, timeoutMs: SHORT_TIMEOUT_MS } });
     env.sim.inject({ kind: 'timeout', hangMs: 2_000, afterHandling: true, match: { operation: 'createVm' } });
     const launch = env.client.launchVm(launchRequest());
     // inject the lookup failure only once the create has been sent

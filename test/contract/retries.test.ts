@@ -9,7 +9,7 @@ import {
   type VpsieClient,
 } from '../../forwarder/vpsie/index.ts';
 import { SIM_CATEGORY, SIM_DC, SIM_OS_IMAGES, type SimFault, type SimOperation } from '../vpsie-sim/index.ts';
-import { caught, contractEnv } from './setup.ts';
+import { caught, contractEnv, SHORT_TIMEOUT_MS } from './setup.ts';
 
 // Reads (and the delete) retry retryable failures with backoff and stop on the others.
 
@@ -34,7 +34,7 @@ const retryable: Array<[string, Omit<SimFault, 'match'>, new (...args: never[]) 
 
 describe.each(reads)('%s', (operation, call) => {
   it.each(retryable)('retries after %s and succeeds', async (_name, fault) => {
-    const env = await contractEnv();
+    const env = await contractEnv(fault.kind === 'timeout' ? { client: { timeoutMs: SHORT_TIMEOUT_MS } } : {});
     env.sim.inject({ ...fault, match: { operation } } as SimFault);
     await call(env.client);
     expect(env.ops()).toEqual([operation, operation]);
@@ -94,8 +94,8 @@ describe('backoff', () => {
   });
 
   it('a slow answer beyond the timeout is a timeout, retried', async () => {
-    const env = await contractEnv({ client: { timeoutMs: 100 } });
-    env.sim.inject({ kind: 'slow', delayMs: 1_000 });
+    const env = await contractEnv({ client: { timeoutMs: SHORT_TIMEOUT_MS } });
+    env.sim.inject({ kind: 'slow', delayMs: 2_000 });
     expect(await env.client.listVms()).toEqual([]);
     expect(env.events.map((e) => e.status)).toEqual(['timeout', 200]);
   });
@@ -111,7 +111,7 @@ describe('delete', () => {
   });
 
   it('a delete that timed out after it took effect is retried and reported as already gone', async () => {
-    const env = await contractEnv();
+    const env = await contractEnv({ client: { timeoutMs: SHORT_TIMEOUT_MS } });
     const vm = env.sim.seedVm({ hostname: 'w' });
     env.sim.inject({ kind: 'timeout', hangMs: 2_000, afterHandling: true, match: { operation: 'deleteVm' } });
     expect(await env.client.deleteVm({ identifier: vm.identifier, reason: 'r' })).toEqual({ outcome: 'already-gone' });

@@ -4,7 +4,8 @@ import { ManualClock, SIM_CATEGORY, SIM_DC, SIM_OS_IMAGES, SIM_PLANS, startVpsie
 
 // Client against simulator, sharing one ManualClock: the client's injected sleep advances it, so
 // backoff, breaker cool-offs, token expiry and provisioning all move together, with no real waiting.
-// Only the per-call timeout is wall time (it guards a real socket), hence the small timeoutMs.
+// Only the per-call timeout is wall time (it guards a real socket): healthy calls get a generous one
+// (no flakes on a loaded machine); tests that inject a hang pass SHORT_TIMEOUT_MS.
 
 export type ContractEnv = {
   sim: VpsieSimulator['sim'];
@@ -18,6 +19,9 @@ export type ContractEnv = {
   ops(): string[];
   newClient(options?: Partial<VpsieClientOptions>): VpsieClient;
 };
+
+/** For tests that inject a hang (the simulator hangs 2 s): the client gives up well before. */
+export const SHORT_TIMEOUT_MS = 300;
 
 const running: VpsieSimulator[] = [];
 afterEach(async () => {
@@ -37,7 +41,7 @@ export async function contractEnv(options: { sim?: VpsieSimulatorOptions; client
     new VpsieClient({
       baseUrl: simulator.url,
       credentials: TOKEN_CREDENTIALS,
-      timeoutMs: 250,
+      timeoutMs: 5_000,
       now: clock.now,
       sleep: async (ms) => {
         sleeps.push(ms);
