@@ -1,4 +1,84 @@
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('vpsie-autoscaler plan: not implemented yet\n');
-  return 1;
+import { parseArgs } from 'node:util';
+import { plan } from '../../functions/planning/plan.ts';
+import { DEFAULT_POLICY, EMPTY_STATE } from '../../functions/planning/types.ts';
+import { readClusterFile, toSnapshot } from '../plan/cluster-file.ts';
+import { PlanInputError } from '../plan/input-error.ts';
+import { readOfferings } from '../plan/offerings.ts';
+import { renderTable, toReport } from '../plan/render.ts';
+
+// `vpsie-autoscaler plan`: what-if analysis of a cluster dump with the real planning core.
+// Exit 0 with the plan; exit 2 and one line on stderr for bad input.
+
+const USAGE = `usage: vpsie-autoscaler plan --cluster <file.yaml> --offerings <file.json> [--now <ISO-8601>] [--assume-windows-elapsed] [--output json|table]
+
+  --cluster <file>          kubectl get nodes,pods,pdb,ds,ng -A -o yaml (multi-document YAML or kind: List)
+  --offerings <file>        the VPSie plan list: {"error":false,"data":[{identifier,nickname,cpu,ram,ssd,traffic,price}]}
+  --now <ISO-8601>          the planning time (default: now)
+  --assume-windows-elapsed  treat stabilization windows and cooldowns as elapsed
+  --output json|table       default table
+`;
+
+export interface PlanIo { stdout: (text: string) => void; stderr: (text: string) => void; nowMs: () => number }
+
+const processIo: PlanIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  nowMs: () => Date.now(),
+};
+
+function parse(args: string[]) {
+  try {
+    const { values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        cluster: { type: 'string' },
+        offerings: { type: 'string' },
+        now: { type: 'string' },
+        'assume-windows-elapsed': { type: 'boolean', default: false },
+        output: { type: 'string', default: 'table' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    return values;
+  } catch (error) {
+    throw new PlanInputError((error as Error).message, { cause: error });
+  }
+}
+
+export async function runPlan(args: string[], io: PlanIo): Promise<number> {
+  try {
+    const options = parse(args);
+    if (options.help) {
+      io.stdout(USAGE);
+      return 0;
+    }
+    if (!options.cluster) throw new PlanInputError('--cluster <file.yaml> is required');
+    if (!options.offerings) throw new PlanInputError('--offerings <file.json> is required');
+    if (options.output !== 'json' && options.output !== 'table') throw new PlanInputError(`--output must be json or table, not "${options.output}"`);
+    let nowMs = io.nowMs();
+    if (options.now !== undefined) {
+      nowMs = Date.parse(options.now);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(options.now) || Number.isNaN(nowMs)) throw new PlanInputError(`--now: "${options.now}" is not an ISO-8601 time`);
+    }
+    const offerings = readOfferings(options.offerings);
+    const objects = readClusterFile(options.cluster);
+    const snapshot = toSnapshot(objects, offerings, nowMs);
+    const policy = { ...DEFAULT_POLICY, clusterId: 'what-if', hostnamePrefix: 'what-if-', assumeWindowsElapsed: options['assume-windows-elapsed'] };
+    const report = toReport(plan(snapshot, structuredClone(EMPTY_STATE), policy, nowMs));
+    if (objects.ignoredKinds.length > 0) io.stderr(`note: ignored objects of kind ${objects.ignoredKinds.join(', ')}\n`);
+    io.stdout(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderTable(report));
+    return 0;
+  } catch (error) {
+    if (error instanceof PlanInputError) {
+      io.stderr(`vpsie-autoscaler plan: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+export async function run(args: string[]): Promise<number> {
+  return runPlan(args, processIo);
 }

@@ -1,0 +1,62 @@
+import type { PlanResult } from '../../functions/planning/types.ts';
+
+// The plan command's two outputs: JSON for tools, a table for people.
+
+export interface PlanReport {
+  provision: { nodeGroup: string; offering: string; count: number; monthlyCost: number }[];
+  remove: { node: string; nodeGroup: string; reason: string }[];
+  unschedulable: { pod: string; reason: string; message: string }[];
+  monthlyCostDelta: number;
+  /** Every decision with its reason (the audit trail). */
+  decisions: PlanResult['decisions'];
+}
+
+/** "<namespace>/<name>" → "<name>": the JSON names groups as NodeGroup names. */
+function groupName(key: string): string {
+  return key.slice(key.indexOf('/') + 1);
+}
+
+export function toReport(result: PlanResult): PlanReport {
+  return {
+    provision: result.provision.map((p) => ({ nodeGroup: groupName(p.nodeGroup), offering: p.offering, count: p.count, monthlyCost: round(p.monthlyCost) })),
+    remove: result.remove.map((r) => ({ node: r.node, nodeGroup: groupName(r.nodeGroup), reason: r.reason })),
+    unschedulable: result.unschedulable.map((u) => ({ pod: u.pod, reason: u.reason, message: u.message })),
+    monthlyCostDelta: result.monthlyCostDelta,
+    decisions: result.decisions,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function renderTable(report: PlanReport): string {
+  const out: string[] = [];
+  const signed = (v: number) => `${v >= 0 ? '+' : '-'}${Math.abs(v).toFixed(2)}`;
+  out.push(report.provision.length === 0 ? 'Launch: nothing.' : `Launch ${report.provision.reduce((s, p) => s + p.count, 0)} node(s):`);
+  if (report.provision.length > 0) {
+    out.push(table(['NODEGROUP', 'OFFERING', 'COUNT', 'MONTHLY'], report.provision.map((p) => [p.nodeGroup, p.offering, String(p.count), p.monthlyCost.toFixed(2)])));
+    for (const d of report.decisions.filter((d) => d.kind === 'scale-up')) out.push(`  - ${d.message}`);
+  }
+  out.push('');
+  out.push(report.remove.length === 0 ? 'Remove: nothing.' : `Remove ${report.remove.length} node(s):`);
+  if (report.remove.length > 0) out.push(table(['NODE', 'NODEGROUP', 'REASON'], report.remove.map((r) => [r.node, r.nodeGroup, r.reason])));
+  out.push('');
+  out.push(report.unschedulable.length === 0 ? 'Left pending: none.' : `Left pending ${report.unschedulable.length} pod(s):`);
+  if (report.unschedulable.length > 0) out.push(table(['POD', 'REASON', 'WHY'], report.unschedulable.map((u) => [u.pod, u.reason, u.message])));
+  const kept = report.decisions.filter((d) => d.kind === 'keep-node');
+  if (kept.length > 0) {
+    out.push('');
+    out.push(`Kept ${kept.length} node(s):`);
+    out.push(table(['NODE', 'REASON', 'WHY'], kept.map((d) => [d.target.replace(/^node /, ''), d.reason, d.message])));
+  }
+  out.push('');
+  out.push(`Monthly cost change: ${signed(report.monthlyCostDelta)}`);
+  return out.join('\n') + '\n';
+}
