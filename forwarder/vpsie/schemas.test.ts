@@ -14,6 +14,13 @@ describe('schemas', () => {
     expect(vmList.parse([{ ...row, project_id: undefined, projectId: 'p-9' }])[0]?.projectId).toBe('p-9');
   });
 
+  it('reads created_on without a zone as UTC', () => {
+    expect(vmList.parse([{ ...row, created_on: '2025-03-04 05:06:07' }])[0]?.createdAtMs).toBe(Date.UTC(2025, 2, 4, 5, 6, 7));
+    expect(vmList.parse([{ ...row, created_on: '2025-03-04T05:06:07+01:00' }])[0]?.createdAtMs).toBe(Date.UTC(2025, 2, 4, 4, 6, 7));
+    expect(vmList.parse([{ ...row, created_on: 'yesterday' }])[0]?.createdAtMs).toBeNull();
+    expect(pendingList.parse([{ created_on: '2025-03-04 05:06:07', data: { hostname: 'h' } }])[0]?.createdAtMs).toBe(Date.UTC(2025, 2, 4, 5, 6, 7));
+  });
+
   it('rejects a row without an identifier', () => {
     expect(vmList.safeParse([{ ...row, identifier: undefined }]).success).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { flag, idString, listOf, money, numeric, optionalNumeric, optionalString } from './wire-types.ts';
+import { apiTimeMs, flag, idString, listOf, money, numeric, optionalNumeric, optionalString } from './wire-types.ts';
 import type { VpsieCategory, VpsieDatacenter, VpsiePendingVm, VpsiePlan, VpsieVm } from './types.ts';
 
 // Schemas of the payloads (the `data` of the envelope), mapped to the client's camelCase types
@@ -49,6 +49,7 @@ export const vmRow = z
     isTerminated: r.is_terminated,
     isDeleted: r.is_deleted,
     createdOn: r.created_on,
+    createdAtMs: apiTimeMs(r.created_on),
     notes: r.notes,
     tags: [],
     state: r.is_deleted || r.is_terminated ? 'gone' : r.is_active && r.power ? 'running' : 'created',
@@ -107,6 +108,7 @@ export const pendingItem = z
     dcIdentifier: p.data.dcIdentifier,
     projectId: p.data.projectId,
     createdOn: p.created_on,
+    createdAtMs: apiTimeMs(p.created_on),
   }));
 
 export const pendingList = listOf(pendingItem);

@@ -23,7 +23,10 @@ export type VpsieVm = {
   isLocked: boolean;
   isTerminated: boolean;
   isDeleted: boolean;
+  /** As sent ("YYYY-MM-DD HH:MM:SS", no zone). */
   createdOn: string | null;
+  /** createdOn read as UTC. */
+  createdAtMs: number | null;
   notes: string | null;
   /** Only `getVm` returns tags; list rows carry none. */
   tags: string[];
@@ -40,6 +43,8 @@ export type VpsiePendingVm = {
   dcIdentifier: string | null;
   projectId: string | null;
   createdOn: string | null;
+  /** createdOn read as UTC. */
+  createdAtMs: number | null;
 };
 
 /** Where a hostname was found: still pending, or created (then with the full VM). */

@@ -46,3 +46,15 @@ export function listOf<T extends z.ZodType>(item: T) {
     return value;
   }, z.array(item));
 }
+
+/**
+ * `created_on` comes as "YYYY-MM-DD HH:MM:SS" with no zone; read it as UTC (Date.parse would read it as
+ * local time). Strings with a zone are parsed as they are. Unreadable → null.
+ */
+export function apiTimeMs(text: string | null): number | null {
+  if (!text) return null;
+  const trimmed = text.trim();
+  const zoneless = /^\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?$/.test(trimmed);
+  const ms = Date.parse(zoneless ? `${trimmed.replace(' ', 'T')}${trimmed.length > 10 ? 'Z' : 'T00:00:00Z'}` : trimmed);
+  return Number.isFinite(ms) ? ms : null;
+}

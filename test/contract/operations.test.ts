@@ -19,6 +19,7 @@ describe('VM lifecycle', () => {
     sim.advance(20_000);
     const [created] = await client.listVms();
     expect(created).toMatchObject({ hostname: 'c1-workers-abc12', state: 'created', isActive: false, power: false, cpu: 2, ramMb: 8192 });
+    expect(created?.createdAtMs).toBe(env.clock.now() - 20_000);
     expect(await client.listPending()).toEqual([]);
 
     sim.advance(5_000);
