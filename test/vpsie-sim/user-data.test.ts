@@ -65,6 +65,11 @@ runcmd:
     expect(kubeletSettingsFromUserData(b64('#cloud-config\n: : [unbalanced')).labels).toEqual({});
   });
 
+  it('ignores flags in comment lines, as a real VM would', () => {
+    const script = '#!/bin/bash\nkubeadm join x\n# vpsie-autoscaler kubelet flags: --node-labels=a=b --max-pods=10\n  # --register-with-taints=c:NoSchedule\n';
+    expect(kubeletSettingsFromUserData(b64(script))).toMatchObject({ labels: {}, taints: [], maxPods: undefined });
+  });
+
   it('ignores taints with an unknown effect', () => {
     expect(kubeletSettingsFromUserData(b64('--register-with-taints=a=b:Sometimes,c:NoSchedule')).taints).toEqual([{ key: 'c', effect: 'NoSchedule' }]);
   });

@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 // script, `runcmd`, `KUBELET_EXTRA_ARGS` in a written file, kubeadm `kubeletExtraArgs` — including files
 // that cloud-init would decode from `encoding: b64` / `gz+b64`. A KubeletConfiguration written by
 // cloud-init is read too (maxPods, kubeReserved, systemReserved, evictionHard, registerWithTaints).
+// Flags inside comment lines are ignored, as a real VM would ignore them.
 
 export type KubeletTaint = { key: string; value?: string; effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' };
 
@@ -102,9 +103,17 @@ function kubeletConfiguration(allTexts: string[]): Record<string, unknown> | und
 const stringMap = (v: unknown): Record<string, string> =>
   typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : {};
 
+/** Comment lines (shell and YAML) do nothing on a real VM, so flags written there do not count. */
+function withoutComments(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
+}
+
 export function kubeletSettingsFromUserData(base64: string | null | undefined): KubeletSettings {
   const allTexts = texts(decodeUserData(base64));
-  const all = (name: string) => allTexts.flatMap((t) => flagValues(t, name));
+  const all = (name: string) => allTexts.flatMap((t) => flagValues(withoutComments(t), name));
   const config = kubeletConfiguration(allTexts);
 
   const labels = Object.assign({}, ...all('node-labels').map((v) => keyValues(v))) as Record<string, string>;
