@@ -93,6 +93,14 @@ export class Guardrails {
     this.launches.set(hostname, { group: groupName, atMs: this.clock.now() });
   }
 
+  /** Launches of a group this forwarder made whose node has not appeared yet. */
+  launchingCount(groupName: string): number {
+    this.prune();
+    let count = 0;
+    for (const launch of this.launches.values()) if (launch.group === groupName) count += 1;
+    return count;
+  }
+
   deletionsInWindow(): number {
     this.prune();
     return this.deletions.size;

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { envBoolean, envInteger, loadConfig } from '../shared/config.ts';
+
+// The forwarder's configuration, parsed once at start-up; every problem is listed at once.
+// Sources, later wins: environment (VPSIE_FWD_*, "__" nests: VPSIE_FWD_VPSIE__PROJECT_ID), then CLI flags.
+
+export const ENV_PREFIX = 'VPSIE_FWD_';
+
+const ms = envInteger.pipe(z.number().int().min(0, 'must not be negative'));
+
+export const forwarderConfigSchema = z.strictObject({
+  clusterId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes (at most 64)'),
+  /** Base URL of the functions (POST <url>/v1/reconcile). */
+  functionsUrl: z.url({ protocol: /^https?$/, message: 'an http(s) URL' }),
+  /** HMAC key shared with the functions for this cluster. */
+  signingKey: z.string().min(32, 'must be at least 32 characters'),
+  /** Path of a kubeconfig; absent = in-cluster service account, or the default kubeconfig. */
+  kubeconfig: z.string().min(1).optional(),
+  /** The forwarder's namespace: Lease, bootstrap Secrets. */
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a namespace name').default('vpsie-autoscaler'),
+  /** Unique per replica; default <hostname>-<random>. */
+  identity: z.string().min(1).max(128).optional(),
+  dryRun: envBoolean.default(false),
+  /** Every VM of this cluster has it; default "<clusterId>-" (as the functions assume). */
+  hostnamePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'lowercase letters, digits and dashes, at most 30').optional(),
+  listenHost: z.string().min(1).default('127.0.0.1'),
+  listenPort: envInteger.pipe(z.number().int().min(0).max(65535)).default(8080),
+  /** Bearer token of POST /trigger; without it the endpoint is off. */
+  triggerToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  heartbeatMs: ms.pipe(z.number().min(1_000, 'must be at least 1000 ms')).default(30_000),
+  maxDeletionsPer10Min: envInteger.pipe(z.number().int().min(0)).default(10),
+  leaderElection: z.strictObject({
+    enabled: envBoolean.default(true),
+    leaseName: z.string().min(1).default('vpsie-autoscaler-forwarder'),
+    leaseDurationMs: ms.default(10_000),
+    renewDeadlineMs: ms.default(7_000),
+    retryPeriodMs: ms.default(2_000),
+  }).default({ enabled: true, leaseName: 'vpsie-autoscaler-forwarder', leaseDurationMs: 10_000, renewDeadlineMs: 7_000, retryPeriodMs: 2_000 })
+    .refine((le) => le.renewDeadlineMs < le.leaseDurationMs, { message: 'renewDeadlineMs must be shorter than leaseDurationMs', path: ['renewDeadlineMs'] }),
+  vpsie: z.strictObject({
+    baseUrl: z.url().default('https://api.vpsie.com'),
+    /** Overrides the "projectId" key of the credentials Secret. */
+    projectId: z.string().min(1).optional(),
+    credentialsSecret: z.string().min(1).default('vpsie-credentials'),
+    credentialsNamespace: z.string().min(1).default('kube-system'),
+  }).default({ baseUrl: 'https://api.vpsie.com', credentialsSecret: 'vpsie-credentials', credentialsNamespace: 'kube-system' }),
+  join: z.strictObject({
+    /** host:port new nodes join; default the kubeconfig's server. */
+    apiServerEndpoint: z.string().min(1).optional(),
+    /** sha256:<hex> of the cluster CA public key; default computed from the kubeconfig's CA. */
+    caCertHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>').optional(),
+    bootstrapTokenTtlMs: ms.pipe(z.number().min(60_000, 'must be at least a minute')).default(30 * 60_000),
+  }).default({ bootstrapTokenTtlMs: 30 * 60_000 }),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type ForwarderConfig = z.output<typeof forwarderConfigSchema>;
+export type ForwarderConfigInput = z.input<typeof forwarderConfigSchema>;
+
+/** Throws a ConfigError listing every problem. */
+export function parseForwarderConfig(input: unknown): ForwarderConfig {
+  return loadConfig(forwarderConfigSchema, input, { subject: 'forwarder configuration', envPrefix: ENV_PREFIX });
+}

@@ -1,0 +1,102 @@
+import { parseNodeGroupSpec, NodeGroupValidationError } from '../../shared/nodegroup.ts';
+import { KubeApiError } from '../kube/kube-http.ts';
+import { createBootstrapToken } from './bootstrap-token.ts';
+import { ensureKubeletFlags, renderTemplate, TemplateError } from './cloud-init.ts';
+import { kubeletFlags } from './kubelet-flags.ts';
+import { failed, succeeded, type CommandHandler } from './types.ts';
+
+// Launch one VM for a group: fresh join token, user data rendered from the group's bootstrap
+// template, then VPSie's create. launchVm is idempotent by hostname (it looks the hostname up before
+// every retry), and so is this handler: a VM that already exists is reported, not created again.
+export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
+  const { namespace, name } = command.nodeGroup;
+  const group = ctx.view.nodeGroup(namespace, name);
+  if (!group) return failed(`NodeGroup ${namespace}/${name} does not exist`, false, { configError: true });
+  if (!ctx.vpsie) return failed('VPSie credentials are not configured (Secret kube-system/vpsie-credentials)', false, { configError: true });
+  if (!ctx.vpsieProjectId) return failed('no VPSie project id (key "projectId" of kube-system/vpsie-credentials, or --vpsie-project-id)', false, { configError: true });
+
+  let spec;
+  try {
+    spec = parseNodeGroupSpec(group.spec, `${namespace}/${name}`);
+  } catch (error) {
+    if (error instanceof NodeGroupValidationError) return failed(error.message, false, { configError: true });
+    throw error;
+  }
+
+  const existing = await ctx.vpsie.findVmByHostname(command.hostname);
+  if (existing) {
+    ctx.guardrails.recordLaunch(command.hostname, name);
+    const identifier = existing.where === 'created' ? existing.vm.identifier : undefined;
+    return succeeded(`VM ${command.hostname} exists already (${existing.where})`, { launch: 'existing', where: existing.where, ...(identifier ? { vmIdentifier: identifier } : {}) });
+  }
+
+  const bootstrap = spec.bootstrap;
+  if (!bootstrap) return failed(`NodeGroup ${namespace}/${name} has no spec.bootstrap.secretName: a new node could not join`, false, { configError: true });
+  let template: string;
+  try {
+    const secret = await ctx.kube.request<{ data?: Record<string, string> }>({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/secrets/${encodeURIComponent(bootstrap.secretName)}`,
+    });
+    const encoded = secret.data?.[bootstrap.key];
+    if (encoded === undefined) return failed(`bootstrap Secret ${ctx.namespace}/${bootstrap.secretName} has no key "${bootstrap.key}"`, false, { configError: true });
+    template = Buffer.from(encoded, 'base64').toString('utf8');
+  } catch (error) {
+    if (error instanceof KubeApiError && (error.status === 404 || error.status === 403)) {
+      return failed(`bootstrap Secret ${ctx.namespace}/${bootstrap.secretName} cannot be read (${error.status}); it must be in the forwarder's namespace`, false, { configError: true });
+    }
+    throw error;
+  }
+
+  const flags = kubeletFlags(name, spec, command.offeringId);
+  const token = await createBootstrapToken(ctx.kube, { nowMs: ctx.clock.now(), ttlMs: ctx.join.bootstrapTokenTtlMs, hostname: command.hostname, nodeGroup: name });
+  let userData: string;
+  try {
+    const rendered = renderTemplate(template, {
+      hostname: command.hostname,
+      nodeName: command.hostname,
+      token: token.token,
+      tokenId: token.id,
+      apiServer: ctx.join.apiServerEndpoint,
+      apiServerEndpoint: ctx.join.apiServerEndpoint,
+      caCertHash: ctx.join.caCertHash,
+      nodeLabels: flags.nodeLabels,
+      registerWithTaints: flags.registerWithTaints,
+      kubeletArgs: flags.args,
+      kubeReserved: flags.kubeReserved,
+      systemReserved: flags.systemReserved,
+      evictionHard: flags.evictionHard,
+      maxPods: String(flags.maxPods),
+      nodeGroup: name,
+      offering: command.offeringId,
+      clusterId: ctx.clusterId,
+    });
+    const ensured = ensureKubeletFlags(rendered, flags.args);
+    if (ensured.appended) {
+      ctx.logger.warn({ nodeGroup: `${namespace}/${name}`, secret: bootstrap.secretName }, 'the bootstrap template places neither {{kubeletArgs}} nor --node-labels; the kubelet flags were appended as a comment only');
+    }
+    userData = ensured.userData;
+  } catch (error) {
+    if (error instanceof TemplateError) return failed(`bootstrap template ${ctx.namespace}/${bootstrap.secretName}: ${error.message}`, false, { configError: true });
+    throw error;
+  }
+
+  const launch = await ctx.vpsie.launchVm({
+    hostname: command.hostname,
+    resourceIdentifier: command.offeringId,
+    osIdentifier: command.osImageID,
+    dcIdentifier: command.datacenterID,
+    projectId: ctx.vpsieProjectId,
+    userData,
+    tags: [`cluster-${ctx.clusterId}`, `nodegroup-${name}`].map((t) => t.slice(0, 64)),
+    notes: `vpsie-autoscaler cluster ${ctx.clusterId}, NodeGroup ${namespace}/${name}`,
+  });
+  ctx.guardrails.recordLaunch(command.hostname, name);
+  const identifier = launch.lookup?.where === 'created' ? launch.lookup.vm.identifier : undefined;
+  return succeeded(`launch of ${command.hostname} (${command.offeringId}) accepted`, {
+    launch: launch.outcome,
+    processId: launch.processId,
+    tokenId: token.id,
+    ...(identifier ? { vmIdentifier: identifier } : {}),
+  });
+};

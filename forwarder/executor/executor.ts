@@ -1,0 +1,153 @@
+import type { Command, CommandKind, PlanMessage } from '../../shared/plan-message.ts';
+import type { CommandResult } from '../../shared/snapshot.ts';
+import { KubeApiError } from '../kube/kube-http.ts';
+import { errorFields } from '../util/logger.ts';
+import { isVpsieError } from '../vpsie/index.ts';
+import { createVm } from './create-vm.ts';
+import { deleteNode } from './delete-node.ts';
+import { deleteVm } from './delete-vm.ts';
+import { commandGroup, commandTarget, describeCommand } from './describe.ts';
+import { emitEvent } from './emit-event.ts';
+import { evictPod } from './evict-pod.ts';
+import { taintNode, untaintNode } from './taint-node.ts';
+import type { CommandHandler, ExecutorContext, HandlerOutcome } from './types.ts';
+import { updateNodeGroupStatus } from './update-status.ts';
+
+// Runs a plan's commands in order. Each command id runs at most once (ids are idempotency keys); each
+// produces a CommandResult that travels with the next reconcile. Guardrails are checked first; in
+// dry-run nothing is mutated: the command is logged and announced with a DryRun event instead.
+
+const HANDLERS: { [K in CommandKind]: CommandHandler<K> } = {
+  createVm,
+  deleteVm,
+  taintNode,
+  untaintNode,
+  evictPod,
+  deleteNode,
+  updateNodeGroupStatus,
+  emitEvent,
+};
+
+/** Destructive commands stop at a target whose earlier command in the same plan did not succeed. */
+const STOPS_AT_FAILED_TARGET = new Set<CommandKind>(['evictPod', 'deleteNode', 'deleteVm']);
+
+export interface ExecutorOptions {
+  context: Omit<ExecutorContext, 'planId'>;
+  dryRun: boolean;
+  /** Checked before every command: a forwarder that lost leadership stops mid-plan. */
+  isLeader: () => boolean;
+  onResult?: (result: CommandResult, command: Command) => void;
+  /** How many executed command ids to remember. */
+  memory?: number;
+}
+
+export class Executor {
+  private readonly done = new Map<string, CommandResult>();
+
+  constructor(private readonly options: ExecutorOptions) {}
+
+  async execute(plan: PlanMessage): Promise<CommandResult[]> {
+    const results: CommandResult[] = [];
+    const failedTargets = new Set<string>();
+    const ctx: ExecutorContext = { ...this.options.context, planId: plan.planId };
+    for (const command of plan.commands) {
+      if (!this.options.isLeader()) {
+        ctx.logger.warn({ planId: plan.planId, commandId: command.id }, 'no longer the leader: the rest of the plan is left to the new leader');
+        break;
+      }
+      const earlier = this.done.get(command.id);
+      if (earlier) {
+        // Already run (the functions did not get the result yet): report it again, do not run it again.
+        results.push(earlier);
+        continue;
+      }
+      const target = commandTarget(command);
+      let outcome: HandlerOutcome | { outcome: 'refused' | 'dry-run'; message: string; retryable?: boolean };
+      const verdict = ctx.guardrails.check(command);
+      if (!verdict.allowed) {
+        outcome = { outcome: 'refused', message: `${verdict.rule}: ${verdict.message}` };
+        ctx.logger.warn({ planId: plan.planId, commandId: command.id, kind: command.kind, rule: verdict.rule }, `guardrail refused: ${verdict.message}`);
+      } else if (target && STOPS_AT_FAILED_TARGET.has(command.kind) && failedTargets.has(target)) {
+        outcome = { outcome: 'failed', retryable: true, message: `skipped: an earlier command on ${target} in this plan did not succeed` };
+      } else if (this.options.dryRun) {
+        outcome = await this.dryRun(command, ctx);
+      } else {
+        outcome = await this.run(command, ctx);
+      }
+      if (target && outcome.outcome !== 'succeeded' && outcome.outcome !== 'dry-run') failedTargets.add(target);
+      const result: CommandResult = {
+        commandId: command.id,
+        planId: plan.planId,
+        kind: command.kind,
+        outcome: outcome.outcome,
+        ...(outcome.message ? { message: outcome.message.slice(0, 1000) } : {}),
+        ...(outcome.retryable !== undefined ? { retryable: outcome.retryable } : {}),
+        ...('data' in outcome && outcome.data ? { data: outcome.data } : {}),
+        atMs: ctx.clock.now(),
+      };
+      // Only what happened is remembered: a refused or failed command sent again is tried again.
+      if (result.outcome === 'succeeded' || result.outcome === 'dry-run') this.remember(result);
+      results.push(result);
+      this.options.onResult?.(result, command);
+    }
+    return results;
+  }
+
+  private async run(command: Command, ctx: ExecutorContext): Promise<HandlerOutcome> {
+    const handler = HANDLERS[command.kind] as CommandHandler<CommandKind>;
+    const log = ctx.logger.child({ planId: ctx.planId, commandId: command.id, kind: command.kind, reason: command.reason });
+    try {
+      const outcome = await handler(command as never, ctx);
+      log.info({ outcome: outcome.outcome, detail: outcome.message }, describeCommand(command));
+      if (outcome.outcome === 'failed' && outcome.data?.configError) await this.warn(command, ctx, 'ConfigurationError', outcome.message ?? 'configuration error');
+      return outcome;
+    } catch (error) {
+      const retryable = isRetryable(error);
+      log.error({ ...errorFields(error), retryable }, `${describeCommand(command)} failed`);
+      if (isVpsieError(error)) await this.warn(command, ctx, 'VpsieApiError', `${describeCommand(command)}: ${errorFields(error).err}`);
+      return { outcome: 'failed', message: errorFields(error).err, retryable };
+    }
+  }
+
+  private async dryRun(command: Command, ctx: ExecutorContext): Promise<{ outcome: 'dry-run'; message: string }> {
+    const what = describeCommand(command);
+    ctx.logger.info({ planId: ctx.planId, commandId: command.id, kind: command.kind, reason: command.reason, dryRun: true }, `dry-run: would ${what}`);
+    // Events are how a dry run shows what it would do; they change no workload, node, VM or status.
+    const group = commandGroup(command);
+    try {
+      if (command.kind === 'emitEvent') {
+        await ctx.events.record({ involved: command.involved, type: command.type, reason: command.eventReason, note: `[dry-run] ${command.message}` });
+      } else if (group) {
+        await ctx.events.record({ involved: { kind: 'NodeGroup', ...group }, type: 'Normal', reason: 'DryRun', action: command.kind, note: `dry-run: would ${what} (${command.reason})` });
+      }
+    } catch (error) {
+      ctx.logger.warn({ ...errorFields(error) }, 'could not record the dry-run event');
+    }
+    return { outcome: 'dry-run', message: `would ${what}` };
+  }
+
+  private async warn(command: Command, ctx: ExecutorContext, reason: string, note: string): Promise<void> {
+    const group = commandGroup(command);
+    if (!group) return;
+    try {
+      await ctx.events.record({ involved: { kind: 'NodeGroup', ...group }, type: 'Warning', reason, action: command.kind, note });
+    } catch (error) {
+      ctx.logger.warn({ ...errorFields(error) }, `could not record the ${reason} event`);
+    }
+  }
+
+  private remember(result: CommandResult): void {
+    this.done.set(result.commandId, result);
+    const max = this.options.memory ?? 5_000;
+    if (this.done.size > max) {
+      const oldest = this.done.keys().next().value;
+      if (oldest !== undefined) this.done.delete(oldest);
+    }
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  if (isVpsieError(error)) return error.retryable;
+  if (error instanceof KubeApiError) return error.status >= 500 || error.status === 429 || error.status === 409 || error.status === 408;
+  return true; // network errors and timeouts
+}

@@ -1,0 +1,44 @@
+import { NODEGROUP_LABEL } from '../../shared/labels.ts';
+import type { NodeGroupSpec } from '../../shared/nodegroup.ts';
+
+// The kubelet flags a new node of a group starts with. The same values the planner used to estimate
+// the node's allocatable (DESIGN.md) so that the estimate matches what the kubelet reports.
+
+export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
+
+export interface KubeletFlags {
+  nodeLabels: string;
+  registerWithTaints: string;
+  kubeReserved: string;
+  systemReserved: string;
+  evictionHard: string;
+  maxPods: number;
+  /** All of the above as kubelet command-line flags, space-separated. */
+  args: string;
+}
+
+function pairs(map: Record<string, string | undefined>, separator = '='): string {
+  return Object.entries(map)
+    .filter(([, v]) => v !== undefined && v !== '')
+    .map(([k, v]) => `${k}${separator}${v}`)
+    .join(',');
+}
+
+export function kubeletFlags(groupName: string, spec: NodeGroupSpec, offeringId: string): KubeletFlags {
+  const labels = { ...spec.labels, [NODEGROUP_LABEL]: groupName, [INSTANCE_TYPE_LABEL]: offeringId };
+  const nodeLabels = pairs(labels);
+  const registerWithTaints = spec.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(',');
+  const kubeReserved = pairs(spec.kubelet.kubeReserved);
+  const systemReserved = pairs(spec.kubelet.systemReserved);
+  const evictionHard = pairs(spec.kubelet.evictionHard, '<');
+  const maxPods = spec.kubelet.maxPods;
+  const args = [
+    `--node-labels=${nodeLabels}`,
+    registerWithTaints ? `--register-with-taints=${registerWithTaints}` : '',
+    kubeReserved ? `--kube-reserved=${kubeReserved}` : '',
+    systemReserved ? `--system-reserved=${systemReserved}` : '',
+    evictionHard ? `--eviction-hard=${evictionHard}` : '',
+    `--max-pods=${maxPods}`,
+  ].filter(Boolean).join(' ');
+  return { nodeLabels, registerWithTaints, kubeReserved, systemReserved, evictionHard, maxPods, args };
+}

@@ -1,0 +1,58 @@
+import type { CommandKind, CommandOf } from '../../shared/plan-message.ts';
+import type { CommandResult } from '../../shared/snapshot.ts';
+import type { VpsieClient } from '../vpsie/index.ts';
+import type { Guardrails, GuardrailView } from '../guardrails.ts';
+import type { EventRecorder } from '../kube/event-recorder.ts';
+import type { KubeHttp } from '../kube/kube-http.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+
+// What every command handler gets, and what it gives back.
+
+export interface JoinSettings {
+  /** host:port the new node's kubeadm joins (the control plane endpoint). */
+  apiServerEndpoint: string;
+  /** "sha256:<hex>" of the cluster CA's public key, for --discovery-token-ca-cert-hash. */
+  caCertHash: string;
+  bootstrapTokenTtlMs: number;
+}
+
+export interface ExecutorContext {
+  kube: KubeHttp;
+  /** Absent when kube-system/vpsie-credentials is missing: VM commands then fail (or run dry). */
+  vpsie: VpsieClient | undefined;
+  view: GuardrailView;
+  guardrails: Guardrails;
+  events: EventRecorder;
+  clock: Clock;
+  logger: Logger;
+  clusterId: string;
+  /** The forwarder's namespace: bootstrap Secrets live here. */
+  namespace: string;
+  vpsieProjectId: string | undefined;
+  join: JoinSettings;
+  planId: string;
+}
+
+/** A handler's answer; the executor adds ids and time. */
+export interface HandlerOutcome {
+  outcome: 'succeeded' | 'failed';
+  message?: string;
+  retryable?: boolean;
+  data?: CommandResult['data'];
+}
+
+export type CommandHandler<K extends CommandKind> = (command: CommandOf<K>, ctx: ExecutorContext) => Promise<HandlerOutcome>;
+
+export const succeeded = (message?: string, data?: HandlerOutcome['data']): HandlerOutcome => ({
+  outcome: 'succeeded',
+  ...(message ? { message } : {}),
+  ...(data ? { data } : {}),
+});
+
+export const failed = (message: string, retryable: boolean, data?: HandlerOutcome['data']): HandlerOutcome => ({
+  outcome: 'failed',
+  message,
+  retryable,
+  ...(data ? { data } : {}),
+});
