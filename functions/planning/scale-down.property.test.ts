@@ -53,9 +53,13 @@ const clusterArb = fc.record({
   anti: fc.boolean(),
 });
 
-function build(c: fc.infer<typeof clusterArb>): Snapshot {
+type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
+type Cluster = ValueOf<typeof clusterArb>;
+type PodSpec = ValueOf<typeof podArb>;
+
+function build(c: Cluster): Snapshot {
   const pods: BuiltPod[] = [];
-  const toPod = (p: fc.infer<typeof podArb>, name: string, node?: string): BuiltPod => {
+  const toPod = (p: PodSpec, name: string, node?: string): BuiltPod => {
     if (p.ds && node) return dsPod({ name, node, cpu: p.cpuMillis, memory: p.memoryMiB * 2 ** 20 });
     return snapPod({
       name,
