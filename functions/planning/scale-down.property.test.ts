@@ -142,7 +142,7 @@ function check(snap: Snapshot, result: PlanResult): void {
   // Never an unmanaged node, in the summary or in any command.
   for (const name of removed) expect(valid.has(groupOf.get(name) ?? '')).toBe(true);
   for (const command of result.commands) {
-    if ('node' in command && command.kind !== 'emitEvent') expect(valid.has(groupOf.get(command.node) ?? '')).toBe(true);
+    if ('node' in command) expect(valid.has(groupOf.get(command.node) ?? '')).toBe(true);
   }
 
   // Never below minNodes (Ready members; the planner counts the same, launches aside).

@@ -164,13 +164,13 @@ describe('removal safety', () => {
     expect(keptReason(r, 'test-a')).toBe('pods-do-not-fit');
   });
 
-  it.each([
+  it.each<[string, Partial<Parameters<typeof snapPod>[0]>]>([
     ['not-replicated', { owner: null }],
     ['local-storage', { localVolumes: ['scratch'] }],
     ['not-safe-to-evict', { annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' } }],
     ['do-not-disrupt', { annotations: { 'karpenter.sh/do-not-disrupt': 'true' } }],
     ['kube-system-without-pdb', { namespace: 'kube-system' }],
-  ] as const)('keeps a node with a blocking pod: %s', (reason, o) => {
+  ])('keeps a node with a blocking pod: %s', (reason, o) => {
     const r = runPlan(cluster({ pods: [light(o), heavy()] }), { policy: elapsed });
     expect(removed(r)).toEqual([]);
     expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'keep-node', target: 'node test-a', reason }));
