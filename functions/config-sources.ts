@@ -1,4 +1,5 @@
 import type { Problem } from '../shared/errors.ts';
+import { credentialsFromEnv, readSsmParameter } from './ssm-parameter.ts';
 
 // Where the configuration comes from. Environment variables (all optional here; the schema says what
 // is required), and in Lambda the clusters' secrets from one SSM SecureString parameter, read once
@@ -12,6 +13,8 @@ export const ENV = {
   clusters: 'VPSIE_AUTOSCALER_CLUSTERS',
   /** Name of an SSM SecureString parameter whose value is the clusters JSON (used when set). */
   clustersSsmParameter: 'VPSIE_AUTOSCALER_CLUSTERS_SSM_PARAMETER',
+  /** Only for tests: where GetParameter is sent (default https://ssm.<region>.amazonaws.com). */
+  ssmEndpoint: 'VPSIE_AUTOSCALER_SSM_ENDPOINT',
   /** JSON: policy overrides for every cluster, e.g. { "launchDeadlineMs": 60000 }. */
   policy: 'VPSIE_AUTOSCALER_POLICY',
   leaseMs: 'VPSIE_AUTOSCALER_LEASE_MS',
@@ -58,25 +61,25 @@ export function configFromEnv(env: Record<string, string | undefined>): ConfigDr
   return { input, problems };
 }
 
-/** Reads the clusters JSON from SSM Parameter Store (SecureString, decrypted). */
-export async function clustersFromSsm(parameterName: string, region: string | undefined): Promise<ConfigDraft> {
-  // Loaded only when configured, so local runs and tests never touch AWS.
-  const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-  const client = new SSMClient(region ? { region } : {});
+/** Reads the clusters JSON from SSM Parameter Store (SecureString, decrypted). Problems never echo the value. */
+export async function clustersFromSsm(parameterName: string, env: Record<string, string | undefined>): Promise<ConfigDraft> {
+  const credentials = credentialsFromEnv(env);
+  if (!credentials) return { input: {}, problems: [{ path: 'clusters', message: `reading SSM parameter ${parameterName} needs AWS credentials in the environment` }] };
+  let value: string;
   try {
-    const out = await client.send(new GetParameterCommand({ Name: parameterName, WithDecryption: true }));
-    const value = out.Parameter?.Value;
-    if (!value) return { input: {}, problems: [{ path: 'clusters', message: `SSM parameter ${parameterName} is empty` }] };
-    try {
-      return { input: { clusters: JSON.parse(value) }, problems: [] };
-    } catch {
-      // Never echo the value: it holds the signing keys.
-      return { input: {}, problems: [{ path: 'clusters', message: `SSM parameter ${parameterName} is not valid JSON` }] };
-    }
+    value = await readSsmParameter({
+      name: parameterName,
+      region: env[ENV.region] ?? 'us-east-1',
+      credentials,
+      ...(env[ENV.ssmEndpoint] ? { endpoint: env[ENV.ssmEndpoint] } : {}),
+    });
   } catch (error) {
-    return { input: {}, problems: [{ path: 'clusters', message: `could not read SSM parameter ${parameterName}: ${(error as Error).name}: ${(error as Error).message}` }] };
-  } finally {
-    client.destroy();
+    return { input: {}, problems: [{ path: 'clusters', message: `could not read SSM parameter ${parameterName}: ${(error as Error).message}` }] };
+  }
+  try {
+    return { input: { clusters: JSON.parse(value) }, problems: [] };
+  } catch {
+    return { input: {}, problems: [{ path: 'clusters', message: `SSM parameter ${parameterName} is not valid JSON` }] };
   }
 }
 
@@ -85,6 +88,6 @@ export async function configFromEnvAndSsm(env: Record<string, string | undefined
   const draft = configFromEnv(env);
   const parameter = env[ENV.clustersSsmParameter];
   if (!parameter) return draft;
-  const fromSsm = await clustersFromSsm(parameter, env[ENV.region]);
+  const fromSsm = await clustersFromSsm(parameter, env);
   return { input: { ...draft.input, ...fromSsm.input }, problems: [...draft.problems, ...fromSsm.problems] };
 }
