@@ -194,14 +194,18 @@ class NodePlanner {
     }
     const refused: SimPod[] = [];
     const placements: { pod: SimPod; node: SimNode }[] = [];
-    for (const { planned, pods } of added) {
-      for (const [c, n] of pods) {
-        for (const pod of queues[c]!.splice(0, n)) {
-          if (fits(this.model, planned.node, pod)) refused.push(pod);
-          else {
-            this.model.bind(pod, planned.node);
-            placements.push({ pod, node: planned.node });
-          }
+    // Round-robin over the new nodes, one pod per node and class per turn, as the scheduler would
+    // spread replicas over nodes that come up together (keeps hostname spread balanced).
+    const wants = added.flatMap(({ planned, pods }) => pods.map(([c, n]) => ({ node: planned.node, c, n })));
+    for (let turn = 0; wants.some((w) => w.n > turn); turn++) {
+      for (const want of wants) {
+        if (want.n <= turn) continue;
+        const pod = queues[want.c]!.shift();
+        if (!pod) continue;
+        if (fits(this.model, want.node, pod)) refused.push(pod);
+        else {
+          this.model.bind(pod, want.node);
+          placements.push({ pod, node: want.node });
         }
       }
     }

@@ -58,15 +58,21 @@ function selfAntiAffine(cls: PodClass): boolean {
   return cls.shape.podAntiAffinity.some((t) => t.topologyKey === HOSTNAME_LABEL && termMatchesPod(t, pod.namespace, pod));
 }
 
-/** Most replicas of the class on one new node allowed by its own constraints (Infinity = none). */
-function constraintCap(cls: PodClass): number {
+/**
+ * Most replicas of the class on one new node allowed by its own constraints (Infinity = none).
+ * Hostname spread: a new node may rise to (the lowest count among the eligible nodes already in the
+ * model) + maxSkew while the new nodes fill evenly (they are filled round-robin); with no eligible
+ * node yet, or fewer domains than minDomains, the floor is 0, so maxSkew per node.
+ */
+function constraintCap(model: ClusterModel, cls: PodClass): number {
   let cap = Infinity;
   if (selfAntiAffine(cls) || cls.shape.hostPorts.length > 0) cap = 1;
-  for (const spread of cls.shape.topologySpread) {
-    if (spread.whenUnsatisfiable !== 'DoNotSchedule' || spread.topologyKey !== HOSTNAME_LABEL) continue;
-    // Another new (empty) node is always an eligible domain with 0 matching pods.
-    if (spread.labelSelector && matchLabelSelector(spread.labelSelector, cls.shape.labels)) cap = Math.min(cap, spread.maxSkew);
-  }
+  cls.shape.topologySpread.forEach((spread, i) => {
+    if (spread.whenUnsatisfiable !== 'DoNotSchedule' || spread.topologyKey !== HOSTNAME_LABEL) return;
+    if (!spread.labelSelector || !matchLabelSelector(spread.labelSelector, cls.shape.labels)) return;
+    const { counts, min } = model.spreadCounts(representative(cls), i);
+    cap = Math.min(cap, (counts.size > 0 ? min : 0) + spread.maxSkew);
+  });
   return cap;
 }
 
@@ -105,7 +111,7 @@ export function admission(model: ClusterModel, cls: PodClass, template: NodeTemp
   }
   const affinity = affinityOnNewNodes(model, cls, template);
   if (affinity?.misfit) return affinity;
-  return { cap: Math.min(cap, constraintCap(cls)), ...(affinity?.singleNode ? { singleNode: true } : {}) };
+  return { cap: Math.min(cap, constraintCap(model, cls)), ...(affinity?.singleNode ? { singleNode: true } : {}) };
 }
 
 /** Classes that may not share a node: anti-affinity on hostname either way, or clashing host ports. */

@@ -10,8 +10,9 @@ import type { NodeResources, Resources } from '../../../shared/snapshot.ts';
 //      share, largest first) from the remaining counts: that is the template's pattern.
 //   2. Score = price / value(pattern), value = Σ pods × w(class), w = the class's dominant-resource
 //      cost at the cheapest unit prices in the catalogue (a price-per-resource lower bound).
-//      Mode 'cost' picks the lowest score (cheapest per unit of work placed); mode 'capacity' picks
-//      the highest value per node (used when maxNodes binds: place as much as the allowed nodes hold).
+//      Mode 'cost' picks the lowest score (cheapest per unit of work placed). Mode 'capacity' (used
+//      when maxNodes binds: place as many pods as the allowed nodes hold) fills smallest-first and
+//      picks the most pods per node.
 //      Ties: preferred instance type, then the larger pattern, then template order.
 //   3. Commit the pattern as many times as it repeats unchanged (min over its classes of
 //      ⌊remaining / amount⌋, bounded by the group's room), update counts and repeat.
@@ -69,7 +70,7 @@ export type PackMode = 'cost' | 'capacity';
 
 export interface PackOptions { mode: PackMode; budget: number }
 
-interface Fill { pods: [number, number][]; value: number; score: number }
+interface Fill { pods: [number, number][]; count: number; value: number; score: number }
 
 const EPSILON = 1e-9;
 
@@ -120,6 +121,7 @@ function fillNode(t: number, template: PackTemplate, order: readonly number[], c
   let { cpuMillis, memoryBytes, ephemeralBytes, pods } = template.free;
   const taken: [number, number][] = [];
   let value = 0;
+  let count = 0;
   let steps = 0;
   for (const c of order) {
     steps++;
@@ -136,19 +138,19 @@ function fillNode(t: number, template: PackTemplate, order: readonly number[], c
     if (n <= 0) continue;
     taken.push([c, n]);
     value += n * weights[c]!;
+    count += n;
     cpuMillis -= n * r.cpuMillis;
     memoryBytes -= n * r.memoryBytes;
     ephemeralBytes -= n * r.ephemeralBytes;
     pods -= n;
     if (pods === 0) break;
   }
-  return { fill: { pods: taken, value, score: value > 0 ? template.priceMonthly / value : Infinity }, steps };
+  return { fill: { pods: taken, count, value, score: value > 0 ? template.priceMonthly / value : Infinity }, steps };
 }
 
 function better(mode: PackMode, a: Fill, ta: PackTemplate, ia: number, b: Fill, tb: PackTemplate, ib: number): boolean {
-  const primary = mode === 'cost' ? b.score - a.score : a.value - b.value;
-  if (Math.abs(primary) > EPSILON * Math.max(1, Math.abs(a.score), Math.abs(a.value))) return primary > 0;
-  if (mode === 'capacity' && Math.abs(a.score - b.score) > EPSILON) return a.score < b.score;
+  if (mode === 'capacity' && a.count !== b.count) return a.count > b.count;
+  if (Math.abs(a.score - b.score) > EPSILON * Math.max(1, Math.abs(a.score))) return a.score < b.score;
   if (ta.preferred !== tb.preferred) return ta.preferred;
   if (Math.abs(a.value - b.value) > EPSILON) return a.value > b.value;
   return ia < ib;
@@ -157,7 +159,8 @@ function better(mode: PackMode, a: Fill, ta: PackTemplate, ia: number, b: Fill, 
 export function pack(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], options: PackOptions): PackResult {
   const counts = classes.map((c) => c.count);
   const weights = classWeights(classes, templates);
-  const globalOrder = ffdOrder(classes, templates);
+  const largestFirst = ffdOrder(classes, templates);
+  const globalOrder = options.mode === 'capacity' ? [...largestFirst].reverse() : largestFirst;
   const orders = templates.map((_, t) => globalOrder.filter((c) => classes[c]!.capPerNode[t]! > 0));
   const rooms = groups.map((g) => g.room);
   const locks = groups.map((g) => g.lockedTemplate);
@@ -180,7 +183,7 @@ export function pack(classes: readonly PackClass[], templates: readonly PackTemp
       steps += result.steps;
       fill = result.fill;
       cache[t] = fill;
-      lastScore[t] = mode === 'cost' ? fill.score : -fill.value;
+      lastScore[t] = mode === 'cost' ? fill.score : -fill.count;
     }
     return fill;
   };

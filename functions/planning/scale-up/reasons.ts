@@ -49,7 +49,13 @@ function perGroup(input: DiagnoseInput, cls: PodClass, g: number): Diagnosis {
   const admitted = admissions.filter((a) => !a.admission.misfit || !['node-selector', 'node-affinity', 'taint'].includes(a.admission.misfit.reason));
   if (admitted.length === 0) {
     const misfit = admissions[0]!.admission.misfit!;
-    const why = misfit.reason === 'taint' ? misfit.message.replace(/^node \S+ has/, 'its nodes have') : misfit.reason === 'node-selector' ? "its labels do not match the pod's nodeSelector" : "its labels do not match the pod's required node affinity";
+    const labels = admissions[0]!.template.labels;
+    const unmatched = Object.entries(cls.shape.nodeSelector).filter(([k, v]) => labels[k] !== v).map(([k, v]) => `${k}=${v}`);
+    const why = misfit.reason === 'taint'
+      ? misfit.message.replace(/^node \S+ has/, 'its nodes have')
+      : misfit.reason === 'node-selector'
+        ? `its nodes lack the label(s) ${unmatched.join(', ')} of the pod's nodeSelector (add them to spec.labels, or make another group)`
+        : "its nodes' labels do not match the pod's required node affinity";
     return { reason: 'no-group-admits', message: `group ${name}: ${why}` };
   }
   const fitting = admitted.filter((a) => a.admission.cap > 0);
