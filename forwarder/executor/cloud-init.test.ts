@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseNodeGroupSpec } from '../../shared/nodegroup.ts';
+import { ensureKubeletFlags, PLACEHOLDERS, renderTemplate, TemplateError, type Placeholder } from './cloud-init.ts';
+import { kubeletFlags } from './kubelet-flags.ts';
+
+const values = Object.fromEntries(PLACEHOLDERS.map((p) => [p, `<${p}>`])) as Record<Placeholder, string>;
+
+describe('renderTemplate', () => {
+  it('substitutes every known placeholder, spaces inside braces allowed', () => {
+    expect(renderTemplate('join {{apiServer}} --token {{ token }} --name {{hostname}}', values)).toBe('join <apiServer> --token <token> --name <hostname>');
+  });
+
+  it('refuses unknown placeholders, naming them', () => {
+    expect(() => renderTemplate('a {{hostnme}} b {{tokn}}', values)).toThrow(TemplateError);
+    expect(() => renderTemplate('a {{hostnme}}', values)).toThrow(/\{\{hostnme\}\}/);
+  });
+
+  it('leaves comment lines alone', () => {
+    expect(renderTemplate('#cloud-config\n# fills the {{placeholders}} for {{hostname}}\nhostname: {{hostname}}', values))
+      .toBe('#cloud-config\n# fills the {{placeholders}} for <hostname>\nhostname: <hostname>');
+  });
+
+  it('appends the kubelet flags as a comment when the template does not place them', () => {
+    expect(ensureKubeletFlags('#!/bin/sh\necho hi', '--node-labels=a=b')).toEqual({ userData: '#!/bin/sh\necho hi\n# vpsie-autoscaler kubelet flags: --node-labels=a=b\n', appended: true });
+    expect(ensureKubeletFlags('kubelet --node-labels=a=b', '--node-labels=a=b').appended).toBe(false);
+  });
+});
+
+describe('kubeletFlags', () => {
+  it('derives labels, taints, reservations and max pods from the group', () => {
+    const spec = parseNodeGroupSpec({
+      maxNodes: 3, datacenterID: 'dc', offeringIDs: ['small'], osImageID: 'os',
+      labels: { tier: 'web' }, taints: [{ key: 'gpu', effect: 'NoSchedule' }, { key: 'team', value: 'a', effect: 'PreferNoSchedule' }],
+      kubelet: { maxPods: 30, kubeReserved: { cpu: '200m' }, systemReserved: { memory: '1Gi' }, evictionHard: { 'memory.available': '200Mi' } },
+    });
+    const flags = kubeletFlags('workers', spec, 'small');
+    expect(flags.args).toBe([
+      '--node-labels=tier=web,autoscaler.vpsie.com/nodegroup=workers,node.kubernetes.io/instance-type=small',
+      '--register-with-taints=gpu:NoSchedule,team=a:PreferNoSchedule',
+      '--kube-reserved=cpu=200m',
+      '--system-reserved=memory=1Gi',
+      '--eviction-hard=memory.available<200Mi',
+      '--max-pods=30',
+    ].join(' '));
+  });
+});
