@@ -12,7 +12,7 @@ import type { DrainOperation, LaunchOperation } from './types.ts';
 type NodeListEntry = NodeGroupStatus['nodeList'][number];
 
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : new Date(8.64e15).toISOString();
 }
 
 function condition(type: string, status: boolean, reason: string, message: string, sinceMs: number, generation: number): Condition {

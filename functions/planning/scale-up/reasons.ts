@@ -18,6 +18,11 @@ export type UnschedulableReason =
   | 'constraints'
   | 'stabilization-window';
 
+/** An ISO time, or 'further notice' beyond what Date can represent. */
+export function isoTime(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : 'further notice';
+}
+
 const RANK: UnschedulableReason[] = ['stabilization-window', 'group-at-maximum', 'group-backoff', 'constraints', 'pod-affinity', 'host-port', 'too-large', 'offering-missing', 'no-group-admits', 'no-node-groups'];
 
 export interface Diagnosis {
@@ -70,10 +75,10 @@ function perGroup(input: DiagnoseInput, cls: PodClass, g: number): Diagnosis {
   }
   const windowEnd = input.windowEndsMs(cls, g);
   if (windowEnd !== undefined) {
-    return { reason: 'stabilization-window', message: `group ${name}: waiting for its scale-up stabilization window (until ${new Date(windowEnd).toISOString()})`, waitUntilMs: windowEnd };
+    return { reason: 'stabilization-window', message: `group ${name}: waiting for its scale-up stabilization window (until ${isoTime(windowEnd)})`, waitUntilMs: windowEnd };
   }
   if (capacity.backoffUntilMs !== undefined) {
-    return { reason: 'group-backoff', message: `group ${name} is backed off after failed launches until ${new Date(capacity.backoffUntilMs).toISOString()}` };
+    return { reason: 'group-backoff', message: `group ${name} is backed off after failed launches until ${isoTime(capacity.backoffUntilMs)}` };
   }
   if (input.roomLeft[g]! <= 0) {
     return { reason: 'group-at-maximum', message: `group ${name} is at its maximum of ${capacity.group.spec.maxNodes} nodes (raise spec.maxNodes)` };
