@@ -171,7 +171,7 @@ describe('golden: Karpenter constraints', () => {
 
 describe('golden: Karpenter topology (hostname)', () => {
   const labels = { test: 'test' };
-  const spread = (maxSkew: number, selector = labels): Partial<PodShape> => ({
+  const spread = (maxSkew: number, selector: Record<string, string> = labels): Partial<PodShape> => ({
     topologySpread: [{ maxSkew, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: selector } }],
   });
   const pool = () => {
