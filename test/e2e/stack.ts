@@ -8,6 +8,7 @@ import { freePorts } from '../harness/free-port.ts';
 import { ProcessSupervisor } from '../harness/processes.ts';
 import { waitFor } from '../harness/wait-for.ts';
 import { SIM_DC, SIM_OS_IMAGES, startVpsieSimulator, type SimCall, type SimOperation, type SimVm, type VpsieSimulator } from '../vpsie-sim/index.ts';
+import { parseAuditLines, type AuditLine, type ClusterStatus } from './audit-log.ts';
 import { CliPart } from './cli-process.ts';
 import { fetchMetrics, listEvents, metricValue, type EventSummary, type MetricSample } from './observe.ts';
 import {
@@ -105,6 +106,10 @@ export interface Stack {
   leader(): Promise<number | undefined>;
   waitForLeader(timeoutMs?: number): Promise<number>;
   events(namespace?: string): Promise<EventSummary[]>;
+  /** Every audit line the functions logged so far (the audit trail: one JSON line per command and decision). */
+  audit(): AuditLine[];
+  /** GET /v1/clusters/<id>/status of the functions (bearer: the trigger token). */
+  clusterStatus(): Promise<ClusterStatus>;
   nodeGroupStatus(name: string): Promise<NodeGroupObjectStatus | undefined>;
   /** Creates or replaces a NodeGroup in the stack's namespace, with the stack's bootstrap Secret. */
   applyNodeGroup(name: string, spec: Partial<NodeGroupSpecInput>): Promise<void>;
@@ -175,15 +180,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const functions = Object.assign(
       new CliPart(supervisor, {
         name: 'functions',
-        args: ['functions', '--port', String(functionsPort), ...(options.functionsArgs ?? [])],
-        env: {
-          VPSIE_AUTOSCALER_CLUSTERS: JSON.stringify({ [clusterId]: { signingKey, triggerToken, hostnamePrefix, policy } }),
-          VPSIE_AUTOSCALER_POLICY: JSON.stringify(policy),
-          ...(options.store
-            ? { VPSIE_AUTOSCALER_DYNAMODB_ENDPOINT: options.store.endpoint, VPSIE_AUTOSCALER_TABLE: options.store.tableName }
-            : {}),
-          LOG_LEVEL: 'info',
-        },
+        args: [
+          'functions',
+          '--port', String(functionsPort),
+          '--cluster-id', clusterId,
+          '--signing-key', signingKey,
+          '--trigger-token', triggerToken,
+          '--hostname-prefix', hostnamePrefix,
+          '--policy', JSON.stringify(policy),
+          ...(options.store ? ['--dynamo-endpoint', options.store.endpoint, '--table', options.store.tableName] : []),
+          ...(options.functionsArgs ?? []),
+        ],
         healthUrl: `${functionsUrl}/healthz`,
       }),
       { url: functionsUrl },
@@ -205,12 +212,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           '--namespace', namespace,
           '--vpsie-url', simulator!.url,
           '--identity', identity,
-          '--metrics-port', String(port),
-          '--heartbeat-ms', String(options.heartbeatMs ?? 2_000),
+          '--listen', `127.0.0.1:${port}`,
+          '--heartbeat-seconds', String((options.heartbeatMs ?? 2_000) / 1000),
           ...(options.dryRun ? ['--dry-run'] : []),
           ...(options.forwarderArgs ?? []),
         ],
-        env: { LOG_LEVEL: 'info' },
         healthUrl: `http://127.0.0.1:${port}/healthz`,
       });
       return Object.assign(part, { identity, metricsUrl: `http://127.0.0.1:${port}/metrics` });
@@ -260,6 +266,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       waitForLeader: (timeoutMs = 30_000) =>
         waitFor(async () => (await leader()) ?? false, { timeoutMs, intervalMs: 250, description: 'a forwarder to report itself leader' }).then((i) => i as number),
       events: (ns) => listEvents(kube.core, ns ?? namespace),
+      audit: () => parseAuditLines(functions.logText()),
+      clusterStatus: async () => {
+        const response = await fetch(`${functionsUrl}/v1/clusters/${clusterId}/status`, {
+          headers: { authorization: `Bearer ${triggerToken}` },
+          signal: AbortSignal.timeout(5_000),
+        });
+        if (!response.ok) throw new Error(`GET /v1/clusters/${clusterId}/status: ${response.status} ${await response.text()}`);
+        return (await response.json()) as ClusterStatus;
+      },
       nodeGroupStatus: (name) => readNodeGroupStatus(kube, namespace, name),
       applyNodeGroup: (name, spec) => applyNodeGroup(kube, { name, namespace, spec: simNodeGroupSpec(spec) }),
       patchNodeGroup: (name, spec) => patchNodeGroupSpec(kube, namespace, name, spec),

@@ -1,0 +1,142 @@
+import type { AppsV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
+import { expect, inject } from 'vitest';
+import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import { waitFor, WaitTimeoutError } from '../harness/wait-for.ts';
+import { findPlan } from '../vpsie-sim/index.ts';
+import { ensureNamespace, ignore404 } from './stack-cluster.ts';
+import { startStack, type Stack, type StackOptions } from './stack.ts';
+
+// Shared pieces of the e2e files: a stack on the harness's control plane and store, workload
+// namespaces, and the checks every test ends with (VMs, Nodes, pods Running, no pod lost).
+
+export async function startE2eStack(options: Partial<StackOptions> = {}): Promise<Stack> {
+  const harness = inject('harness');
+  if (!harness) throw new Error('no harness: run with `npx vitest run --project integration test/e2e/…`');
+  return startStack({
+    kubeconfigPath: harness.kubeconfigPath,
+    store: { endpoint: harness.dynamoEndpoint, tableName: harness.tableName },
+    ...options,
+  });
+}
+
+/** waitFor whose timeout message carries the tail of every part's log. */
+export async function eventually<T>(stack: Stack, description: string, fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
+  try {
+    return await waitFor(fn, { timeoutMs, intervalMs: 250, description });
+  } catch (error) {
+    if (error instanceof WaitTimeoutError) {
+      throw new WaitTimeoutError(`${error.message}\n${stack.describe()}`, { cause: error.cause });
+    }
+    throw error;
+  }
+}
+
+export async function newWorkloadNamespace(stack: Stack, prefix: string): Promise<string> {
+  const name = `${prefix}-${stack.clusterId.slice(-6)}`;
+  await ensureNamespace(stack.kube, name);
+  return name;
+}
+
+export async function deleteWorkloadNamespace(stack: Stack, name: string): Promise<void> {
+  await stack.kube.core.deleteNamespace({ name }).catch(ignore404);
+  await stack.kube.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(ignore404);
+}
+
+export async function pods(stack: Stack, namespace: string, selector?: string): Promise<V1Pod[]> {
+  return (await stack.kube.core.listNamespacedPod({ namespace, ...(selector ? { labelSelector: selector } : {}) })).items;
+}
+
+export function isRunning(pod: V1Pod): boolean {
+  return pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp;
+}
+
+/** Every pod of the selector Running (and `count` of them, when given). */
+export async function waitPodsRunning(stack: Stack, namespace: string, selector: string, count: number, timeoutMs = 90_000): Promise<V1Pod[]> {
+  return eventually(
+    stack,
+    `${count} pod(s) ${selector} Running in ${namespace}`,
+    async () => {
+      const list = (await pods(stack, namespace, selector)).filter((p) => !p.metadata?.deletionTimestamp);
+      return list.length === count && list.every(isRunning) ? list : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export async function node(stack: Stack, name: string): Promise<V1Node | undefined> {
+  try {
+    return await stack.kube.core.readNode({ name });
+  } catch (error) {
+    ignore404(error);
+    return undefined;
+  }
+}
+
+export function isCordonedOrTainted(node: V1Node): boolean {
+  return node.spec?.unschedulable === true || (node.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT);
+}
+
+/** The plan nickname of a VM at the simulator (A-1C-2G, …). */
+export function planNickname(resourceIdentifier: string): string {
+  return findPlan(resourceIdentifier)?.nickname ?? resourceIdentifier;
+}
+
+/** No VM created twice, and no VM the simulator was asked to delete more than once successfully. */
+export function expectNoDuplicateVms(stack: Stack): void {
+  expect(stack.duplicateVms(), 'hostnames created more than once at VPSie').toEqual([]);
+}
+
+/** Deployment fully available: replicas == ready == available == updated (nothing lost for good). */
+export async function expectDeploymentWhole(stack: Stack, namespace: string, name: string, replicas: number): Promise<void> {
+  const { kc } = stack.kube;
+  const { AppsV1Api } = await import('@kubernetes/client-node');
+  const apps = kc.makeApiClient(AppsV1Api);
+  await eventually(stack, `Deployment ${namespace}/${name} with ${replicas} ready replica(s)`, async () => {
+    const d = await apps.readNamespacedDeployment({ namespace, name });
+    return (d.status?.readyReplicas ?? 0) === replicas && (d.status?.availableReplicas ?? 0) === replicas && (d.status?.replicas ?? 0) === replicas;
+  });
+}
+
+/** Deploys `name` with requests, optional selector/tolerations and one pod per node (required anti-affinity). */
+export function spreadDeployment(options: {
+  name: string;
+  namespace: string;
+  replicas: number;
+  cpu: string;
+  memory: string;
+  onePerNode?: boolean;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Array<{ key: string; operator: 'Equal' | 'Exists'; value?: string; effect: 'NoSchedule' | 'NoExecute' | 'PreferNoSchedule' }>;
+  softSpread?: boolean;
+}) {
+  const { name, namespace, replicas, cpu, memory } = options;
+  const affinity = options.onePerNode
+    ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: name } }, topologyKey: 'kubernetes.io/hostname' }] } }
+    : options.softSpread
+      ? { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: name } }, topologyKey: 'kubernetes.io/hostname' } }] } }
+      : undefined;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu, memory } } }],
+          ...(options.nodeSelector ? { nodeSelector: options.nodeSelector } : {}),
+          ...(options.tolerations ? { tolerations: options.tolerations } : {}),
+          ...(affinity ? { affinity } : {}),
+        },
+      },
+    },
+  };
+}
+
+export async function scaleDeployment(apps: AppsV1Api, namespace: string, name: string, replicas: number): Promise<void> {
+  const scale = await apps.readNamespacedDeploymentScale({ namespace, name });
+  await apps.replaceNamespacedDeploymentScale({ namespace, name, body: { ...scale, spec: { replicas } } });
+}
