@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 export const TOKEN_CREDENTIALS: VpsieCredentials = { kind: 'token', token: 'sim-token', deletePassword: 'sim-delete-password' };
-export const CLIENT_CREDENTIALS: VpsieCredentials = { kind: 'client', clientId: 'sim-client', clientSecret: 'sim-secret', deletePassword: 'sim-delete-password' };
+export const CLIENT_CREDENTIALS: Extract<VpsieCredentials, { kind: 'client' }> = { kind: 'client', clientId: 'sim-client', clientSecret: 'sim-secret', deletePassword: 'sim-delete-password' };
 
 export async function contractEnv(options: { sim?: VpsieSimulatorOptions; client?: Partial<VpsieClientOptions> } = {}): Promise<ContractEnv> {
   const clock = new ManualClock(Date.UTC(2025, 0, 1));
