@@ -92,6 +92,18 @@ describe('drain', () => {
     expect(drainOf(p3).status).toBe('failed');
   });
 
+  it('aborts when a pod that went pending meanwhile fits only on the node being removed', () => {
+    const p1 = started();
+    const newcomer = snapPod({ name: 'newcomer', cpu: '2', unschedulableSinceMs: TEST_NOW_MS + 5_000 });
+    const p2 = runPlan(world({ a: tainted(), pods: [light(), heavy, newcomer] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(drainOf(p2)).toMatchObject({ status: 'aborting', failure: 'needed-by-pending-pod' });
+    expect(commandsOf(p2, 'evictPod')).toEqual([]);
+    // A pending pod that fits nowhere, this node included, does not keep it.
+    const giant = snapPod({ name: 'giant', cpu: '16', unschedulableSinceMs: TEST_NOW_MS + 5_000 });
+    const p3 = runPlan(world({ a: tainted(), pods: [light(), heavy, giant] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(drainOf(p3).status).toBe('draining');
+  });
+
   it('aborts when the pods no longer fit elsewhere at the re-check', () => {
     const p1 = started();
     const filler = snapPod({ name: 'filler', node: 'test-b', cpu: '900m' });

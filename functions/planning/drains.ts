@@ -114,6 +114,8 @@ function recheck(ctx: PlanContext, op: DrainOperation, node: SnapshotNode): { re
   const pods = classifyNodePods(ctx, node.name);
   if (pods.block) return { reason: pods.block.reason, message: pods.block.message };
   const sim = removalSimulation(ctx);
+  const waiting = sim.neededByPendingPod(node.name);
+  if (waiting) return { reason: 'needed-by-pending-pod', message: `pending pod ${waiting} fits on node ${node.name} and nowhere else` };
   const shortfall = sim.pdbs.shortfall(pods.evictable);
   if (shortfall) {
     return { reason: 'pdb', message: `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s), the drain needs ${shortfall.needed}` };

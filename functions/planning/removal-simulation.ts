@@ -3,7 +3,8 @@ import { clusterIndex, podKey, shapeOf } from './cluster-index.ts';
 import type { PlanContext } from './context.ts';
 import { PdbBudget } from './pdb-budget.ts';
 import { isDaemonSetPod, isMirrorPod, podDisposition, type BlockReason } from './pod-rules.ts';
-import { buildClusterModel, place, type ClusterModel, type SimPod } from './simulation/index.ts';
+import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import { buildClusterModel, fits, place, type ClusterModel, type SimPod } from './simulation/index.ts';
 import type { DrainOperation } from './types.ts';
 
 // "Can this node go?" for scale-down and for the re-check of a drain: which of its pods block, and
@@ -79,7 +80,36 @@ export class RemovalSimulation {
 
     const pending = snapshot.pods.filter((pod) => pod.nodeName === undefined && pod.phase === 'Pending' && !pod.terminating
       && !isDaemonSetPod(shapeOf(snapshot, pod)) && !isMirrorPod(shapeOf(snapshot, pod)));
-    place(this.model, pending.map((pod) => this.simPods.get(pod)!));
+    this.unplacedPending = place(this.model, pending.map((pod) => this.simPods.get(pod)!)).unplaced.map((u) => u.pod);
+  }
+
+  /** Pending pods that found no room in the model (they wait for scale-up, or for nothing). */
+  private readonly unplacedPending: SimPod[];
+
+  /**
+   * A pending pod that has room nowhere else but would fit on this node were it not being removed
+   * (our taint aside): the node is still needed. Used by the drain re-check — a pod that went
+   * pending while the node was being tainted must not lose its only place.
+   */
+  neededByPendingPod(nodeName: string): string | undefined {
+    const node = this.ctx.snapshot.nodes.find((n) => n.name === nodeName);
+    if (!node || this.unplacedPending.length === 0 || this.model.node(nodeName)) return undefined;
+    const mark = this.model.checkpoint();
+    try {
+      const sim = this.model.addNode({
+        name: node.name,
+        labels: node.labels,
+        taints: node.taints.filter((t) => t.key !== TO_BE_DELETED_TAINT),
+        allocatable: node.allocatable,
+        kind: 'existing',
+      });
+      for (const pod of clusterIndex(this.ctx.snapshot).podsByNode.get(nodeName) ?? []) {
+        if (pod.phase !== 'Succeeded' && pod.phase !== 'Failed') this.model.bind(this.simPods.get(pod)!, sim);
+      }
+      return this.unplacedPending.find((pod) => fits(this.model, sim, pod) === undefined)?.key;
+    } finally {
+      this.model.rollback(mark);
+    }
   }
 
   /**
