@@ -3,12 +3,12 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  loadYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { API_GROUP, API_VERSION, NODEGROUP_KIND, NODEGROUP_PLURAL } from '../../shared/labels.ts';
 import type { NodeGroupSpecInput } from '../../shared/nodegroup.ts';
 import { waitFor } from '../harness/wait-for.ts';
@@ -53,7 +53,9 @@ export function ignore404(error: unknown): void {
 /** Creates or updates the NodeGroup CRD and waits until the API serves it. */
 export async function applyCrd({ extensions }: KubeClients, file = CRD_FILE): Promise<void> {
   if (!existsSync(file)) throw new Error(`the NodeGroup CRD ${file} is missing (it is generated from shared/nodegroup.ts; see infra/)`);
-  const crd = parse(readFileSync(file, 'utf8')) as V1CustomResourceDefinition;
+  // IMPORTANT: loadYaml maps the document onto client-node's models; a plain YAML parse would lose
+  // `default`, `enum` and x-kubernetes-* (the models name them _default, _enum, …) on the way out.
+  const crd = loadYaml<V1CustomResourceDefinition>(readFileSync(file, 'utf8'));
   const name = crd.metadata?.name;
   if (!name) throw new Error(`${file}: the CRD has no metadata.name`);
   try {
