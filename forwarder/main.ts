@@ -6,7 +6,7 @@ import { NODEGROUP_LABEL } from '../shared/labels.ts';
 import type { PlanMessage } from '../shared/plan-message.ts';
 import { ReconcileBatcher } from './batcher.ts';
 import type { ForwarderConfig } from './config.ts';
-import { Delivery } from './delivery/delivery.ts';
+import { Delivery, type DeliveryOptions } from './delivery/delivery.ts';
 import { Executor } from './executor/executor.ts';
 import { computeGroupStats, publishGroupStats } from './group-stats.ts';
 import { Guardrails, type GuardrailView } from './guardrails.ts';
@@ -38,6 +38,8 @@ export interface ForwarderDeps {
   vpsie?: VpsieClient | null;
   /** Extra VpsieClient options when the forwarder builds it (tests shorten retries). */
   vpsieOptions?: Partial<ConstructorParameters<typeof VpsieClient>[0]>;
+  /** Delivery retry settings (tests shorten them). */
+  deliveryOptions?: Pick<DeliveryOptions, 'maxAttempts' | 'backoff' | 'timeoutMs'>;
 }
 
 export interface ForwarderHandle {
@@ -140,7 +142,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       if (command.kind === 'updateNodeGroupStatus' && result.outcome === 'succeeded') metrics.nodegroupDesiredNodes.set({ nodegroup: group }, command.status.desiredNodes);
     },
   });
-  const delivery = new Delivery({ functionsUrl: config.functionsUrl, clusterId: config.clusterId, signingKey: config.signingKey, clock, logger: log });
+  const delivery = new Delivery({ functionsUrl: config.functionsUrl, clusterId: config.clusterId, signingKey: config.signingKey, clock, logger: log, ...deps.deliveryOptions });
   const plans: PlanMessage[] = [];
   const launching = (group: string) => guardrails.launchingCount(group);
   const publishStats = () => publishGroupStats(metrics, computeGroupStats(cache, launching));
