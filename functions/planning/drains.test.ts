@@ -164,6 +164,16 @@ describe('drain', () => {
     expect(drainOf(p3).status).toBe('deleting-node');
   });
 
+  it('drains again instead of deleting the Node when a pod landed after the drain finished', () => {
+    const p1 = started();
+    const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(drainOf(p2).status).toBe('deleting-node');
+    const late = snapPod({ name: 'late', node: 'test-a', cpu: '100m', tolerations: [{ operator: 'Exists' }] });
+    const p3 = runPlan(world({ a: tainted(), pods: [heavy, late] }), { state: p2.state, policy, nowMs: TEST_NOW_MS + 3 * MINUTE_MS });
+    expect(commandKinds(p3)).toEqual(['evictPod']);
+    expect(drainOf(p3).status).toBe('draining');
+  });
+
   it('waits for a VM list before deleting or verifying the VM', () => {
     const p1 = started();
     const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });

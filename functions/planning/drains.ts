@@ -140,17 +140,27 @@ function draining(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | und
     ctx.emit({ kind: 'evictPod', namespace: pod.namespace, pod: pod.name, node: node.name, nodeGroup: ref, reason: op.reason, message: `draining node ${node.name}`, operationId: op.id });
   }
   // Wait until every pod that had to go is gone, terminating ones included (their grace periods run).
-  const remaining = (clusterIndex(ctx.snapshot).podsByNode.get(node.name) ?? []).filter((pod) => {
-    const shape = ctx.snapshot.podShapes[pod.shape]!;
-    return !isFinished(pod) && !isDaemonSetPod(shape) && !isMirrorPod(shape);
-  });
-  if (remaining.length > 0) return;
+  if (podsLeft(ctx, node.name) > 0) return;
   setStatus(ctx, op, 'deleting-node');
   nodeEvent(ctx, node.name, { type: 'Normal', eventReason: 'DrainCompleted', reason: op.reason, message: `every pod left node ${node.name}`, operationId: op.id });
 }
 
+/** Pods still on the node that must be gone before it is deleted (DaemonSet, mirror and finished ones go with it). */
+function podsLeft(ctx: PlanContext, nodeName: string): number {
+  return (clusterIndex(ctx.snapshot).podsByNode.get(nodeName) ?? []).filter((pod) => {
+    const shape = ctx.snapshot.podShapes[pod.shape]!;
+    return !isFinished(pod) && !isDaemonSetPod(shape) && !isMirrorPod(shape);
+  }).length;
+}
+
 function deletingNode(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
   if (!node) return setStatus(ctx, op, 'deleting-vm');
+  // A pod tolerating the taint may have landed since the drain finished: drain it (or abort) first.
+  // (A NotReady node's pods are gone with its kubelet.)
+  if (op.reason !== 'not-ready' && podsLeft(ctx, node.name) > 0) {
+    setStatus(ctx, op, 'draining');
+    return draining(ctx, op, node);
+  }
   if (isAwaitingResult(ctx.state, 'deleteNode', node.name, ctx.nowMs)) return;
   ctx.emit({ kind: 'deleteNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: `removing node ${node.name}`, operationId: op.id });
 }

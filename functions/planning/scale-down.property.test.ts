@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
-import type { Snapshot, SnapshotPod } from '../../shared/snapshot.ts';
+import type { Snapshot } from '../../shared/snapshot.ts';
 import { runPlan } from '../../test/fixtures/plan-helpers.ts';
-import { dsPod, nodeGroup, pdb, snapNode, snapPod, snapshot, type BuiltPod } from '../../test/fixtures/snapshot-builders.ts';
+import { buildCluster, clusterArb, expectedDisposition, GROUPS } from '../../test/fixtures/random-cluster.ts';
 import { plan } from './plan.ts';
 import { buildClusterModel, fits, type ClusterModel, type SimPod } from './simulation/index.ts';
 import { EMPTY_STATE, type PlanResult } from './types.ts';
@@ -16,108 +16,6 @@ import { testPolicy, TEST_NOW_MS } from '../../test/fixtures/snapshot-builders.t
 //   - removes nodes whose pods could not be placed on the remaining nodes — checked independently
 //     by a backtracking search over the simulation's predicates, not by the planner's first-fit;
 // and the same inputs always give the same plan.
-
-const GROUPS = ['alpha', 'beta'] as const;
-
-/** `value` with the given percent chance, else null. */
-function sometimes<T>(percent: number, value: fc.Arbitrary<T>): fc.Arbitrary<T | null> {
-  return fc.tuple(fc.integer({ min: 0, max: 99 }), value).map(([roll, v]) => (roll < percent ? v : null));
-}
-
-const podArb = fc.record({
-  cpuMillis: fc.integer({ min: 0, max: 2500 }),
-  memoryMiB: fc.integer({ min: 0, max: 3000 }),
-  app: fc.constantFrom('web', 'api', 'db'),
-  selector: sometimes(20, fc.constantFrom('ssd', 'hdd')),
-  hostPort: sometimes(15, fc.constant(8080)),
-  blocking: sometimes(25, fc.constantFrom('no-owner', 'local', 'sdfalse', 'dnd', 'kube-system')),
-  ds: sometimes(15, fc.constant(true)),
-  phase: fc.constantFrom('Running', 'Running', 'Running', 'Running', 'Succeeded'),
-});
-const nodeArb = fc.record({
-  group: sometimes(85, fc.constantFrom(...GROUPS, ...GROUPS, ...GROUPS, 'ghost')),
-  cpu: fc.constantFrom(2000, 4000, 8000),
-  memoryGiB: fc.constantFrom(4, 8, 16),
-  disk: fc.constantFrom('ssd', 'hdd'),
-  ready: fc.constantFrom(true, true, true, true, true, true, true, true, true, false),
-  scaleDownDisabled: sometimes(8, fc.constant(true)),
-  pods: fc.array(podArb, { maxLength: 4 }),
-});
-const clusterArb = fc.record({
-  nodes: fc.array(nodeArb, { minLength: 1, maxLength: 8 }),
-  minNodes: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })),
-  pending: fc.array(podArb, { maxLength: 3 }),
-  pdbAllowed: sometimes(50, fc.integer({ min: 0, max: 2 })),
-  maxNonEmpty: fc.integer({ min: 0, max: 3 }),
-  maxEmpty: fc.integer({ min: 0, max: 3 }),
-  anti: fc.boolean(),
-});
-
-type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
-type Cluster = ValueOf<typeof clusterArb>;
-type PodSpec = ValueOf<typeof podArb>;
-
-function build(c: Cluster): Snapshot {
-  const pods: BuiltPod[] = [];
-  const toPod = (p: PodSpec, name: string, node?: string): BuiltPod => {
-    if (p.ds && node) return dsPod({ name, node, cpu: p.cpuMillis, memory: p.memoryMiB * 2 ** 20 });
-    return snapPod({
-      name,
-      ...(node ? { node } : {}),
-      namespace: p.blocking === 'kube-system' ? 'kube-system' : 'default',
-      cpu: p.cpuMillis,
-      memory: p.memoryMiB * 2 ** 20,
-      labels: { app: p.app },
-      ...(p.selector ? { nodeSelector: { disk: p.selector } } : {}),
-      ...(c.anti && p.app === 'db' ? { podAntiAffinity: [{ labelSelector: { matchLabels: { app: 'db' } }, topologyKey: 'kubernetes.io/hostname' }] } : {}),
-      ...(p.hostPort ? { hostPorts: [{ port: p.hostPort, protocol: 'TCP' as const }] } : {}),
-      ...(p.blocking === 'no-owner' ? { owner: null } : {}),
-      ...(p.blocking === 'local' ? { localVolumes: ['scratch'] } : {}),
-      ...(p.blocking === 'sdfalse' ? { annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' } } : {}),
-      ...(p.blocking === 'dnd' ? { annotations: { 'karpenter.sh/do-not-disrupt': 'true' } } : {}),
-      ...(node ? { phase: p.phase as 'Running' | 'Succeeded' } : {}),
-    });
-  };
-  const nodes = c.nodes.map((n, i) => {
-    const name = `test-n${i}`;
-    n.pods.forEach((p, j) => pods.push(toPod(p, `p${i}-${j}`, name)));
-    return snapNode({
-      name,
-      ...(n.group ? { group: n.group } : {}),
-      cpu: n.cpu,
-      memory: n.memoryGiB * 2 ** 30,
-      labels: { disk: n.disk },
-      ready: n.ready,
-      ...(n.scaleDownDisabled ? { annotations: { 'cluster-autoscaler.kubernetes.io/scale-down-disabled': 'true' } } : {}),
-    });
-  });
-  c.pending.forEach((p, i) => pods.push(toPod({ ...p, ds: null }, `pending-${i}`)));
-  return snapshot({
-    nodeGroups: GROUPS.map((name, i) => nodeGroup({ name, minNodes: c.minNodes[i]!, maxNodes: 20, offeringIDs: ['medium'] })),
-    nodes,
-    pods,
-    pdbs: c.pdbAllowed === null ? [] : [pdb({ name: 'web', matchLabels: { app: 'web' }, disruptionsAllowed: c.pdbAllowed })],
-  });
-}
-
-/**
- * The blocking rules restated from the issue, independently of pod-rules.ts: 'ignore' (DaemonSet,
- * mirror, finished, terminating), 'block' or 'evict'.
- */
-function expectedDisposition(snap: Snapshot, pod: SnapshotPod): 'ignore' | 'block' | 'evict' {
-  const shape = snap.podShapes[pod.shape]!;
-  const notes = shape.annotations;
-  if (shape.owner?.kind === 'DaemonSet' || shape.owner?.kind === 'Node' || notes['kubernetes.io/config.mirror'] !== undefined) return 'ignore';
-  if (pod.phase === 'Succeeded' || pod.phase === 'Failed' || pod.terminating) return 'ignore';
-  if (notes['karpenter.sh/do-not-disrupt'] === 'true' || notes['cluster-autoscaler.kubernetes.io/safe-to-evict'] === 'false') return 'block';
-  if (notes['cluster-autoscaler.kubernetes.io/safe-to-evict'] === 'true') return 'evict';
-  if (shape.owner === null) return 'block';
-  const covered = snap.pdbs.some((b) => b.namespace === pod.namespace && Object.entries(b.selector.matchLabels ?? {}).every(([k, v]) => shape.labels[k] === v));
-  if (pod.namespace === 'kube-system' && !covered) return 'block';
-  const listed = (notes['cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes'] ?? '').split(',').map((v) => v.trim());
-  if (shape.localVolumes.some((v) => !listed.includes(v))) return 'block';
-  return 'evict';
-}
 
 /** Can all these pods be bound to the model's nodes at once? Depth-first search over `fits`. */
 function placeable(model: ClusterModel, pods: SimPod[], budget = { steps: 50_000 }): boolean {
@@ -175,7 +73,7 @@ describe('scale-down safety over random clusters', () => {
     let withEvictions = 0;
     fc.assert(
       fc.property(clusterArb, (c) => {
-        const snap = build(c);
+        const snap = buildCluster(c);
         const policy = { assumeWindowsElapsed: true, maxNonEmptyDrainsPerGroup: c.maxNonEmpty, maxEmptyRemovalsPerGroup: c.maxEmpty };
         const result = runPlan(snap, { policy });
         check(snap, result);
