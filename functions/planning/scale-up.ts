@@ -30,6 +30,20 @@ import { solve } from './scale-up/solve.ts';
 const ROUNDS = 3;
 
 export function planScaleUp(ctx: PlanContext): void {
+  runScaleUp(ctx);
+}
+
+/** What the scale-up decided, for tests and tools. */
+export interface ScaleUpOutcome {
+  model: ClusterModel;
+  /** Every binding of a pending pod, in the order made. */
+  placements: { pod: SimPod; node: SimNode }[];
+  planned: readonly PlannedNode[];
+  /** New nodes and bindings interleaved in the order the simulation saw them (for a faithful replay). */
+  steps: ({ kind: 'node'; planned: PlannedNode } | { kind: 'bind'; pod: SimPod; node: SimNode })[];
+}
+
+export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const launches = inFlightLaunches(ctx.state.operations);
   const { model, pods } = buildClusterModel(ctx.snapshot, { groups: ctx.groups, launches });
   const capacities = groupCapacities(ctx.snapshot, ctx.state, ctx.groups, launches, daemonSetPods(ctx.snapshot), ctx.nowMs);
@@ -105,6 +119,10 @@ export function planScaleUp(ctx: PlanContext): void {
   }
 
   emitScaleUp(ctx, planner.planned);
+  const kept = new Set(planner.planned.map((p) => p.node));
+  const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));
+  const steps = planner.steps.filter((step) => step.kind === 'bind' || kept.has(step.planned.node));
+  return { model, placements, planned: planner.planned, steps };
 }
 
 /** Pending, unbound, not terminating, and marked unschedulable by the scheduler. */
@@ -120,6 +138,8 @@ function minDefined(values: (number | undefined)[]): number | undefined {
 /** New nodes decided in this plan, and the pods they take. */
 class NodePlanner {
   readonly planned: PlannedNode[] = [];
+  readonly placements: { pod: SimPod; node: SimNode }[] = [];
+  readonly steps: ScaleUpOutcome['steps'] = [];
   private readonly pendingOn = new Map<SimNode, number>();
   private readonly taken = new Set<string>();
 
@@ -149,10 +169,13 @@ class NodePlanner {
     const node = addTemplateNode(this.model, template, hostname, 'new');
     const planned: PlannedNode = { capacity, template, hostname, node, reason, pods: 0 };
     this.planned.push(planned);
+    this.steps.push({ kind: 'node', planned });
     return planned;
   }
 
   recordPlaced(placements: readonly { pod: SimPod; node: SimNode }[]): void {
+    this.placements.push(...placements);
+    for (const { pod, node } of placements) this.steps.push({ kind: 'bind', pod, node });
     for (const { node } of placements) {
       if (node.kind !== 'new') continue;
       this.pendingOn.set(node, (this.pendingOn.get(node) ?? 0) + 1);
@@ -212,14 +235,39 @@ class NodePlanner {
     const newNodes = new Set(added.map((a) => a.planned.node));
     const retry = place(this.model, refused, { filter: (node) => newNodes.has(node) });
     placements.push(...retry.placed);
+    const dropped = this.dropEmptyNodes(added.map((a) => a.planned), placements);
     this.recordPlaced(placements);
-    // A node the re-check left without pending pods is not launched.
-    for (const { planned } of added) {
-      if (planned.pods > 0) continue;
-      this.model.removeNode(planned.node.name);
-      this.planned.splice(this.planned.indexOf(planned), 1);
+    return { placed: placements.length, remaining: [...queues.flat(), ...retry.unplaced.map((u) => u.pod), ...dropped] };
+  }
+
+  /**
+   * A node the re-check left without pending pods is not launched. Its presence may have allowed
+   * a binding elsewhere (it was a topology domain with 0 matching pods), so this round's bindings
+   * are checked again without it, in the same order; pods that no longer fit are returned.
+   * Mutates `placements` to what remains bound.
+   */
+  private dropEmptyNodes(round: PlannedNode[], placements: { pod: SimPod; node: SimNode }[]): SimPod[] {
+    const dropped: SimPod[] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      const counts = new Map<SimNode, number>();
+      for (const p of placements) counts.set(p.node, (counts.get(p.node) ?? 0) + 1);
+      const empty = round.filter((planned) => this.planned.includes(planned) && !counts.has(planned.node));
+      if (empty.length === 0) break;
+      for (const planned of empty) {
+        this.model.removeNode(planned.node.name);
+        this.planned.splice(this.planned.indexOf(planned), 1);
+      }
+      for (let i = placements.length - 1; i >= 0; i--) this.model.unbind(placements[i]!.pod, placements[i]!.node);
+      const kept = placements.splice(0, placements.length);
+      for (const p of kept) {
+        if (fits(this.model, p.node, p.pod)) dropped.push(p.pod);
+        else {
+          this.model.bind(p.pod, p.node);
+          placements.push(p);
+        }
+      }
     }
-    return { placed: placements.length, remaining: [...queues.flat(), ...retry.unplaced.map((u) => u.pod)] };
+    return dropped;
   }
 
   /** Proactive: a group whose ready nodes' requests exceed its cpu/memory threshold gets one node. */
