@@ -1,0 +1,71 @@
+import { AppsV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIM_PLANS } from '../vpsie-sim/index.ts';
+import {
+  deleteWorkloadNamespace,
+  eventually,
+  expectNoDuplicateVms,
+  isRunning,
+  newWorkloadNamespace,
+  pods,
+  spreadDeployment,
+  startE2eStack,
+} from './e2e-helpers.ts';
+import type { Stack } from './stack.ts';
+
+// (5) maxNodes reached: as many pods as the allowed nodes hold get a node; no further VM is created;
+// the rest are reported unschedulable with a reason a person can act on.
+
+const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
+const GROUP = 'capped';
+
+describe('maxNodes reached', () => {
+  let stack: Stack;
+  let namespace: string;
+
+  beforeAll(async () => {
+    stack = await startE2eStack();
+    namespace = await newWorkloadNamespace(stack, 'capped');
+  });
+
+  afterAll(async () => {
+    if (namespace) await deleteWorkloadNamespace(stack, namespace);
+    await stack?.stop();
+  });
+
+  it('creates no VM beyond maxNodes and reports the remaining pods unschedulable with a reason', async () => {
+    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 2, offeringIDs: [plan('A-1C-2G')] });
+    // One pod per node, four pods, at most two nodes.
+    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'wide', namespace, replicas: 4, cpu: '500m', memory: '256Mi', onePerNode: true }) });
+
+    await eventually(stack, 'two pods Running, two Pending', async () => {
+      const list = await pods(stack, namespace, 'app=wide');
+      return list.filter(isRunning).length === 2 && list.filter((p) => p.status?.phase === 'Pending').length === 2;
+    }, 120_000);
+    const pending = (await pods(stack, namespace, 'app=wide')).filter((p) => p.status?.phase === 'Pending').map((p) => `pod ${namespace}/${p.metadata!.name}`);
+
+    const reported = await eventually(stack, 'an unschedulable decision naming maxNodes', () => {
+      const decisions = stack.audit().filter((a) => a.type === 'decision' && a.kind === 'unschedulable' && a.reason === 'group-at-maximum');
+      return decisions.length > 0 ? decisions : undefined;
+    }, 60_000);
+    expect(reported.at(-1)!.message).toContain(`is at its maximum of 2 nodes (raise spec.maxNodes)`);
+    // The decision names one of the pods left pending (pods of one shape are reported together).
+    expect(pending).toContain(reported.at(-1)!.target);
+    expect(reported.at(-1)!.inputs['pods']).toBe(2);
+    expect(await stack.metric('vpsie_autoscaler_unschedulable_pods')).toBe(2);
+
+    // It holds over more reconciles (heartbeat 2 s): still two VMs, never more created.
+    const plansSoFar = new Set(stack.audit().map((a) => a.planId)).size;
+    await eventually(stack, 'three more plans', () => new Set(stack.audit().map((a) => a.planId)).size >= plansSoFar + 3, 30_000);
+    expect(stack.vms()).toHaveLength(2);
+    expect(stack.calls('createVm')).toHaveLength(2);
+    expect(await stack.managedNodeNames(GROUP)).toHaveLength(2);
+    const status = await stack.clusterStatus();
+    expect(status.lastPlan?.decisions.some((d) => d.kind === 'unschedulable' && d.reason === 'group-at-maximum')).toBe(true);
+    const ng = await stack.nodeGroupStatus(GROUP);
+    expect(ng?.currentNodes).toBe(2);
+    expect(ng?.desiredNodes).toBe(2);
+    expectNoDuplicateVms(stack);
+  });
+});
