@@ -52,19 +52,32 @@ describe('drain', () => {
     expect(drainOf(p3).status).toBe('draining');
     expect(drainOf(p3).evicted).toEqual(['default/light']);
 
-    // The pod is gone: delete the Node.
+    // The pod is gone: delete the Node, and its VM right behind it (a live kubelet would re-register the Node).
     const p4 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p3.state, policy, nowMs: at(30) });
-    expect(commandKinds(p4)).toEqual(['deleteNode']);
+    expect(commandKinds(p4)).toEqual(['deleteNode', 'deleteVm']);
+    expect(commandsOf(p4, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-a', vmIdentifier: '101', nodeGroup: { namespace: 'default', name: 'workers' } })]);
     expect(eventReasons(p4)).toContain('DrainCompleted');
 
-    // The Node is gone: delete the VM (by identifier).
+    // The Node is gone, the VM not yet (its delete is on its way): wait.
     const p5 = runPlan(world({ a: null, pods: [heavy], results: [resultFor(commandsOf(p4, 'deleteNode')[0]!)] }), { state: p4.state, policy, nowMs: at(40) });
-    expect(commandsOf(p5, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-a', vmIdentifier: '101', nodeGroup: { namespace: 'default', name: 'workers' } })]);
+    expect(actions(p5)).toEqual([]);
+    expect(drainOf(p5).status).toBe('deleting-vm');
 
     // The VM is gone: verified, done.
-    const p6 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!], results: [resultFor(commandsOf(p5, 'deleteVm')[0]!)] }), { state: p5.state, policy, nowMs: at(50) });
+    const p6 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!], results: [resultFor(commandsOf(p4, 'deleteVm')[0]!)] }), { state: p5.state, policy, nowMs: at(50) });
     expect(drainOf(p6).status).toBe('succeeded');
     expect(actions(p6)).toEqual([]);
+  });
+
+  it('deletes a Node again that re-registered before its VM was gone', () => {
+    const p1 = started();
+    const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
+    const p3 = runPlan(world({ a: null, pods: [heavy] }), { state: p2.state, policy, nowMs: at(20) });
+    expect(drainOf(p3).status).toBe('deleting-vm');
+    const p4 = runPlan(world({ a: nodeA(), pods: [heavy], results: [resultFor(commandsOf(p2, 'deleteNode')[0]!)] }), { state: p3.state, policy, nowMs: at(30) });
+    expect(commandKinds(p4)).toEqual(['deleteNode']);
+    const p5 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!] }), { state: p4.state, policy, nowMs: at(40) });
+    expect(drainOf(p5).status).toBe('succeeded');
   });
 
   it('waits for the taint to be visible before re-checking, and re-sends a lost taint', () => {
@@ -158,9 +171,9 @@ describe('drain', () => {
   it('does not abort once the Node is being deleted: the deadline applies up to the drain only', () => {
     const p1 = started();
     const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
-    expect(commandKinds(p2)).toEqual(['deleteNode']); // empty after re-check: no evictions
+    expect(commandKinds(p2)).toEqual(['deleteNode', 'deleteVm']); // empty after re-check: no evictions
     const p3 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p2.state, policy, nowMs: TEST_NOW_MS + 11 * MINUTE_MS });
-    expect(commandKinds(p3)).toEqual(['deleteNode']); // no answer for 2 minutes: sent again
+    expect(commandKinds(p3)).toEqual(['deleteNode', 'deleteVm']); // no answer for 2 minutes: sent again
     expect(drainOf(p3).status).toBe('deleting-node');
   });
 

@@ -12,10 +12,10 @@ import type { DrainOperation } from './types.ts';
 
 // A node's removal as a sequence of commands, one step per reconcile:
 //
-//   cordoning ──(taint visible, re-check passes)──▶ draining ──(pods gone)──▶ deleting-node
+//   cordoning ──(taint visible, re-check passes)──▶ draining ──(pods gone)──▶ deleting-node (deleteNode + deleteVm)
 //       │                                              │                          │ (Node gone)
 //       └──(re-check fails / deadline)──▶ aborting ◀───┘ (deadline)               ▼
-//                                           │ (untaint visible)             deleting-vm ──(VM gone)──▶ succeeded
+//                                           │ (untaint visible)             deleting-vm ──(VM and Node gone)──▶ succeeded
 //                                           ▼
 //                                         failed
 //
@@ -82,7 +82,7 @@ export function advanceDrain(ctx: PlanContext, op: DrainOperation): void {
   if (op.status === 'cordoning') cordoning(ctx, op, node);
   if (op.status === 'draining') draining(ctx, op, node);
   if (op.status === 'deleting-node') deletingNode(ctx, op, node);
-  if (op.status === 'deleting-vm') deletingVm(ctx, op);
+  if (op.status === 'deleting-vm') deletingVm(ctx, op, clusterIndex(ctx.snapshot).nodeByName.get(op.node));
 }
 
 function setStatus(ctx: PlanContext, op: DrainOperation, status: DrainOperation['status']): void {
@@ -163,17 +163,32 @@ function deletingNode(ctx: PlanContext, op: DrainOperation, node: SnapshotNode |
   }
   if (isAwaitingResult(ctx.state, 'deleteNode', node.name, ctx.nowMs)) return;
   ctx.emit({ kind: 'deleteNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: `removing node ${node.name}`, operationId: op.id });
+  // IMPORTANT: the VM goes in the same plan, right after its Node: a kubelet still running
+  // re-registers a deleted Node within seconds — untainted, so pods could land on a machine about
+  // to disappear. Executed back to back, the window is milliseconds, not a reconcile.
+  emitDeleteVm(ctx, op);
 }
 
-function deletingVm(ctx: PlanContext, op: DrainOperation): void {
+function deletingVm(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
   // Without a VM list nothing can be verified (or deleted by identifier); wait for one.
   if (ctx.snapshot.vms === null) return;
+  if (node && !isAwaitingResult(ctx.state, 'deleteNode', node.name, ctx.nowMs)) {
+    // The kubelet re-registered the Node before its VM went: delete it again.
+    ctx.emit({ kind: 'deleteNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: `node ${node.name} re-registered while its VM is deleted`, operationId: op.id });
+  }
   const vm = liveVm(clusterIndex(ctx.snapshot), op.hostname);
   // VMs outside the cluster's prefix are never listed nor deleted (the forwarder would refuse).
   if (!vm || !op.hostname.startsWith(ctx.policy.hostnamePrefix)) {
-    setStatus(ctx, op, 'succeeded');
+    if (!node) setStatus(ctx, op, 'succeeded');
     return;
   }
+  emitDeleteVm(ctx, op);
+}
+
+function emitDeleteVm(ctx: PlanContext, op: DrainOperation): void {
+  if (ctx.snapshot.vms === null || !op.hostname.startsWith(ctx.policy.hostnamePrefix)) return;
+  const vm = liveVm(clusterIndex(ctx.snapshot), op.hostname);
+  if (!vm) return;
   if (vm.identifier !== undefined) op.vmIdentifier = vm.identifier;
   if (isAwaitingResult(ctx.state, 'deleteVm', op.hostname, ctx.nowMs)) return;
   ctx.emit({

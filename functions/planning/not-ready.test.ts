@@ -28,7 +28,7 @@ describe('NotReady replacement', () => {
     expect(r1.decisions).toContainEqual(expect.objectContaining({ kind: 'replace-node', target: 'node test-dead', reason: 'not-ready' }));
     expect(r1.remove).toEqual([{ node: 'test-dead', nodeGroup: 'default/workers', reason: 'not-ready' }]);
     const r2 = runPlan(world([dead({ taints: [TAINT] }), healthy('test-b'), healthy('test-c')]), { state: r1.state, nowMs: TEST_NOW_MS + 10_000 });
-    expect(commandKinds(r2)).toEqual(['deleteNode']);
+    expect(commandKinds(r2)).toEqual(['deleteNode', 'deleteVm']);
   });
 
   it('waits until the node has been NotReady long enough', () => {
