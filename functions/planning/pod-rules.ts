@@ -45,36 +45,37 @@ export function matchingPdbs(pod: SnapshotPod, shape: PodShape, pdbs: readonly S
   return pdbs.filter((pdb) => pdb.namespace === pod.namespace && matchLabelSelector(pdb.selector, shape.labels));
 }
 
+const EVICT: PodDisposition = Object.freeze({ kind: 'evict' });
+
 export function podDisposition(pod: SnapshotPod, shape: PodShape, pdbs: readonly SnapshotPdb[]): PodDisposition {
-  const name = podKey(pod);
   if (isMirrorPod(shape)) return { kind: 'ignore', why: 'mirror' };
   if (pod.terminating) return { kind: 'ignore', why: 'terminating' };
   if (isDaemonSetPod(shape)) return { kind: 'ignore', why: 'daemonset' };
   if (isFinished(pod)) return { kind: 'ignore', why: 'finished' };
   // An explicit "do not touch" wins over an explicit "safe to evict" (Karpenter's annotation).
   if (shape.annotations[DO_NOT_DISRUPT] === 'true') {
-    return { kind: 'block', reason: 'do-not-disrupt', message: `pod ${name} has ${DO_NOT_DISRUPT}: "true"` };
+    return { kind: 'block', reason: 'do-not-disrupt', message: `pod ${podKey(pod)} has ${DO_NOT_DISRUPT}: "true"` };
   }
   const safeToEvict = shape.annotations[SAFE_TO_EVICT];
   if (safeToEvict === 'false') {
-    return { kind: 'block', reason: 'not-safe-to-evict', message: `pod ${name} has ${SAFE_TO_EVICT}: "false"` };
+    return { kind: 'block', reason: 'not-safe-to-evict', message: `pod ${podKey(pod)} has ${SAFE_TO_EVICT}: "false"` };
   }
-  if (safeToEvict === 'true') return { kind: 'evict' };
+  if (safeToEvict === 'true') return EVICT;
   if (shape.owner === null) {
-    return { kind: 'block', reason: 'not-replicated', message: `pod ${name} has no controller; evicting it would lose it` };
+    return { kind: 'block', reason: 'not-replicated', message: `pod ${podKey(pod)} has no controller; evicting it would lose it` };
   }
   if (pod.namespace === 'kube-system' && matchingPdbs(pod, shape, pdbs).length === 0) {
-    return { kind: 'block', reason: 'kube-system-without-pdb', message: `pod ${name} runs in kube-system and no PodDisruptionBudget covers it` };
+    return { kind: 'block', reason: 'kube-system-without-pdb', message: `pod ${podKey(pod)} runs in kube-system and no PodDisruptionBudget covers it` };
   }
   const unlisted = unlistedLocalVolumes(shape);
   if (unlisted.length > 0) {
     return {
       kind: 'block',
       reason: 'local-storage',
-      message: `pod ${name} keeps data on the node (volume${unlisted.length > 1 ? 's' : ''} ${unlisted.join(', ')}) not named in ${SAFE_TO_EVICT_LOCAL_VOLUMES}`,
+      message: `pod ${podKey(pod)} keeps data on the node (volume${unlisted.length > 1 ? 's' : ''} ${unlisted.join(', ')}) not named in ${SAFE_TO_EVICT_LOCAL_VOLUMES}`,
     };
   }
-  return { kind: 'evict' };
+  return EVICT;
 }
 
 /** Local volumes the safe-to-evict-local-volumes annotation (comma-separated names) does not name. */

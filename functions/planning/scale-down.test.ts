@@ -113,7 +113,7 @@ describe('removal safety', () => {
   it('keeps the group at minNodes', () => {
     const r = runPlan(cluster({ nodeGroups: [group({ minNodes: 2 })] }), { policy: elapsed });
     expect(removed(r)).toEqual([]);
-    expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'keep-node', target: 'node test-a', reason: 'min-nodes' }));
+    expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'keep-node', target: 'ng default/workers', reason: 'min-nodes', details: { nodes: 1, firstNode: 'test-a' } }));
   });
 
   it('counts minNodes over the nodes left after this plan\'s removals', () => {

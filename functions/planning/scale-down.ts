@@ -100,6 +100,7 @@ export function planScaleDown(ctx: PlanContext): void {
     || a.node.name.localeCompare(b.node.name));
   const groups = new GroupBook(ctx);
   for (const candidate of candidates) tryCandidate(ctx, candidate, groups);
+  groups.decideKept();
   pruneNodeTimers(ctx);
 }
 
@@ -121,23 +122,23 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
   const { policy, nowMs } = ctx;
   const book = groups.get(group);
   if (book.launchesInProgress > 0) {
-    return keep(ctx, node, group.key, 'scale-up-in-progress', `NodeGroup ${group.key} has ${book.launchesInProgress} launch(es) in progress`);
+    return groups.keepForGroup(node, group, 'scale-up-in-progress', `NodeGroup ${group.key} has ${book.launchesInProgress} launch(es) in progress`);
   }
   const cooldownEndsMs = book.lastScaleUpMs === undefined ? undefined : book.lastScaleUpMs + policy.scaleDownCooldownAfterScaleUpMs;
   if (!policy.assumeWindowsElapsed && cooldownEndsMs !== undefined && nowMs < cooldownEndsMs) {
     ctx.wakeAt(cooldownEndsMs);
-    return keep(ctx, node, group.key, 'scale-up-cooldown', `NodeGroup ${group.key} scaled up ${Math.round((nowMs - book.lastScaleUpMs!) / 60_000)} minutes ago; scale-down waits ${Math.round(policy.scaleDownCooldownAfterScaleUpMs / 60_000)} minutes`);
+    return groups.keepForGroup(node, group, 'scale-up-cooldown', `NodeGroup ${group.key} scaled up ${Math.round((nowMs - book.lastScaleUpMs!) / 60_000)} minutes ago; scale-down waits ${Math.round(policy.scaleDownCooldownAfterScaleUpMs / 60_000)} minutes`);
   }
   if (!ctx.snapshot.synced) {
-    return keep(ctx, node, group.key, 'snapshot-not-synced', 'the forwarder has not finished its initial lists; nothing is removed on an incomplete picture');
+    return groups.keepForGroup(node, group, 'snapshot-not-synced', 'the forwarder has not finished its initial lists; nothing is removed on an incomplete picture');
   }
   if (book.size - 1 < group.spec.minNodes) {
-    return keep(ctx, node, group.key, 'min-nodes', `NodeGroup ${group.key} has ${book.size} node(s) counting joining and in-flight ones, minus those leaving; minNodes is ${group.spec.minNodes}`);
+    return groups.keepForGroup(node, group, 'min-nodes', `NodeGroup ${group.key} has ${book.size} node(s) counting joining and in-flight ones, minus those leaving; minNodes is ${group.spec.minNodes}`);
   }
   const limit = pods.empty ? policy.maxEmptyRemovalsPerGroup : policy.maxNonEmptyDrainsPerGroup;
   const inProgress = pods.empty ? book.emptyRemovals : book.nonEmptyDrains;
   if (inProgress >= limit) {
-    return keep(ctx, node, group.key, 'disruption-budget', `NodeGroup ${group.key} already removes ${inProgress} ${pods.empty ? 'empty' : 'non-empty'} node(s); at most ${limit} at a time`);
+    return groups.keepForGroup(node, group, 'disruption-budget', `NodeGroup ${group.key} already removes ${inProgress} ${pods.empty ? 'empty' : 'non-empty'} node(s); at most ${limit} at a time`);
   }
   const sim = removalSimulation(ctx);
   const shortfall = sim.pdbs.shortfall(pods.evictable);
@@ -182,7 +183,32 @@ interface GroupEntry { size: number; emptyRemovals: number; nonEmptyDrains: numb
 
 class GroupBook {
   private readonly entries = new Map<GroupKey, GroupEntry>();
+  /** Nodes kept for a reason that concerns their whole group: one decision per group and reason. */
+  private readonly keptForGroup = new Map<string, { group: ValidGroup; reason: string; message: string; nodes: string[] }>();
   constructor(private readonly ctx: PlanContext) {}
+
+  keepForGroup(node: SnapshotNode, group: ValidGroup, reason: string, message: string): void {
+    this.ctx.kept.push({ node: node.name, nodeGroup: group.key, reason, message });
+    const key = `${group.key}\u0000${reason}`;
+    const entry = this.keptForGroup.get(key) ?? { group, reason, message, nodes: [] };
+    entry.nodes.push(node.name);
+    this.keptForGroup.set(key, entry);
+  }
+
+  /** Per-group reasons would repeat for every node of a large group; they are decided once. */
+  decideKept(): void {
+    for (const { group, reason, message, nodes } of this.keptForGroup.values()) {
+      const shown = nodes.slice(0, 5).join(', ') + (nodes.length > 5 ? `, … (${nodes.length} in all)` : '');
+      this.ctx.decide({
+        kind: 'keep-node',
+        target: `ng ${group.key}`,
+        nodeGroup: group.key,
+        reason,
+        message: `${message}; kept: ${shown}`,
+        details: { nodes: nodes.length, firstNode: nodes[0] ?? null },
+      });
+    }
+  }
 
   get(group: ValidGroup): GroupEntry {
     let entry = this.entries.get(group.key);
