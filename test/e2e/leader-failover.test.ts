@@ -1,0 +1,101 @@
+import { AppsV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import { SIM_PLANS } from '../vpsie-sim/index.ts';
+import {
+  deleteWorkloadNamespace,
+  eventually,
+  expectDeploymentWhole,
+  expectNoDuplicateVms,
+  isCordonedOrTainted,
+  newWorkloadNamespace,
+  pods,
+  scaleDeployment,
+  spreadDeployment,
+  startE2eStack,
+  waitPodsRunning,
+} from './e2e-helpers.ts';
+import type { Stack } from './stack.ts';
+
+// (7) Two forwarders; the leader is killed (SIGKILL: no shutdown, its Lease is left to expire) the
+// moment a node it is draining shows the to-be-deleted taint. The standby takes over and finishes
+// or aborts the drain from the functions' ledger: no node stays cordoned, nothing is deleted twice,
+// no pod is lost.
+
+const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
+const GROUP = 'ha';
+
+describe('forwarder leader killed in the middle of a drain', () => {
+  let stack: Stack;
+  let namespace: string;
+
+  beforeAll(async () => {
+    stack = await startE2eStack({ forwarderReplicas: 2 });
+    namespace = await newWorkloadNamespace(stack, 'failover');
+  });
+
+  afterAll(async () => {
+    if (namespace) await deleteWorkloadNamespace(stack, namespace);
+    await stack?.stop();
+  });
+
+  it('lets the standby finish or abort the drain: no node left cordoned, nothing deleted twice', async () => {
+    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const first = await stack.waitForLeader();
+    await stack.applyNodeGroup(GROUP, {
+      minNodes: 0,
+      maxNodes: 3,
+      offeringIDs: [plan('A-1C-2G')],
+      scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
+    });
+    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'load', namespace, replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true }) });
+    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'keep', namespace, replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true }) });
+    await waitPodsRunning(stack, namespace, 'app=load', 2, 120_000);
+    await waitPodsRunning(stack, namespace, 'app=keep', 2);
+    const nodes = await stack.managedNodeNames(GROUP);
+    expect(nodes).toHaveLength(2);
+
+    // The load goes: one of the two nodes is drained (its `keep` pod fits on the other).
+    await scaleDeployment(apps, namespace, 'load', 0);
+    const draining = await eventually(stack, 'a node tainted for removal', async () => {
+      for (const name of nodes) {
+        const node = await stack.kube.core.readNode({ name });
+        if ((node.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT)) return name;
+      }
+      return undefined;
+    }, 90_000);
+    await stack.forwarders[first]!.kill();
+    const killedAtMs = Date.now();
+
+    // The standby takes over (Lease of 10 s, judged by its own clock) and resumes from the ledger.
+    const second = await stack.waitForLeader(30_000);
+    expect(second).not.toBe(first);
+    const takeoverMs = Date.now() - killedAtMs;
+    expect(takeoverMs).toBeLessThan(25_000);
+
+    // The drain ends one way or the other, and no node is left cordoned or tainted.
+    await eventually(stack, `the drain of ${draining} finished or aborted`, async () => {
+      const status = await stack.clusterStatus();
+      const op = status.operations.find((o) => o.kind === 'drain' && o.node === draining);
+      return op && (op.status === 'succeeded' || op.status === 'failed') ? op : undefined;
+    }, 90_000);
+    await eventually(stack, 'no managed node cordoned or tainted', async () => {
+      const all = (await stack.kube.core.listNode()).items.filter((n) => nodes.includes(n.metadata!.name!));
+      return all.every((n) => !isCordonedOrTainted(n));
+    }, 60_000);
+
+    // Nothing deleted twice: every DELETE sent to VPSie deleted a VM (one call per deleted VM).
+    const deleted = stack.vms().filter((vm) => vm.phase === 'deleted');
+    expect(stack.calls('deleteVm').filter((c) => !c.fault)).toHaveLength(deleted.length);
+    for (const vm of deleted) expect(await stack.managedNodeNames(GROUP)).not.toContain(vm.hostname);
+    // A removed node is gone with its VM; a node that stays keeps its VM.
+    const remaining = await stack.managedNodeNames(GROUP);
+    expect(stack.liveVms().map((vm) => vm.hostname).sort()).toEqual(remaining);
+    expectNoDuplicateVms(stack);
+
+    // No pod lost: `keep` whole, on nodes that exist.
+    await expectDeploymentWhole(stack, namespace, 'keep', 2);
+    const keep = await pods(stack, namespace, 'app=keep');
+    expect(keep.every((p) => remaining.includes(p.spec!.nodeName!))).toBe(true);
+  });
+});
