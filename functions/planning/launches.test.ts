@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { actions, commandKinds, commandsOf, eventReasons, MINUTE_MS, resultFor, runPlan } from '../../test/fixtures/plan-helpers.ts';
-import { nodeGroup, snapNode, snapshot, TEST_NOW_MS, vm } from '../../test/fixtures/snapshot-builders.ts';
+import { nodeGroup, snapNode, snapPod, snapshot, TEST_NOW_MS, vm } from '../../test/fixtures/snapshot-builders.ts';
 import type { CommandResult, SnapshotNode, SnapshotVm } from '../../shared/snapshot.ts';
 import type { Command } from '../../shared/plan-message.ts';
 import { backoffDelayMs } from './backoff.ts';
@@ -148,5 +148,20 @@ describe('createVm results', () => {
     const r2 = runPlan(world({ results: [failed] }), { state: r1.state, nowMs: min(1) + 30_000 });
     expect(actions(r2)).toEqual([]);
     expect(r2.state.groups['default/workers']?.consecutiveFailures).toBe(1);
+  });
+});
+
+describe('with scale-up', () => {
+  it('a createVm from scale-up that fails is matched by its command id; the group backs off and launches nothing more', () => {
+    const pending = snapPod({ name: 'web', cpu: '1', memory: '1Gi', unschedulableSinceMs: TEST_NOW_MS - 60_000 });
+    const snap = (results: CommandResult[] = []) => snapshot({ nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'] })], pods: [pending], results });
+    const p1 = runPlan(snap());
+    const create = commandsOf(p1, 'createVm');
+    expect(create).toHaveLength(1);
+    const p2 = runPlan(snap([resultFor(create[0]!, 'failed', { message: 'quota exceeded' })]), { state: p1.state, nowMs: min(1) });
+    expect(p2.state.operations.find((op) => op.id === create[0]!.operationId)).toMatchObject({ status: 'failed', failure: 'create-failed' });
+    expect(p2.state.groups['default/workers']).toMatchObject({ consecutiveFailures: 1, backoffUntilMs: min(6) });
+    expect(commandsOf(p2, 'createVm')).toEqual([]);
+    expect(commandsOf(p2, 'deleteVm')).toHaveLength(1);
   });
 });
