@@ -90,18 +90,21 @@ describe('the lease under concurrency', () => {
     slowDown(fx.deps.table.adapter, 3);
 
     let refusals = 0;
-    const reconcileUntilServed = async (i: number) => {
+    let snapshots = 0;
+    const reconcileUntilServed = async () => {
       for (;;) {
-        const snap = pending(1, { takenAtMs: fx.now() + i }); // distinct bodies: 20 different requests
+        // Like a forwarder: every attempt sends a fresh snapshot (distinct bodies, increasing takenAtMs).
+        const snap = pending(1, { takenAtMs: fx.now() + ++snapshots });
         const response = await fx.fetch(reconcileRequest(snap, { nowMs: fx.now() }));
         if (response.status === 200) return readPlan(response, fx.now());
         expect(response.status).toBe(409);
-        expect(response.headers.get('retry-after')).not.toBeNull();
+        // Held lease, or a snapshot overtaken by a newer one that was served first.
+        expect(['lease-held', 'stale-snapshot']).toContain(((await response.json()) as { error: string }).error);
         refusals++;
         await new Promise((resolve) => setTimeout(resolve, 2 + Math.random() * 5));
       }
     };
-    const plans = await Promise.all(Array.from({ length: 20 }, (_, i) => reconcileUntilServed(i)));
+    const plans = await Promise.all(Array.from({ length: 20 }, () => reconcileUntilServed()));
 
     expect(maxInside).toBe(1);
     expect(refusals).toBeGreaterThan(0);
@@ -172,6 +175,19 @@ describe('retries never double a command', () => {
     const response = await fx.fetch(reconcileRequest(snap, { nowMs: fx.now() }));
     expect(response.headers.get(REPLAYED_HEADER)).toBe('false');
     expect((await readPlan(response, fx.now())).commands).toHaveLength(0);
+  });
+});
+
+describe('stale snapshots', () => {
+  it('refuses a snapshot older than the one the last plan was made from (409), changing nothing', async () => {
+    const older = pending(1);
+    fx.advance(10_000);
+    await readPlan(await fx.fetch(reconcileRequest(pending(1, { takenAtMs: fx.now() }), { nowMs: fx.now() })), fx.now());
+    const before = await fx.scan();
+    const response = await fx.fetch(reconcileRequest(older, { nowMs: fx.now() }));
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: 'stale-snapshot', lastSnapshotTakenAtMs: fx.now() });
+    expect(await fx.scan()).toEqual(before);
   });
 });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConflictError } from '../shared/errors.ts';
 import { SignatureError } from '../shared/signing.ts';
 import { PLAN_VERSION, type PlanMessage } from '../shared/plan-message.ts';
 import type { Snapshot } from '../shared/snapshot.ts';
@@ -65,6 +66,9 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
       return { message: replay, replayed: true, itemsWritten: 0 };
     }
 
+    const lastTakenAtMs = loaded.contact?.lastSnapshotTakenAtMs ?? 0;
+    if (snapshot.takenAtMs < lastTakenAtMs) throw new StaleSnapshotError(clusterId, snapshot.takenAtMs, lastTakenAtMs);
+
     const nowMs = clock();
     const result = deps.planner(snapshot, loaded.planning, deps.policyFor(clusterId), nowMs);
     const message: PlanMessage = {
@@ -102,6 +106,7 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
         forwarderVersion: snapshot.forwarder.version,
         nextContactAfterMs: message.nextContactAfterMs,
         lastPlanId: message.planId,
+        lastSnapshotTakenAtMs: snapshot.takenAtMs,
       },
     });
     if (loaded.trigger) await table.triggers.consume(clusterId, loaded.trigger);
@@ -118,6 +123,17 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
       await releaseQuietly(table, lease);
     }
     throw error;
+  }
+}
+
+/**
+ * The snapshot is older than the one the last plan was made from (a delayed request, or a former
+ * leader still sending): deciding from it could undo what a newer picture showed → 409, nothing written.
+ */
+export class StaleSnapshotError extends ConflictError {
+  override name = 'StaleSnapshotError';
+  constructor(readonly clusterId: string, readonly takenAtMs: number, readonly lastTakenAtMs: number) {
+    super(`the snapshot of cluster ${clusterId} taken at ${new Date(takenAtMs).toISOString()} is older than the last one planned from (${new Date(lastTakenAtMs).toISOString()})`);
   }
 }
 

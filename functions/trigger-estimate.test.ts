@@ -3,7 +3,7 @@ import type { ContactRecord } from './state/cluster-records.ts';
 import { estimateNextContact } from './trigger-estimate.ts';
 
 const contact = (lastContactMs: number, nextContactAfterMs: number): ContactRecord => ({
-  lastContactMs, nextContactAfterMs, forwarderId: 'fw', forwarderVersion: '1', lastPlanId: 'p', fencingToken: 1,
+  lastContactMs, nextContactAfterMs, forwarderId: 'fw', forwarderVersion: '1', lastPlanId: 'p', lastSnapshotTakenAtMs: 0, fencingToken: 1,
 });
 
 describe('estimateNextContact', () => {

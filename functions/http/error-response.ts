@@ -1,6 +1,7 @@
 import { HTTPException } from 'hono/http-exception';
 import { AppError, AuthenticationError, ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
 import { SignatureError } from '../../shared/signing.ts';
+import { StaleSnapshotError } from '../reconcile.ts';
 import { LeaseHeldError } from '../state/lease.ts';
 import { BearerTokenError, ForbiddenError, PayloadTooLargeError, UnsupportedEncodingError } from './errors.ts';
 
@@ -39,6 +40,9 @@ export function errorResponse(error: unknown, requestId: string): ErrorResponse 
       body: { error: 'lease-held', message: error.message, leaseUntilMs: error.leaseUntilMs, retryAfterMs: error.retryAfterMs },
       headers: { 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) },
     };
+  }
+  if (error instanceof StaleSnapshotError) {
+    return { status: 409, body: { error: 'stale-snapshot', message: error.message, lastSnapshotTakenAtMs: error.lastTakenAtMs }, headers: {} };
   }
   if (error instanceof ConflictError || (error instanceof AppError && error.code === 'condition-failed')) {
     // The lease was lost or a newer reconcile wrote first: nothing of this plan was sent; reconcile again.

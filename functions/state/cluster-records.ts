@@ -12,6 +12,8 @@ export interface ContactRecord {
   /** What the last plan told the forwarder: call again no later than this. */
   nextContactAfterMs: number;
   lastPlanId: string;
+  /** takenAtMs of the snapshot the last plan was made from; an older snapshot is refused. */
+  lastSnapshotTakenAtMs: number;
   fencingToken: number;
 }
 
@@ -47,6 +49,7 @@ export function decodeContact(item: Item | undefined): ContactRecord | undefined
     forwarderVersion: String(item.forwarderVersion ?? ''),
     nextContactAfterMs: Number(item.nextContactAfterMs ?? 0),
     lastPlanId: String(item.lastPlanId ?? ''),
+    lastSnapshotTakenAtMs: Number(item.lastSnapshotTakenAtMs ?? 0),
     fencingToken: Number(item.fencingToken ?? 0),
   };
 }

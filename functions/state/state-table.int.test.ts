@@ -36,7 +36,7 @@ function launch(id: string, overrides: Partial<LaunchOperation> = {}): LaunchOpe
 function lastPlan(planId: string, fencingToken: number): LastPlanRecord {
   return { planId, fencingToken, issuedAtMs: nowMs, forwarderId: 'fw', requestSha256: 'abc', commandCount: 0, decisions: [] };
 }
-const contact = { lastContactMs: 0, forwarderId: 'fw', forwarderVersion: '1', nextContactAfterMs: 0, lastPlanId: 'p' };
+const contact = { lastContactMs: 0, forwarderId: 'fw', forwarderVersion: '1', nextContactAfterMs: 0, lastPlanId: 'p', lastSnapshotTakenAtMs: 0 };
 
 describe('cluster lease', () => {
   it('increases the fencing token on every acquisition, also for the same owner', async () => {
