@@ -137,6 +137,7 @@ export function spreadDeployment(options: {
 }
 
 export async function scaleDeployment(apps: AppsV1Api, namespace: string, name: string, replicas: number): Promise<void> {
-  const scale = await apps.readNamespacedDeploymentScale({ namespace, name });
-  await apps.replaceNamespacedDeploymentScale({ namespace, name, body: { ...scale, spec: { replicas } } });
+  // No resourceVersion: an unconditional update (Deployments allow it), so the controllers' own status
+  // writes cannot make it conflict.
+  await apps.replaceNamespacedDeploymentScale({ namespace, name, body: { metadata: { name, namespace }, spec: { replicas } } });
 }
