@@ -20,7 +20,7 @@ export function triggerRoute(app: Hono<AppEnv>, deps: AppDeps): void {
     c.set('clusterId', clusterId);
     await readRawBody(c.req.raw, MAX_TRIGGER_BODY_BYTES);
     const trigger = await deps.table.triggers.request(clusterId);
-    const contact = (await deps.table.clusters.load(clusterId)).contact;
+    const contact = await deps.table.clusters.readContact(clusterId);
     const estimate = estimateNextContact(contact, deps.clock(), deps.config.heartbeatMs, deps.config.silentForwarderAfterMs);
     deps.logger.info({ cluster: clusterId, trigger, estimate }, 'trigger requested');
     return c.json(

@@ -192,6 +192,11 @@ export class ClusterStateStore {
     return { itemsWritten: itemsWritten + 1 };
   }
 
+  /** Only the contact record (cheaper than load() for a cluster with many nodes). */
+  async readContact(clusterId: string): Promise<ContactRecord | undefined> {
+    return decodeContact(await this.table.get({ pk: clusterPk(clusterId), sk: CONTACT_SK }));
+  }
+
   /** Archived operations leave the state but stay in the ledger until their TTL. */
   async archiveOperation(key: ItemKey, token: number, nowMs: number): Promise<void> {
     await this.table.update(key, {
