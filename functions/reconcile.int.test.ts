@@ -142,6 +142,23 @@ describe('the lease under concurrency', () => {
     expect(state.lastPlan?.planId).toBe(bPlan!.planId);
     expect(fx.auditLines().every((line) => line.fencingToken === 2)).toBe(true);
   });
+
+  it('a lease lost while the state was being written: the plan is not sent (the writes were fenced, the final check fails)', async () => {
+    const adapter = fx.deps.table.adapter;
+    const put = adapter.put.bind(adapter);
+    adapter.put = async (item, options) => {
+      await put(item, options);
+      if (item.sk === 'plan') {
+        // A stalls after its last write, past its lease; another reconcile takes the lease over.
+        fx.advance(31_000);
+        await fx.deps.table.leases.acquire(TEST_CLUSTER_ID, 'next-reconcile');
+      }
+    };
+    const response = await fx.fetch(reconcileRequest(pending(1), { nowMs: fx.now() }));
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: 'conflict' });
+    expect(fx.auditLines()).toEqual([]);
+  });
 });
 
 describe('retries never double a command', () => {

@@ -5,7 +5,7 @@ import { ConditionFailedError, type Item, type TableAdapter } from './table-adap
 
 // The cluster lease: one reconcile per cluster at a time, with a fencing token.
 //
-//   reconcile A   acquire(token 7) ── load ── plan ── confirm(7) ✓ ── write items (token 7) ── release
+//   reconcile A   acquire(token 7) ── load ── plan ── confirm(7) ✓ ── write items (token 7) ── confirm(7) ✓ ── send ── release
 //   reconcile B        acquire ✗ 409 Retry-After (A holds it)
 //
 //   A stalls:     acquire(7) ── load ── plan ······(lease runs out)······ confirm(7) ✗ LeaseLost: nothing written, nothing sent
@@ -14,7 +14,8 @@ import { ConditionFailedError, type Item, type TableAdapter } from './table-adap
 // The token increases on EVERY acquisition (also when the same owner re-acquires), so "my token is
 // still the lease's token" proves that nobody acquired the lease since. Every state item records the
 // token that wrote it and refuses a write with a smaller one (planning-state-store.ts), so even a
-// writer that passed confirm() and then stalled past the lease cannot overwrite a newer holder's items.
+// writer that passed confirm() and then stalled past the lease cannot overwrite a newer holder's items;
+// and the second confirm() after the writes keeps such a writer from sending its plan.
 
 export interface Lease {
   clusterId: string;

@@ -189,6 +189,11 @@ export class ClusterStateStore {
       itemsWritten += phase.length;
     }
     await this.table.put({ pk, sk: LAST_PLAN_SK, ...encodeLastPlan(input.lastPlan), ...stamp }, fenced);
+    // IMPORTANT: confirm again after the writes. Fenced writes stop a stale writer from overwriting a
+    // newer holder's items, but not from adding items that holder has not read. Leases never come
+    // back with the same token, so "still ours now" proves nobody acquired (and loaded) in between —
+    // otherwise this throws LeaseLostError and the plan is not sent.
+    await this.leases.confirm(lease);
     return { itemsWritten: itemsWritten + 1 };
   }
 
