@@ -154,10 +154,13 @@ describe('the lease under concurrency', () => {
         await fx.deps.table.leases.acquire(TEST_CLUSTER_ID, 'next-reconcile');
       }
     };
-    const response = await fx.fetch(reconcileRequest(pending(1), { nowMs: fx.now() }));
+    const snap = pending(1);
+    const response = await fx.fetch(reconcileRequest(snap, { nowMs: fx.now() }));
     expect(response.status).toBe(409);
     expect(await response.json()).toMatchObject({ error: 'conflict' });
     expect(fx.auditLines()).toEqual([]);
+    // Nor is it replayed when the forwarder retries the same body.
+    expect((await fx.deps.table.clusters.load(TEST_CLUSTER_ID)).lastPlan).toBeUndefined();
   });
 });
 

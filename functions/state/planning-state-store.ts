@@ -193,7 +193,13 @@ export class ClusterStateStore {
     // newer holder's items, but not from adding items that holder has not read. Leases never come
     // back with the same token, so "still ours now" proves nobody acquired (and loaded) in between —
     // otherwise this throws LeaseLostError and the plan is not sent.
-    await this.leases.confirm(lease);
+    try {
+      await this.leases.confirm(lease);
+    } catch (error) {
+      // The plan will not be sent: it must not be replayed to a retried request either.
+      await this.table.delete({ pk, sk: LAST_PLAN_SK }, { condition: '#fencingToken = :token', values: { ':token': token } }).catch(() => undefined);
+      throw error;
+    }
     return { itemsWritten: itemsWritten + 1 };
   }
 
