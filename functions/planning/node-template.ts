@@ -100,7 +100,7 @@ export function nodeTemplate(group: ValidGroup, offering: Offering, daemonSets: 
   const labels = templateLabels(group, offering, TEMPLATE_HOSTNAME);
   const taints: SnapshotTaint[] = group.spec.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
   const allocatable = offeringAllocatable(group.spec, offering);
-  const landing = daemonSets.filter((ds) => staticMisfit({ name: TEMPLATE_HOSTNAME, labels, taints }, ds.shape) === undefined);
+  const landing = daemonSets.filter((ds) => staticMisfit({ name: TEMPLATE_HOSTNAME, labels, taints }, ds.shape, false) === undefined);
   const free = { ...allocatable };
   for (const ds of landing) {
     free.cpuMillis -= ds.shape.requests.cpuMillis;

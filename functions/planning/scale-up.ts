@@ -61,7 +61,16 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
     const end = snapshotPods.get(pod)!.unschedulableSinceMs! + windowMs;
     return windowMs === 0 || end <= ctx.nowMs ? undefined : end;
   };
-  const eligible = (pod: SimPod): ReadonlySet<number> => new Set(capacities.map((_, g) => g).filter((g) => windowEnd(pod, g) === undefined));
+  const eligibleBySince = new Map<number, ReadonlySet<number>>();
+  const eligible = (pod: SimPod): ReadonlySet<number> => {
+    const since = snapshotPods.get(pod)!.unschedulableSinceMs!;
+    let set = eligibleBySince.get(since);
+    if (!set) {
+      set = new Set(capacities.map((_, g) => g).filter((g) => windowEnd(pod, g) === undefined));
+      eligibleBySince.set(since, set);
+    }
+    return set;
+  };
 
   // The scheduler's queue order: higher priority first, then older.
   const first = place(model, pending);
@@ -78,13 +87,17 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
     });
   }
 
-  let remaining = first.unplaced.map((u) => u.pod);
+  // Pods the search leaves out stay out (rooms only shrink); pods the re-check refused go round again.
+  let retry = first.unplaced.map((u) => u.pod);
+  const remaining: SimPod[] = [];
   let simulationMessage: string | undefined;
-  for (let round = 0; round < ROUNDS && remaining.length > 0; round++) {
-    const outcome = planner.launchFor(groupIntoClasses(remaining, eligible));
+  for (let round = 0; round < ROUNDS && retry.length > 0; round++) {
+    const outcome = planner.launchFor(groupIntoClasses(retry, eligible));
+    remaining.push(...outcome.unplaced);
+    retry = outcome.refused;
     if (outcome.placed === 0) break;
-    remaining = outcome.remaining;
   }
+  remaining.push(...retry);
   if (remaining.length > 0) {
     const example = remaining[0]!;
     simulationMessage = explain(model, model.nodes, example).message;
@@ -140,7 +153,6 @@ class NodePlanner {
   readonly planned: PlannedNode[] = [];
   readonly placements: { pod: SimPod; node: SimNode }[] = [];
   readonly steps: ScaleUpOutcome['steps'] = [];
-  private readonly pendingOn = new Map<SimNode, number>();
   private readonly taken = new Set<string>();
 
   constructor(private readonly ctx: PlanContext, private readonly model: ClusterModel, private readonly capacities: readonly GroupCapacity[]) {
@@ -174,12 +186,11 @@ class NodePlanner {
   }
 
   recordPlaced(placements: readonly { pod: SimPod; node: SimNode }[]): void {
-    this.placements.push(...placements);
-    for (const { pod, node } of placements) this.steps.push({ kind: 'bind', pod, node });
-    for (const { node } of placements) {
-      if (node.kind !== 'new') continue;
-      this.pendingOn.set(node, (this.pendingOn.get(node) ?? 0) + 1);
-      const planned = this.planned.find((p) => p.node === node);
+    const byNode = new Map(this.planned.map((p) => [p.node, p]));
+    for (const { pod, node } of placements) {
+      this.placements.push({ pod, node });
+      this.steps.push({ kind: 'bind', pod, node });
+      const planned = node.kind === 'new' ? byNode.get(node) : undefined;
       if (planned) planned.pods++;
     }
   }
@@ -204,7 +215,7 @@ class NodePlanner {
   }
 
   /** One round: search, add the nodes, re-check every pod with the simulation. */
-  launchFor(classes: PodClass[]): { placed: number; remaining: SimPod[] } {
+  launchFor(classes: PodClass[]): { placed: number; unplaced: SimPod[]; refused: SimPod[] } {
     const rooms = this.capacities.map((_, g) => this.roomLeft(g));
     const locks = this.capacities.map((_, g) => this.lock(g));
     const input = buildPackInput(this.model, classes, this.capacities, rooms, locks);
@@ -225,7 +236,7 @@ class NodePlanner {
         if (want.n <= turn) continue;
         const pod = queues[want.c]!.shift();
         if (!pod) continue;
-        if (fits(this.model, want.node, pod)) refused.push(pod);
+        if (fits(this.model, want.node, pod, false)) refused.push(pod);
         else {
           this.model.bind(pod, want.node);
           placements.push({ pod, node: want.node });
@@ -237,7 +248,7 @@ class NodePlanner {
     placements.push(...retry.placed);
     const dropped = this.dropEmptyNodes(added.map((a) => a.planned), placements);
     this.recordPlaced(placements);
-    return { placed: placements.length, remaining: [...queues.flat(), ...retry.unplaced.map((u) => u.pod), ...dropped] };
+    return { placed: placements.length, unplaced: queues.flat(), refused: [...retry.unplaced.map((u) => u.pod), ...dropped] };
   }
 
   /**
@@ -260,7 +271,7 @@ class NodePlanner {
       for (let i = placements.length - 1; i >= 0; i--) this.model.unbind(placements[i]!.pod, placements[i]!.node);
       const kept = placements.splice(0, placements.length);
       for (const p of kept) {
-        if (fits(this.model, p.node, p.pod)) dropped.push(p.pod);
+        if (fits(this.model, p.node, p.pod, false)) dropped.push(p.pod);
         else {
           this.model.bind(p.pod, p.node);
           placements.push(p);

@@ -32,8 +32,10 @@ function describe(ctx: PlanContext, group: GroupView): { nodes: SnapshotNode[]; 
   const names = new Set(nodes.map((n) => n.name));
   const launches = ctx.state.operations.filter((op): op is LaunchOperation => op.kind === 'launch' && op.nodeGroup === group.key && (op.status === 'launching' || op.status === 'registering'));
   const drains = ctx.state.operations.filter((op): op is DrainOperation => op.kind === 'drain' && op.nodeGroup === group.key && op.status !== 'succeeded' && op.status !== 'failed');
+  const launchByHost = new Map<string, LaunchOperation>();
+  for (const op of ctx.state.operations) if (op.kind === 'launch' && names.has(op.hostname)) launchByHost.set(op.hostname, op);
   const nodeList: NodeListEntry[] = nodes.map((node) => {
-    const launch = ctx.state.operations.find((op): op is LaunchOperation => op.kind === 'launch' && op.hostname === node.name);
+    const launch = launchByHost.get(node.name);
     return {
       nodeName: node.name,
       vpsID: node.providerID?.startsWith(PROVIDER_ID_PREFIX) ? node.providerID.slice(PROVIDER_ID_PREFIX.length) : launch?.vmIdentifier ?? '',

@@ -87,8 +87,9 @@ function affinityOnNewNodes(model: ClusterModel, cls: PodClass, template: NodeTe
   return { cap: 0, misfit: { reason: 'pod-affinity', message: 'its required pod affinity needs a node that runs a matching pod, and a new node would not' } };
 }
 
-export function admission(model: ClusterModel, cls: PodClass, template: NodeTemplate): Admission {
-  const misfit = staticMisfit({ name: TEMPLATE_HOSTNAME, labels: template.labels, taints: template.taints }, cls.shape);
+/** `detail: false` skips formatting messages (the search only needs the caps; diagnosis asks again). */
+export function admission(model: ClusterModel, cls: PodClass, template: NodeTemplate, detail = true): Admission {
+  const misfit = staticMisfit({ name: TEMPLATE_HOSTNAME, labels: template.labels, taints: template.taints }, cls.shape, detail);
   if (misfit) return { cap: 0, misfit };
   for (const ds of template.daemonSetPods) {
     const clash = cls.shape.hostPorts.find((p) => ds.shape.hostPorts.some((q) => hostPortsConflict(p, q)));
@@ -160,8 +161,8 @@ export function buildPackInput(model: ClusterModel, classes: readonly PodClass[]
     if (capacity.backoffUntilMs !== undefined) return;
     for (const template of capacity.templates) refs.push({ groupIndex, template });
   });
-  let admissions = classes.map((cls) => refs.map((ref) => admission(model, cls, ref.template)));
-  const keep = refs.map((_, t) => !refs.some((__, u) => u !== t && dominated(t, u, refs, admissions)));
+  let admissions = classes.map((cls) => refs.map((ref) => admission(model, cls, ref.template, false)));
+  const keep = refs.map((_, t) => !refs.some((ref, u) => u !== t && ref.groupIndex === refs[t]!.groupIndex && dominated(t, u, refs, admissions)));
   refs = refs.filter((_, t) => keep[t]);
   admissions = admissions.map((row) => row.filter((_, t) => keep[t]));
 

@@ -18,14 +18,18 @@ type JournalEntry =
 /** A bound pod whose required anti-affinity term may repel an incoming pod (symmetry). */
 export interface AntiAffinityHolder { pod: SimPod; node: SimNode; term: PodAffinityTerm }
 
-/** Counts of pods matching one topology-spread constraint of one (shape, namespace), per domain. */
+/**
+ * Counts of pods matching one topology-spread constraint of one (shape, namespace), per domain,
+ * kept up to date incrementally as nodes come and go and pods are bound and unbound.
+ */
 interface SpreadCounts {
-  structureVersion: number;
   namespace: string;
   shape: PodShape;
   constraintIndex: number;
   /** domain value → matching pods; only domains of nodes eligible for the pod (node affinity honoured). */
   counts: Map<string, number>;
+  /** domain value → eligible nodes in it (a domain disappears with its last node). */
+  members: Map<string, number>;
   minDirty: boolean;
   min: number;
 }
@@ -54,10 +58,11 @@ export class ClusterModel {
   private readonly byName = new Map<string, MutableNode>();
   private readonly journal: JournalEntry[] = [];
   private domainIndex = new Map<string, Map<string, MutableNode[]>>();
-  private readonly antiHolders: AntiAffinityHolder[] = [];
+  /** Bound pods per namespace, across the nodes in the model. */
+  private readonly namespacePods = new Map<string, number>();
+  /** Bound pods' anti-affinity terms by topology key, then by the domain of their node. */
+  private readonly antiHolders = new Map<string, Map<string, AntiAffinityHolder[]>>();
   private readonly spread = new Map<string, SpreadCounts>();
-  /** Bumped whenever the node set changes (affinity-eligible domains may change). */
-  private structureVersion = 0;
   /** Bumped on every change; caches key on it. */
   version = 0;
 
@@ -133,9 +138,35 @@ export class ClusterModel {
     return index.get(value) ?? [];
   }
 
-  /** Bound pods with required anti-affinity terms (for the symmetric check). */
-  get antiAffinityHolders(): readonly AntiAffinityHolder[] {
-    return this.antiHolders;
+  /** Bound pods whose required anti-affinity term covers the topology domain of `node` (symmetric check). */
+  *antiAffinityHoldersNear(node: SimNode): Generator<AntiAffinityHolder> {
+    for (const [key, byDomain] of this.antiHolders) {
+      const domain = node.labels[key];
+      if (domain === undefined) continue;
+      const holders = byDomain.get(domain);
+      if (holders) yield* holders;
+    }
+  }
+
+  private addHolder(pod: SimPod, node: MutableNode): void {
+    for (const term of pod.shape.podAntiAffinity) {
+      const domain = node.labels[term.topologyKey];
+      if (domain === undefined) continue;
+      let byDomain = this.antiHolders.get(term.topologyKey);
+      if (!byDomain) {
+        byDomain = new Map();
+        this.antiHolders.set(term.topologyKey, byDomain);
+      }
+      push(byDomain, domain, { pod, node, term });
+    }
+  }
+
+  private removeHolders(pod: SimPod, node: MutableNode): void {
+    for (const term of pod.shape.podAntiAffinity) {
+      const domain = node.labels[term.topologyKey];
+      const list = domain === undefined ? undefined : this.antiHolders.get(term.topologyKey)?.get(domain);
+      if (list) removeWhere(list, (h) => h.pod === pod && h.node === node);
+    }
   }
 
   /**
@@ -147,7 +178,7 @@ export class ClusterModel {
   spreadCounts(pod: SimPod, constraintIndex: number): { counts: ReadonlyMap<string, number>; min: number } {
     const key = `${pod.namespace}\u0000${pod.shapeIndex}\u0000${constraintIndex}\u0000${pod.shapeIndex < 0 ? pod.key : ''}`;
     let entry = this.spread.get(key);
-    if (!entry || entry.structureVersion !== this.structureVersion) {
+    if (!entry) {
       entry = this.computeSpread(pod, constraintIndex);
       this.spread.set(key, entry);
     }
@@ -163,28 +194,41 @@ export class ClusterModel {
   }
 
   private computeSpread(pod: SimPod, constraintIndex: number): SpreadCounts {
-    const constraint = pod.shape.topologySpread[constraintIndex]!;
-    const counts = new Map<string, number>();
-    for (const node of this.list) {
-      const domain = node.labels[constraint.topologyKey];
-      if (domain === undefined || matchNodeConstraints(pod.shape, node.labels, node.name)) continue;
-      let matching = counts.get(domain) ?? 0;
-      if (constraint.labelSelector) {
-        for (const other of node.pods) {
-          if (other.namespace === pod.namespace && matchLabelSelector(constraint.labelSelector, other.shape.labels)) matching++;
-        }
+    const entry: SpreadCounts = { namespace: pod.namespace, shape: pod.shape, constraintIndex, counts: new Map(), members: new Map(), minDirty: true, min: 0 };
+    for (const node of this.list) this.spreadNode(entry, node, 1);
+    return entry;
+  }
+
+  /** Adds (or removes) a node's domain membership and matching pods to one entry. */
+  private spreadNode(entry: SpreadCounts, node: MutableNode, delta: 1 | -1): void {
+    const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
+    const domain = node.labels[constraint.topologyKey];
+    if (domain === undefined || matchNodeConstraints(entry.shape, node.labels, node.name)) return;
+    let matching = 0;
+    // Most spread constraints look at a namespace with no pod bound anywhere yet: skip the scan.
+    if (constraint.labelSelector && (this.namespacePods.get(entry.namespace) ?? 0) > 0) {
+      for (const other of node.pods) {
+        if (other.namespace === entry.namespace && matchLabelSelector(constraint.labelSelector, other.shape.labels)) matching++;
       }
-      counts.set(domain, matching);
     }
-    return { structureVersion: this.structureVersion, namespace: pod.namespace, shape: pod.shape, constraintIndex, counts, minDirty: true, min: 0 };
+    const members = (entry.members.get(domain) ?? 0) + delta;
+    if (members <= 0) {
+      entry.members.delete(domain);
+      entry.counts.delete(domain);
+    } else {
+      entry.members.set(domain, members);
+      entry.counts.set(domain, (entry.counts.get(domain) ?? 0) + delta * matching);
+    }
+    entry.minDirty = true;
   }
 
   private updateSpread(pod: SimPod, node: MutableNode, delta: 1 | -1): void {
     for (const entry of this.spread.values()) {
-      if (entry.structureVersion !== this.structureVersion || entry.namespace !== pod.namespace) continue;
+      if (entry.namespace !== pod.namespace) continue;
       const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
       const domain = node.labels[constraint.topologyKey];
       if (domain === undefined || !constraint.labelSelector || !entry.counts.has(domain)) continue;
+      if (!matchNodeConstraintsCached(entry, node)) continue;
       if (!matchLabelSelector(constraint.labelSelector, pod.shape.labels)) continue;
       entry.counts.set(domain, entry.counts.get(domain)! + delta);
       entry.minDirty = true;
@@ -201,33 +245,43 @@ export class ClusterModel {
     this.list.splice(index, 0, node);
     this.byName.set(node.name, node);
     for (const pod of node.pods) {
-      for (const term of pod.shape.podAntiAffinity) this.antiHolders.push({ pod, node, term });
+      this.countNamespace(pod.namespace, 1);
+      if (pod.shape.podAntiAffinity.length > 0) this.addHolder(pod, node);
     }
     for (const [key, index] of this.domainIndex) {
       const v = node.labels[key];
       if (v !== undefined) push(index, v, node);
     }
-    this.structureVersion++;
+    for (const entry of this.spread.values()) this.spreadNode(entry, node, 1);
     this.version++;
   }
 
   private detach(node: MutableNode, index: number): void {
     this.list.splice(index, 1);
     this.byName.delete(node.name);
-    removeWhere(this.antiHolders, (h) => h.node === node);
+    // IMPORTANT: before the namespace counts drop, or the spread entries would skip this node's pods.
+    for (const entry of this.spread.values()) this.spreadNode(entry, node, -1);
+    for (const pod of node.pods) {
+      this.countNamespace(pod.namespace, -1);
+      if (pod.shape.podAntiAffinity.length > 0) this.removeHolders(pod, node);
+    }
     for (const [key, index] of this.domainIndex) {
       const v = node.labels[key];
       if (v !== undefined) removeWhere(index.get(v) ?? [], (n) => n === node);
     }
-    this.structureVersion++;
     this.version++;
+  }
+
+  private countNamespace(namespace: string, delta: number): void {
+    this.namespacePods.set(namespace, (this.namespacePods.get(namespace) ?? 0) + delta);
   }
 
   private attachPod(pod: SimPod, node: MutableNode, index: number): void {
     node.pods.splice(index, 0, pod);
+    this.countNamespace(pod.namespace, 1);
     addPodRequests(node.requested, pod.shape.requests, 1);
     node.hostPorts.push(...pod.shape.hostPorts);
-    for (const term of pod.shape.podAntiAffinity) this.antiHolders.push({ pod, node, term });
+    if (pod.shape.podAntiAffinity.length > 0) this.addHolder(pod, node);
     this.updateSpread(pod, node, 1);
     this.version++;
   }
@@ -235,12 +289,13 @@ export class ClusterModel {
   private detachPod(node: MutableNode, index: number): void {
     const [pod] = node.pods.splice(index, 1);
     if (!pod) return;
+    this.countNamespace(pod.namespace, -1);
     addPodRequests(node.requested, pod.shape.requests, -1);
     for (const port of pod.shape.hostPorts) {
       const at = node.hostPorts.indexOf(port);
       if (at >= 0) node.hostPorts.splice(at, 1);
     }
-    if (pod.shape.podAntiAffinity.length > 0) removeWhere(this.antiHolders, (h) => h.pod === pod && h.node === node);
+    if (pod.shape.podAntiAffinity.length > 0) this.removeHolders(pod, node);
     this.updateSpread(pod, node, -1);
     this.version++;
   }
@@ -256,4 +311,9 @@ function removeWhere<T>(list: T[], predicate: (item: T) => boolean): void {
   let write = 0;
   for (const item of list) if (!predicate(item)) list[write++] = item;
   list.length = write;
+}
+
+/** Whether a node is eligible for an entry's pod (nodeSelector and required node affinity). */
+function matchNodeConstraintsCached(entry: SpreadCounts, node: MutableNode): boolean {
+  return matchNodeConstraints(entry.shape, node.labels, node.name) === undefined;
 }

@@ -6,7 +6,8 @@
 //       launches (inFlightLaunches(state.operations)). `pods[i]` is snapshot.pods[i] as a SimPod.
 //   ClusterModel: nodes, node(name), addNode(init), removeNode(name) → its pods, bind(pod, node),
 //       unbind(pod, node), checkpoint() / rollback(mark) (undo any what-if without copying).
-//   fits(model, node, pod) → Misfit | undefined   (undefined = fits; else { reason, message })
+//   fits(model, node, pod, detail = true) → Misfit | undefined   (undefined = fits; else { reason, message };
+//       detail false: shared misfits with generic messages, no allocation — for hot loops)
 //       resources (cpu, memory, ephemeral, pod count), nodeSelector, required node affinity
 //       (In/NotIn/Exists/DoesNotExist/Gt/Lt, matchFields metadata.name), taints (NoSchedule and
 //       NoExecute block, PreferNoSchedule does not), host ports, required pod affinity and

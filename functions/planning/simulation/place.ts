@@ -2,6 +2,9 @@ import type { ClusterModel } from './cluster-model.ts';
 import { fits } from './predicates.ts';
 import type { Misfit, SimNode, SimPod } from './types.ts';
 
+/** Reasons a node keeps refusing a shape while placing (nodes only fill up). */
+const PERMANENT = new Set<Misfit['reason']>(['insufficient-cpu', 'insufficient-memory', 'insufficient-ephemeral-storage', 'too-many-pods', 'node-selector', 'node-affinity', 'taint', 'host-port', 'pod-anti-affinity']);
+
 export interface Placement { pod: SimPod; node: SimNode }
 export interface Unplaced {
   pod: SimPod;
@@ -28,7 +31,23 @@ export interface PlaceOptions {
  */
 export function place(model: ClusterModel, pods: readonly SimPod[], options: PlaceOptions = {}): PlaceResult {
   const candidates = options.filter ? model.nodes.filter(options.filter) : [...model.nodes];
+  // Nodes only fill up while placing, so the largest free room at the start bounds every node's
+  // room later: a pod larger than that is refused without a scan.
+  const roomiest = { cpuMillis: 0, memoryBytes: 0, ephemeralBytes: 0, pods: 0 };
+  for (const node of candidates) {
+    roomiest.cpuMillis = Math.max(roomiest.cpuMillis, node.allocatable.cpuMillis - node.requested.cpuMillis);
+    roomiest.memoryBytes = Math.max(roomiest.memoryBytes, node.allocatable.memoryBytes - node.requested.memoryBytes);
+    roomiest.ephemeralBytes = Math.max(roomiest.ephemeralBytes, node.allocatable.ephemeralBytes - node.requested.ephemeralBytes);
+    roomiest.pods = Math.max(roomiest.pods, node.allocatable.pods - node.requested.pods);
+  }
+  const tooLarge = (pod: SimPod): boolean => {
+    const r = pod.shape.requests;
+    return roomiest.pods < 1 || (r.cpuMillis > 0 && r.cpuMillis > roomiest.cpuMillis) || (r.memoryBytes > 0 && r.memoryBytes > roomiest.memoryBytes)
+      || (r.ephemeralBytes > 0 && r.ephemeralBytes > roomiest.ephemeralBytes);
+  };
   const cursors = new Map<string, number>();
+  /** For shapes that are not monotone: nodes that refused them for a reason that cannot go away. */
+  const refusedFor = new Map<string, Uint8Array>();
   const explanations = new Map<string, { misfits: Map<Misfit['reason'], number>; message: string }>();
   const placed: Placement[] = [];
   const unplaced: Unplaced[] = [];
@@ -37,9 +56,18 @@ export function place(model: ClusterModel, pods: readonly SimPod[], options: Pla
     const monotone = pod.shape.podAffinity.length === 0 && pod.shape.topologySpread.length === 0;
     let i = monotone ? cursors.get(group) ?? 0 : 0;
     let target: SimNode | undefined;
+    if (tooLarge(pod)) i = candidates.length;
+    let refused = monotone ? undefined : refusedFor.get(group);
+    if (!monotone && !refused) {
+      refused = new Uint8Array(candidates.length);
+      refusedFor.set(group, refused);
+    }
     for (; i < candidates.length; i++) {
+      if (refused?.[i]) continue;
       const node = candidates[i]!;
-      if (!fits(model, node, pod)) { target = node; break; }
+      const misfit = fits(model, node, pod, false);
+      if (!misfit) { target = node; break; }
+      if (refused && PERMANENT.has(misfit.reason)) refused[i] = 1;
     }
     if (monotone) cursors.set(group, i);
     if (target) {

@@ -136,3 +136,25 @@ describe('fits', () => {
     expect(fits(model, model.node('n1')!, p)).toBeUndefined();
   });
 });
+
+describe('ClusterModel spread counts', () => {
+  it('stay exact through node removal, rollback and binds in other namespaces', () => {
+    const model = new ClusterModel();
+    const n1 = addNode(model, 'n1');
+    addNode(model, 'n2');
+    const s = shape({ labels: { app: 's' }, topologySpread: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 's' } } }] });
+    const probe = pod(s, 'team');
+    expect(model.spreadCounts(probe, 0).min).toBe(0);
+    model.bind(pod(s, 'team'), n1);
+    model.bind(pod(s, 'other'), model.node('n2')!);
+    expect([...model.spreadCounts(probe, 0).counts]).toEqual([['n1', 1], ['n2', 0]]);
+    const mark = model.checkpoint();
+    model.removeNode('n2');
+    expect(model.spreadCounts(probe, 0).min).toBe(1);
+    model.removeNode('n1');
+    expect(model.spreadCounts(probe, 0).counts.size).toBe(0);
+    model.rollback(mark);
+    expect([...model.spreadCounts(probe, 0).counts].sort()).toEqual([['n1', 1], ['n2', 0]]);
+    expect(fits(model, n1, pod(s, 'team'))?.reason).toBe('topology-spread');
+  });
+});
