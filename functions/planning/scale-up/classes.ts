@@ -1,7 +1,7 @@
 import { HOSTNAME_LABEL } from '../../../shared/labels.ts';
 import { formatBytes, formatCpuMillis } from '../../../shared/quantity.ts';
 import type { PodShape } from '../../../shared/snapshot.ts';
-import { TEMPLATE_HOSTNAME, type NodeTemplate } from '../node-template.ts';
+import { INSTANCE_TYPE_LABEL, TEMPLATE_HOSTNAME, type NodeTemplate } from '../node-template.ts';
 import { type ClusterModel, termMatchesPod } from '../simulation/cluster-model.ts';
 import { hostPortsConflict, staticMisfit } from '../simulation/predicates.ts';
 import { matchLabelSelector } from '../simulation/selectors.ts';
@@ -35,9 +35,15 @@ export interface PackInput {
 
 export function groupIntoClasses(pods: readonly SimPod[], eligibleGroups: (pod: SimPod) => ReadonlySet<number>): PodClass[] {
   const classes = new Map<string, PodClass>();
+  const setKeys = new Map<ReadonlySet<number>, string>();
   for (const pod of pods) {
     const eligible = eligibleGroups(pod);
-    const key = `${pod.namespace}\u0000${pod.shapeIndex < 0 ? pod.key : pod.shapeIndex}\u0000${[...eligible].sort((a, b) => a - b).join(',')}`;
+    let setKey = setKeys.get(eligible);
+    if (setKey === undefined) {
+      setKey = [...eligible].sort((a, b) => a - b).join(',');
+      setKeys.set(eligible, setKey);
+    }
+    const key = `${pod.namespace}\u0000${pod.shapeIndex < 0 ? pod.key : pod.shapeIndex}\u0000${setKey}`;
     let cls = classes.get(key);
     if (!cls) {
       cls = { key, shape: pod.shape, namespace: pod.namespace, pods: [], eligibleGroups: eligible };
@@ -88,6 +94,14 @@ function affinityOnNewNodes(model: ClusterModel, cls: PodClass, template: NodeTe
 }
 
 /** `detail: false` skips formatting messages (the search only needs the caps; diagnosis asks again). */
+const NOT_ADMITTED: Admission = Object.freeze({ cap: 0, misfit: { reason: 'node-selector' as const, message: 'not admitted' } });
+
+/** Whether the pod's node constraints read the instance-type label (admission then differs per offering). */
+function mentionsInstanceType(shape: PodShape): boolean {
+  if (INSTANCE_TYPE_LABEL in shape.nodeSelector) return true;
+  return shape.nodeAffinity.some((term) => (term.matchExpressions ?? []).some((e) => e.key === INSTANCE_TYPE_LABEL) || (term.matchFields ?? []).length > 0);
+}
+
 export function admission(model: ClusterModel, cls: PodClass, template: NodeTemplate, detail = true): Admission {
   const misfit = staticMisfit({ name: TEMPLATE_HOSTNAME, labels: template.labels, taints: template.taints }, cls.shape, detail);
   if (misfit) return { cap: 0, misfit };
@@ -161,7 +175,23 @@ export function buildPackInput(model: ClusterModel, classes: readonly PodClass[]
     if (capacity.backoffUntilMs !== undefined) return;
     for (const template of capacity.templates) refs.push({ groupIndex, template });
   });
-  let admissions = classes.map((cls) => refs.map((ref) => admission(model, cls, ref.template, false)));
+  // Offerings of one group differ only in their instance-type label and size: unless the pod looks
+  // at that label, the label/taint part of the admission is the same for all of them.
+  let admissions = classes.map((cls) => {
+    const perOffering = mentionsInstanceType(cls.shape);
+    const staticByGroup = new Map<number, boolean>();
+    return refs.map((ref) => {
+      if (!perOffering) {
+        let admitted = staticByGroup.get(ref.groupIndex);
+        if (admitted === undefined) {
+          admitted = staticMisfit({ name: TEMPLATE_HOSTNAME, labels: ref.template.labels, taints: ref.template.taints }, cls.shape, false) === undefined;
+          staticByGroup.set(ref.groupIndex, admitted);
+        }
+        if (!admitted) return NOT_ADMITTED;
+      }
+      return admission(model, cls, ref.template, false);
+    });
+  });
   const keep = refs.map((_, t) => !refs.some((ref, u) => u !== t && ref.groupIndex === refs[t]!.groupIndex && dominated(t, u, refs, admissions)));
   refs = refs.filter((_, t) => keep[t]);
   admissions = admissions.map((row) => row.filter((_, t) => keep[t]));

@@ -91,7 +91,9 @@ export function diagnose(input: DiagnoseInput, cls: PodClass): Diagnosis {
     return { reason: 'no-node-groups', message: 'no valid NodeGroup exists to launch a node for it' };
   }
   const all = input.capacities.map((_, g) => perGroup(input, cls, g));
-  all.sort((a, b) => RANK.indexOf(a.reason) - RANK.indexOf(b.reason));
+  // Within a reason, a group that only lacks a toleration is closer than one whose labels differ.
+  const closeness = (d: Diagnosis) => (d.reason === 'no-group-admits' && / taint /.test(d.message) ? 0 : 1);
+  all.sort((a, b) => RANK.indexOf(a.reason) - RANK.indexOf(b.reason) || closeness(a) - closeness(b));
   const [best, ...others] = all;
   const waits = all.filter((d) => d.reason === 'stabilization-window').map((d) => d.waitUntilMs!);
   const rest = others.slice(0, 3).map((d) => d.message);
