@@ -74,6 +74,17 @@ describe('planScaleUp: choice of nodes', () => {
     expect(r.monthlyCostDelta).toBe(12);
   });
 
+  it('merges a greedy tail into one larger, cheaper node (local moves)', () => {
+    // Greedy alone: two 1-CPU nodes ($20) — the first holds the best value per dollar; merged: one $16 node.
+    const r = run({
+      offerings: [offering('o0', 7, 1024, 35), offering('o1', 1, 10240, 10), offering('o2', 5, 14336, 16)],
+      groups: [nodeGroup('workers', { offeringIDs: ['o0', 'o1', 'o2'], kubelet: NO_RESERVATIONS })],
+      pods: [...pendingPods('a', shape({ cpu: '500m', memory: '1792Mi' }), 2), ...pendingPods('b', shape({ cpu: '400m', memory: '3Gi' }), 1)],
+    });
+    expect(provisioned(r)).toEqual(['default/workers:o2x1']);
+    expect(r.monthlyCostDelta).toBe(16);
+  });
+
   it('uses one offering per group when allowMixedInstances is false', () => {
     const r = run({
       offerings: [offering('small', 2, 4096, 10), offering('large', 8, 16384, 30)],
@@ -159,7 +170,7 @@ describe('planScaleUp: limits and reasons', () => {
     });
     const byPod = Object.fromEntries(r.unschedulable.map((u) => [u.pod, u]));
     expect(byPod['default/ssd']!.reason).toBe('offering-missing');
-    expect(byPod['default/ssd']!.message).toMatch(/default\/workers: its labels do not match the pod's nodeSelector/);
+    expect(byPod['default/ssd']!.message).toMatch(/default\/workers: its nodes lack the label\(s\) disk=ssd/);
     expect(byPod['default/huge']!.reason).toBe('too-large');
     expect(byPod['default/huge']!.message).toMatch(/larger than every offering/);
     const solo = run({ offerings: [offering('m', 2, 4096, 10)], groups: [nodeGroup('workers', { offeringIDs: ['m'] })], pods: pendingPods('ssd', shape({ nodeSelector: { disk: 'ssd' } }), 1) });
