@@ -100,7 +100,8 @@ export function improveLocally(result: PackResult, classes: readonly PackClass[]
   for (let improved = true; improved && spent < budget;) {
     improved = false;
     // Least efficient first: the likeliest to gain; bounded to keep large plans cheap.
-    const candidates = [...plan.patterns].sort((a, b) => efficiency(ctx, a) - efficiency(ctx, b)).slice(0, 40);
+    const scores = new Map(plan.patterns.map((p) => [p, efficiency(ctx, p)]));
+    const candidates = [...plan.patterns].sort((a, b) => scores.get(a)! - scores.get(b)!).slice(0, 40);
     for (const p of candidates) {
       spent += templates.length;
       const t = cheapestHolder(ctx, plan, p.pods, [p.template], templates[p.template]!.priceMonthly);

@@ -62,7 +62,7 @@ export class ClusterModel {
   private readonly namespacePods = new Map<string, number>();
   /** Bound pods' anti-affinity terms by topology key, then by the domain of their node. */
   private readonly antiHolders = new Map<string, Map<string, AntiAffinityHolder[]>>();
-  private readonly spread = new Map<string, SpreadCounts>();
+  private readonly spread = new Map<PodShape, Map<string, SpreadCounts[]>>();
   /** Bumped on every change; caches key on it. */
   version = 0;
 
@@ -176,11 +176,21 @@ export class ClusterModel {
    * (0 when fewer than minDomains domains exist).
    */
   spreadCounts(pod: SimPod, constraintIndex: number): { counts: ReadonlyMap<string, number>; min: number } {
-    const key = `${pod.namespace}\u0000${pod.shapeIndex}\u0000${constraintIndex}\u0000${pod.shapeIndex < 0 ? pod.key : ''}`;
-    let entry = this.spread.get(key);
+    // Keyed by the shape object and namespace (no string building: this runs per fits check).
+    let byNamespace = this.spread.get(pod.shape);
+    if (!byNamespace) {
+      byNamespace = new Map();
+      this.spread.set(pod.shape, byNamespace);
+    }
+    let entries = byNamespace.get(pod.namespace);
+    if (!entries) {
+      entries = [];
+      byNamespace.set(pod.namespace, entries);
+    }
+    let entry = entries[constraintIndex];
     if (!entry) {
       entry = this.computeSpread(pod, constraintIndex);
-      this.spread.set(key, entry);
+      entries[constraintIndex] = entry;
     }
     if (entry.minDirty) {
       const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
@@ -222,8 +232,16 @@ export class ClusterModel {
     entry.minDirty = true;
   }
 
+  private *spreadEntries(): Generator<SpreadCounts> {
+    for (const byNamespace of this.spread.values()) {
+      for (const entries of byNamespace.values()) {
+        for (const entry of entries) if (entry) yield entry;
+      }
+    }
+  }
+
   private updateSpread(pod: SimPod, node: MutableNode, delta: 1 | -1): void {
-    for (const entry of this.spread.values()) {
+    for (const entry of this.spreadEntries()) {
       if (entry.namespace !== pod.namespace) continue;
       const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
       const domain = node.labels[constraint.topologyKey];
@@ -252,7 +270,7 @@ export class ClusterModel {
       const v = node.labels[key];
       if (v !== undefined) push(index, v, node);
     }
-    for (const entry of this.spread.values()) this.spreadNode(entry, node, 1);
+    for (const entry of this.spreadEntries()) this.spreadNode(entry, node, 1);
     this.version++;
   }
 
@@ -260,7 +278,7 @@ export class ClusterModel {
     this.list.splice(index, 1);
     this.byName.delete(node.name);
     // IMPORTANT: before the namespace counts drop, or the spread entries would skip this node's pods.
-    for (const entry of this.spread.values()) this.spreadNode(entry, node, -1);
+    for (const entry of this.spreadEntries()) this.spreadNode(entry, node, -1);
     for (const pod of node.pods) {
       this.countNamespace(pod.namespace, -1);
       if (pod.shape.podAntiAffinity.length > 0) this.removeHolders(pod, node);

@@ -9,10 +9,15 @@ type Labels = Readonly<Record<string, string>>;
  * callers decide what an absent selector means (for pod affinity and topology spread: nothing).
  */
 export function matchLabelSelector(selector: LabelSelector, labels: Labels): boolean {
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (labels[key] !== value) return false;
+  const matchLabels = selector.matchLabels;
+  // for…in, not Object.entries: this runs in the simulation's innermost loops.
+  if (matchLabels) {
+    for (const key in matchLabels) {
+      if (labels[key] !== matchLabels[key]) return false;
+    }
   }
-  for (const expression of selector.matchExpressions ?? []) {
+  if (!selector.matchExpressions) return true;
+  for (const expression of selector.matchExpressions) {
     const value = labels[expression.key];
     const values = expression.values ?? [];
     switch (expression.operator) {
@@ -59,10 +64,11 @@ export function matchNodeSelectorTerms(terms: readonly NodeSelectorTerm[], label
 
 /** nodeSelector AND required node affinity. */
 export function matchNodeConstraints(shape: PodShape, labels: Labels, nodeName: string): 'node-selector' | 'node-affinity' | undefined {
-  for (const [key, value] of Object.entries(shape.nodeSelector)) {
-    if (labels[key] !== value) return 'node-selector';
+  const selector = shape.nodeSelector;
+  for (const key in selector) {
+    if (labels[key] !== selector[key]) return 'node-selector';
   }
-  if (!matchNodeSelectorTerms(shape.nodeAffinity, labels, nodeName)) return 'node-affinity';
+  if (shape.nodeAffinity.length > 0 && !matchNodeSelectorTerms(shape.nodeAffinity, labels, nodeName)) return 'node-affinity';
   return undefined;
 }
 
