@@ -1,5 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { hostname } from 'node:os';
 import { createLogger } from '../shared/logger.ts';
 import { NODEGROUP_LABEL } from '../shared/labels.ts';
@@ -86,7 +87,6 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   let batcher: ReconcileBatcher | undefined;
   const cache = new ClusterCache({
     http: kube,
-    kubeConfig,
     namespace: config.namespace,
     logger: log,
     clock,
@@ -304,7 +304,7 @@ async function connectVpsie(
     data = secret.data ?? {};
   } catch (error) {
     if (!(error instanceof KubeApiError && (error.status === 404 || error.status === 403))) throw error;
-    log.warn({ secret: `${ns}/${name}`, status: error.status }, `VPSie credentials Secret ${ns}/${name} ${error.status === 404 ? 'does not exist' : 'cannot be read (RBAC)'}`);
+    log.warn({ secretName: `${ns}/${name}`, status: error.status }, `VPSie credentials Secret ${ns}/${name} ${error.status === 404 ? 'does not exist' : 'cannot be read (RBAC)'}`);
   }
   const projectFromSecret = data?.projectId ? Buffer.from(data.projectId, 'base64').toString('utf8').trim() : undefined;
   const projectId = config.vpsie.projectId ?? projectFromSecret;
@@ -318,4 +318,17 @@ async function connectVpsie(
     log.warn({ ...errorFields(error) }, 'VPSie API check failed at start-up; the forwarder keeps trying on every reconcile');
   }
   return { vpsie, projectId };
+}
+
+// The image runs the bundle of this file directly (node main.mjs [flags]); tests and the CLI import it.
+// IMPORTANT: no top-level await here: command.ts imports this module, which must finish evaluating first.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void import('./command.ts')
+    .then(({ runForwarderCommand }) => runForwarderCommand(process.argv.slice(2)))
+    .then((code) => {
+      process.exitCode = code;
+    }, (error: unknown) => {
+      process.stderr.write(`vpsie-autoscaler forwarder: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    });
 }

@@ -73,7 +73,7 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
     });
     const ensured = ensureKubeletFlags(rendered, flags.args);
     if (ensured.appended) {
-      ctx.logger.warn({ nodeGroup: `${namespace}/${name}`, secret: bootstrap.secretName }, 'the bootstrap template places neither {{kubeletArgs}} nor --node-labels; the kubelet flags were appended as a comment only');
+      ctx.logger.warn({ nodeGroup: `${namespace}/${name}`, secretName: bootstrap.secretName }, 'the bootstrap template places neither {{kubeletArgs}} nor --node-labels; the kubelet flags were appended as a comment only');
     }
     userData = ensured.userData;
   } catch (error) {

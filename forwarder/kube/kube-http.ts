@@ -1,10 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 // A thin JSON client for the kube API on top of the KubeConfig's authentication. The forwarder talks
 // plain JSON on purpose: client-node's typed APIs deserialize into model classes (costly for 30,000
 // pods) and serialize a Lease's MicroTime with millisecond precision, which the API server rejects.
+// Watches stream through the same TLS context: client-node 2.0's Watch builds a new undici Agent, and
+// so a new TLS context, for every watch request (measured: tens of MiB for the forwarder's watches).
 
 export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -38,9 +41,14 @@ export function isKubeStatus(error: unknown, status: number): boolean {
   return error instanceof KubeApiError && error.status === status;
 }
 
+export interface StreamHandle {
+  abort(): void;
+}
+
 export class KubeHttp {
   private readonly defaultTimeoutMs: number;
   private agent: http.Agent | undefined;
+  private streamAgent: http.Agent | undefined;
 
   constructor(readonly kubeConfig: KubeConfig, options: { timeoutMs?: number } = {}) {
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
@@ -59,21 +67,13 @@ export class KubeHttp {
   }
 
   async requestRaw(request: KubeRequest): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-    const url = new URL(this.server + request.path);
-    for (const [key, value] of Object.entries(request.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    const options: https.RequestOptions = { method: request.method, headers: {} };
-    await this.kubeConfig.applyToHTTPSOptions(options);
-    options.agent = this.keepAliveAgent(options);
+    const { url, options, transport } = await this.prepare(request.method, request.path, request.query, false);
     const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
     const headers = options.headers as Record<string, string>;
-    headers.Accept = 'application/json';
     if (payload) {
       headers['Content-Type'] = request.contentType ?? (request.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json');
       headers['Content-Length'] = String(payload.length);
     }
-    const transport = url.protocol === 'http:' ? http : https;
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, options, (res) => {
@@ -88,28 +88,100 @@ export class KubeHttp {
     });
   }
 
-  close(): void {
-    this.agent?.destroy();
+  /**
+   * A streaming GET (watch): `onLine` gets every JSON line, `onDone` is called once when the stream
+   * ends, fails, is aborted or stays silent for `idleTimeoutMs`.
+   */
+  async stream(
+    path: string,
+    query: KubeRequest['query'],
+    idleTimeoutMs: number,
+    onLine: (line: string) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<StreamHandle> {
+    const { url, options, transport } = await this.prepare('GET', path, query, true);
+    let done = false;
+    const finish = (error: unknown) => {
+      if (done) return;
+      done = true;
+      onDone(error);
+    };
+    const req = transport.request(url, options, (res) => {
+      if (res.statusCode !== 200) {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => finish(toApiError({ method: 'GET', path }, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers['retry-after'])));
+        res.on('error', finish);
+        return;
+      }
+      let buffered = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        let newline = buffered.indexOf('\n');
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline);
+          buffered = buffered.slice(newline + 1);
+          if (line.trim()) onLine(line);
+          newline = buffered.indexOf('\n');
+        }
+      });
+      res.on('end', () => finish(undefined));
+      res.on('error', finish);
+      res.on('close', () => finish(undefined));
+    });
+    req.setTimeout(idleTimeoutMs, () => req.destroy(new Error(`watch ${path}: silent for ${idleTimeoutMs} ms`)));
+    req.on('error', (error) => finish(done ? undefined : error));
+    req.end();
+    return {
+      abort: () => {
+        done = true;
+        req.destroy();
+      },
+    };
   }
 
-  /** Keeps connections open between calls (list pages, executor bursts); proxies keep client-node's agent. */
-  private keepAliveAgent(options: https.RequestOptions): http.Agent | undefined {
-    if (this.kubeConfig.getCurrentCluster()?.proxyUrl) return options.agent as http.Agent | undefined;
-    if (!this.agent) {
-      const isHttp = this.server.startsWith('http:');
-      this.agent = isHttp
-        ? new http.Agent({ keepAlive: true, maxSockets: 8 })
-        : new https.Agent({
-            keepAlive: true,
-            maxSockets: 8,
-            ca: options.ca,
-            cert: options.cert,
-            key: options.key,
-            ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
-            ...(options.servername === undefined ? {} : { servername: options.servername }),
-          });
+  close(): void {
+    this.agent?.destroy();
+    this.streamAgent?.destroy();
+  }
+
+  private async prepare(method: KubeMethod, path: string, query: KubeRequest['query'], streaming: boolean) {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    return this.agent;
+    const options: https.RequestOptions = { method, headers: {} };
+    // Headers (tokens may rotate: exec plugins, projected service account tokens) on every request.
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    options.agent = this.agentFor(options, streaming);
+    (options.headers as Record<string, string>).Accept = 'application/json';
+    const transport = url.protocol === 'http:' ? http : https;
+    return { url, options, transport };
+  }
+
+  /**
+   * Two keep-alive agents (requests; long-lived watches) on one TLS context, built once. Proxies keep
+   * client-node's agent.
+   */
+  private agentFor(options: https.RequestOptions, streaming: boolean): http.Agent | undefined {
+    if (this.kubeConfig.getCurrentCluster()?.proxyUrl) return options.agent as http.Agent | undefined;
+    if (!this.agent || !this.streamAgent) {
+      if (this.server.startsWith('http:')) {
+        this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+        this.streamAgent = new http.Agent({ keepAlive: false });
+      } else {
+        const secureContext = tls.createSecureContext({ ca: options.ca, cert: options.cert, key: options.key });
+        const common = {
+          secureContext,
+          ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
+          ...(options.servername === undefined ? {} : { servername: options.servername }),
+        };
+        this.agent = new https.Agent({ keepAlive: true, maxSockets: 8, ...common });
+        this.streamAgent = new https.Agent({ keepAlive: false, ...common });
+      }
+    }
+    return streaming ? this.streamAgent : this.agent;
   }
 }
 

@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { compactDaemonSet } from '../../shared/compact/daemonset.ts';
 import type { KubeDaemonSet, KubeNode, KubeNodeGroupObject, KubePdb, KubePod } from '../../shared/compact/kube-types.ts';
 import { compactNode } from '../../shared/compact/node.ts';
@@ -10,7 +9,7 @@ import type { KubeHttp } from '../kube/kube-http.ts';
 import type { Clock } from '../util/clock.ts';
 import { errorFields, type Logger } from '../util/logger.ts';
 import { CompactStore, namespacedKey } from './compact-store.ts';
-import { clientNodeWatcher, httpLister, type Lister, type Watcher } from './list-watch.ts';
+import { httpLister, httpWatcher, type Lister, type Watcher } from './list-watch.ts';
 import { Reflector, type ReflectorSink } from './reflector.ts';
 import { watchedResources, type WatchedResource } from './resources.ts';
 import { ShapeInterner, StringInterner, type InternedShape } from './shape-interner.ts';
@@ -46,7 +45,6 @@ export interface ClusterCacheTriggers {
 
 export interface ClusterCacheOptions {
   http: KubeHttp;
-  kubeConfig: KubeConfig;
   /** The forwarder's namespace: bootstrap Secrets are watched here only. */
   namespace: string;
   triggers: ClusterCacheTriggers;
@@ -69,7 +67,7 @@ export class ClusterCache {
   readonly shapes = new ShapeInterner();
   private readonly strings = new StringInterner();
   private readonly reflectors: Reflector[];
-  /** Unschedulable pods seen through events or conditions, by pod key (for metrics). */
+  /** Objects skipped because they could not be compacted (logged each time). */
   compactErrors = 0;
 
   constructor(private readonly options: ClusterCacheOptions) {
@@ -167,7 +165,7 @@ export class ClusterCache {
     this.reflectors = sinks.map(([resource, sink]) => new Reflector({
       name: resource.name,
       lister: options.listerFor?.(resource) ?? httpLister(options.http, resource.path),
-      watcher: options.watcherFor?.(resource) ?? clientNodeWatcher(options.kubeConfig, resource.path),
+      watcher: options.watcherFor?.(resource) ?? httpWatcher(options.http, resource.path),
       sink,
       ...(resource.query ? { query: resource.query } : {}),
       ...(resource.watchOnly ? { resourceVersionOnly: true } : {}),

@@ -1,5 +1,4 @@
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { KubeApiError, type KubeHttp } from '../kube/kube-http.ts';
+import type { KubeHttp } from '../kube/kube-http.ts';
 
 // The two calls a reflector makes, as small functions so that tests can replace them.
 
@@ -47,27 +46,23 @@ export function httpLister(http: KubeHttp, path: string): Lister {
   };
 }
 
-/** client-node's Watch, with an inactivity timeout longer than the server-side timeout. */
-export function clientNodeWatcher(kubeConfig: KubeConfig, path: string): Watcher {
-  return async ({ resourceVersion, timeoutSeconds, labelSelector, fieldSelector }, onEvent, onDone) => {
-    const watch = new Watch(kubeConfig);
-    // Bookmarks come about once a minute; a silent connection longer than this is dead.
-    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = (timeoutSeconds + 60) * 1000; // private in the typings, settable at run time
-    const controller = await watch.watch(
+/** A watch stream over the client's shared TLS context: one JSON event per line. */
+export function httpWatcher(http: KubeHttp, path: string): Watcher {
+  return async ({ resourceVersion, timeoutSeconds, labelSelector, fieldSelector }, onEvent, onDone) =>
+    http.stream(
       path,
-      { resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector, fieldSelector },
-      (type: string, object: unknown) => onEvent(type as WatchEventType, object),
-      (error: unknown) => onDone(normalizeWatchError(error)),
+      { watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector, fieldSelector },
+      // Bookmarks come about once a minute; a connection silent for longer than the timeout is dead.
+      (timeoutSeconds + 60) * 1000,
+      (line) => {
+        let event: { type?: string; object?: unknown };
+        try {
+          event = JSON.parse(line) as { type?: string; object?: unknown };
+        } catch {
+          return; // a torn line from a broken connection: the watch restarts from the last resourceVersion
+        }
+        if (event.type) onEvent(event.type as WatchEventType, event.object);
+      },
+      onDone,
     );
-    return { abort: () => controller.abort() };
-  };
-}
-
-function normalizeWatchError(error: unknown): unknown {
-  if (!error) return undefined;
-  const statusCode = (error as { statusCode?: unknown }).statusCode;
-  if (typeof statusCode === 'number') {
-    return new KubeApiError(statusCode, statusCode === 410 ? 'Expired' : String(statusCode), `watch: ${statusCode} ${(error as Error).message}`, undefined, { cause: error });
-  }
-  return error;
 }

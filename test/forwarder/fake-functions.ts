@@ -20,6 +20,8 @@ export interface FakeFunctions {
   snapshots: Snapshot[];
   /** Requests refused (bad signature, invalid snapshot), with why. */
   refusals: string[];
+  /** Size of every request body as sent (gzip) and inflated, oldest first. */
+  sizes: Array<{ bodyBytes: number; rawBytes: number }>;
   /** The next answers, in order; when empty, an empty plan with the current fencing token. */
   answers: FakeAnswer[];
   /** Increases with every plan, as the real lease does. */
@@ -29,11 +31,11 @@ export interface FakeFunctions {
   stop(): Promise<void>;
 }
 
-export async function startFakeFunctions(options: { clusterId: string; signingKey: string; port?: number }): Promise<FakeFunctions> {
+export async function startFakeFunctions(options: { clusterId: string; signingKey: string; port?: number; keepSnapshots?: number }): Promise<FakeFunctions> {
   const nonces = new MemoryNonceStore();
   const waiters: Array<(s: Snapshot) => void> = [];
   let planSeq = 0;
-  const state: Omit<FakeFunctions, 'url' | 'stop' | 'nextSnapshot'> = { snapshots: [], refusals: [], answers: [], fencingToken: 0 };
+  const state: Omit<FakeFunctions, 'url' | 'stop' | 'nextSnapshot'> = { snapshots: [], refusals: [], sizes: [], answers: [], fencingToken: 0 };
   const server: Server = createServer(async (req, res) => {
     try {
       const body = await readBody(req);
@@ -46,6 +48,7 @@ export async function startFakeFunctions(options: { clusterId: string; signingKe
         return;
       }
       const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+      state.sizes.push({ bodyBytes: body.length, rawBytes: raw.length });
       const parsed = snapshotSchema.safeParse(JSON.parse(raw.toString('utf8')));
       if (!parsed.success) {
         state.refusals.push(`invalid snapshot: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -54,6 +57,7 @@ export async function startFakeFunctions(options: { clusterId: string; signingKe
       }
       const snapshot = parsed.data;
       state.snapshots.push(snapshot);
+      if (options.keepSnapshots !== undefined && state.snapshots.length > options.keepSnapshots) state.snapshots.shift();
       waiters.splice(0).forEach((w) => w(snapshot));
       const answer = state.answers.shift() ?? { status: 200 };
       if ('hangUp' in answer) {

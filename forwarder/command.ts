@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { envSection, mergeConfig } from '../shared/config.ts';
+import { ConfigError } from '../shared/errors.ts';
+import { ENV_PREFIX, parseForwarderConfig, type ForwarderConfig } from './config.ts';
+
+// The forwarder's command line, shared by `npx vpsie-autoscaler forwarder` (cli/commands/forwarder.ts)
+// and the image (the bundle of forwarder/main.ts runs it when executed directly). In a cluster the
+// configuration comes from VPSIE_FWD_* variables; outside, from flags and the current kubeconfig.
+
+export const USAGE = `usage: vpsie-autoscaler forwarder --functions-url <url> --cluster-id <id> --signing-key <key> [options]
+
+  --kubeconfig <path>         kubeconfig (default: $KUBECONFIG, ~/.kube/config, or in-cluster)
+  --functions-url <url>       base URL of the functions (POST <url>/v1/reconcile)
+  --cluster-id <id>           this cluster's id at the functions
+  --signing-key <key>         HMAC key shared with the functions (>= 32 characters)
+  --signing-key-file <path>   read the signing key from a file instead
+  --namespace <ns>            the forwarder's namespace: Lease, bootstrap Secrets (default vpsie-autoscaler)
+  --dry-run                   mutate nothing: log and announce (events) what would be done
+  --listen <host:port>        /metrics, /healthz, /readyz, /trigger (default 127.0.0.1:8080; port 0 = any)
+  --trigger-token <token>     bearer token of POST /trigger (off without it)
+  --heartbeat-seconds <n>     reconcile at least this often (default 30)
+  --hostname-prefix <p>       VM hostname prefix of this cluster (default "<cluster-id>-")
+  --max-deletions <n>         nodes/VMs removed per 10 minutes at most (default 10)
+  --vpsie-url <url>           VPSie API base URL (default https://api.vpsie.com)
+  --vpsie-project-id <id>     VPSie project (default: key "projectId" of kube-system/vpsie-credentials)
+  --join-endpoint <host:port> API server endpoint new nodes join (default: the kubeconfig's server)
+  --no-leader-election        act as the only replica (no Lease)
+  --identity <name>           this replica's name in the Lease (default <hostname>-<random>)
+  --log-level <level>         trace|debug|info|warn|error (default info)
+
+Every option can also come from the environment: VPSIE_FWD_<NAME>, e.g. VPSIE_FWD_SIGNING_KEY,
+VPSIE_FWD_FUNCTIONS_URL, VPSIE_FWD_DRY_RUN=true, VPSIE_FWD_VPSIE__PROJECT_ID ("__" nests). Flags win.
+VPSie credentials are read from the Secret kube-system/vpsie-credentials; without it the forwarder runs dry.
+`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Flags and environment → validated configuration; throws a ConfigError listing every problem. */
+export function forwarderConfigFromArgs(args: string[], env: Record<string, string | undefined> = process.env): ForwarderConfig {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        kubeconfig: { type: 'string' },
+        'functions-url': { type: 'string' },
+        'cluster-id': { type: 'string' },
+        'signing-key': { type: 'string' },
+        'signing-key-file': { type: 'string' },
+        namespace: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        listen: { type: 'string' },
+        'trigger-token': { type: 'string' },
+        'heartbeat-seconds': { type: 'string' },
+        'hostname-prefix': { type: 'string' },
+        'max-deletions': { type: 'string' },
+        'vpsie-url': { type: 'string' },
+        'vpsie-project-id': { type: 'string' },
+        'join-endpoint': { type: 'string' },
+        'no-leader-election': { type: 'boolean' },
+        identity: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message, { cause: error });
+  }
+  if (values.help) throw new UsageError('');
+  const flags: Record<string, unknown> = {
+    kubeconfig: values.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? undefined,
+    functionsUrl: values['functions-url'],
+    clusterId: values['cluster-id'],
+    signingKey: values['signing-key'] ?? (values['signing-key-file'] ? readFileSync(values['signing-key-file'], 'utf8').trim() : undefined),
+    namespace: values.namespace ?? env.POD_NAMESPACE,
+    dryRun: values['dry-run'],
+    triggerToken: values['trigger-token'],
+    hostnamePrefix: values['hostname-prefix'],
+    maxDeletionsPer10Min: values['max-deletions'],
+    identity: values.identity ?? env.POD_NAME,
+    logLevel: values['log-level'],
+    heartbeatMs: values['heartbeat-seconds'] === undefined ? undefined : secondsToMs(values['heartbeat-seconds']),
+    vpsie: { baseUrl: values['vpsie-url'], projectId: values['vpsie-project-id'] },
+    join: { apiServerEndpoint: values['join-endpoint'] },
+    leaderElection: values['no-leader-election'] ? { enabled: false } : undefined,
+  };
+  if (values.listen !== undefined) {
+    const match = /^(.*):(\d+)$/.exec(values.listen);
+    if (match) Object.assign(flags, { listenHost: match[1] || '127.0.0.1', listenPort: Number(match[2]) });
+    else flags.listenPort = values.listen; // reported by the schema
+  }
+  return parseForwarderConfig(mergeConfig(envSection(ENV_PREFIX, env), flags));
+}
+
+function secondsToMs(text: string): number | string {
+  return /^\d+(\.\d+)?$/.test(text) ? Math.round(Number(text) * 1000) : text;
+}
+
+/** Parses, starts, runs until SIGINT/SIGTERM, stops gracefully. Returns the exit code. */
+export async function runForwarderCommand(args: string[]): Promise<number> {
+  let config: ForwarderConfig;
+  try {
+    config = forwarderConfigFromArgs(args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message ? `vpsie-autoscaler forwarder: ${error.message}\n\n` : ''}${USAGE}`);
+      return error.message ? 2 : 0;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`vpsie-autoscaler forwarder: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+  const { startForwarder } = await import('./main.ts');
+  const forwarder = await startForwarder(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await forwarder.stop();
+  return 0;
+}

@@ -1,0 +1,180 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL } from '../shared/labels.ts';
+import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
+import { command, ensureNodeGroupCrd, newClusterId, runPlan, SIGNING_KEY, startTestForwarder } from '../test/forwarder/fixture.ts';
+import { deployment, kwokNode } from '../test/harness/builders.ts';
+import { useHarness, waitFor, type Harness } from '../test/harness/context.ts';
+import { SIM_DC, SIM_OS_IMAGES, SIM_PLANS, startVpsieSimulator, type VpsieSimulator } from '../test/vpsie-sim/index.ts';
+import { KubeApiError, KubeHttp } from './kube/kube-http.ts';
+
+// The shipped RBAC (infra/forwarder/rbac.yaml) on a real API server: a forwarder running as its
+// ServiceAccount (token from the TokenRequest API) does its whole job — watches, every command kind,
+// the Lease, bootstrap tokens, the credentials Secret — and is denied what it must never do.
+
+const INFRA = join(dirname(fileURLToPath(import.meta.url)), '../infra/forwarder');
+const NS = 'vpsie-autoscaler';
+const SA = 'vpsie-autoscaler-forwarder';
+const OFFERING = SIM_PLANS[2]!.identifier;
+const OS = SIM_OS_IMAGES['ubuntu-24.04'];
+const DC = SIM_DC.newYork;
+
+/** kubectl apply, minimal: create or replace each document as the admin. */
+async function apply(admin: KubeHttp, file: string): Promise<void> {
+  for (const doc of parseAllDocuments(readFileSync(join(INFRA, file), 'utf8'))) {
+    const object = doc.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } | null;
+    if (!object) continue;
+    const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
+    const plural = `${object.kind.toLowerCase()}${object.kind.endsWith('s') ? 'es' : 's'}`.replace(/ys$/, 'ies');
+    const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
+    const collection = object.metadata.namespace ? `${base}/namespaces/${object.metadata.namespace}/${plural}` : `${base}/${plural}`;
+    try {
+      await admin.request({ method: 'POST', path: collection, body: object });
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      const current = await admin.request<{ metadata: { resourceVersion: string } }>({ method: 'GET', path: `${collection}/${object.metadata.name}` });
+      await admin.request({ method: 'PUT', path: `${collection}/${object.metadata.name}`, body: { ...object, metadata: { ...object.metadata, resourceVersion: current.metadata.resourceVersion } } });
+    }
+  }
+}
+
+describe('the shipped RBAC', () => {
+  let h: Harness;
+  let admin: KubeHttp;
+  let asForwarder: KubeHttp;
+  let forwarderKubeconfig: KubeConfig;
+
+  beforeAll(async () => {
+    h = useHarness();
+    admin = new KubeHttp(h.kc);
+    await ensureNodeGroupCrd(h.kc);
+    await apply(admin, 'namespace.yaml');
+    await apply(admin, 'serviceaccount.yaml');
+    await apply(admin, 'rbac.yaml');
+    const { status } = await admin.request<{ status: { token: string } }>({
+      method: 'POST',
+      path: `/api/v1/namespaces/${NS}/serviceaccounts/${SA}/token`,
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
+    });
+    const cluster = h.kc.getCurrentCluster()!;
+    forwarderKubeconfig = new KubeConfig();
+    forwarderKubeconfig.loadFromOptions({
+      clusters: [{ name: 'harness', server: cluster.server, caFile: cluster.caFile, caData: cluster.caData, skipTLSVerify: false }],
+      users: [{ name: SA, token: status.token }],
+      contexts: [{ name: 'forwarder', cluster: 'harness', user: SA }],
+      currentContext: 'forwarder',
+    });
+    asForwarder = new KubeHttp(forwarderKubeconfig);
+  });
+  afterAll(() => {
+    asForwarder?.close();
+    admin?.close();
+  });
+
+  async function allowed(verb: string, resource: string, options: { namespace?: string; group?: string; subresource?: string; name?: string } = {}): Promise<boolean> {
+    const review = await asForwarder.request<{ status: { allowed: boolean } }>({
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, resource, group: options.group ?? '', namespace: options.namespace, subresource: options.subresource, name: options.name } } },
+    });
+    return review.status.allowed;
+  }
+
+  it('grants what the forwarder needs, no more', async () => {
+    const needed: Array<[string, string, Parameters<typeof allowed>[2]]> = [
+      ['watch', 'pods', {}], ['list', 'nodes', {}], ['patch', 'nodes', {}], ['delete', 'nodes', {}],
+      ['create', 'pods', { subresource: 'eviction', namespace: 'default' }],
+      ['watch', 'events', {}], ['create', 'events', { group: 'events.k8s.io', namespace: 'default' }],
+      ['watch', 'poddisruptionbudgets', { group: 'policy' }], ['watch', 'daemonsets', { group: 'apps' }],
+      ['watch', 'nodegroups', { group: API_GROUP }], ['patch', 'nodegroups', { group: API_GROUP, subresource: 'status', namespace: 'default' }],
+      ['watch', 'secrets', { namespace: NS }], ['get', 'secrets', { namespace: NS, name: 'workers-bootstrap' }],
+      ['create', 'leases', { group: 'coordination.k8s.io', namespace: NS }],
+      ['update', 'leases', { group: 'coordination.k8s.io', namespace: NS, name: 'vpsie-autoscaler-forwarder' }],
+      ['create', 'secrets', { namespace: 'kube-system' }], ['get', 'secrets', { namespace: 'kube-system', name: 'vpsie-credentials' }],
+    ];
+    for (const [verb, resource, options] of needed) expect(await allowed(verb, resource, options), `${verb} ${resource} ${JSON.stringify(options)}`).toBe(true);
+
+    const denied: Array<[string, string, Parameters<typeof allowed>[2]]> = [
+      ['get', 'secrets', { namespace: 'default', name: 'anything' }], ['list', 'secrets', { namespace: 'default' }],
+      ['list', 'secrets', {}], ['list', 'secrets', { namespace: 'kube-system' }], ['get', 'secrets', { namespace: 'kube-system', name: 'other' }],
+      ['delete', 'pods', { namespace: 'default' }], ['deletecollection', 'pods', { namespace: 'default' }],
+      ['update', 'leases', { group: 'coordination.k8s.io', namespace: NS, name: 'someone-elses' }],
+      ['create', 'nodes', {}], ['update', 'nodegroups', { group: API_GROUP, namespace: 'default' }],
+      ['create', 'pods', { namespace: 'default' }], ['patch', 'pods', { namespace: 'default' }],
+      ['update', 'clusterroles', { group: 'rbac.authorization.k8s.io' }],
+    ];
+    for (const [verb, resource, options] of denied) expect(await allowed(verb, resource, options), `${verb} ${resource} ${JSON.stringify(options)}`).toBe(false);
+  });
+
+  it('is denied reading a Secret in another namespace and deleting a pod', async () => {
+    const ns = await h.newNamespace('rbac');
+    await h.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'app-secret' }, stringData: { password: 'x' } } });
+    await h.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } });
+    await expect(asForwarder.request({ method: 'GET', path: `/api/v1/namespaces/${ns}/secrets/app-secret` })).rejects.toMatchObject({ status: 403 });
+    await expect(asForwarder.request({ method: 'GET', path: '/api/v1/secrets' })).rejects.toMatchObject({ status: 403 });
+    await expect(asForwarder.request({ method: 'DELETE', path: `/api/v1/namespaces/${ns}/pods/p` })).rejects.toMatchObject({ status: 403 });
+    expect((await h.core.readNamespacedPod({ namespace: ns, name: 'p' })).metadata?.deletionTimestamp).toBeUndefined();
+  });
+
+  describe('a forwarder running as the ServiceAccount', () => {
+    let fake: FakeFunctions;
+    let sim: VpsieSimulator;
+
+    it('watches, leads, and executes every command kind', async () => {
+      const clusterId = newClusterId();
+      sim = await startVpsieSimulator({ provisionMs: 200 });
+      fake = await startFakeFunctions({ clusterId, signingKey: SIGNING_KEY });
+      const ns = await h.newNamespace('rbacwl');
+      const suffix = clusterId;
+      await h.core.createNamespacedSecret({ namespace: 'kube-system', body: { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'p' } } })
+        .catch(async () => h.core.replaceNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials', body: { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'p' } } }));
+      const bootstrap = `boot-${suffix}`;
+      const group = `g-${suffix}`;
+      await h.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: bootstrap }, stringData: { 'cloud-init': '#!/bin/sh\nkubeadm join {{apiServer}} --token {{token}}\n# {{kubeletArgs}}\nkubelet {{kubeletArgs}}\n' } } });
+      await h.custom.createNamespacedCustomObject({
+        group: API_GROUP, version: API_VERSION, namespace: NS, plural: NODEGROUP_PLURAL,
+        body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name: group }, spec: { minNodes: 0, maxNodes: 5, datacenterID: DC, offeringIDs: [OFFERING], osImageID: OS, bootstrap: { secretName: bootstrap } } },
+      });
+      const nodeName = `${clusterId}-n1`;
+      const vm = sim.sim.seedVm({ hostname: nodeName, phase: 'running' });
+      await h.createKwokNode(kwokNode({ name: nodeName, labels: { [NODEGROUP_LABEL]: group } }));
+      await h.apps.createNamespacedDeployment({ namespace: ns, body: deployment({ name: 'web', namespace: ns, nodeSelector: { 'kubernetes.io/hostname': nodeName } }) });
+      const pod = await waitFor(async () => (await h.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items.find((p) => p.spec?.nodeName === nodeName), { timeoutMs: 60_000, description: 'pod on the node' });
+
+      const forwarder = await startTestForwarder({
+        namespace: NS, clusterId, fake, vpsieUrl: sim.url, credentialsSecret: 'vpsie-credentials', kubeconfigPath: h.info.kubeconfigPath,
+        leaderElection: true, deps: { kubeConfig: forwarderKubeconfig },
+      });
+      try {
+        await forwarder.waitForSynced(60_000);
+        await waitFor(() => forwarder.isLeader() && forwarder.cache.nodes.items.has(nodeName) && forwarder.cache.nodeGroup(NS, group) && forwarder.cache.pods.items.has(`${ns}/${pod.metadata!.name}`), { timeoutMs: 30_000, description: 'leader with a full picture' });
+        expect(forwarder.dryRun).toBe(false); // it could read kube-system/vpsie-credentials
+        const ref = { namespace: NS, name: group };
+        const results = await runPlan(forwarder, fake, [
+          command({ kind: 'createVm', nodeGroup: ref, hostname: `${clusterId}-n2`, offeringId: OFFERING, datacenterID: DC, osImageID: OS }),
+          command({ kind: 'taintNode', node: nodeName, nodeGroup: ref }),
+          command({ kind: 'evictPod', namespace: ns, pod: pod.metadata!.name!, node: nodeName, nodeGroup: ref }),
+          command({ kind: 'untaintNode', node: nodeName, nodeGroup: ref }),
+          command({ kind: 'updateNodeGroupStatus', nodeGroup: ref, status: { currentNodes: 1, desiredNodes: 2, readyNodes: 1, conditions: [], nodeList: [] } }),
+          command({ kind: 'emitEvent', involved: { kind: 'Pod', namespace: ns, name: pod.metadata!.name! }, type: 'Normal', eventReason: 'TestEvent', message: 'pod event' }),
+          command({ kind: 'emitEvent', involved: { kind: 'Node', name: nodeName }, type: 'Normal', eventReason: 'TestEvent', message: 'node event' }),
+          command({ kind: 'deleteNode', node: nodeName, nodeGroup: ref }),
+          command({ kind: 'deleteVm', hostname: nodeName, vmIdentifier: vm.identifier, nodeGroup: ref }),
+        ], 90_000);
+        expect(results.map((r) => [r.kind, r.outcome, r.outcome === 'succeeded' ? '' : r.message])).toEqual(results.map((r) => [r.kind, 'succeeded', '']));
+        expect((await h.coordination.readNamespacedLease({ namespace: NS, name: 'vpsie-autoscaler-forwarder' })).spec?.holderIdentity).toBe(forwarder.identity);
+      } finally {
+        await forwarder.stop();
+        await fake.stop();
+        await sim.stop();
+        await h.core.deleteNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials' }).catch(() => {});
+        await h.custom.deleteNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: NS, plural: NODEGROUP_PLURAL, name: group }).catch(() => {});
+        await h.core.deleteNamespacedSecret({ namespace: NS, name: bootstrap }).catch(() => {});
+      }
+    });
+  });
+});
