@@ -1,4 +1,263 @@
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('vpsie-autoscaler start: not implemented yet\n');
-  return 1;
+import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../../shared/errors.ts';
+import { API_GROUP, API_VERSION, NODEGROUP_PLURAL } from '../../shared/labels.ts';
+
+// The AWS SDK's "Node 20 support ends in 2027" notice is noise for a local run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const STOP_TIMEOUT_MS = 5_000;
+
+// `npm start`: the whole autoscaler on this machine against the current kubeconfig — the functions
+// with their embedded store (state kept in .vpsie-autoscaler/state) and the forwarder, in this one
+// process. It runs DRY (decides, logs and announces, mutates nothing) unless the cluster holds VPSie
+// credentials in the Secret kube-system/vpsie-credentials. It stops with a clear message when no
+// cluster can be reached.
+
+const USAGE = `usage: vpsie-autoscaler start [options]
+
+  --kubeconfig <path>     the cluster (default: $KUBECONFIG, else ~/.kube/config)
+  --cluster-id <id>       this cluster's id (default local; VM hostnames start with "<id>-")
+  --namespace <ns>        the forwarder's namespace: bootstrap Secrets, Lease (default vpsie-autoscaler)
+  --port <p>              the functions' port (default 8080)
+  --listen <host:port>    the forwarder's /metrics, /healthz, /readyz (default 127.0.0.1:8081)
+  --dry-run               mutate nothing even when VPSie credentials are present
+  --vpsie-url <url>       VPSie API base URL (default https://api.vpsie.com; e.g. a local \`vpsie-autoscaler vpsie-sim\`)
+  --data-dir <dir>        where the functions keep their state (default .vpsie-autoscaler/state)
+  --log-level <level>     trace|debug|info|warn|error (default info)
+
+VPSie credentials: kubectl -n kube-system create secret generic vpsie-credentials \\
+  --from-literal=token=<API token> --from-literal=deletePassword=<password> --from-literal=projectId=<project>
+`;
+
+interface StartOptions {
+  kubeconfig: string | undefined;
+  clusterId: string;
+  namespace: string;
+  port: number;
+  listen: string;
+  dryRun: boolean;
+  vpsieUrl: string | undefined;
+  dataDir: string;
+  logLevel: string;
+}
+
+function parseOptions(args: string[]): StartOptions | string {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        kubeconfig: { type: 'string' },
+        'cluster-id': { type: 'string' },
+        namespace: { type: 'string' },
+        port: { type: 'string' },
+        listen: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'vpsie-url': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (values.help) return '';
+  const port = Number(values.port ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be 0-65535, got "${values.port}"`;
+  return {
+    kubeconfig: values.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0],
+    clusterId: values['cluster-id'] ?? 'local',
+    namespace: values.namespace ?? 'vpsie-autoscaler',
+    port,
+    listen: values.listen ?? '127.0.0.1:8081',
+    dryRun: values['dry-run'] === true,
+    vpsieUrl: values['vpsie-url'],
+    dataDir: values['data-dir'] ?? join(process.cwd(), '.vpsie-autoscaler', 'state'),
+    logLevel: values['log-level'] ?? 'info',
+  };
+}
+
+class NoClusterError extends Error {
+  override name = 'NoClusterError';
+}
+
+/** Loads the kubeconfig and asks the API server for its version: the clear "no cluster" message lives here. */
+export async function reachCluster(kubeconfig: string | undefined, timeoutMs = 5_000): Promise<{ kc: KubeConfig; server: string; version: string }> {
+  const path = kubeconfig ?? join(homedir(), '.kube', 'config');
+  if (!existsSync(path)) {
+    throw new NoClusterError(
+      `no cluster: there is no kubeconfig at ${path}. Point --kubeconfig or KUBECONFIG at a cluster ` +
+        '(kind, k3s, kubeadm, …), or run `npm run demo` to try everything on a local control plane.',
+    );
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(path);
+  } catch (error) {
+    throw new NoClusterError(`no cluster: the kubeconfig ${path} cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new NoClusterError(`no cluster: the kubeconfig ${path} has no current context with a cluster server`);
+  try {
+    const version = await Promise.race([
+      kc.makeApiClient(VersionApi).getCode(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs).unref()),
+    ]);
+    return { kc, server, version: version.gitVersion };
+  } catch (error) {
+    throw new NoClusterError(
+      `no cluster: the Kubernetes API at ${server} (context ${kc.getCurrentContext()} of ${path}) cannot be reached: ${reasonOf(error)}. ` +
+        'Is the cluster running? `kubectl cluster-info` should answer; or run `npm run demo` for a local one.',
+      { cause: error },
+    );
+  }
+}
+
+/** fetch says "fetch failed"; the reason (ECONNREFUSED, a certificate problem, …) is in its cause. */
+function reasonOf(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const message = (error as Error).message;
+  return cause?.message ? `${message} (${cause.code ? `${cause.code}: ` : ''}${cause.message})` : message;
+}
+
+function status(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseOptions(args);
+  if (typeof parsed === 'string') {
+    process.stderr.write(`${parsed ? `vpsie-autoscaler start: ${parsed}\n\n` : ''}${USAGE}`);
+    return parsed ? 2 : 0;
+  }
+  const options = parsed;
+  const say = (line: string) => process.stderr.write(`vpsie-autoscaler start: ${line}\n`);
+
+  let cluster;
+  try {
+    cluster = await reachCluster(options.kubeconfig);
+  } catch (error) {
+    if (error instanceof NoClusterError) {
+      process.stderr.write(`vpsie-autoscaler start: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  say(`cluster ${cluster.server} (Kubernetes ${cluster.version})`);
+  const core = cluster.kc.makeApiClient(CoreV1Api);
+
+  // What is missing is said up front; nothing here is created in the user's cluster.
+  let credentials = false;
+  try {
+    await core.readNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials' });
+    credentials = true;
+  } catch (error) {
+    const code = status(error);
+    if (code !== 404 && code !== 403) throw error;
+    say(code === 404 ? 'no Secret kube-system/vpsie-credentials' : 'the Secret kube-system/vpsie-credentials cannot be read (RBAC)');
+  }
+  const dryRun = options.dryRun || !credentials;
+  say(dryRun
+    ? `DRY-RUN: decisions are logged and announced as Events, nothing is created, deleted or changed${credentials ? ' (--dry-run)' : ' (no VPSie credentials; see --help)'}`
+    : 'LIVE: VPSie credentials found; VMs will be created and deleted (use --dry-run to watch first)');
+  let namespaceExists = true;
+  try {
+    await core.readNamespace({ name: options.namespace });
+  } catch (error) {
+    if (status(error) !== 404) throw error;
+    namespaceExists = false;
+    say(`namespace ${options.namespace} does not exist: running without leader election (create it for the Lease and the bootstrap Secrets)`);
+  }
+  try {
+    if (!(await crdInstalled(cluster.kc))) say(`the NodeGroup CRD is not installed: kubectl apply -f infra/crds/${NODEGROUP_PLURAL}.${API_GROUP}.yaml`);
+  } catch {
+    // informational only
+  }
+
+  const signingKey = randomBytes(32).toString('hex');
+  const triggerToken = randomBytes(16).toString('hex');
+  const { startLocalFunctions } = await import('../../functions/local.ts');
+  const { startForwarder } = await import('../../forwarder/main.ts');
+  const { parseForwarderConfig } = await import('../../forwarder/config.ts');
+
+  let functions;
+  try {
+    functions = await startLocalFunctions({
+      port: options.port,
+      dataDir: options.dataDir,
+      config: { clusters: { [options.clusterId]: { signingKey, triggerToken } }, logLevel: options.logLevel },
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`vpsie-autoscaler start: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const [listenHost, listenPort] = splitHostPort(options.listen);
+  let forwarder;
+  try {
+    forwarder = await startForwarder(
+      parseForwarderConfig({
+        clusterId: options.clusterId,
+        functionsUrl: functions.url,
+        signingKey,
+        ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : { kubeconfig: join(homedir(), '.kube', 'config') }),
+        namespace: options.namespace,
+        dryRun,
+        listenHost,
+        listenPort,
+        logLevel: options.logLevel,
+        ...(options.vpsieUrl ? { vpsie: { baseUrl: options.vpsieUrl } } : {}),
+        ...(namespaceExists ? {} : { leaderElection: { enabled: false } }),
+      }),
+    );
+  } catch (error) {
+    await functions.close();
+    if (error instanceof ConfigError) {
+      process.stderr.write(`vpsie-autoscaler start: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  say(`functions ${functions.url} (state in ${options.dataDir}); forwarder ${forwarder.url}/metrics; cluster id ${options.clusterId}`);
+  say(`status: curl -H 'authorization: Bearer ${triggerToken}' ${functions.url}/v1/clusters/${options.clusterId}/status`);
+  say('Ctrl-C stops both');
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  say('stopping the forwarder (it hands its Lease back) and the functions…');
+  // Bounded: a part that does not finish stopping must not keep Ctrl-C from ending the process.
+  const stopped = await Promise.race([
+    Promise.all([forwarder.stop(), functions.close()]).then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_TIMEOUT_MS).unref()),
+  ]);
+  say(stopped ? 'stopped' : `not everything stopped within ${STOP_TIMEOUT_MS / 1000} s; exiting anyway`);
+  process.exit(0);
+}
+
+function splitHostPort(listen: string): [string, number] {
+  const match = /^(.*):(\d+)$/.exec(listen);
+  return match ? [match[1] || '127.0.0.1', Number(match[2])] : ['127.0.0.1', Number(listen)];
+}
+
+async function crdInstalled(kc: KubeConfig): Promise<boolean> {
+  const { CustomObjectsApi } = await import('@kubernetes/client-node');
+  try {
+    await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural: NODEGROUP_PLURAL, limit: 1 });
+    return true;
+  } catch (error) {
+    if (status(error) === 404) return false;
+    throw error;
+  }
 }
