@@ -150,7 +150,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const started: CliPart[] = [];
 
   const stopAll = async () => {
-    for (const part of [...started].reverse()) await part.stop().catch(() => {});
+    // SIGTERM, then SIGKILL after 3 s: a forwarder's graceful stop does not always finish (see the e2e notes).
+    for (const part of [...started].reverse()) await part.stop(3_000).catch(() => {});
     await simulator?.stop().catch(() => {});
     await supervisor.stop({ keepRunDir: options.keepLogs === true || process.env.HARNESS_KEEP_LOGS === '1' });
   };
