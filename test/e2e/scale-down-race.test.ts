@@ -5,6 +5,7 @@ import { SIM_PLANS } from '../vpsie-sim/index.ts';
 import {
   deleteWorkloadNamespace,
   eventually,
+  expectDeploymentWhole,
   expectNoDuplicateVms,
   isCordonedOrTainted,
   newWorkloadNamespace,
@@ -100,6 +101,10 @@ describe('scale-down racing a new pod', () => {
     const now = await pods(stack, namespace, 'app=late');
     expect(now.map((p) => p.metadata!.uid)).toEqual([uid]);
     expect(stack.calls('deleteVm')).toEqual([]);
+    // Nothing else lost either: the Deployment's pod still runs on the other node; both nodes and VMs are there.
+    await expectDeploymentWhole(stack, namespace, 'load', 1);
+    expect(await stack.managedNodeNames(GROUP)).toEqual(nodes);
+    expect(stack.liveVms().map((vm) => vm.hostname).sort()).toEqual(nodes);
     expectNoDuplicateVms(stack);
   });
 });

@@ -66,6 +66,8 @@ describe('VPSie failures', () => {
     expect(live).toHaveLength(2);
     expect(live.every((vm) => vm.phase === 'running')).toBe(true);
     expect(new Set(running.map((p) => p.spec!.nodeName))).toEqual(new Set(live.map((vm) => vm.hostname)));
+    // Nodes: exactly the two live VMs joined (nothing registered for the failed creates).
+    expect(await stack.managedNodeNames(GROUP)).toEqual(live.map((vm) => vm.hostname).sort());
 
     // The create that never materialised hit the launch deadline: the launch failed, the clean-up
     // looked for its VM (by hostname), the group backed off, and a later launch replaced it.
