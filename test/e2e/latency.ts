@@ -19,6 +19,10 @@ export interface LatencyResult {
   createsPerRun: number[];
 }
 
+export class ExtraNodeError extends Error {
+  override name = 'ExtraNodeError';
+}
+
 export function percentile(sorted: readonly number[], p: number): number {
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index]!;
@@ -51,13 +55,24 @@ export async function measureScaleUpLatency(stack: Stack, options: { runs: numbe
       { timeoutMs: 30_000, intervalMs: 50, description: `the new pod of run ${i}` },
     );
     const podName = pod.metadata!.name!;
-    const failedAtMs = await waitFor(
-      async () => {
+    // The pod cannot fit anywhere (one per node, every earlier node taken) unless a run launched more
+    // VMs than it needed: then it binds at once and the run says so instead of waiting.
+    const seen = await waitFor(
+      async (): Promise<{ failedAtMs: number } | { boundTo: string } | undefined> => {
         const events = await stack.kube.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${podName},reason=FailedScheduling` });
-        return events.items.length > 0 ? Math.min(...events.items.map(eventTimeMs)) : undefined;
+        if (events.items.length > 0) return { failedAtMs: Math.min(...events.items.map(eventTimeMs)) };
+        const current = await stack.kube.core.readNamespacedPod({ namespace, name: podName });
+        return current.spec?.nodeName ? { boundTo: current.spec.nodeName } : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 100, description: `FailedScheduling for ${podName}` },
     );
+    if ('boundTo' in seen) {
+      throw new ExtraNodeError(
+        `run ${i}: pod ${podName} was scheduled onto ${seen.boundTo} without a FailedScheduling event: a node was already free, ` +
+          `so earlier runs launched more VMs than their pods needed (${stack.calls('createVm').filter((c) => !c.fault).length} VPSie creates for ${i} pods)\n${stack.describe()}`,
+      );
+    }
+    const { failedAtMs } = seen;
     const create = await waitFor(() => stack.calls('createVm').slice(createsBefore).find((c) => !c.fault), {
       timeoutMs: 60_000,
       intervalMs: 20,
