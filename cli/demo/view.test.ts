@@ -62,6 +62,8 @@ describe('demo view', () => {
     expect(decisionLine(up)).toBe('scale-up ng ns/workers: launch 1 × A-4C-8G for 5 pending pod(s) [pending-pods]');
     const other = audit({ message: `launch 1 × ${plan('A-2C-4G')} for 2 pending pod(s)` });
     expect(decisionKey(other)).not.toBe(decisionKey(up));
+    // A scale-up in a later plan is a new event, even with the same words.
+    expect(decisionKey({ ...up, planId: 'p2' })).not.toBe(decisionKey(up));
     const backoff = (until: string) => audit({ kind: 'unschedulable', reason: 'group-backoff', target: 'pod ns/p', message: `backed off until ${until}` });
     expect(decisionKey(backoff('2026-11-25T21:03:00.000Z'))).toBe(decisionKey(backoff('2026-11-25T21:04:10.500Z')));
     expect(decisionLine(audit({ type: 'command', kind: 'createVm', target: 'vm demo-workers-1', reason: 'pending-pods' }))).toBe('→ createVm demo-workers-1 [pending-pods]');

@@ -149,9 +149,16 @@ export function decisionLine(line: AuditLine): string | undefined {
   }
 }
 
-/** Repeats of a decision (the planner restates pending reasons every reconcile) share a key; times in the message do not count. */
+/** Decision kinds the planner restates on every reconcile while the situation lasts. */
+const RESTATED = new Set(['unschedulable', 'keep-node', 'config-error']);
+
+/**
+ * Restated decisions (pods still pending, nodes still kept) share a key, times in the message aside,
+ * so they print once; every other decision (scale-up, scale-down, launch-failed, …) is its own event.
+ */
 export function decisionKey(line: AuditLine): string {
-  if (line.type !== 'decision') return `${line.kind}|${line.target}`;
+  if (line.type !== 'decision') return `${line.kind}|${line.target}|${line.commandId ?? line.planId}`;
+  if (!RESTATED.has(line.kind)) return `${line.kind}|${line.planId}|${line.target}|${line.message}`;
   return `${line.kind}|${line.target}|${line.reason}|${line.message.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')}`;
 }
 
