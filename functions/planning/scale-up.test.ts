@@ -25,6 +25,21 @@ describe('planScaleUp: where pending pods go', () => {
     expect(r.decisions.find((d) => d.reason === 'fits-existing-capacity')?.details?.pods).toBe(3);
   });
 
+  it('does not launch again for pods a just-Ready node still tainted not-ready is about to take', () => {
+    // The node lifecycle controller lifts node.kubernetes.io/not-ready about a second after Ready;
+    // a snapshot taken in between, with the launch already succeeded, used to buy a second VM (e2e).
+    const notReadyTaint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' as const };
+    const parts = {
+      offerings: [offering('m', 2, 4096, 10)],
+      groups: [nodeGroup('workers', { offeringIDs: ['m'] })],
+      pods: pendingPods('web', cpu1, 1),
+    };
+    const tainted = run({ ...parts, nodes: [testNode('test-workers-aaaaa', { cpu: '2', group: 'workers', taints: [notReadyTaint] })] });
+    expect(tainted.provision).toEqual([]);
+    const notReady = run({ ...parts, nodes: [testNode('test-workers-aaaaa', { cpu: '2', group: 'workers', ready: false, taints: [notReadyTaint] })] });
+    expect(notReady.provision).toEqual([{ nodeGroup: 'default/workers', offering: 'm', count: 1, monthlyCost: 10 }]);
+  });
+
   it('counts in-flight launches as capacity', () => {
     const state = emptyState();
     const op: LaunchOperation = { id: 'op1', kind: 'launch', nodeGroup: 'default/workers', hostname: 'test-workers-aaaaa', offeringId: 'm', status: 'launching', createdAtMs: NOW - 1000, updatedAtMs: NOW - 1000, launchDeadlineMs: NOW + 1e6, registrationDeadlineMs: NOW + 1e6 };

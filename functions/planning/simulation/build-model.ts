@@ -13,6 +13,19 @@ export const STARTUP_TAINTS = new Set([
   'node.cloudprovider.kubernetes.io/uninitialized',
 ]);
 
+/**
+ * Taints that contradict a Ready condition: the node lifecycle controller lifts them about a second
+ * after it sees the node Ready. A snapshot taken in that second must not make the node look full,
+ * or the pods it is about to take would trigger a second launch.
+ */
+const LIFTED_WHEN_READY = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
+
+function schedulingTaints(node: SnapshotNode, joining: boolean): SnapshotNode['taints'] {
+  if (joining) return node.taints.filter((t) => !STARTUP_TAINTS.has(t.key));
+  if (node.ready) return node.taints.filter((t) => !LIFTED_WHEN_READY.has(t.key));
+  return node.taints;
+}
+
 /** Launches whose capacity counts before their node is Ready. */
 export function inFlightLaunches(operations: readonly Operation[]): LaunchOperation[] {
   return operations.filter((op): op is LaunchOperation => op.kind === 'launch' && (op.status === 'launching' || op.status === 'registering'));
@@ -74,7 +87,7 @@ export function buildClusterModel(snapshot: Snapshot, options: BuildModelOptions
     model.addNode({
       name: node.name,
       labels: node.labels,
-      taints: joining ? node.taints.filter((t) => !STARTUP_TAINTS.has(t.key)) : node.taints,
+      taints: schedulingTaints(node, joining),
       allocatable: node.allocatable,
       kind: joining && !node.ready ? 'in-flight' : 'existing',
       ...(node.labels[NODEGROUP_LABEL] !== undefined ? { nodeGroup: groupKeyOf(node, options.groups) } : {}),
