@@ -9,6 +9,7 @@ import { classifyNodePods, removalSimulation } from './removal-simulation.ts';
 import { isAwaitingResult } from './sent-commands.ts';
 import { isDaemonSetPod, isFinished, isMirrorPod } from './pod-rules.ts';
 import type { DrainOperation } from './types.ts';
+import { formatDuration } from './durations.ts';
 
 // A node's removal as a sequence of commands, one step per reconcile:
 //
@@ -76,7 +77,7 @@ export function advanceDrain(ctx: PlanContext, op: DrainOperation): void {
   const node = clusterIndex(ctx.snapshot).nodeByName.get(op.node);
   if (op.status === 'aborting') return confirmAbort(ctx, op, node);
   if ((op.status === 'cordoning' || op.status === 'draining') && ctx.nowMs >= op.deadlineMs) {
-    return abortDrain(ctx, op, 'drain-deadline', `the drain did not finish within ${Math.round(ctx.policy.drainDeadlineMs / 60_000)} minutes`, true);
+    return abortDrain(ctx, op, 'drain-deadline', `the drain did not finish within ${formatDuration(ctx.policy.drainDeadlineMs)}`, true);
   }
   if (!ctx.snapshot.synced) return;
   if (op.status === 'cordoning') cordoning(ctx, op, node);

@@ -4,6 +4,7 @@ import type { PlanContext } from './context.ts';
 import { groupEvent } from './lifecycle-events.ts';
 import { groupRef } from './managed-nodes.ts';
 import type { LaunchOperation } from './types.ts';
+import { formatDuration } from './durations.ts';
 
 // A launch after createVm: launching ──(VM listed, or a Node of that name)──▶ registering
 // ──(Node Ready)──▶ succeeded. No VM by launchDeadlineMs, or no Ready Node by
@@ -35,9 +36,8 @@ export function advanceLaunch(ctx: PlanContext, op: LaunchOperation): void {
   const launchExpired = op.status === 'launching' && ctx.snapshot.vms !== null && ctx.nowMs >= op.launchDeadlineMs;
   const registrationExpired = ctx.nowMs >= op.registrationDeadlineMs;
   if ((launchExpired || registrationExpired) && ctx.snapshot.synced) {
-    const minutes = (ms: number) => `${Math.round(ms / 60_000)} minutes`;
-    if (launchExpired) failLaunch(ctx, op, 'launch-deadline', `no VM ${op.hostname} appeared within ${minutes(ctx.policy.launchDeadlineMs)}`);
-    else failLaunch(ctx, op, 'registration-deadline', `VM ${op.hostname} did not join as a Ready node within ${minutes(ctx.policy.registrationDeadlineMs)}`);
+    if (launchExpired) failLaunch(ctx, op, 'launch-deadline', `no VM ${op.hostname} appeared within ${formatDuration(ctx.policy.launchDeadlineMs)}`);
+    else failLaunch(ctx, op, 'registration-deadline', `VM ${op.hostname} did not join as a Ready node within ${formatDuration(ctx.policy.registrationDeadlineMs)}`);
     return;
   }
   ctx.wakeAt(Math.min(ctx.nowMs + LAUNCH_POLL_MS, op.status === 'launching' ? op.launchDeadlineMs : op.registrationDeadlineMs));
@@ -65,14 +65,14 @@ export function failLaunch(ctx: PlanContext, op: LaunchOperation, reason: string
     ctx.emit({ kind: 'deleteNode', node: op.hostname, nodeGroup, reason, message: `cleaning up failed launch: ${message}`, operationId: op.id });
   }
   const backoffUntilMs = recordGroupFailure(ctx.state, op.nodeGroup, ctx.policy, ctx.nowMs);
-  const backoffMinutes = Math.round((backoffUntilMs - ctx.nowMs) / 60_000);
+  const backoff = formatDuration(backoffUntilMs - ctx.nowMs);
   ctx.decide({
     kind: 'launch-failed',
     target: `ng ${op.nodeGroup}`,
     nodeGroup: op.nodeGroup,
     reason,
-    message: `${message}; NodeGroup ${op.nodeGroup} backs off for ${backoffMinutes} minutes`,
+    message: `${message}; NodeGroup ${op.nodeGroup} backs off for ${backoff}`,
     details: { operationId: op.id, hostname: op.hostname, offering: op.offeringId, backoffUntilMs },
   });
-  groupEvent(ctx, op.nodeGroup, { type: 'Warning', eventReason: 'ProvisioningFailed', reason, message: `${message}; backing off ${backoffMinutes} minutes`, operationId: op.id });
+  groupEvent(ctx, op.nodeGroup, { type: 'Warning', eventReason: 'ProvisioningFailed', reason, message: `${message}; backing off ${backoff}`, operationId: op.id });
 }

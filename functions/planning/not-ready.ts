@@ -2,6 +2,7 @@ import type { PlanContext, ValidGroup } from './context.ts';
 import { startDrain } from './drains.ts';
 import { managedGroupOf } from './managed-nodes.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
+import { formatDuration } from './durations.ts';
 
 // A managed node NotReady for longer than policy.notReadyReplaceAfterMs is removed (taint, delete
 // the Node, delete the VM); its pods come back as pending and scale-up launches what they need.
@@ -49,13 +50,13 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
       }
       if (replacing) break;
       const target = `node ${node.name}`;
-      const minutes = Math.round((nowMs - sinceMs) / 60_000);
+      const duration = formatDuration(nowMs - sinceMs);
       if (notReady.length / nodes.length > MAX_NOT_READY_FRACTION && nodes.length > 1) {
-        ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'too-many-not-ready', message: `node ${node.name} is NotReady for ${minutes} minutes, but ${notReady.length} of ${nodes.length} nodes of ${group.key} are NotReady; not replacing while the group looks partitioned` });
+        ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'too-many-not-ready', message: `node ${node.name} is NotReady for ${duration}, but ${notReady.length} of ${nodes.length} nodes of ${group.key} are NotReady; not replacing while the group looks partitioned` });
         continue;
       }
       if (!snapshot.synced) continue;
-      const message = `node ${node.name} has been NotReady for ${minutes} minutes; replacing it`;
+      const message = `node ${node.name} has been NotReady for ${duration}; replacing it`;
       ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'not-ready', message, details: { notReadySinceMs: sinceMs } });
       startDrain(ctx, { node, group, empty: true, reason: 'not-ready', message });
       ctx.remove.push({ node: node.name, nodeGroup: group.key, reason: 'not-ready' });

@@ -2,6 +2,7 @@ import { clusterIndex, liveVm } from './cluster-index.ts';
 import type { PlanContext } from './context.ts';
 import { vmIdentifierOf } from './managed-nodes.ts';
 import { isAwaitingResult } from './sent-commands.ts';
+import { formatDuration } from './durations.ts';
 
 // VMs with this cluster's hostname prefix that no operation in progress and no Node accounts for —
 // a create that materialised after its launch was given up, a Node deleted by hand, state lost —
@@ -44,7 +45,7 @@ export function sweepOrphanVms(ctx: PlanContext): void {
       continue;
     }
     if (isAwaitingResult(state, 'deleteVm', hostname, nowMs)) continue;
-    const message = `VM ${hostname} has no Node and no launch in progress for ${Math.round(ageMs / 60_000)} minutes`;
+    const message = `VM ${hostname} has no Node and no launch in progress for ${formatDuration(ageMs)}`;
     ctx.emit({ kind: 'deleteVm', hostname, ...(vm.identifier !== undefined ? { vmIdentifier: vm.identifier } : {}), reason: 'orphan-vm', message });
     ctx.decide({ kind: 'orphan-vm', target: `vm ${hostname}`, reason: 'orphan-vm', message, details: { hostname, vmIdentifier: vm.identifier ?? null, createdAtMs: vm.createdAtMs ?? null } });
   }

@@ -7,6 +7,7 @@ import { matchNodeGroup, offeringOfNode } from './managed-nodes.ts';
 import { activeDrains, classifyNodePods, removalSimulation, type NodePods } from './removal-simulation.ts';
 import type { GroupKey } from './types.ts';
 import { formatPercent, isUnderused, nodeUtilization, type Utilization } from './utilization.ts';
+import { formatDuration } from './durations.ts';
 
 // Safe scale-down. A node goes only if ALL hold (else it is kept, with the first reason found):
 //   managed (group label naming one valid NodeGroup) and the group's scaleDownPolicy.enabled;
@@ -42,7 +43,7 @@ export function planScaleDown(ctx: PlanContext): void {
     const { group } = match;
     if (leaving.has(node.name)) continue;
     if (!node.ready) {
-      keepQuiet(ctx, node, group.key, 'not-ready', `node ${node.name} is NotReady; it is replaced after ${Math.round(policy.notReadyReplaceAfterMs / 60_000)} minutes instead`);
+      keepQuiet(ctx, node, group.key, 'not-ready', `node ${node.name} is NotReady; it is replaced after ${formatDuration(policy.notReadyReplaceAfterMs)} instead`);
       continue;
     }
     if (node.unschedulable || isTainted(node) || node.terminating) {
@@ -83,7 +84,7 @@ export function planScaleDown(ctx: PlanContext): void {
       continue;
     }
     if (timers.drainBackoffUntilMs !== undefined && timers.drainBackoffUntilMs > nowMs) {
-      keep(ctx, node, group.key, 'drain-backoff', `a drain of node ${node.name} failed; not tried again for ${Math.ceil((timers.drainBackoffUntilMs - nowMs) / 60_000)} minutes`);
+      keep(ctx, node, group.key, 'drain-backoff', `a drain of node ${node.name} failed; not tried again for ${formatDuration(timers.drainBackoffUntilMs - nowMs)}`);
       continue;
     }
     const pods = classifyNodePods(ctx, node.name);
@@ -127,7 +128,7 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
   const cooldownEndsMs = book.lastScaleUpMs === undefined ? undefined : book.lastScaleUpMs + policy.scaleDownCooldownAfterScaleUpMs;
   if (!policy.assumeWindowsElapsed && cooldownEndsMs !== undefined && nowMs < cooldownEndsMs) {
     ctx.wakeAt(cooldownEndsMs);
-    return groups.keepForGroup(node, group, 'scale-up-cooldown', `NodeGroup ${group.key} scaled up ${Math.round((nowMs - book.lastScaleUpMs!) / 60_000)} minutes ago; scale-down waits ${Math.round(policy.scaleDownCooldownAfterScaleUpMs / 60_000)} minutes`);
+    return groups.keepForGroup(node, group, 'scale-up-cooldown', `NodeGroup ${group.key} scaled up ${formatDuration(nowMs - book.lastScaleUpMs!)} ago; scale-down waits ${formatDuration(policy.scaleDownCooldownAfterScaleUpMs)}`);
   }
   if (!ctx.snapshot.synced) {
     return groups.keepForGroup(node, group, 'snapshot-not-synced', 'the forwarder has not finished its initial lists; nothing is removed on an incomplete picture');
