@@ -18,7 +18,7 @@ import { KubeApiError, KubeHttp } from './kube/kube-http.ts';
 import { LeaderElector } from './leader.ts';
 import { ForwarderMetrics } from './metrics.ts';
 import { ReconcileLoop } from './reconcile-loop.ts';
-import { assembleSnapshot } from './snapshot.ts';
+import { encodeSnapshot } from './snapshot.ts';
 import { systemClock, type Clock } from './util/clock.ts';
 import { errorFields, type Logger } from './util/logger.ts';
 import { listClusterVms, listOfferings } from './vpsie-view.ts';
@@ -158,7 +158,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     listOfferings: () => listOfferings(vpsie, cache.nodeGroups.items.values(), log),
     buildSnapshot: ({ offerings, vms, results, lastFencingToken }) => {
       publishStats();
-      return assembleSnapshot(cache, {
+      return encodeSnapshot(cache, {
         clusterId: config.clusterId,
         forwarder: { id: identity, version: FORWARDER_VERSION, dryRun, lastFencingToken },
         takenAtMs: clock.now(),
@@ -312,11 +312,11 @@ async function connectVpsie(
   if (!data) return { vpsie: undefined, projectId };
   const credentials = credentialsFromSecret(data); // throws listing every problem with the Secret
   const vpsie = new VpsieClient({ credentials, baseUrl: config.vpsie.baseUrl, onRequest: metrics.onVpsieRequest, ...deps.vpsieOptions });
-  try {
-    await vpsie.listDatacenters();
-  } catch (error) {
-    log.warn({ ...errorFields(error) }, 'VPSie API check failed at start-up; the forwarder keeps trying on every reconcile');
-  }
+  // A first call to say early in the log whether VPSie answers; start-up does not wait for it.
+  vpsie.listDatacenters().then(
+    (dcs) => log.info({ datacenters: dcs.length }, 'VPSie API reachable'),
+    (error: unknown) => log.warn({ ...errorFields(error) }, 'VPSie API check failed at start-up; the forwarder keeps trying on every reconcile'),
+  );
   return { vpsie, projectId };
 }
 

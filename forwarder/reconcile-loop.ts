@@ -1,8 +1,9 @@
 import type { PlanMessage } from '../shared/plan-message.ts';
-import type { CommandResult, Offering, Snapshot, SnapshotVm } from '../shared/snapshot.ts';
+import type { CommandResult, Offering, SnapshotVm } from '../shared/snapshot.ts';
 import type { ReconcileBatcher, TriggerReason } from './batcher.ts';
 import type { Delivery, DeliveryOutcome } from './delivery/delivery.ts';
 import type { Executor } from './executor/executor.ts';
+import type { EncodedSnapshot } from './snapshot.ts';
 import type { Clock } from './util/clock.ts';
 import { errorFields, type Logger } from './util/logger.ts';
 
@@ -20,11 +21,11 @@ export interface ReconcileLoopOptions {
   executor: Executor;
   isLeader: () => boolean;
   isSynced: () => boolean;
-  buildSnapshot: (extras: { offerings: Offering[]; vms: SnapshotVm[] | null; results: CommandResult[]; lastFencingToken: number }) => Snapshot;
+  buildSnapshot: (extras: { offerings: Offering[]; vms: SnapshotVm[] | null; results: CommandResult[]; lastFencingToken: number }) => Promise<EncodedSnapshot>;
   listVms: () => Promise<SnapshotVm[] | null>;
   listOfferings: () => Promise<Offering[]>;
   onFencingToken: (token: number) => void;
-  onOutcome?: (outcome: DeliveryOutcome, snapshot: Snapshot) => void;
+  onOutcome?: (outcome: DeliveryOutcome, snapshot: EncodedSnapshot) => void;
   onPlan?: (plan: PlanMessage) => void;
   /** Results kept for the next reconcile at most (a long outage must not grow memory without end). */
   maxPendingResults?: number;
@@ -98,7 +99,7 @@ export class ReconcileLoop {
     try {
       const [vms, offerings] = await Promise.all([this.options.listVms(), this.options.listOfferings()]);
       const results = this.pendingResults;
-      const snapshot = this.options.buildSnapshot({ offerings, vms, results, lastFencingToken: this.fencingToken });
+      const snapshot = await this.options.buildSnapshot({ offerings, vms, results, lastFencingToken: this.fencingToken });
       const outcome = await this.options.delivery.deliver(snapshot, this.fencingToken);
       this.reconciles += 1;
       this.lastOutcome = outcome.kind;

@@ -2,12 +2,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SnapshotBuilder } from '../../shared/compact/snapshot-builder.ts';
 import type { Command } from '../../shared/plan-message.ts';
 import { startFakeFunctions, type FakeFunctions } from '../../test/forwarder/fake-functions.ts';
+import { encodeSnapshotObject } from '../snapshot.ts';
 import { Delivery } from './delivery.ts';
 
 const clusterId = 'c1';
 const signingKey = 'test-signing-key-0123456789';
 
 function snapshot(lastFencingToken = 0) {
+  return encodeSnapshotObject(snapshotObject(lastFencingToken));
+}
+
+function snapshotObject(lastFencingToken: number) {
   return new SnapshotBuilder({ clusterId, forwarder: { id: 'fwd-1', version: 'test', dryRun: false, lastFencingToken }, takenAtMs: Date.now(), synced: true })
     .addNode({ metadata: { name: 'n1', labels: { a: 'b' } }, status: { allocatable: { cpu: '2', memory: '4Gi', pods: '110' } } })
     .build();

@@ -1,13 +1,13 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { planMessageSchema, type PlanMessage } from '../../shared/plan-message.ts';
 import { MemoryNonceStore, PLAN_METHOD, signMessage, verifyMessage, type NonceStore } from '../../shared/signing.ts';
-import type { Snapshot } from '../../shared/snapshot.ts';
+import type { EncodedSnapshot } from '../snapshot.ts';
 import { Backoff } from '../util/backoff.ts';
 import { sleep, systemClock, type Clock } from '../util/clock.ts';
 import { errorFields, silentLogger, type Logger } from '../util/logger.ts';
 import { nodeHttpPost, type HttpPost, type RawResponse } from './http-post.ts';
 
-// Sends a snapshot to the functions and returns the plan, or says why there is none. Gzip, signed,
+// Sends an encoded (gzip) snapshot to the functions and returns the plan, or says why there is none. Gzip, signed,
 // retried with backoff on network errors, 5xx and 429 (each attempt signed afresh: a nonce is single
 // use). The answer is trusted only after its signature, cluster and fencing token check out.
 //
@@ -72,9 +72,8 @@ export class Delivery {
   /**
    * @param minFencingToken the highest fencing token already executed; a plan below it is refused.
    */
-  async deliver(snapshot: Snapshot, minFencingToken: number): Promise<DeliveryOutcome> {
-    const raw = Buffer.from(JSON.stringify(snapshot));
-    const body = gzipSync(raw);
+  async deliver(snapshot: EncodedSnapshot, minFencingToken: number): Promise<DeliveryOutcome> {
+    const { body, rawBytes } = snapshot;
     const maxAttempts = this.options.maxAttempts ?? 5;
     const backoff = new Backoff(this.options.backoff ?? { initialMs: 1_000, maxMs: 16_000 });
     let lastProblem = '';
@@ -101,7 +100,7 @@ export class Delivery {
       const { status } = response;
       if (status === 200) {
         const outcome = await this.readPlan(response, minFencingToken, attempt);
-        return outcome.kind === 'plan' ? { ...outcome, requestBytes: body.length, rawBytes: raw.length } : outcome;
+        return outcome.kind === 'plan' ? { ...outcome, requestBytes: body.length, rawBytes } : outcome;
       }
       if (status === 409) return { kind: 'busy', retryAfterMs: retryAfterMs(response) ?? 5_000, attempts: attempt };
       const message = `${status} ${bodyText(response).slice(0, 300)}`;

@@ -135,7 +135,7 @@ export class KubeHttp {
     req.end();
     return {
       abort: () => {
-        done = true;
+        finish(undefined);
         req.destroy();
       },
     };

@@ -107,7 +107,7 @@ export class Reflector {
   }
 
   private async list(): Promise<void> {
-    const { lister, sink, query = {}, pageSize = 500 } = this.options;
+    const { lister, sink, query = {}, pageSize = 250 } = this.options;
     let continueToken: string | undefined;
     let count = 0;
     if (this.options.resourceVersionOnly) {
@@ -157,7 +157,14 @@ export class Reflector {
         if (type === 'ADDED' || type === 'MODIFIED') sink.upsert(object, 'watch');
         else if (type === 'DELETED') sink.remove(object);
       };
+      const onStop = () => onDone(undefined);
+      // A stop must end the wait even if the watcher never calls back.
+      this.stopController.signal.addEventListener('abort', onStop, { once: true });
+      let finished = false;
       const onDone = (error: unknown) => {
+        if (finished) return;
+        finished = true;
+        this.stopController.signal.removeEventListener('abort', onStop);
         this.current = undefined;
         if (expired) reject(new WatchExpiredError('watch: resourceVersion too old (410)'));
         else if (error && !this.stopped) reject(error);

@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { SIGNING_KEY } from '../forwarder/fixture.ts';
 import { kwokNode } from '../harness/builders.ts';
 import { startControlPlane } from '../harness/control-plane.ts';
 import { waitFor } from '../harness/wait-for.ts';
+import { freePorts } from '../harness/free-port.ts';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 
 // The forwarder on a kwok cluster of 1,000 nodes and 30,000 pods: peak RSS, steady CPU, time to the
@@ -32,6 +33,8 @@ const GROUPS = ['general', 'compute', 'memory'];
 const STEADY_WINDOW_MS = Number(process.env.BENCH_FORWARDER_STEADY_MS ?? 65_000);
 /** The image's Node flags (infra/forwarder/Dockerfile): a small young generation keeps RSS down. */
 export const FORWARDER_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=160'];
+/** The image's environment: fewer glibc malloc arenas (zlib and TLS work on several threads). */
+export const FORWARDER_ENV: Record<string, string> = {};
 const MIB = 1024 * 1024;
 
 function log(message: string): void {
@@ -71,7 +74,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function bundleForwarder(dir: string): Promise<string> {
+export async function bundleForwarder(dir: string): Promise<string> {
   const outfile = join(dir, 'forwarder.mjs');
   await build({
     entryPoints: [join(ROOT, 'forwarder/main.ts')],
@@ -88,87 +91,96 @@ async function bundleForwarder(dir: string): Promise<string> {
   return outfile;
 }
 
-export async function run(): Promise<Array<{ name: string; value: number; unit: string; target?: number; ok?: boolean }>> {
-  log(`starting a control plane for ${NODES} nodes and ${PODS} pods`);
-  const controlPlane = await startControlPlane();
-  const workDir = await mkdtemp(join(tmpdir(), 'forwarder-bench-'));
-  let child: ChildProcess | undefined;
-  const fake = await startFakeFunctions({ clusterId: 'bench', signingKey: SIGNING_KEY, keepSnapshots: 2 });
-  try {
-    const kc = new KubeConfig();
-    kc.loadFromFile(controlPlane.kubeconfigPath);
-    const kube = new KubeHttp(kc);
-    await applyCrd({ extensions: kc.makeApiClient(ApiextensionsV1Api) } as never);
+export interface ForwarderFigures {
+  peakRssMiB: number;
+  rssMiB: number;
+  steadyCpuPercent: number;
+  firstSnapshotMs: number;
+  rawBytes: number;
+  gzipBytes: number;
+  heapUsedMiB: number | undefined;
+}
 
-    const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `bench-${i}`);
-    await pool(namespaces, 4, (name) => create(kube, '/api/v1/namespaces', { metadata: { name } }));
-    await pool(namespaces, 4, (namespace) => waitFor(() => kube.request({ method: 'GET', path: `/api/v1/namespaces/${namespace}/serviceaccounts/default` }), { timeoutMs: 60_000, description: `default SA in ${namespace}` }).then(() => undefined));
-    for (const [i, name] of GROUPS.entries()) {
-      await create(kube, `/apis/${API_GROUP}/${API_VERSION}/namespaces/bench-0/${NODEGROUP_PLURAL}`, {
-        apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name },
-        spec: { minNodes: 0, maxNodes: 2_000, datacenterID: 'dc', offeringIDs: [`plan-${i}`], osImageID: 'os' },
-      });
-    }
-
-    let started = Date.now();
-    const nodeNames = Array.from({ length: NODES }, (_, i) => `bench-node-${String(i).padStart(4, '0')}`);
-    await pool(nodeNames, 32, (name) => create(kube, '/api/v1/nodes', kwokNode({ name, cpu: '16', memory: '64Gi', pods: 110, labels: { [NODEGROUP_LABEL]: GROUPS[name.length % GROUPS.length]!, zone: `z${Number(name.slice(-1)) % 3}` } })));
-    log(`${NODES} nodes created in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting for kwok to make them Ready`);
-    await waitFor(async () => {
-      const list = await kube.request<{ items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }> }>({ method: 'GET', path: '/api/v1/nodes' });
-      return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= NODES;
-    }, { timeoutMs: 600_000, intervalMs: 5_000, description: 'every node Ready' });
-
-    started = Date.now();
-    let createdPods = 0;
-    const podIndexes = Array.from({ length: PODS }, (_, i) => i);
-    await pool(podIndexes, 48, async (i) => {
-      const app = i % APPS;
-      const namespace = namespaces[app % NAMESPACES]!;
-      await create(kube, `/api/v1/namespaces/${namespace}/pods`, {
-        metadata: { name: `app-${app}-${i.toString(36)}`, labels: { app: `app-${app}`, 'pod-template-hash': `h${app}` } },
-        spec: {
-          nodeName: nodeNames[i % NODES],
-          containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: `${50 + (app % 7) * 50}m`, memory: `${64 * (1 + (app % 5))}Mi` } } }],
-          ...(app % 4 === 0 ? { tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }] } : {}),
-        },
-      });
-      createdPods += 1;
-      if (createdPods % 5_000 === 0) log(`${createdPods} pods (${Math.round(createdPods / ((Date.now() - started) / 1000))}/s)`);
+/** Namespaces, NodeGroups, kwok nodes (Ready), pods bound to them (Running) and PDBs. */
+export async function populateCluster(kube: KubeHttp, kc: KubeConfig): Promise<void> {
+  await applyCrd({ extensions: kc.makeApiClient(ApiextensionsV1Api) } as never);
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `bench-${i}`);
+  await pool(namespaces, 4, (name) => create(kube, '/api/v1/namespaces', { metadata: { name } }));
+  await pool(namespaces, 4, (namespace) => waitFor(() => kube.request({ method: 'GET', path: `/api/v1/namespaces/${namespace}/serviceaccounts/default` }), { timeoutMs: 60_000, description: `default SA in ${namespace}` }).then(() => undefined));
+  for (const [i, name] of GROUPS.entries()) {
+    await create(kube, `/apis/${API_GROUP}/${API_VERSION}/namespaces/bench-0/${NODEGROUP_PLURAL}`, {
+      apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name },
+      spec: { minNodes: 0, maxNodes: 2_000, datacenterID: 'dc', offeringIDs: [`plan-${i}`], osImageID: 'os' },
     });
-    for (let i = 0; i < APPS; i += 2) {
-      await create(kube, `/apis/policy/v1/namespaces/${namespaces[i % NAMESPACES]}/poddisruptionbudgets`, { metadata: { name: `app-${i}` }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: `app-${i}` } } } });
-    }
-    log(`${PODS} pods created in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting for kwok to run them`);
-    await waitFor(async () => {
-      let running = 0;
-      let continueToken: string | undefined;
-      do {
-        const page = await kube.request<{ items: Array<{ status?: { phase?: string } }>; metadata: { continue?: string } }>({ method: 'GET', path: '/api/v1/pods', query: { limit: 5_000, continue: continueToken } });
-        running += page.items.filter((p) => p.status?.phase === 'Running').length;
-        continueToken = page.metadata.continue || undefined;
-      } while (continueToken);
-      return running >= PODS;
-    }, { timeoutMs: 1_200_000, intervalMs: 10_000, description: 'every pod Running' });
-    kube.close();
+  }
 
-    log('bundling the forwarder and starting it');
-    const bundle = await bundleForwarder(workDir);
+  let started = Date.now();
+  const nodeNames = Array.from({ length: NODES }, (_, i) => `bench-node-${String(i).padStart(4, '0')}`);
+  await pool(nodeNames, 32, (name) => create(kube, '/api/v1/nodes', kwokNode({ name, cpu: '16', memory: '64Gi', pods: 110, labels: { [NODEGROUP_LABEL]: GROUPS[Number(name.slice(-1)) % GROUPS.length]!, zone: `z${Number(name.slice(-1)) % 3}` } })));
+  log(`${NODES} nodes created in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting for kwok to make them Ready`);
+  await waitFor(async () => {
+    const list = await kube.request<{ items: Array<{ status?: { conditions?: Array<{ type: string; status: string }> } }> }>({ method: 'GET', path: '/api/v1/nodes' });
+    return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= NODES;
+  }, { timeoutMs: 600_000, intervalMs: 5_000, description: 'every node Ready' });
+
+  started = Date.now();
+  let createdPods = 0;
+  const podIndexes = Array.from({ length: PODS }, (_, i) => i);
+  await pool(podIndexes, 48, async (i) => {
+    const app = i % APPS;
+    const namespace = namespaces[app % NAMESPACES]!;
+    await create(kube, `/api/v1/namespaces/${namespace}/pods`, {
+      metadata: { name: `app-${app}-${i.toString(36)}`, labels: { app: `app-${app}`, 'pod-template-hash': `h${app}` } },
+      spec: {
+        nodeName: nodeNames[i % NODES],
+        containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: `${50 + (app % 7) * 50}m`, memory: `${64 * (1 + (app % 5))}Mi` } } }],
+        ...(app % 4 === 0 ? { tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }] } : {}),
+      },
+    });
+    createdPods += 1;
+    if (createdPods % 5_000 === 0) log(`${createdPods} pods (${Math.round(createdPods / ((Date.now() - started) / 1000))}/s)`);
+  });
+  for (let i = 0; i < APPS; i += 2) {
+    await create(kube, `/apis/policy/v1/namespaces/${namespaces[i % NAMESPACES]}/poddisruptionbudgets`, { metadata: { name: `app-${i}` }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: `app-${i}` } } } });
+  }
+  log(`${PODS} pods created in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting for kwok to run them`);
+  await waitFor(async () => {
+    let running = 0;
+    let continueToken: string | undefined;
+    do {
+      const page = await kube.request<{ items: Array<{ status?: { phase?: string } }>; metadata: { continue?: string } }>({ method: 'GET', path: '/api/v1/pods', query: { limit: 5_000, continue: continueToken } });
+      running += page.items.filter((p) => p.status?.phase === 'Running').length;
+      continueToken = page.metadata.continue || undefined;
+    } while (continueToken);
+    return running >= PODS;
+  }, { timeoutMs: 1_200_000, intervalMs: 10_000, description: 'every pod Running' });
+}
+
+/** Runs the bundled forwarder as a process until its first synced snapshot plus a steady window. */
+export async function measureForwarder(options: { bundle: string; kubeconfigPath: string; nodeFlags: string[]; env?: Record<string, string>; steadyWindowMs: number }): Promise<ForwarderFigures> {
+  const fake = await startFakeFunctions({ clusterId: 'bench', signingKey: SIGNING_KEY, keepSnapshots: 1 });
+  const [port] = await freePorts(1);
+  const child = spawn(process.execPath, [
+    ...options.nodeFlags, options.bundle,
+    '--kubeconfig', options.kubeconfigPath, '--functions-url', fake.url, '--cluster-id', 'bench', '--signing-key', SIGNING_KEY,
+    '--namespace', 'bench-0', '--listen', `127.0.0.1:${port}`, '--no-leader-election', '--log-level', 'error', '--heartbeat-seconds', '30',
+  ], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...FORWARDER_ENV, ...options.env } });
+  try {
     const spawnedMs = Date.now();
-    child = spawn(process.execPath, [
-      ...FORWARDER_NODE_FLAGS, bundle,
-      '--kubeconfig', controlPlane.kubeconfigPath, '--functions-url', fake.url, '--cluster-id', 'bench', '--signing-key', SIGNING_KEY,
-      '--namespace', 'bench-0', '--listen', '127.0.0.1:0', '--no-leader-election', '--log-level', 'warn', '--heartbeat-seconds', '30',
-    ], { stdio: ['ignore', 'inherit', 'inherit'] });
     const pid = child.pid!;
     let peakKiB = 0;
+    let peakAtMs = 0;
+    let lastRssKiB = 0;
     const sampler = setInterval(() => {
       try {
-        peakKiB = Math.max(peakKiB, procStatus(pid).hwmKiB);
+        const { hwmKiB, rssKiB } = procStatus(pid);
+        if (rssKiB > lastRssKiB && rssKiB >= peakKiB) peakAtMs = Date.now() - spawnedMs;
+        lastRssKiB = rssKiB;
+        peakKiB = Math.max(peakKiB, hwmKiB);
       } catch {
         // exited
       }
-    }, 250);
+    }, 100);
     const first = await waitFor(() => fake.snapshots.find((s) => s.synced), { timeoutMs: 300_000, intervalMs: 50, description: 'the first synced snapshot' });
     const firstSnapshotMs = Date.now() - spawnedMs;
     const size = fake.sizes[fake.sizes.length - 1]!;
@@ -178,26 +190,51 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     const cpuStart = cpuSeconds(pid);
     const windowStart = Date.now();
     const before = fake.sizes.length;
-    await new Promise((r) => setTimeout(r, STEADY_WINDOW_MS));
+    await new Promise((r) => setTimeout(r, options.steadyWindowMs));
     const steadyCpuPercent = ((cpuSeconds(pid) - cpuStart) / ((Date.now() - windowStart) / 1000)) * 100;
     clearInterval(sampler);
     peakKiB = Math.max(peakKiB, procStatus(pid).hwmKiB);
-    const rssNowKiB = procStatus(pid).rssKiB;
-    log(`steady window ${(STEADY_WINDOW_MS / 1000).toFixed(0)} s with ${fake.sizes.length - before} heartbeat snapshots: CPU ${steadyCpuPercent.toFixed(2)}% of a core; RSS now ${(rssNowKiB / 1024).toFixed(1)} MiB, peak ${(peakKiB / 1024).toFixed(1)} MiB`);
+    const rssKiB = procStatus(pid).rssKiB;
+    const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+    const heapUsed = /^vpsie_autoscaler_forwarder_nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1];
+    const heapUsedMiB = heapUsed === undefined ? undefined : Number(heapUsed) / MIB;
+    log(`steady window ${(options.steadyWindowMs / 1000).toFixed(0)} s with ${fake.sizes.length - before} heartbeat snapshots: CPU ${steadyCpuPercent.toFixed(2)}% of a core; RSS now ${(rssKiB / 1024).toFixed(1)} MiB (heap used ${heapUsedMiB?.toFixed(1) ?? '?'} MiB), peak ${(peakKiB / 1024).toFixed(1)} MiB about ${(peakAtMs / 1000).toFixed(1)} s after start`);
     if (fake.refusals.length > 0) log(`the fake functions refused: ${fake.refusals.slice(0, 3).join(' | ')}`);
+    return { peakRssMiB: peakKiB / 1024, rssMiB: rssKiB / 1024, steadyCpuPercent, firstSnapshotMs, rawBytes: size.rawBytes, gzipBytes: size.bodyBytes, heapUsedMiB };
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    await fake.stop();
+  }
+}
 
+export async function run(): Promise<Array<{ name: string; value: number; unit: string; target?: number; ok?: boolean }>> {
+  log(`starting a control plane for ${NODES} nodes and ${PODS} pods`);
+  const controlPlane = await startControlPlane();
+  const workDir = await mkdtemp(join(tmpdir(), 'forwarder-bench-'));
+  try {
+    const kc = new KubeConfig();
+    kc.loadFromFile(controlPlane.kubeconfigPath);
+    const kube = new KubeHttp(kc);
+    await populateCluster(kube, kc);
+    kube.close();
+    log('bundling the forwarder and starting it');
+    const bundle = await bundleForwarder(workDir);
+    const f = await measureForwarder({ bundle, kubeconfigPath: controlPlane.kubeconfigPath, nodeFlags: FORWARDER_NODE_FLAGS, steadyWindowMs: STEADY_WINDOW_MS });
     const suffix = SCALE === 1 ? '' : ` (scale ${SCALE})`;
     const figures = [
-      { name: `forwarder peak RSS${suffix}`, value: Number((peakKiB / 1024).toFixed(1)), unit: 'MiB', target: 96 },
-      { name: `forwarder steady CPU${suffix}`, value: Number(steadyCpuPercent.toFixed(2)), unit: '% core', target: 5 },
-      { name: `forwarder first synced snapshot${suffix}`, value: Number((firstSnapshotMs / 1000).toFixed(1)), unit: 's' },
-      { name: `forwarder snapshot raw${suffix}`, value: Number((size.rawBytes / MIB).toFixed(2)), unit: 'MiB' },
-      { name: `forwarder snapshot gzip${suffix}`, value: Number((size.bodyBytes / MIB).toFixed(3)), unit: 'MiB', target: 1 },
+      { name: `forwarder peak RSS${suffix}`, value: Number(f.peakRssMiB.toFixed(1)), unit: 'MiB', target: 96 },
+      { name: `forwarder steady RSS${suffix}`, value: Number(f.rssMiB.toFixed(1)), unit: 'MiB' },
+      { name: `forwarder steady CPU${suffix}`, value: Number(f.steadyCpuPercent.toFixed(2)), unit: '% core', target: 5 },
+      { name: `forwarder first synced snapshot${suffix}`, value: Number((f.firstSnapshotMs / 1000).toFixed(1)), unit: 's' },
+      { name: `forwarder snapshot raw${suffix}`, value: Number((f.rawBytes / MIB).toFixed(2)), unit: 'MiB' },
+      { name: `forwarder snapshot gzip${suffix}`, value: Number((f.gzipBytes / MIB).toFixed(3)), unit: 'MiB', target: 1 },
     ];
-    return figures.map((f) => (f.target === undefined ? f : { ...f, ok: f.value < f.target }));
+    return figures.map((x) => (x.target === undefined ? x : { ...x, ok: x.value < x.target }));
   } finally {
-    child?.kill('SIGTERM');
-    await fake.stop();
     await controlPlane.stop();
     await rm(workDir, { recursive: true, force: true });
   }
