@@ -1,8 +1,8 @@
 import type { AppsV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
 import { waitFor, WaitTimeoutError } from '../harness/wait-for.ts';
-import { findPlan } from '../vpsie-sim/index.ts';
+import { findPlan, SIM_PLANS } from '../vpsie-sim/index.ts';
 import { ensureNamespace, ignore404 } from './stack-cluster.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
 
@@ -17,6 +17,42 @@ export async function startE2eStack(options: Partial<StackOptions> = {}): Promis
     store: { endpoint: harness.dynamoEndpoint, tableName: harness.tableName },
     ...options,
   });
+}
+
+export interface E2eEnv {
+  readonly stack: Stack;
+  /** A workload namespace of this file, deleted (pods first) after it. */
+  readonly namespace: string;
+}
+
+/** One stack and one workload namespace for the tests of a file, started before them and stopped after. */
+export function useE2eStack(namespacePrefix: string, options: Partial<StackOptions> = {}): E2eEnv {
+  const env: { stack?: Stack; namespace?: string } = {};
+  beforeAll(async () => {
+    env.stack = await startE2eStack(options);
+    env.namespace = await newWorkloadNamespace(env.stack, namespacePrefix);
+  });
+  afterAll(async () => {
+    if (env.stack && env.namespace) await deleteWorkloadNamespace(env.stack, env.namespace);
+    await env.stack?.stop();
+  });
+  return {
+    get stack() {
+      if (!env.stack) throw new Error('the e2e stack is not started (use it inside a test)');
+      return env.stack;
+    },
+    get namespace() {
+      if (!env.namespace) throw new Error('the e2e namespace is not created (use it inside a test)');
+      return env.namespace;
+    },
+  };
+}
+
+/** The identifier of the simulator's plan with this nickname (A-1C-2G, …). */
+export function simPlan(nickname: string): string {
+  const found = SIM_PLANS.find((p) => p.nickname === nickname);
+  if (!found) throw new Error(`the simulator has no plan named ${nickname}`);
+  return found.identifier;
 }
 
 /** waitFor whose timeout message carries the tail of every part's log. */

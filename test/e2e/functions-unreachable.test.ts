@@ -1,20 +1,17 @@
 import { AppsV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { probe } from '../harness/probe.ts';
-import { SIM_PLANS } from '../vpsie-sim/index.ts';
 import {
-  deleteWorkloadNamespace,
   eventually,
   expectNoDuplicateVms,
   isCordonedOrTainted,
-  newWorkloadNamespace,
   pods,
   scaleDeployment,
   spreadDeployment,
-  startE2eStack,
+  simPlan,
+  useE2eStack,
   waitPodsRunning,
 } from './e2e-helpers.ts';
-import type { Stack } from './stack.ts';
 
 // (8) The functions unreachable (process killed): the forwarder keeps running and watching, does
 // nothing destructive (an empty node that would otherwise be removed stays), and recovers when they
@@ -28,29 +25,18 @@ import type { Stack } from './stack.ts';
 // and cooldown of this test several times over and at least one whole failed round.
 
 const OUTAGE_MS = 25_000;
-const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
 const GROUP = 'steady';
 
 describe('functions unreachable', () => {
-  let stack: Stack;
-  let namespace: string;
-
-  beforeAll(async () => {
-    stack = await startE2eStack();
-    namespace = await newWorkloadNamespace(stack, 'outage');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteWorkloadNamespace(stack, namespace);
-    await stack?.stop();
-  });
+  const env = useE2eStack('outage');
 
   it('keeps the forwarder running, destroys nothing while they are away, and recovers', async () => {
+    const { stack, namespace } = env;
     const apps = stack.kube.kc.makeApiClient(AppsV1Api);
     await stack.applyNodeGroup(GROUP, {
       minNodes: 0,
       maxNodes: 3,
-      offeringIDs: [plan('A-1C-2G'), plan('A-2C-4G')],
+      offeringIDs: [simPlan('A-1C-2G'), simPlan('A-2C-4G')],
       scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
     });
     await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'first', namespace, replicas: 1, cpu: '500m', memory: '256Mi' }) });

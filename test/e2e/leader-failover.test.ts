@@ -1,51 +1,37 @@
 import { AppsV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
-import { SIM_PLANS } from '../vpsie-sim/index.ts';
 import {
-  deleteWorkloadNamespace,
   eventually,
   expectDeploymentWhole,
   expectNoDuplicateVms,
   isCordonedOrTainted,
-  newWorkloadNamespace,
   pods,
   scaleDeployment,
   spreadDeployment,
-  startE2eStack,
+  simPlan,
+  useE2eStack,
   waitPodsRunning,
 } from './e2e-helpers.ts';
-import type { Stack } from './stack.ts';
 
 // (7) Two forwarders; the leader is killed (SIGKILL: no shutdown, its Lease is left to expire) the
 // moment a node it is draining shows the to-be-deleted taint. The standby takes over and finishes
 // or aborts the drain from the functions' ledger: no node stays cordoned, nothing is deleted twice,
 // no pod is lost.
 
-const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
 const GROUP = 'ha';
 
 describe('forwarder leader killed in the middle of a drain', () => {
-  let stack: Stack;
-  let namespace: string;
-
-  beforeAll(async () => {
-    stack = await startE2eStack({ forwarderReplicas: 2 });
-    namespace = await newWorkloadNamespace(stack, 'failover');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteWorkloadNamespace(stack, namespace);
-    await stack?.stop();
-  });
+  const env = useE2eStack('failover', { forwarderReplicas: 2 });
 
   it('lets the standby finish or abort the drain: no node left cordoned, nothing deleted twice', async () => {
+    const { stack, namespace } = env;
     const apps = stack.kube.kc.makeApiClient(AppsV1Api);
     const first = await stack.waitForLeader();
     await stack.applyNodeGroup(GROUP, {
       minNodes: 0,
       maxNodes: 3,
-      offeringIDs: [plan('A-1C-2G')],
+      offeringIDs: [simPlan('A-1C-2G')],
       scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
     });
     await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'load', namespace, replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true }) });

@@ -1,41 +1,27 @@
 import { AppsV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_PLANS } from '../vpsie-sim/index.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  deleteWorkloadNamespace,
   eventually,
   expectNoDuplicateVms,
   isRunning,
-  newWorkloadNamespace,
   pods,
   spreadDeployment,
-  startE2eStack,
+  simPlan,
+  useE2eStack,
 } from './e2e-helpers.ts';
-import type { Stack } from './stack.ts';
 
 // (5) maxNodes reached: as many pods as the allowed nodes hold get a node; no further VM is created;
 // the rest are reported unschedulable with a reason a person can act on.
 
-const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
 const GROUP = 'capped';
 
 describe('maxNodes reached', () => {
-  let stack: Stack;
-  let namespace: string;
-
-  beforeAll(async () => {
-    stack = await startE2eStack();
-    namespace = await newWorkloadNamespace(stack, 'capped');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteWorkloadNamespace(stack, namespace);
-    await stack?.stop();
-  });
+  const env = useE2eStack('capped');
 
   it('creates no VM beyond maxNodes and reports the remaining pods unschedulable with a reason', async () => {
+    const { stack, namespace } = env;
     const apps = stack.kube.kc.makeApiClient(AppsV1Api);
-    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 2, offeringIDs: [plan('A-1C-2G')] });
+    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 2, offeringIDs: [simPlan('A-1C-2G')] });
     // One pod per node, four pods, at most two nodes.
     await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'wide', namespace, replicas: 4, cpu: '500m', memory: '256Mi', onePerNode: true }) });
 

@@ -1,47 +1,33 @@
 import { AppsV1Api, PolicyV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_PLANS } from '../vpsie-sim/index.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  deleteWorkloadNamespace,
   eventually,
   expectNoDuplicateVms,
   isCordonedOrTainted,
-  newWorkloadNamespace,
   pods,
   scaleDeployment,
   spreadDeployment,
-  startE2eStack,
+  simPlan,
+  useE2eStack,
   waitPodsRunning,
 } from './e2e-helpers.ts';
-import type { Stack } from './stack.ts';
 
 // (3) A PodDisruptionBudget that allows no disruption: the underused nodes stay, the reason is
 // reported (decision keep-node/pdb in the audit trail and the status endpoint), nothing is evicted.
 
-const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
 const GROUP = 'guarded';
 
 describe('a PDB that allows no disruption', () => {
-  let stack: Stack;
-  let namespace: string;
-
-  beforeAll(async () => {
-    stack = await startE2eStack();
-    namespace = await newWorkloadNamespace(stack, 'pdb');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteWorkloadNamespace(stack, namespace);
-    await stack?.stop();
-  });
+  const env = useE2eStack('pdb');
 
   it('keeps the underused nodes, reports why, and evicts nothing', async () => {
+    const { stack, namespace } = env;
     const apps = stack.kube.kc.makeApiClient(AppsV1Api);
     const policy = stack.kube.kc.makeApiClient(PolicyV1Api);
     await stack.applyNodeGroup(GROUP, {
       minNodes: 0,
       maxNodes: 4,
-      offeringIDs: [plan('A-1C-2G')],
+      offeringIDs: [simPlan('A-1C-2G')],
       scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
     });
     // Two nodes: `big` wants one each; `guarded` spreads a small pod onto each, and its PDB allows no disruption.

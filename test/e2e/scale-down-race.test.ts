@@ -1,22 +1,19 @@
 import { AppsV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
-import { SIM_PLANS } from '../vpsie-sim/index.ts';
 import {
-  deleteWorkloadNamespace,
   eventually,
   expectDeploymentWhole,
   expectNoDuplicateVms,
   isCordonedOrTainted,
-  newWorkloadNamespace,
   node,
   pods,
   scaleDeployment,
   spreadDeployment,
-  startE2eStack,
+  simPlan,
+  useE2eStack,
   waitPodsRunning,
 } from './e2e-helpers.ts';
-import type { Stack } from './stack.ts';
 
 // (9) A scale-down racing a new pod. The planner picks an empty node and taints it; in the instant
 // between its decision and the taint, a new pod is bound to that node (here: created with nodeName
@@ -24,29 +21,18 @@ import type { Stack } from './stack.ts';
 // pod has no controller, so evicting it would lose it. Taint-then-recheck must catch it: the drain
 // is aborted, the node untainted and kept, the pod never evicted or deleted.
 
-const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
 const GROUP = 'race';
 
 describe('scale-down racing a new pod', () => {
-  let stack: Stack;
-  let namespace: string;
-
-  beforeAll(async () => {
-    stack = await startE2eStack();
-    namespace = await newWorkloadNamespace(stack, 'race');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteWorkloadNamespace(stack, namespace);
-    await stack?.stop();
-  });
+  const env = useE2eStack('race');
 
   it('does not remove the node out from under a pod that landed after the decision', async () => {
+    const { stack, namespace } = env;
     const apps = stack.kube.kc.makeApiClient(AppsV1Api);
     await stack.applyNodeGroup(GROUP, {
       minNodes: 0,
       maxNodes: 3,
-      offeringIDs: [plan('A-1C-2G')],
+      offeringIDs: [simPlan('A-1C-2G')],
       scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
     });
     await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'load', namespace, replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true }) });

@@ -1,7 +1,6 @@
 import { AppsV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
-import { SIM_PLANS } from '../vpsie-sim/index.ts';
 import {
   deleteWorkloadNamespace,
   eventually,
@@ -11,6 +10,7 @@ import {
   newWorkloadNamespace,
   planNickname,
   pods,
+  simPlan,
   spreadDeployment,
   scaleDeployment,
   startE2eStack,
@@ -22,7 +22,6 @@ import type { Stack } from './stack.ts';
 // status, events and metrics show it. (2) Its load goes → after the shortened window the nodes are
 // drained through the Eviction API and removed down to minNodes; their VMs deleted.
 
-const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
 const GROUP = 'workers';
 
 describe('scale-up, then safe scale-down', () => {
@@ -41,7 +40,7 @@ describe('scale-up, then safe scale-down', () => {
     await stack.applyNodeGroup(GROUP, {
       minNodes: 0,
       maxNodes: 5,
-      offeringIDs: [plan('A-1C-1G'), plan('A-1C-2G'), plan('A-2C-4G'), plan('G-2C-8G')],
+      offeringIDs: [simPlan('A-1C-1G'), simPlan('A-1C-2G'), simPlan('A-2C-4G'), simPlan('G-2C-8G')],
       labels: { pool: 'general' },
       scaleDownPolicy: { stabilizationWindowSeconds: 5, cpuThreshold: 50, memoryThreshold: 50 },
     });
@@ -58,13 +57,14 @@ describe('scale-up, then safe scale-down', () => {
       namespace,
       body: spreadDeployment({ name: 'web', namespace, replicas: 3, cpu: '500m', memory: '512Mi', onePerNode: true, nodeSelector: { pool: 'general' } }),
     });
+    const web = await waitPodsRunning(stack, namespace, 'app=web', 3, 120_000);
     // Small pods that the scheduler spreads (soft anti-affinity): they fit next to the web pods.
+    // IMPORTANT: created once the three nodes are there; created earlier, both could land on the
+    // first node to join, and the scale-down below would then need no eviction at all.
     await apps.createNamespacedDeployment({
       namespace,
       body: spreadDeployment({ name: 'tiny', namespace, replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true, nodeSelector: { pool: 'general' } }),
     });
-
-    const web = await waitPodsRunning(stack, namespace, 'app=web', 3, 120_000);
     await waitPodsRunning(stack, namespace, 'app=tiny', 2);
 
     // VMs at the simulator: exactly three, all A-1C-2G, in the group's datacenter, none twice.
@@ -90,7 +90,7 @@ describe('scale-up, then safe scale-down', () => {
       return s?.readyNodes === 3 && s.currentNodes === 3 ? s : undefined;
     });
     expect(status.nodeList?.map((n) => n.nodeName).sort()).toEqual(vms.map((vm) => vm.hostname).sort());
-    expect(status.nodeList?.every((n) => n.status === 'Ready' && n.instanceType === plan('A-1C-2G'))).toBe(true);
+    expect(status.nodeList?.every((n) => n.status === 'Ready' && n.instanceType === simPlan('A-1C-2G'))).toBe(true);
     const events = await stack.events();
     const reasons = events.filter((e) => e.kind === 'NodeGroup' && e.name === GROUP).map((e) => e.reason);
     expect(reasons).toContain('ScaleUpTriggered');

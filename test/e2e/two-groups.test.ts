@@ -1,48 +1,34 @@
 import { AppsV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
-import { SIM_PLANS } from '../vpsie-sim/index.ts';
 import {
-  deleteWorkloadNamespace,
   expectNoDuplicateVms,
-  newWorkloadNamespace,
   planNickname,
   spreadDeployment,
-  startE2eStack,
+  simPlan,
+  useE2eStack,
   waitPodsRunning,
 } from './e2e-helpers.ts';
-import type { Stack } from './stack.ts';
 
 // (4) Two NodeGroups with different labels and taints: each pod lands in its own group, on a VM of
 // that group's offerings, and the group's taint is on its nodes (registered by the kubelet flags that
 // the bootstrap template carried).
 
-const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
 
 describe('two NodeGroups with different labels and taints', () => {
-  let stack: Stack;
-  let namespace: string;
-
-  beforeAll(async () => {
-    stack = await startE2eStack();
-    namespace = await newWorkloadNamespace(stack, 'groups');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteWorkloadNamespace(stack, namespace);
-    await stack?.stop();
-  });
+  const env = useE2eStack('groups');
 
   it('puts each pod on a node of its own group', async () => {
+    const { stack, namespace } = env;
     const apps = stack.kube.kc.makeApiClient(AppsV1Api);
     await stack.applyNodeGroup('general', {
       maxNodes: 3,
-      offeringIDs: [plan('A-2C-4G')],
+      offeringIDs: [simPlan('A-2C-4G')],
       labels: { pool: 'general' },
     });
     await stack.applyNodeGroup('batch', {
       maxNodes: 3,
-      offeringIDs: [plan('C-2C-4G')],
+      offeringIDs: [simPlan('C-2C-4G')],
       labels: { pool: 'batch' },
       taints: [{ key: 'dedicated', value: 'batch', effect: 'NoSchedule' }],
     });

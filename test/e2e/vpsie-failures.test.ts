@@ -1,42 +1,28 @@
 import { AppsV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIM_PLANS } from '../vpsie-sim/index.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  deleteWorkloadNamespace,
   eventually,
   expectNoDuplicateVms,
-  newWorkloadNamespace,
   spreadDeployment,
-  startE2eStack,
+  simPlan,
+  useE2eStack,
   waitPodsRunning,
 } from './e2e-helpers.ts';
-import type { Stack } from './stack.ts';
 
 // (6) VPSie failing in the ways it does: a burst of 5xx on creates, `error: true` on HTTP 200, an
 // HTML 502 on a list, and a create that is accepted but never materialises. The launch is retried
 // with backoff, no hostname is ever created twice, and the launch deadline (20 s here) cleans up the
 // create that never showed up and backs the group off before it launches again.
 
-const plan = (nickname: string) => SIM_PLANS.find((p) => p.nickname === nickname)!.identifier;
 const GROUP = 'flaky';
 
 describe('VPSie failures', () => {
-  let stack: Stack;
-  let namespace: string;
-
-  beforeAll(async () => {
-    stack = await startE2eStack();
-    namespace = await newWorkloadNamespace(stack, 'flaky');
-  });
-
-  afterAll(async () => {
-    if (namespace) await deleteWorkloadNamespace(stack, namespace);
-    await stack?.stop();
-  });
+  const env = useE2eStack('flaky');
 
   it('retries with backoff, never duplicates a VM, and cleans up a create that never materialised', async () => {
+    const { stack, namespace } = env;
     const apps = stack.kube.kc.makeApiClient(AppsV1Api);
-    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 4, offeringIDs: [plan('A-1C-2G')] });
+    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 4, offeringIDs: [simPlan('A-1C-2G')] });
     // Applied to createVm calls in this order: three 503s, one `error: true` on 200, then one create
     // that is accepted and never shows up (neither pending nor listed). Lists fail once with an HTML 502.
     stack.simulator.sim.inject([
