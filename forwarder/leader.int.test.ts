@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
 import { command, ensureNodeGroupCrd, newClusterId, SIGNING_KEY, startTestForwarder, type TestForwarderOptions } from '../test/forwarder/fixture.ts';
 import { useHarness, waitFor, type Harness } from '../test/harness/context.ts';
+import { loadKubeAuth } from './kube/kube-auth.ts';
 import { KubeHttp } from './kube/kube-http.ts';
 import { FENCING_TOKEN_ANNOTATION } from './leader.ts';
 import type { ForwarderHandle } from './main.ts';
@@ -98,7 +99,7 @@ describe('leader election', () => {
   it('writes acquireTime and renewTime with microsecond precision', async () => {
     const a = await start('replica-a');
     await waitFor(() => a.isLeader(), { timeoutMs: 20_000, description: 'replica-a leads' });
-    const kube = new KubeHttp(h.kc);
+    const kube = new KubeHttp(await loadKubeAuth(h.info.kubeconfigPath));
     const { body } = await kube.requestRaw({ method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${LEASE}` });
     kube.close();
     expect(body).toMatch(/"renewTime":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"/);

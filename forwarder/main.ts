@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { hostname } from 'node:os';
@@ -13,7 +13,8 @@ import { computeGroupStats, publishGroupStats } from './group-stats.ts';
 import { Guardrails, type GuardrailView } from './guardrails.ts';
 import { startHttpServer, type ForwarderHttpServer } from './http-server.ts';
 import { EventRecorder } from './kube/event-recorder.ts';
-import { apiServerEndpointFromKubeConfig, caCertHashFromPem, caPemFromKubeConfig } from './kube/join-settings.ts';
+import { clientNodeAuth, loadKubeAuth } from './kube/kube-auth.ts';
+import { apiServerEndpoint, caCertHashFromPem } from './kube/join-settings.ts';
 import { KubeApiError, KubeHttp } from './kube/kube-http.ts';
 import { LeaderElector } from './leader.ts';
 import { ForwarderMetrics } from './metrics.ts';
@@ -72,8 +73,8 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   const identity = config.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const logger = deps.logger ?? (createLogger({ name: 'forwarder', level: config.logLevel }) as unknown as Logger);
   const log = logger.child({ forwarder: identity, clusterId: config.clusterId });
-  const kubeConfig = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
-  const kube = new KubeHttp(kubeConfig);
+  const auth = deps.kubeConfig ? await clientNodeAuth(deps.kubeConfig) : await loadKubeAuth(config.kubeconfig);
+  const kube = new KubeHttp(auth);
   const metrics = new ForwarderMetrics();
   const hostnamePrefix = config.hostnamePrefix ?? `${config.clusterId}-`;
   let stopped = false;
@@ -104,8 +105,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     nodeGroupsNamed: (name) => [...cache.nodeGroups.items.values()].filter((g) => g.name === name),
   };
   const guardrails = new Guardrails({ hostnamePrefix, maxDeletionsPerWindow: config.maxDeletionsPer10Min, view, clock });
-  const caPem = config.join.caCertHash ? undefined : caPemFromKubeConfig(kubeConfig);
-  const caCertHash = config.join.caCertHash ?? (caPem ? caCertHashFromPem(caPem) : '');
+  const caCertHash = config.join.caCertHash ?? (auth.caPem ? caCertHashFromPem(auth.caPem) : '');
   if (!caCertHash) log.warn({}, 'no cluster CA known: {{caCertHash}} renders empty (set join.caCertHash)');
 
   let leader: LeaderElector | undefined;
@@ -125,7 +125,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       namespace: config.namespace,
       vpsieProjectId: projectId,
       join: {
-        apiServerEndpoint: config.join.apiServerEndpoint ?? apiServerEndpointFromKubeConfig(kubeConfig) ?? '',
+        apiServerEndpoint: config.join.apiServerEndpoint ?? apiServerEndpoint(auth.server),
         caCertHash,
         bootstrapTokenTtlMs: config.join.bootstrapTokenTtlMs,
       },
@@ -242,7 +242,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     if (cache.synced) publishStats();
   }, 15_000);
   statsTimer.unref();
-  log.info({ url: server.url, dryRun, namespace: config.namespace, functionsUrl: config.functionsUrl, leaderElection: config.leaderElection.enabled }, 'forwarder started');
+  log.info({ url: server.url, kube: auth.describe, dryRun, namespace: config.namespace, functionsUrl: config.functionsUrl, leaderElection: config.leaderElection.enabled }, 'forwarder started');
 
   const shutdown = async (graceful: boolean) => {
     if (stopped) return;
@@ -281,13 +281,6 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     stop: () => shutdown(true),
     crash: () => shutdown(false),
   };
-}
-
-function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (path) kubeConfig.loadFromFile(path);
-  else kubeConfig.loadFromDefault(); // in a pod: the service account; elsewhere $KUBECONFIG or ~/.kube/config
-  return kubeConfig;
 }
 
 async function connectVpsie(

@@ -10,6 +10,7 @@ import { command, ensureNodeGroupCrd, newClusterId, runPlan, SIGNING_KEY, startT
 import { deployment, kwokNode } from '../test/harness/builders.ts';
 import { useHarness, waitFor, type Harness } from '../test/harness/context.ts';
 import { SIM_DC, SIM_OS_IMAGES, SIM_PLANS, startVpsieSimulator, type VpsieSimulator } from '../test/vpsie-sim/index.ts';
+import { clientNodeAuth, loadKubeAuth } from './kube/kube-auth.ts';
 import { KubeApiError, KubeHttp } from './kube/kube-http.ts';
 
 // The shipped RBAC (infra/forwarder/rbac.yaml) on a real API server: a forwarder running as its
@@ -50,7 +51,7 @@ describe('the shipped RBAC', () => {
 
   beforeAll(async () => {
     h = useHarness();
-    admin = new KubeHttp(h.kc);
+    admin = new KubeHttp(await loadKubeAuth(h.info.kubeconfigPath));
     await ensureNodeGroupCrd(h.kc);
     await apply(admin, 'namespace.yaml');
     await apply(admin, 'serviceaccount.yaml');
@@ -68,7 +69,7 @@ describe('the shipped RBAC', () => {
       contexts: [{ name: 'forwarder', cluster: 'harness', user: SA }],
       currentContext: 'forwarder',
     });
-    asForwarder = new KubeHttp(forwarderKubeconfig);
+    asForwarder = new KubeHttp(await clientNodeAuth(forwarderKubeconfig));
   });
   afterAll(() => {
     asForwarder?.close();

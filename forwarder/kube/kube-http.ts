@@ -1,9 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAuth } from './kube-auth.ts';
 
-// A thin JSON client for the kube API on top of the KubeConfig's authentication. The forwarder talks
+// A thin JSON client for the kube API (authentication from kube-auth.ts). The forwarder talks
 // plain JSON on purpose: client-node's typed APIs deserialize into model classes (costly for 30,000
 // pods) and serialize a Lease's MicroTime with millisecond precision, which the API server rejects.
 // Watches stream through the same TLS context: client-node 2.0's Watch builds a new undici Agent, and
@@ -50,14 +50,12 @@ export class KubeHttp {
   private agent: http.Agent | undefined;
   private streamAgent: http.Agent | undefined;
 
-  constructor(readonly kubeConfig: KubeConfig, options: { timeoutMs?: number } = {}) {
+  constructor(readonly auth: KubeAuth, options: { timeoutMs?: number } = {}) {
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
   }
 
   get server(): string {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    return cluster.server.replace(/\/+$/, '');
+    return this.auth.server;
   }
 
   async request<T = unknown>(request: KubeRequest): Promise<T> {
@@ -151,22 +149,17 @@ export class KubeHttp {
     for (const [key, value] of Object.entries(query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const options: https.RequestOptions = { method, headers: {} };
-    // Headers (tokens may rotate: exec plugins, projected service account tokens) on every request.
-    await this.kubeConfig.applyToHTTPSOptions(options);
-    options.agent = this.agentFor(options, streaming);
-    (options.headers as Record<string, string>).Accept = 'application/json';
+    // Headers on every request: tokens rotate (projected service account tokens, exec plugins).
+    const options: https.RequestOptions = { method, headers: { ...(await this.auth.headers()), Accept: 'application/json' } };
+    options.agent = (await this.auth.agent?.()) ?? this.agentFor(streaming);
     const transport = url.protocol === 'http:' ? http : https;
     return { url, options, transport };
   }
 
-  /**
-   * Two keep-alive agents (requests; long-lived watches) on one TLS context, built once. Proxies keep
-   * client-node's agent.
-   */
-  private agentFor(options: https.RequestOptions, streaming: boolean): http.Agent | undefined {
-    if (this.kubeConfig.getCurrentCluster()?.proxyUrl) return options.agent as http.Agent | undefined;
+  /** Two agents (keep-alive requests; long-lived watches) on one TLS context, built once. */
+  private agentFor(streaming: boolean): http.Agent {
     if (!this.agent || !this.streamAgent) {
+      const options = this.auth.tls;
       if (this.server.startsWith('http:')) {
         this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
         this.streamAgent = new http.Agent({ keepAlive: false });
@@ -181,7 +174,7 @@ export class KubeHttp {
         this.streamAgent = new https.Agent({ keepAlive: false, ...common });
       }
     }
-    return streaming ? this.streamAgent : this.agent;
+    return (streaming ? this.streamAgent : this.agent)!;
   }
 }
 

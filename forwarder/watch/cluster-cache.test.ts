@@ -35,7 +35,7 @@ function setup(initial: Partial<Record<string, unknown[]>> = {}) {
   return { cache, triggers, emit: (resource: string, type: WatchEventType, object: unknown) => emit.get(resource)!(type, object) };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150)); // the pods' list starts once the others are synced
 
 describe('ClusterCache', () => {
   it('is synced once every initial list is done, and shares one shape between replicas', async () => {

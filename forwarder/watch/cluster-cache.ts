@@ -51,6 +51,7 @@ export interface ClusterCacheOptions {
   logger: Logger;
   clock?: Clock;
   pageSize?: number;
+  podPageSize?: number;
   /** For tests: replace the API calls. */
   listerFor?: (resource: WatchedResource) => Lister;
   watcherFor?: (resource: WatchedResource) => Watcher;
@@ -164,23 +165,40 @@ export class ClusterCache {
     ];
     this.reflectors = sinks.map(([resource, sink]) => new Reflector({
       name: resource.name,
+      // Pods are the bulk (30,000 × ~4 KiB of JSON with managedFields): small pages keep the peak low.
+      ...(resource === resources.pods ? { pageSize: options.podPageSize ?? 100 } : {}),
       lister: options.listerFor?.(resource) ?? httpLister(options.http, resource.path),
       watcher: options.watcherFor?.(resource) ?? httpWatcher(options.http, resource.path),
       sink,
       ...(resource.query ? { query: resource.query } : {}),
       ...(resource.watchOnly ? { resourceVersionOnly: true } : {}),
-      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      ...(options.pageSize && resource !== resources.pods ? { pageSize: options.pageSize } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       onError: (name, error, retryInMs) => logger.warn({ watch: name, retryInMs, ...errorFields(error) }, 'watch failed; retrying'),
       ...(options.onList ? { onList: options.onList } : {}),
     }));
   }
 
+  /**
+   * Everything but the pods first; the pods' list (by far the largest) once the others have synced,
+   * so that their initial lists do not sit in memory at the same time.
+   */
   start(): void {
-    for (const reflector of this.reflectors) reflector.start();
+    const [pods, ...rest] = this.reflectors;
+    for (const reflector of rest) reflector.start();
+    const startedMs = Date.now();
+    const startPods = () => {
+      if (this.stopping) return;
+      if (rest.every((r) => r.synced) || Date.now() - startedMs > 10_000) pods!.start();
+      else setTimeout(startPods, 50).unref?.();
+    };
+    startPods();
   }
 
+  private stopping = false;
+
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.reflectors.map((r) => r.stop()));
   }
 

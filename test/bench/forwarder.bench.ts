@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { loadKubeAuth } from '../../forwarder/kube/kube-auth.ts';
 import { KubeApiError, KubeHttp } from '../../forwarder/kube/kube-http.ts';
 import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL } from '../../shared/labels.ts';
 import { applyCrd } from '../e2e/stack-cluster.ts';
@@ -144,16 +145,20 @@ export async function populateCluster(kube: KubeHttp, kc: KubeConfig): Promise<v
     await create(kube, `/apis/policy/v1/namespaces/${namespaces[i % NAMESPACES]}/poddisruptionbudgets`, { metadata: { name: `app-${i}` }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: `app-${i}` } } } });
   }
   log(`${PODS} pods created in ${((Date.now() - started) / 1000).toFixed(0)} s; waiting for kwok to run them`);
+  // kwok marks them Running at its own pace (minutes on a busy machine); the figures do not need the
+  // last stragglers, so 99% is enough, and a slow kwok is reported rather than fatal.
+  let running = 0;
   await waitFor(async () => {
-    let running = 0;
+    running = 0;
     let continueToken: string | undefined;
     do {
       const page = await kube.request<{ items: Array<{ status?: { phase?: string } }>; metadata: { continue?: string } }>({ method: 'GET', path: '/api/v1/pods', query: { limit: 5_000, continue: continueToken } });
       running += page.items.filter((p) => p.status?.phase === 'Running').length;
       continueToken = page.metadata.continue || undefined;
     } while (continueToken);
-    return running >= PODS;
-  }, { timeoutMs: 1_200_000, intervalMs: 10_000, description: 'every pod Running' });
+    return running >= PODS * 0.99;
+  }, { timeoutMs: 1_200_000, intervalMs: 10_000, description: '99% of the pods Running' }).catch(() => log(`only ${running} of ${PODS} pods Running after 20 minutes (kwok is slow); measuring anyway`));
+  log(`${running} pods Running`);
 }
 
 /** Runs the bundled forwarder as a process until its first synced snapshot plus a steady window. */
@@ -218,7 +223,7 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(controlPlane.kubeconfigPath);
-    const kube = new KubeHttp(kc);
+    const kube = new KubeHttp(await loadKubeAuth(controlPlane.kubeconfigPath));
     await populateCluster(kube, kc);
     kube.close();
     log('bundling the forwarder and starting it');
