@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, TO_BE_DELETED_TAINT } from '../shared/labels.ts';
 import { KUBEADM_TEMPLATE_FILE } from '../test/e2e/stack-cluster.ts';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
@@ -93,8 +93,11 @@ describe('forwarder executes every command kind', () => {
 
   it('removal: taint+cordon, evict (429 under a PDB, then allowed), delete node, delete VM; and untaint', async () => {
     const hostname = `${clusterId}-workers-b1`;
-    const vm = sim.sim.seedVm({ hostname, resourceIdentifier: OFFERING, dcIdentifier: DC, osIdentifier: OS, phase: 'running' });
-    await h.createKwokNode(kwokNode({ name: hostname, labels: { [NODEGROUP_LABEL]: 'workers' }, providerID: `vpsie://${vm.identifier}` }));
+    // A running VM: the simulator registers its Node (labels from the user data), as a kubelet would.
+    const userData = Buffer.from(`--node-labels=${NODEGROUP_LABEL}=workers`).toString('base64');
+    const vm = sim.sim.seedVm({ hostname, resourceIdentifier: OFFERING, dcIdentifier: DC, osIdentifier: OS, phase: 'running', userData });
+    onTestFinished(() => h.core.deleteNode({ name: hostname }).then(() => undefined, () => undefined));
+    await waitFor(async () => (await h.core.readNode({ name: hostname })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), { timeoutMs: 60_000, description: `node ${hostname} registered by the simulator and Ready` });
     await h.apps.createNamespacedDeployment({ namespace: ns, body: deployment({ name: 'web', namespace: ns, replicas: 1, nodeSelector: { 'kubernetes.io/hostname': hostname } }) });
     await h.policy.createNamespacedPodDisruptionBudget({ namespace: ns, body: pdb({ name: 'web', namespace: ns, selector: { app: 'web' }, maxUnavailable: 0 }) });
     const pod = await waitFor(async () => (await h.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items.find((p) => p.status?.phase === 'Running'), { timeoutMs: 60_000, description: 'web pod running' });

@@ -33,9 +33,9 @@ const NAMESPACES = 10;
 const GROUPS = ['general', 'compute', 'memory'];
 const STEADY_WINDOW_MS = Number(process.env.BENCH_FORWARDER_STEADY_MS ?? 65_000);
 /** The image's Node flags (infra/forwarder/Dockerfile): a small young generation keeps RSS down. */
-export const FORWARDER_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=160'];
-/** The image's environment: fewer glibc malloc arenas (zlib and TLS work on several threads). */
-export const FORWARDER_ENV: Record<string, string> = {};
+export const FORWARDER_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96'];
+/** The image's environment: fewer glibc malloc arenas (zlib and TLS work happens on several threads). */
+export const FORWARDER_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
 const MIB = 1024 * 1024;
 
 function log(message: string): void {
