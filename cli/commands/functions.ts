@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/errors.ts';
 import { configFromEnv } from '../../functions/config-sources.ts';
 import { startLocalFunctions } from '../../functions/local.ts';
+import { waitForStop } from '../wait-for-stop.ts';
 
 // `vpsie-autoscaler functions`: the functions on a local Node server with an embedded
 // DynamoDB-compatible store (dynalite) — no AWS account. Flags override the environment
@@ -114,16 +115,7 @@ export async function run(args: string[], options: { signal?: AbortSignal; out?:
     ? `  store: embedded dynalite at ${functions.store.endpoint}, table ${functions.store.tableName}${text('data-dir') ? ` (data in ${text('data-dir')})` : ' (in memory)'}`
     : `  store: ${functions.config.dynamoEndpoint}, table ${functions.config.tableName}`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    if (options.signal) {
-      if (options.signal.aborted) return resolve();
-      options.signal.addEventListener('abort', stop, { once: true });
-    } else {
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    }
-  });
+  await waitForStop(options.signal);
   await functions.close();
   out('functions stopped');
   return 0;

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startVpsieSimulator, type VpsieSimulatorOptions } from '../../test/vpsie-sim/index.ts';
+import { waitForStop } from '../wait-for-stop.ts';
 
 // `vpsie-autoscaler vpsie-sim`: serves the VPSie API simulator until stopped, so the autoscaler can be
 // tried without a VPSie account. Faults and settings can be driven through /__sim/… while it runs.
@@ -102,16 +103,7 @@ export async function run(args: string[], options: { signal?: AbortSignal; out?:
   out(`  VMs stay pending ${config.provisionMs / 1000} s${simOptions.kubeconfigPath ? `; active VMs register kwok Nodes in ${simOptions.kubeconfigPath}` : ''}`);
   out(`  control: ${sim.url}/__sim/state, POST ${sim.url}/__sim/faults, POST ${sim.url}/__sim/config`);
 
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    if (options.signal) {
-      if (options.signal.aborted) return resolve();
-      options.signal.addEventListener('abort', stop, { once: true });
-    } else {
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    }
-  });
+  await waitForStop(options.signal);
   await sim.stop();
   out('VPSie API simulator stopped');
   return 0;
