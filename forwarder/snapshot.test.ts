@@ -1,0 +1,53 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { snapshotSchema } from '../shared/snapshot.ts';
+import type { KubeHttp } from './kube/kube-http.ts';
+import { encodeSnapshot } from './snapshot.ts';
+import { silentLogger } from './util/logger.ts';
+import { ClusterCache } from './watch/cluster-cache.ts';
+
+function cacheWith(pods: number) {
+  const cache = new ClusterCache({
+    http: {} as KubeHttp, namespace: 'ns', logger: silentLogger,
+    triggers: { unschedulablePod: () => {}, nodeGroupChanged: () => {}, nodePressure: () => {} },
+    listerFor: () => async () => ({ items: [], resourceVersion: '1' }),
+    watcherFor: () => async () => ({ abort: () => {} }),
+  });
+  cache.nodes.upsert({ metadata: { name: 'n1', labels: { zone: 'zürich-1' } }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110' } } }, 'list');
+  cache.nodeGroups.upsert({ metadata: { name: 'workers', namespace: 'ns', generation: 2 }, spec: { maxNodes: 3, note: 'x'.repeat(100_000) } }, 'list');
+  for (let i = 0; i < pods; i++) {
+    cache.pods.upsert({
+      metadata: { name: `web-${i}`, namespace: 'ns', labels: { app: `web-${i % 7}`, owner: 'jürgen' }, creationTimestamp: '2024-01-01T00:00:00Z' },
+      spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: `${100 + (i % 7)}m` } } }] },
+      status: { phase: 'Running' },
+    }, 'list');
+  }
+  return cache;
+}
+
+describe('encodeSnapshot', () => {
+  it('streams a valid gzip snapshot with every pod pointing at its shared shape', async () => {
+    const cache = cacheWith(5_000);
+    const encoded = await encodeSnapshot(cache, {
+      clusterId: 'c1', forwarder: { id: 'f', version: 'test', dryRun: false, lastFencingToken: 3 }, takenAtMs: 1,
+      offerings: [], vms: null, results: [{ commandId: 'a', planId: 'p', kind: 'emitEvent', outcome: 'succeeded', atMs: 1 }],
+    });
+    const raw = gunzipSync(encoded.body);
+    expect(raw.length).toBe(encoded.rawBytes);
+    const snapshot = snapshotSchema.parse(JSON.parse(raw.toString('utf8')));
+    expect(snapshot.pods).toHaveLength(5_000);
+    expect(snapshot.podShapes).toHaveLength(7);
+    expect(snapshot.podShapes[snapshot.pods[8]!.shape]!.labels).toEqual({ app: 'web-1', owner: 'jürgen' });
+    expect(snapshot.pods[8]).toMatchObject({ namespace: 'ns', name: 'web-8', nodeName: 'n1', phase: 'Running' });
+    expect(snapshot.nodes[0]!.labels.zone).toBe('zürich-1');
+    expect(snapshot.results).toHaveLength(1);
+    expect(snapshot.vms).toBeNull();
+    expect(snapshot.forwarder.lastFencingToken).toBe(3);
+  });
+
+  it('encodes an empty cluster', async () => {
+    const cache = cacheWith(0);
+    const encoded = await encodeSnapshot(cache, { clusterId: 'c1', forwarder: { id: 'f', version: 't', dryRun: true, lastFencingToken: 0 }, takenAtMs: 1, offerings: [], vms: [], results: [] });
+    expect(snapshotSchema.parse(JSON.parse(gunzipSync(encoded.body).toString())).pods).toEqual([]);
+  });
+});
