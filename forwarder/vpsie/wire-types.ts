@@ -22,7 +22,7 @@ export const optionalNumeric = numeric.nullish().transform((v) => v ?? null);
 
 /** Money: 12, "12", "12.00", "$12.00". */
 export const money = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const n = typeof v === 'number' ? v : Number(v.replace(/[$€,\s]/g, ''));
+  const n = typeof v === 'number' ? v : Number(v.replace(/[$\u20ac,\s]/g, ''));
   if (!Number.isFinite(n) || n < 0) {
     ctx.addIssue({ code: 'custom', message: `expected a price, got ${JSON.stringify(v)}` });
     return z.NEVER;

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildBundle } from '../../scripts/bundles.ts';
 import { loadKubeAuth } from '../../forwarder/kube/kube-auth.ts';
 import { KubeApiError, KubeHttp } from '../../forwarder/kube/kube-http.ts';
 import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL } from '../../shared/labels.ts';
@@ -15,12 +15,15 @@ import { SIGNING_KEY } from '../forwarder/fixture.ts';
 import { kwokNode } from '../harness/builders.ts';
 import { startControlPlane } from '../harness/control-plane.ts';
 import { waitFor } from '../harness/wait-for.ts';
+import { SIM_DC, SIM_OS_IMAGES, SIM_PLANS, startVpsieSimulator } from '../vpsie-sim/index.ts';
 import { freePorts } from '../harness/free-port.ts';
+import { forwarderImageRuntime } from './image-runtime.ts';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 
 // The forwarder on a kwok cluster of 1,000 nodes and 30,000 pods: peak RSS, steady CPU, time to the
 // first synced snapshot, snapshot size raw and gzip. The forwarder runs as its own process from the
-// production bundle (what the image runs), with the image's Node flags; the bench starts its own
+// production bundle (scripts/bundles.ts) with the image's Node flags and environment (read from
+// infra/forwarder/Dockerfile by image-runtime.ts): what the image runs. The bench starts its own
 // control plane, creates the objects through the API (pods bound with spec.nodeName, no scheduler
 // load) and plays the functions with the fake endpoint. BENCH_FORWARDER_SCALE=0.1 for a quick run.
 
@@ -32,10 +35,6 @@ const APPS = 60;
 const NAMESPACES = 10;
 const GROUPS = ['general', 'compute', 'memory'];
 const STEADY_WINDOW_MS = Number(process.env.BENCH_FORWARDER_STEADY_MS ?? 65_000);
-/** The image's Node flags (infra/forwarder/Dockerfile): a small young generation keeps RSS down. */
-export const FORWARDER_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96'];
-/** The image's environment: fewer glibc malloc arenas (zlib and TLS work happens on several threads). */
-export const FORWARDER_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
 const MIB = 1024 * 1024;
 
 function log(message: string): void {
@@ -62,10 +61,10 @@ async function create(kube: KubeHttp, path: string, body: unknown): Promise<void
   }
 }
 
-function procStatus(pid: number): { hwmKiB: number; rssKiB: number } {
+function procStatus(pid: number): { hwmKiB: number; rssKiB: number; anonKiB: number; fileKiB: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
-  return { hwmKiB: field('VmHWM'), rssKiB: field('VmRSS') };
+  return { hwmKiB: field('VmHWM'), rssKiB: field('VmRSS'), anonKiB: field('RssAnon'), fileKiB: field('RssFile') };
 }
 
 /** utime + stime in seconds (clock ticks of 1/100 s on Linux). */
@@ -75,21 +74,9 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The forwarder's production bundle, built into `dir` (with its linked source map, as shipped). */
 export async function bundleForwarder(dir: string): Promise<string> {
-  const outfile = join(dir, 'forwarder.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'forwarder/main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    keepNames: true,
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
-  return outfile;
+  return (await buildBundle('forwarder', join(dir, 'main.mjs'))).outfile;
 }
 
 export interface ForwarderFigures {
@@ -111,7 +98,7 @@ export async function populateCluster(kube: KubeHttp, kc: KubeConfig): Promise<v
   for (const [i, name] of GROUPS.entries()) {
     await create(kube, `/apis/${API_GROUP}/${API_VERSION}/namespaces/bench-0/${NODEGROUP_PLURAL}`, {
       apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name },
-      spec: { minNodes: 0, maxNodes: 2_000, datacenterID: 'dc', offeringIDs: [`plan-${i}`], osImageID: 'os' },
+      spec: { minNodes: 0, maxNodes: 2_000, datacenterID: SIM_DC.newYork, offeringIDs: [SIM_PLANS[i]!.identifier], osImageID: SIM_OS_IMAGES['ubuntu-24.04'] },
     });
   }
 
@@ -162,14 +149,22 @@ export async function populateCluster(kube: KubeHttp, kc: KubeConfig): Promise<v
 }
 
 /** Runs the bundled forwarder as a process until its first synced snapshot plus a steady window. */
-export async function measureForwarder(options: { bundle: string; kubeconfigPath: string; nodeFlags: string[]; env?: Record<string, string>; steadyWindowMs: number }): Promise<ForwarderFigures> {
+export async function measureForwarder(options: { bundle: string; kubeconfigPath: string; nodeFlags?: string[]; env?: Record<string, string>; steadyWindowMs: number }): Promise<ForwarderFigures> {
+  const image = forwarderImageRuntime();
+  const nodeFlags = options.nodeFlags ?? image.nodeFlags;
   const fake = await startFakeFunctions({ clusterId: 'bench', signingKey: SIGNING_KEY, keepSnapshots: 1 });
+  // VPSie as in production: credentials in kube-system, VMs and plans listed at every reconcile.
+  const sim = await startVpsieSimulator({});
+  for (let i = 0; i < 20; i++) sim.sim.seedVm({ hostname: `bench-vm-${i}`, phase: 'running' });
+  const admin = new KubeHttp(await loadKubeAuth(options.kubeconfigPath));
+  await create(admin, '/api/v1/namespaces/kube-system/secrets', { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'bench' } });
+  admin.close();
   const [port] = await freePorts(1);
   const child = spawn(process.execPath, [
-    ...options.nodeFlags, options.bundle,
+    ...nodeFlags, options.bundle,
     '--kubeconfig', options.kubeconfigPath, '--functions-url', fake.url, '--cluster-id', 'bench', '--signing-key', SIGNING_KEY,
-    '--namespace', 'bench-0', '--listen', `127.0.0.1:${port}`, '--no-leader-election', '--log-level', 'error', '--heartbeat-seconds', '30',
-  ], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...FORWARDER_ENV, ...options.env } });
+    '--namespace', 'bench-0', '--listen', `127.0.0.1:${port}`, '--vpsie-url', sim.url, '--no-leader-election', '--log-level', 'error', '--heartbeat-seconds', '30',
+  ], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...image.env, ...options.env } });
   try {
     const spawnedMs = Date.now();
     const pid = child.pid!;
@@ -199,11 +194,12 @@ export async function measureForwarder(options: { bundle: string; kubeconfigPath
     const steadyCpuPercent = ((cpuSeconds(pid) - cpuStart) / ((Date.now() - windowStart) / 1000)) * 100;
     clearInterval(sampler);
     peakKiB = Math.max(peakKiB, procStatus(pid).hwmKiB);
-    const rssKiB = procStatus(pid).rssKiB;
+    const { rssKiB, anonKiB, fileKiB } = procStatus(pid);
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
     const heapUsed = /^vpsie_autoscaler_forwarder_nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1];
     const heapUsedMiB = heapUsed === undefined ? undefined : Number(heapUsed) / MIB;
-    log(`steady window ${(options.steadyWindowMs / 1000).toFixed(0)} s with ${fake.sizes.length - before} heartbeat snapshots: CPU ${steadyCpuPercent.toFixed(2)}% of a core; RSS now ${(rssKiB / 1024).toFixed(1)} MiB (heap used ${heapUsedMiB?.toFixed(1) ?? '?'} MiB), peak ${(peakKiB / 1024).toFixed(1)} MiB about ${(peakAtMs / 1000).toFixed(1)} s after start`);
+    const metric = (name: string) => Number(new RegExp(`^vpsie_autoscaler_forwarder_${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / MIB;
+    log(`steady window ${(options.steadyWindowMs / 1000).toFixed(0)} s with ${fake.sizes.length - before} heartbeat snapshots: CPU ${steadyCpuPercent.toFixed(2)}% of a core; RSS now ${(rssKiB / 1024).toFixed(1)} MiB (anonymous ${(anonKiB / 1024).toFixed(1)}, file-backed ${(fileKiB / 1024).toFixed(1)}, V8 heap ${heapUsedMiB?.toFixed(1) ?? '?'} MiB used of ${metric('nodejs_heap_size_total_bytes').toFixed(1)}, external ${metric('nodejs_external_memory_bytes').toFixed(1)}), peak ${(peakKiB / 1024).toFixed(1)} MiB about ${(peakAtMs / 1000).toFixed(1)} s after start`);
     if (fake.refusals.length > 0) log(`the fake functions refused: ${fake.refusals.slice(0, 3).join(' | ')}`);
     return { peakRssMiB: peakKiB / 1024, rssMiB: rssKiB / 1024, steadyCpuPercent, firstSnapshotMs, rawBytes: size.rawBytes, gzipBytes: size.bodyBytes, heapUsedMiB };
   } finally {
@@ -213,6 +209,7 @@ export async function measureForwarder(options: { bundle: string; kubeconfigPath
     await exited;
     clearTimeout(timer);
     await fake.stop();
+    await sim.stop();
   }
 }
 
@@ -226,9 +223,10 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     const kube = new KubeHttp(await loadKubeAuth(controlPlane.kubeconfigPath));
     await populateCluster(kube, kc);
     kube.close();
-    log('bundling the forwarder and starting it');
     const bundle = await bundleForwarder(workDir);
-    const f = await measureForwarder({ bundle, kubeconfigPath: controlPlane.kubeconfigPath, nodeFlags: FORWARDER_NODE_FLAGS, steadyWindowMs: STEADY_WINDOW_MS });
+    const image = forwarderImageRuntime();
+    log(`starting the bundled forwarder as the image does: node ${image.nodeFlags.join(' ')}, ${Object.entries(image.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    const f = await measureForwarder({ bundle, kubeconfigPath: controlPlane.kubeconfigPath, steadyWindowMs: STEADY_WINDOW_MS });
     const suffix = SCALE === 1 ? '' : ` (scale ${SCALE})`;
     const figures = [
       { name: `forwarder peak RSS${suffix}`, value: Number(f.peakRssMiB.toFixed(1)), unit: 'MiB', target: 96 },
