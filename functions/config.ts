@@ -16,6 +16,7 @@ export const policyOverridesSchema = z.strictObject({
   launchDeadlineMs: ms,
   registrationDeadlineMs: ms,
   drainDeadlineMs: ms,
+  removalDeadlineMs: ms,
   backoffInitialMs: ms,
   backoffMaxMs: ms,
   notReadyReplaceAfterMs: ms,

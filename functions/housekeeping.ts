@@ -63,7 +63,7 @@ async function houseKeepCluster(deps: HousekeepingDeps, log: Logger, clusterId: 
   const staleOperations: string[] = [];
   for (const operation of planning.operations) {
     if (FINISHED.has(operation.status)) continue;
-    const deadlineMs = operation.kind === 'launch' ? Math.max(operation.launchDeadlineMs, operation.registrationDeadlineMs) : operation.deadlineMs;
+    const deadlineMs = operation.kind === 'launch' ? Math.max(operation.launchDeadlineMs, operation.registrationDeadlineMs) : Math.max(operation.deadlineMs, operation.removalDeadlineMs ?? 0);
     const overdueMs = nowMs - deadlineMs;
     if (overdueMs <= deps.config.staleOperationAfterMs) continue;
     staleOperations.push(operation.id);

@@ -220,4 +220,66 @@ describe('drain', () => {
     expect(drainOf(p3).evicted).toEqual(['default/light']);
     expect(commandsOf(p3, 'evictPod')).toEqual([]);
   });
+
+  describe('removal deadline (deleteNode/deleteVm never finishing)', () => {
+    /** Plans 1-2: the drain starts, the node turns out empty: deleteNode + deleteVm at at(10). */
+    function deleting() {
+      const p1 = started();
+      const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
+      expect(commandKinds(p2)).toEqual(['deleteNode', 'deleteVm']);
+      expect(drainOf(p2).removalDeadlineMs).toBe(at(10) + 15 * MINUTE_MS);
+      return p2;
+    }
+
+    it('retries failing deletions until the deadline, then hands the node back, backs it off and says why', () => {
+      const p2 = deleting();
+      const failed = (p: PlanResult) => [...commandsOf(p, 'deleteNode'), ...commandsOf(p, 'deleteVm')].map((c) => resultFor(c, 'failed', { message: 'API server 500' }));
+      const p3 = runPlan(world({ a: tainted(), pods: [heavy], results: failed(p2) }), { state: p2.state, policy, nowMs: at(20) });
+      expect(commandKinds(p3)).toEqual(['deleteNode', 'deleteVm']); // failed: sent again at once
+      const p4 = runPlan(world({ a: tainted(), pods: [heavy], results: failed(p3) }), { state: p3.state, policy, nowMs: at(10) + 15 * MINUTE_MS - 1 });
+      expect(commandKinds(p4)).toEqual(['deleteNode', 'deleteVm']);
+      expect(drainOf(p4).status).toBe('deleting-node');
+
+      const p5 = runPlan(world({ a: tainted(), pods: [heavy], results: failed(p4) }), { state: p4.state, policy, nowMs: at(10) + 15 * MINUTE_MS });
+      expect(commandKinds(p5)).toEqual(['untaintNode']);
+      expect(drainOf(p5)).toMatchObject({ status: 'aborting', failure: 'removal-deadline' });
+      expect(p5.decisions).toContainEqual(expect.objectContaining({ kind: 'drain-aborted', reason: 'removal-deadline', message: expect.stringMatching(/node test-a and its VM still exist 15 minutes after the removal began; the node is handed back/) }));
+      expect(eventReasons(p5)).toEqual(['DrainFailed', 'DrainFailed']);
+      expect(p5.state.nodes['test-a']?.drainBackoffUntilMs).toBeGreaterThan(at(10) + 15 * MINUTE_MS);
+
+      // Untainted and schedulable again: the operation ends, nothing more is deleted.
+      const p6 = runPlan(world({ pods: [heavy] }), { state: p5.state, policy, nowMs: at(10) + 16 * MINUTE_MS });
+      expect(drainOf(p6).status).toBe('failed');
+      expect(commandsOf(p6, 'deleteNode')).toEqual([]);
+      expect(commandsOf(p6, 'deleteVm')).toEqual([]);
+    });
+
+    it('does not hand back a node whose VM deletion VPSie accepted', () => {
+      const p2 = deleting();
+      const accepted = resultFor(commandsOf(p2, 'deleteVm')[0]!);
+      const nodeFailed = resultFor(commandsOf(p2, 'deleteNode')[0]!, 'failed', { message: 'timeout' });
+      const p3 = runPlan(world({ a: tainted(), pods: [heavy], results: [nodeFailed, accepted] }), { state: p2.state, policy, nowMs: at(20) });
+      expect(drainOf(p3).vmDeleteAccepted).toBe(true);
+      const p4 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p3.state, policy, nowMs: at(10) + 15 * MINUTE_MS });
+      expect(actions(p4)).toEqual([]);
+      expect(drainOf(p4)).toMatchObject({ status: 'failed', failure: 'removal-deadline' });
+      expect(p4.decisions).toContainEqual(expect.objectContaining({ reason: 'removal-deadline', message: expect.stringContaining("VPSie accepted the VM's deletion, so the node is not handed back") }));
+    });
+
+    it('ends quietly for a VM that outlives its Node: the orphan-VM sweep owns it from then on', () => {
+      const p2 = deleting();
+      const aged = [vm({ hostname: 'test-a', identifier: '101', createdAtMs: TEST_NOW_MS - 60 * MINUTE_MS }), vms[1]!];
+      const p3 = runPlan(world({ a: null, pods: [heavy], vms: aged, results: [resultFor(commandsOf(p2, 'deleteNode')[0]!)] }), { state: p2.state, policy, nowMs: at(20) });
+      expect(drainOf(p3).status).toBe('deleting-vm');
+      const p4 = runPlan(world({ a: null, pods: [heavy], vms: aged }), { state: p3.state, policy, nowMs: at(10) + 15 * MINUTE_MS });
+      expect(commandsOf(p4, 'untaintNode')).toEqual([]);
+      expect(drainOf(p4)).toMatchObject({ status: 'failed', failure: 'removal-deadline' });
+      expect(p4.decisions).toContainEqual(expect.objectContaining({ reason: 'removal-deadline', message: expect.stringContaining('the VM of node test-a still exists') }));
+      // No longer accounted for by an operation (seen so at the give-up): confirmed a minute later, deleted by the sweep.
+      const p5 = runPlan(world({ a: null, pods: [heavy], vms: aged }), { state: p4.state, policy, nowMs: at(10) + 15 * MINUTE_MS + 30_000 });
+      expect(commandsOf(p5, 'deleteVm')).toEqual([]);
+      const p6 = runPlan(world({ a: null, pods: [heavy], vms: aged }), { state: p5.state, policy, nowMs: at(10) + 16 * MINUTE_MS });
+      expect(commandsOf(p6, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-a', reason: 'orphan-vm' })]);
+    });
+  });
 });

@@ -17,12 +17,14 @@ import { formatDuration } from './durations.ts';
 //       │                                              │                          │ (Node gone)
 //       └──(re-check fails / deadline)──▶ aborting ◀───┘ (deadline)               ▼
 //                                           │ (untaint visible)             deleting-vm ──(VM and Node gone)──▶ succeeded
-//                                           ▼
-//                                         failed
+//                                           ▼                                     │
+//                                         failed ◀──(removal deadline; the node ──┘
+//                                                    is handed back if VPSie never accepted its VM's deletion)
 //
 // IMPORTANT: taint-then-recheck. The safety checks ran on a snapshot taken before the taint; a pod
 // may have landed in between. Evictions start only after a snapshot shows the taint and the checks
-// pass again on it. Past deleting-node there is no way back: the deadline no longer applies.
+// pass again on it. Past deleting-node the drain deadline no longer applies; the removal deadline
+// (policy.removalDeadlineMs from the first deleteNode) bounds the retries of deleteNode/deleteVm.
 // Every step needs a synced snapshot except the abort (untaint is never destructive).
 
 /** How often the forwarder is asked back while a drain is in progress. */
@@ -79,6 +81,9 @@ export function advanceDrain(ctx: PlanContext, op: DrainOperation): void {
   if ((op.status === 'cordoning' || op.status === 'draining') && ctx.nowMs >= op.deadlineMs) {
     return abortDrain(ctx, op, 'drain-deadline', `the drain did not finish within ${formatDuration(ctx.policy.drainDeadlineMs)}`, true);
   }
+  if (op.removalDeadlineMs !== undefined && ctx.nowMs >= op.removalDeadlineMs && (op.status === 'deleting-node' || op.status === 'deleting-vm')) {
+    return giveUpRemoval(ctx, op, node);
+  }
   if (!ctx.snapshot.synced) return;
   if (op.status === 'cordoning') cordoning(ctx, op, node);
   if (op.status === 'draining') draining(ctx, op, node);
@@ -89,6 +94,8 @@ export function advanceDrain(ctx: PlanContext, op: DrainOperation): void {
 function setStatus(ctx: PlanContext, op: DrainOperation, status: DrainOperation['status']): void {
   op.status = status;
   op.updatedAtMs = ctx.nowMs;
+  // The removal deadline runs from the first step past the drain (a drain sent back by a late pod keeps it).
+  if (status === 'deleting-node' || status === 'deleting-vm') op.removalDeadlineMs ??= ctx.nowMs + ctx.policy.removalDeadlineMs;
 }
 
 function cordoning(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
@@ -204,11 +211,28 @@ function emitDeleteVm(ctx: PlanContext, op: DrainOperation): void {
 }
 
 /**
- * Gives the node back: untaint + uncordon, and say why. `failure` (deadline, refused commands)
- * also backs the node off; a re-check that finds the node needed is not a failure.
+ * The Node or its VM is still there long after their deletion began (deleteNode/deleteVm failing
+ * again and again, or VPSie never finishing). Retrying forever would hide it: stop, back the node
+ * off, say so. A node whose machine is still there, and whose deletion VPSie never accepted, is
+ * handed back (untaint, uncordon), as Cluster Autoscaler does after a failed deletion; one whose
+ * VM is going (or gone) is not: the NotReady replacement and the orphan-VM sweep take it from there.
  */
-export function abortDrain(ctx: PlanContext, op: DrainOperation, reason: string, message: string, failure: boolean): void {
-  const node = clusterIndex(ctx.snapshot).nodeByName.get(op.node);
+function giveUpRemoval(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
+  const vm = ctx.snapshot.vms === null ? undefined : liveVm(clusterIndex(ctx.snapshot), op.hostname);
+  const vmKnownGone = ctx.snapshot.vms !== null && vm === undefined;
+  const left = node ? (vmKnownGone ? `node ${op.node} still exists (its VM is gone)` : `node ${op.node} and its VM still exist`) : `the VM of node ${op.node} still exists`;
+  const handBack = node !== undefined && !vmKnownGone && !op.vmDeleteAccepted;
+  const outcome = handBack ? 'the node is handed back' : op.vmDeleteAccepted ? 'VPSie accepted the VM\'s deletion, so the node is not handed back' : 'nothing is handed back';
+  abortDrain(ctx, op, 'removal-deadline', `${left} ${formatDuration(ctx.policy.removalDeadlineMs)} after the removal began; ${outcome}`, true, handBack);
+}
+
+/**
+ * Gives the node back: untaint + uncordon, and say why. `failure` (deadline, refused commands)
+ * also backs the node off; a re-check that finds the node needed is not a failure. Without
+ * `handBack` the operation just ends (the node stays tainted and cordoned).
+ */
+export function abortDrain(ctx: PlanContext, op: DrainOperation, reason: string, message: string, failure: boolean, handBack = true): void {
+  const node = handBack ? clusterIndex(ctx.snapshot).nodeByName.get(op.node) : undefined;
   op.failure = reason;
   setStatus(ctx, op, node ? 'aborting' : 'failed');
   if (node) {

@@ -100,8 +100,10 @@ function applyDrainResult(ctx: PlanContext, op: DrainOperation, result: CommandR
       return;
     case 'deleteNode':
     case 'deleteVm':
-      // Failures are retried by the drain step (nothing was deleted); a refusal by the forwarder's
-      // guardrails is final: stop, hand the node back if it still has one, and back it off.
+      // Failures are retried by the drain step (nothing was deleted) until the removal deadline; a
+      // refusal by the forwarder's guardrails is final: stop, hand the node back if it still has
+      // one, and back it off.
+      if (ok && result.kind === 'deleteVm') op.vmDeleteAccepted = true;
       if (result.outcome === 'refused') {
         if (op.status === 'deleting-node') abortDrain(ctx, op, `${result.kind}-refused`, `the forwarder refused ${result.kind} (${describe(result)})`, true);
         else {

@@ -68,6 +68,10 @@ export interface DrainOperation {
   createdAtMs: number;
   updatedAtMs: number;
   deadlineMs: number;
+  /** Set when the Node's deletion begins (deleting-node or deleting-vm): past it, the removal is given up. */
+  removalDeadlineMs?: number;
+  /** VPSie accepted the VM's deletion (a deleteVm succeeded): the machine is going, never hand it back. */
+  vmDeleteAccepted?: boolean;
   /** Pods evicted so far ("ns/name"), and evictions refused by a PDB (429) to retry later. */
   evicted: string[];
   failure?: string;
@@ -108,6 +112,8 @@ export interface Policy {
   launchDeadlineMs: number; // default 5 min
   registrationDeadlineMs: number; // default 15 min
   drainDeadlineMs: number; // default 10 min
+  /** From the Node's deletion to the VM's verified end; past it the removal is given up. */
+  removalDeadlineMs: number; // default 15 min
   backoffInitialMs: number; // default 5 min
   backoffMaxMs: number; // default 30 min
   /** Replace a managed node NotReady for longer than this. */
@@ -127,6 +133,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   launchDeadlineMs: 5 * 60_000,
   registrationDeadlineMs: 15 * 60_000,
   drainDeadlineMs: 10 * 60_000,
+  removalDeadlineMs: 15 * 60_000,
   backoffInitialMs: 5 * 60_000,
   backoffMaxMs: 30 * 60_000,
   notReadyReplaceAfterMs: 10 * 60_000,
