@@ -46,7 +46,8 @@ export async function buildBundle(name: BundleName, outfile?: string): Promise<{
     sourcemap: 'linked',
     // IMPORTANT: ASCII only. One character beyond Latin-1 anywhere in the file makes V8 keep the whole
     // source as UTF-16: twice the memory (+1.1 MiB for the forwarder, measured). esbuild escapes
-    // strings and identifiers but leaves regular-expression literals alone, hence the check below.
+    // strings and identifiers but leaves regular-expression literals alone, hence assertAscii (stricter
+    // than Latin-1, and simpler to keep).
     charset: 'ascii',
     // Keep class and function names: errors are told apart by `name` in logs, and the forwarder's
     // stack traces stay readable without --enable-source-maps (which costs ~14 MiB of RSS).
@@ -57,10 +58,9 @@ export async function buildBundle(name: BundleName, outfile?: string): Promise<{
     logLevel: 'warning',
     absWorkingDir: ROOT,
   });
-  const key = Object.keys(result.metafile.outputs).find((k) => join(ROOT, k) === target || k === target) ?? '';
   const code = await readFile(target);
   assertAscii(name, code);
-  return { outfile: target, bytes: result.metafile.outputs[key]?.bytes ?? code.length, metafile: result.metafile };
+  return { outfile: target, bytes: code.length, metafile: result.metafile };
 }
 
 /** Throws, showing where, if the bundle holds a byte beyond ASCII. */

@@ -218,8 +218,7 @@ function emitDeleteVm(ctx: PlanContext, op: DrainOperation): void {
  * VM is going (or gone) is not: the NotReady replacement and the orphan-VM sweep take it from there.
  */
 function giveUpRemoval(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
-  const vm = ctx.snapshot.vms === null ? undefined : liveVm(clusterIndex(ctx.snapshot), op.hostname);
-  const vmKnownGone = ctx.snapshot.vms !== null && vm === undefined;
+  const vmKnownGone = ctx.snapshot.vms !== null && !liveVm(clusterIndex(ctx.snapshot), op.hostname);
   const left = node ? (vmKnownGone ? `node ${op.node} still exists (its VM is gone)` : `node ${op.node} and its VM still exist`) : `the VM of node ${op.node} still exists`;
   const handBack = node !== undefined && !vmKnownGone && !op.vmDeleteAccepted;
   const outcome = handBack ? 'the node is handed back' : op.vmDeleteAccepted ? 'VPSie accepted the VM\'s deletion, so the node is not handed back' : 'nothing is handed back';

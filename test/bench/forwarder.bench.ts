@@ -3,8 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { buildBundle } from '../../scripts/bundles.ts';
 import { loadKubeAuth } from '../../forwarder/kube/kube-auth.ts';
 import { KubeApiError, KubeHttp } from '../../forwarder/kube/kube-http.ts';
@@ -27,7 +26,6 @@ import { ApiextensionsV1Api } from '@kubernetes/client-node';
 // control plane, creates the objects through the API (pods bound with spec.nodeName, no scheduler
 // load) and plays the functions with the fake endpoint. BENCH_FORWARDER_SCALE=0.1 for a quick run.
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCALE = Number(process.env.BENCH_FORWARDER_SCALE ?? 1);
 const NODES = Math.round(1_000 * SCALE);
 const PODS = Math.round(30_000 * SCALE);
@@ -152,6 +150,7 @@ export async function populateCluster(kube: KubeHttp, kc: KubeConfig): Promise<v
 export async function measureForwarder(options: { bundle: string; kubeconfigPath: string; nodeFlags?: string[]; env?: Record<string, string>; steadyWindowMs: number }): Promise<ForwarderFigures> {
   const image = forwarderImageRuntime();
   const nodeFlags = options.nodeFlags ?? image.nodeFlags;
+  log(`starting the bundled forwarder as the image does: node ${nodeFlags.join(' ')}, ${Object.entries(image.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const fake = await startFakeFunctions({ clusterId: 'bench', signingKey: SIGNING_KEY, keepSnapshots: 1 });
   // VPSie as in production: credentials in kube-system, VMs and plans listed at every reconcile.
   const sim = await startVpsieSimulator({});
@@ -224,8 +223,6 @@ export async function run(): Promise<Array<{ name: string; value: number; unit: 
     await populateCluster(kube, kc);
     kube.close();
     const bundle = await bundleForwarder(workDir);
-    const image = forwarderImageRuntime();
-    log(`starting the bundled forwarder as the image does: node ${image.nodeFlags.join(' ')}, ${Object.entries(image.env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
     const f = await measureForwarder({ bundle, kubeconfigPath: controlPlane.kubeconfigPath, steadyWindowMs: STEADY_WINDOW_MS });
     const suffix = SCALE === 1 ? '' : ` (scale ${SCALE})`;
     const figures = [
