@@ -1,4 +1,5 @@
 import { parseNodeGroupSpec, NodeGroupValidationError } from '../../shared/nodegroup.ts';
+import { clusterMarker } from '../../shared/ownership.ts';
 import { KubeApiError } from '../kube/kube-http.ts';
 import { createBootstrapToken } from './bootstrap-token.ts';
 import { ensureKubeletFlags, renderTemplate, TemplateError } from './cloud-init.ts';
@@ -89,7 +90,8 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
     projectId: ctx.vpsieProjectId,
     userData,
     tags: [`cluster-${ctx.clusterId}`, `nodegroup-${name}`].map((t) => t.slice(0, 64)),
-    notes: `vpsie-autoscaler cluster ${ctx.clusterId}, NodeGroup ${namespace}/${name}`,
+    // The ownership marker (shared/ownership.ts): list rows return notes, so ownership is readable per VM.
+    notes: clusterMarker(ctx.clusterId, { namespace, name }),
   });
   ctx.guardrails.recordLaunch(command.hostname, name);
   const identifier = launch.lookup?.where === 'created' ? launch.lookup.vm.identifier : undefined;
