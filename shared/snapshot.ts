@@ -181,11 +181,25 @@ export const offeringSchema = z.strictObject({
 });
 export type Offering = z.infer<typeof offeringSchema>;
 
+/**
+ * One VM (or one pending creation) of this cluster: EVERY row is sent, several per hostname when
+ * VPSie holds several (a create retried after a lost answer), each with its own identifier. Only
+ * VMs the forwarder judged this cluster's (shared/ownership.ts) or unmarked ones are sent; foreign
+ * ones never are. The ownership fields are optional so that older forwarders still validate:
+ * absent `marked` means unmarked (never deleted by the orphan sweep).
+ */
 export const snapshotVmSchema = z.strictObject({
-  identifier: z.string().optional(),
+  /** Absent for pending creations (VPSie gives them no identifier yet). */
+  identifier: z.string().min(1).optional(),
   hostname: z.string(),
   state: z.enum(['pending', 'created', 'running', 'gone']),
   createdAtMs: nonNegative.optional(),
+  /** Carries this cluster's marker in `notes`, or an operator adopted it (forwarder setting). */
+  marked: z.boolean().optional(),
+  /** The NodeGroup the marker names, if any. */
+  nodeGroup: z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) }).optional(),
+  /** Pending creations echo the create's processId (how a later reconcile tells creates apart). */
+  processId: z.string().min(1).optional(),
 });
 export type SnapshotVm = z.infer<typeof snapshotVmSchema>;
 
@@ -224,7 +238,7 @@ export const snapshotSchema = z.strictObject({
   pdbs: z.array(snapshotPdbSchema),
   daemonSets: z.array(snapshotDaemonSetSchema),
   offerings: z.array(offeringSchema),
-  /** VMs whose hostname carries this cluster's prefix; null when VPSie could not be listed. */
+  /** This cluster's VMs and unmarked ones matching its hostname pattern (never foreign ones); null when VPSie could not be listed. */
   vms: z.array(snapshotVmSchema).nullable(),
   results: z.array(commandResultSchema),
 }).superRefine((snapshot, ctx) => {
@@ -234,6 +248,13 @@ export const snapshotSchema = z.strictObject({
   });
   snapshot.daemonSets.forEach((ds, i) => {
     if (ds.shape >= shapes) ctx.addIssue({ code: 'custom', path: ['daemonSets', i, 'shape'], message: `shape ${ds.shape} does not exist` });
+  });
+  // Several VMs may share a hostname, never an identifier: the planner deletes extras by identifier.
+  const identifiers = new Set<string>();
+  snapshot.vms?.forEach((vm, i) => {
+    if (vm.identifier === undefined) return;
+    if (identifiers.has(vm.identifier)) ctx.addIssue({ code: 'custom', path: ['vms', i, 'identifier'], message: `VM identifier ${vm.identifier} is listed twice` });
+    identifiers.add(vm.identifier);
   });
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
