@@ -3,6 +3,7 @@ import { actions, commandKinds, commandsOf, eventReasons, MINUTE_MS, runPlan } f
 import {
   dsPod, nodeGroup, pdb, snapNode, snapPod, snapshot, TEST_NOW_MS, type BuiltPod, type SnapshotOptions,
 } from '../../test/fixtures/snapshot-builders.ts';
+import { SCALE_DOWN_DISABLED, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
 import type { NodeGroupSpecInput } from '../../shared/nodegroup.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import type { LaunchOperation, PlanningState } from './types.ts';
@@ -124,6 +125,20 @@ describe('removal safety', () => {
     expect(keptReason(r, 'test-a')).toBe('min-nodes');
   });
 
+  it('removal-safety: counts towards minNodes only Ready nodes that are not leaving (the forwarder\'s rule)', () => {
+    // test-b is Ready but carries the to-be-deleted taint without a drain of ours (an earlier removal
+    // given up, or someone else): it serves nobody, so removing test-a would leave 0 of minNodes 1.
+    const leavingB = b({ taints: [{ key: TO_BE_DELETED_TAINT, effect: 'NoSchedule' }] });
+    const r = runPlan(cluster({ nodeGroups: [group({ minNodes: 1 })], nodes: [a(), leavingB], pods: [] }), { policy: elapsed });
+    expect(removed(r)).toEqual([]);
+    expect(keptReason(r, 'test-a')).toBe('min-nodes');
+    expect(r.decisions).toContainEqual(expect.objectContaining({ reason: 'min-nodes', message: expect.stringContaining('1 serving node(s) (Ready, not leaving); removing one leaves 0, below minNodes 1') }));
+    // A NotReady node does not count either; two Ready ones leave room for one removal.
+    const notReady = runPlan(cluster({ nodeGroups: [group({ minNodes: 1 })], nodes: [a(), b({ ready: false })], pods: [] }), { policy: elapsed });
+    expect(keptReason(notReady, 'test-a')).toBe('min-nodes');
+    expect(removed(runPlan(cluster({ nodeGroups: [group({ minNodes: 1 })], pods: [] }), { policy: elapsed }))).toEqual(['test-a']);
+  });
+
   it('keeps nodes while a launch is in progress in the group, and during the cooldown after it', () => {
     const launch: LaunchOperation = {
       id: 'launch-1', kind: 'launch', nodeGroup: 'default/workers', hostname: 'test-new', offeringId: 'medium', status: 'launching',
@@ -221,11 +236,36 @@ describe('removal safety', () => {
   });
 
   it('does not count nodes being drained as room for the pods', () => {
-    const nodes = [a(), b(), snapNode({ name: 'test-c', group: 'workers', instanceType: 'medium' })];
-    const pods = [light(), heavy(), snapPod({ name: 'filler', node: 'test-c', cpu: '3500m' })];
-    const first = runPlan(cluster({ nodes, pods }), { policy: { ...elapsed, maxNonEmptyDrainsPerGroup: 5 } });
-    // test-a's pod fits only on test-b (1 CPU free): test-a goes, nothing else.
-    expect(removed(first)).toEqual(['test-a']);
+    // test-b is busy (3.8 of 4 CPU), test-c empty: test-a's 500m pod fits only on test-c.
+    const busy = snapPod({ name: 'busy', node: 'test-b', cpu: '3800m', memory: '1Gi' });
+    const c = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-c', group: 'workers', instanceType: 'medium', ...o });
+    const before = cluster({ nodes: [a({ annotations: { [SCALE_DOWN_DISABLED]: 'true' } }), b(), c()], pods: [light(), busy] });
+    // A real drain: this plan starts test-c's removal (empty, so it goes; test-a may not be touched yet).
+    const first = runPlan(before, { policy: elapsed });
+    expect(removed(first)).toEqual(['test-c']);
+    const drain = first.state.operations.find((op) => op.kind === 'drain' && op.node === 'test-c');
+    expect(drain).toMatchObject({ status: 'cordoning', empty: true });
+    expect(commandsOf(first, 'taintNode').map((t) => t.node)).toEqual(['test-c']);
+
+    // Next reconcile: test-a is eligible now. No more empty removals are allowed, so test-c itself can
+    // only leave through the drain already started.
+    const policy = { ...elapsed, maxEmptyRemovalsPerGroup: 0 };
+    const later = { policy, nowMs: TEST_NOW_MS + 1000 };
+    const pods = [light(), busy];
+    // Control: without the drain test-c is room, and test-a goes.
+    const noDrain = runPlan(cluster({ nodes: [a(), b(), c()], pods }), { ...later, state: { ...first.state, operations: [] } });
+    expect(removed(noDrain)).toEqual(['test-a']);
+    // The taint not visible yet (drain still cordoning): the ledger alone says test-c is leaving.
+    const cordoning = runPlan(cluster({ nodes: [a(), b(), c()], pods }), { ...later, state: first.state });
+    expect(cordoning.state.operations.find((op) => op.id === drain!.id)?.status).toBe('cordoning');
+    expect(removed(cordoning)).toEqual([]);
+    expect(keptReason(cordoning, 'test-a')).toBe('pods-do-not-fit');
+    // The taint visible: the drain moves on, test-c is still no room.
+    const tainted = c({ unschedulable: true, taints: [{ key: TO_BE_DELETED_TAINT, effect: 'NoSchedule' }] });
+    const draining = runPlan(cluster({ nodes: [a(), b(), tainted], pods }), { ...later, state: first.state });
+    expect(draining.state.operations.find((op) => op.id === drain!.id)?.status).toBe('deleting-node');
+    expect(removed(draining)).toEqual([]);
+    expect(keptReason(draining, 'test-a')).toBe('pods-do-not-fit');
   });
 });
 

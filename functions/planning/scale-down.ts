@@ -1,4 +1,5 @@
 import { DO_NOT_DISRUPT, SCALE_DOWN_DISABLED } from '../../shared/labels.ts';
+import { removalKeepsMinimum } from '../../shared/membership.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import { groupState } from './backoff.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
@@ -133,8 +134,10 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
   if (!ctx.snapshot.synced) {
     return groups.keepForGroup(node, group, 'snapshot-not-synced', 'the forwarder has not finished its initial lists; nothing is removed on an incomplete picture');
   }
-  if (book.size - 1 < group.spec.minNodes) {
-    return groups.keepForGroup(node, group, 'min-nodes', `NodeGroup ${group.key} has ${book.size} node(s) counting joining and in-flight ones, minus those leaving; minNodes is ${group.spec.minNodes}`);
+  // The forwarder checks the same rule when the removal starts (the taint): one count, no deadlock.
+  const minimum = removalKeepsMinimum(group.name, ctx.snapshot.nodes, node.name, group.spec.minNodes, book.leaving);
+  if (!minimum.allowed) {
+    return groups.keepForGroup(node, group, 'min-nodes', `NodeGroup ${group.key} has ${minimum.serving} serving node(s) (Ready, not leaving); removing one leaves ${minimum.remaining}, below minNodes ${group.spec.minNodes}`);
   }
   const limit = pods.empty ? policy.maxEmptyRemovalsPerGroup : policy.maxNonEmptyDrainsPerGroup;
   const inProgress = pods.empty ? book.emptyRemovals : book.nonEmptyDrains;
@@ -150,7 +153,7 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
   if (!fit.ok) return keep(ctx, node, group.key, fit.reason, fit.message);
 
   sim.pdbs.spend(pods.evictable);
-  book.size -= 1;
+  book.leaving.add(node.name);
   if (pods.empty) book.emptyRemovals += 1;
   else book.nonEmptyDrains += 1;
   const offering = offeringOfNode(ctx, node, group);
@@ -180,7 +183,14 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
 }
 
 /** Per-group counts the checks need, updated as removals are decided. */
-interface GroupEntry { size: number; emptyRemovals: number; nonEmptyDrains: number; launchesInProgress: number; lastScaleUpMs?: number }
+interface GroupEntry {
+  /** Nodes whose removal has started (drains in progress, and those decided in this plan). */
+  leaving: Set<string>;
+  emptyRemovals: number;
+  nonEmptyDrains: number;
+  launchesInProgress: number;
+  lastScaleUpMs?: number;
+}
 
 class GroupBook {
   private readonly entries = new Map<GroupKey, GroupEntry>();
@@ -220,29 +230,18 @@ class GroupBook {
     return entry;
   }
 
-  /**
-   * size = Ready nodes + joining nodes + launches without a Node yet, minus nodes already leaving
-   * (NotReady nodes that are not joining are not counted: they are on their way to replacement).
-   */
+  /** Counts from the ledger; minNodes is checked on the snapshot's nodes (shared/membership.ts). */
   private compute(group: ValidGroup): GroupEntry {
     const { ctx } = this;
     const launches = ctx.state.operations.filter((op) => op.kind === 'launch' && op.nodeGroup === group.key);
     const inProgress = launches.filter((op) => op.status === 'launching' || op.status === 'registering');
-    const joining = new Set(inProgress.map((op) => op.hostname));
     const leaving = new Set(activeDrains(ctx).map((op) => op.node));
-    const members = new Set<string>();
-    for (const node of ctx.snapshot.nodes) {
-      const match = matchNodeGroup(ctx, node);
-      if (match.kind === 'managed' && match.group.key === group.key && (node.ready || joining.has(node.name))) members.add(node.name);
-    }
-    for (const op of inProgress) members.add(op.hostname);
-    const size = [...members].filter((name) => !leaving.has(name)).length;
     const drains = activeDrains(ctx).filter((op) => op.nodeGroup === group.key && op.reason !== 'not-ready');
     const launchTimes = launches.map((op) => op.createdAtMs);
     const recorded = groupState(ctx.state, group.key).lastScaleUpMs;
     if (recorded !== undefined) launchTimes.push(recorded);
     return {
-      size,
+      leaving,
       emptyRemovals: drains.filter((op) => op.empty).length,
       nonEmptyDrains: drains.filter((op) => !op.empty).length,
       launchesInProgress: inProgress.length,

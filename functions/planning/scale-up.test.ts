@@ -212,6 +212,51 @@ describe('planScaleUp: limits and reasons', () => {
   });
 });
 
+describe('removal-safety: minNodes counts what serves, maxNodes what is billed', () => {
+  const m = offering('m', 2, 4096, 10);
+  const stuck = testNode('test-workers-aaaaa', { group: 'workers', ready: false });
+  const creates = (r: ReturnType<typeof run>) => r.commands.filter((c) => c.kind === 'createVm');
+
+  it('launches a replacement for a group whose only node never became Ready', () => {
+    const r = run({ offerings: [m], groups: [nodeGroup('workers', { offeringIDs: ['m'], minNodes: 1, maxNodes: 2 })], nodes: [stuck] });
+    expect(creates(r).map((c) => c.reason)).toEqual(['min-nodes']);
+  });
+
+  it('does not go above maxNodes for it: the NotReady node is still billed', () => {
+    const r = run({ offerings: [m], groups: [nodeGroup('workers', { offeringIDs: ['m'], minNodes: 1, maxNodes: 1 })], nodes: [stuck] });
+    expect(creates(r)).toEqual([]);
+  });
+
+  it('counts a launch in flight towards minNodes (no second launch while it joins)', () => {
+    const launch: LaunchOperation = {
+      id: 'launch-1', kind: 'launch', nodeGroup: 'default/workers', hostname: 'test-workers-aaaaa', offeringId: 'm', status: 'registering',
+      createdAtMs: NOW - 60_000, updatedAtMs: NOW - 60_000, launchDeadlineMs: NOW + 240_000, registrationDeadlineMs: NOW + 840_000,
+    };
+    const r = run({ offerings: [m], groups: [nodeGroup('workers', { offeringIDs: ['m'], minNodes: 1, maxNodes: 2 })], nodes: [stuck] }, { ...emptyState(), operations: [launch] });
+    expect(creates(r)).toEqual([]);
+  });
+
+  it('counts the group\'s VMs without a Node against maxNodes, and only the group\'s', () => {
+    const parts: SnapshotParts = {
+      offerings: [m],
+      groups: [nodeGroup('workers', { offeringIDs: ['m'], maxNodes: 2, kubelet: NO_RESERVATIONS })],
+      nodes: [testNode('n1', { cpu: '2', memory: '4Gi', group: 'workers' })],
+      pods: [boundPod('busy', 'n1', shape({ cpu: '2' })), ...pendingPods('web', shape({ cpu: '2' }), 2)],
+    };
+    const withVms = (hostnames: string[]) => {
+      const snapshot = buildSnapshot(parts);
+      snapshot.vms = hostnames.map((hostname) => ({ hostname, state: 'pending' as const }));
+      return plan(snapshot, emptyState(), testPolicy(), NOW);
+    };
+    // n1 + nothing else: room for 1 of the 2 nodes wanted.
+    expect(creates(withVms([]))).toHaveLength(1);
+    // A pending VM of the group (no Node yet, no launch of ours) is billed: no room left.
+    expect(creates(withVms(['test-workers-bbbbb']))).toHaveLength(0);
+    // A VM of another group, or gone, does not count.
+    expect(creates(withVms(['test-other-bbbbb']))).toHaveLength(1);
+  });
+});
+
 describe('planScaleUp: commands and state', () => {
   const parts: SnapshotParts = {
     offerings: [offering('m', 2, 4096, 10)],

@@ -16,7 +16,7 @@ import { solve } from './scale-up/solve.ts';
 /**
  * Scale-up: launch the cheapest set of nodes that gives every pending pod a place.
  *
- *   1. Groups below minNodes get nodes first (their capacity then counts for pending pods).
+ *   1. Groups serving fewer than minNodes get nodes first (their capacity then counts for pending pods).
  *   2. Pending pods (unschedulable, past a group's stabilization window) go first-fit onto existing
  *      nodes, then onto in-flight launches (virtual nodes): what fits there needs nothing new.
  *   3. The rest are grouped into classes and the search (scale-up/pack.ts, uniform.ts) picks node
@@ -46,7 +46,7 @@ export interface ScaleUpOutcome {
 export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const launches = inFlightLaunches(ctx.state.operations);
   const { model, pods } = buildClusterModel(ctx.snapshot, { groups: ctx.groups, launches });
-  const capacities = groupCapacities(ctx.snapshot, ctx.state, ctx.groups, launches, daemonSetPods(ctx.snapshot), ctx.nowMs);
+  const capacities = groupCapacities(ctx.snapshot, ctx.state, ctx.policy.hostnamePrefix, ctx.groups, launches, daemonSetPods(ctx.snapshot), ctx.nowMs);
   const planner = new NodePlanner(ctx, model, capacities);
 
   planner.launchMinNodes();
@@ -204,9 +204,15 @@ class NodePlanner {
     return preferred ?? [...templates].sort((a, b) => a.offering.priceMonthly - b.offering.priceMonthly)[0];
   }
 
+  /**
+   * Groups serving fewer than minNodes (Ready nodes not leaving, plus launches in flight) get nodes,
+   * within the room under maxNodes (which counts everything billed, a NotReady node included) and
+   * not while the group backs off after failed launches (a group whose launches keep failing must
+   * not buy a VM every reconcile).
+   */
   launchMinNodes(): void {
     this.capacities.forEach((capacity, g) => {
-      const missing = capacity.group.spec.minNodes - capacity.current;
+      const missing = Math.min(capacity.group.spec.minNodes - capacity.serving, this.roomLeft(g));
       if (missing <= 0 || capacity.backoffUntilMs !== undefined) return;
       const template = this.defaultTemplate(g);
       if (!template) return;

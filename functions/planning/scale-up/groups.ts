@@ -1,16 +1,26 @@
-import { NODEGROUP_LABEL } from '../../../shared/labels.ts';
+import { capacityMembers, minimumMembers } from '../../../shared/membership.ts';
 import type { Snapshot } from '../../../shared/snapshot.ts';
 import type { ValidGroup } from '../context.ts';
 import { findOffering, nodeTemplate, type NodeTemplate } from '../node-template.ts';
 import type { SimPod } from '../simulation/types.ts';
 import type { LaunchOperation, PlanningState } from '../types.ts';
+import { isGroupHostname } from './hostname.ts';
 
-/** Where a group stands for scale-up: how many nodes count against maxNodes, its usable templates. */
+// Where a group stands for scale-up, counted with the ONE membership rule (shared/membership.ts)
+// the forwarder's guardrails use too:
+// - towards maxNodes, everything billed: Nodes with the group label (leaving and terminating ones
+//   included), VMs of the group VPSie lists (pending included) and launches in flight, once per hostname;
+// - towards minNodes, what serves: Ready, labelled Nodes not leaving, plus launches in flight (they are
+//   on their way to serving). A NotReady node does not count, so a group whose only node never became
+//   Ready gets a replacement instead of waiting forever behind it.
+
 export interface GroupCapacity {
   group: ValidGroup;
-  /** Nodes that count against maxNodes: registered (not terminating) plus launches without a Node yet. */
+  /** Members that count against maxNodes (shared/membership.ts capacityMembers). */
   current: number;
-  /** New nodes it may still take now. */
+  /** Members that count towards minNodes: serving nodes plus launches in flight. */
+  serving: number;
+  /** New nodes it may still take now (maxNodes − current). */
   room: number;
   backoffUntilMs?: number;
   /** Offering ids the group names that the catalogue does not list. */
@@ -19,21 +29,32 @@ export interface GroupCapacity {
   templates: NodeTemplate[];
 }
 
-/** Nodes of the group that count against maxNodes: registered ones and launches not registered yet. */
-export function countGroupNodes(snapshot: Snapshot, group: ValidGroup, launches: readonly LaunchOperation[]): number {
-  const names = new Set<string>();
-  for (const node of snapshot.nodes) {
-    if (node.labels[NODEGROUP_LABEL] === group.name && !node.terminating) names.add(node.name);
-  }
-  for (const launch of launches) {
-    if (launch.nodeGroup === group.key) names.add(launch.hostname);
-  }
-  return names.size;
+function groupLaunchHostnames(group: ValidGroup, launches: readonly LaunchOperation[]): string[] {
+  return launches.filter((launch) => launch.nodeGroup === group.key).map((launch) => launch.hostname);
 }
 
-export function groupCapacities(snapshot: Snapshot, state: PlanningState, groups: readonly ValidGroup[], launches: readonly LaunchOperation[], daemonSets: readonly SimPod[], nowMs: number): GroupCapacity[] {
+/** VMs VPSie lists (not gone) whose hostname is one this group's launches make. */
+export function groupVmHostnames(snapshot: Snapshot, hostnamePrefix: string, group: ValidGroup): string[] {
+  return (snapshot.vms ?? []).filter((vm) => vm.state !== 'gone' && isGroupHostname(vm.hostname, hostnamePrefix, group.name)).map((vm) => vm.hostname);
+}
+
+/** Members of the group that count against maxNodes. */
+export function countCapacityMembers(snapshot: Snapshot, hostnamePrefix: string, group: ValidGroup, launches: readonly LaunchOperation[]): number {
+  return capacityMembers(group.name, {
+    nodes: snapshot.nodes,
+    vmHostnames: groupVmHostnames(snapshot, hostnamePrefix, group),
+    launchHostnames: groupLaunchHostnames(group, launches),
+  }).size;
+}
+
+/** Members of the group that count towards minNodes: serving nodes and launches in flight, once per name. */
+export function countServingMembers(snapshot: Snapshot, group: ValidGroup, launches: readonly LaunchOperation[]): number {
+  return new Set([...minimumMembers(group.name, snapshot.nodes), ...groupLaunchHostnames(group, launches)]).size;
+}
+
+export function groupCapacities(snapshot: Snapshot, state: PlanningState, hostnamePrefix: string, groups: readonly ValidGroup[], launches: readonly LaunchOperation[], daemonSets: readonly SimPod[], nowMs: number): GroupCapacity[] {
   return groups.map((group) => {
-    const current = countGroupNodes(snapshot, group, launches);
+    const current = countCapacityMembers(snapshot, hostnamePrefix, group, launches);
     const backoffUntilMs = state.groups[group.key]?.backoffUntilMs;
     const templates: NodeTemplate[] = [];
     const missingOfferings: string[] = [];
@@ -45,6 +66,7 @@ export function groupCapacities(snapshot: Snapshot, state: PlanningState, groups
     return {
       group,
       current,
+      serving: countServingMembers(snapshot, group, launches),
       room: Math.max(0, group.spec.maxNodes - current),
       ...(backoffUntilMs !== undefined && backoffUntilMs > nowMs ? { backoffUntilMs } : {}),
       missingOfferings,

@@ -16,3 +16,9 @@ export function hostnameFor(prefix: string, groupName: string, id: string): stri
   const name = sanitizeLabel(groupName).slice(0, Math.max(0, room)).replace(/-+$/, '');
   return `${head}${name}-${suffix}`.replace(/^-+/, '');
 }
+
+/** Whether `hostname` is one hostnameFor(prefix, groupName, …) can make (the same head, any suffix). */
+export function isGroupHostname(hostname: string, prefix: string, groupName: string): boolean {
+  const head = hostnameFor(prefix, groupName, '').slice(0, -SUFFIX_LENGTH);
+  return hostname.length === head.length + SUFFIX_LENGTH && hostname.startsWith(head) && /^[a-z0-9]+$/.test(hostname.slice(head.length));
+}
