@@ -31,7 +31,12 @@ export interface EncodedSnapshot {
 const CHUNK_BYTES = 64 * 1024;
 
 export async function encodeSnapshot(cache: ClusterCache, meta: SnapshotMeta): Promise<EncodedSnapshot> {
-  const builder = new SnapshotBuilder({ clusterId: meta.clusterId, forwarder: meta.forwarder, takenAtMs: meta.takenAtMs, synced: cache.synced });
+  // Read once: the flag sent is the flag the freshness below explains (the cache keeps changing).
+  const synced = cache.synced;
+  const builder = new SnapshotBuilder({ clusterId: meta.clusterId, forwarder: meta.forwarder, takenAtMs: meta.takenAtMs, synced });
+  builder.setFreshness(cache.freshness());
+  // Unreadable pods travel by name and node so that the planner keeps their nodes (fail closed).
+  for (const { nodeUnknown: _any, ...pod } of cache.pods.unreadable.values()) builder.addUnknownPod(pod);
   const indexOf = new Map<InternedShape, number>();
   const shapeIndex = (interned: InternedShape) => {
     let index = indexOf.get(interned);
@@ -72,7 +77,7 @@ export async function encodeSnapshot(cache: ClusterCache, meta: SnapshotMeta): P
   const ended = once(gzip, 'end');
   gzip.end();
   await ended;
-  return { body: Buffer.concat(chunks), rawBytes: out.bytes, synced: cache.synced, pods: pods.length };
+  return { body: Buffer.concat(chunks), rawBytes: out.bytes, synced, pods: pods.length };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_FENCING_TOKEN } from './fencing-token.ts';
 
 // Wire contract v1, forwarder → functions: a compact, signed picture of the cluster.
 // Only the facts the decisions need (DESIGN.md), never whole objects. Pods that share a spec
@@ -216,20 +217,56 @@ export const commandResultSchema = z.strictObject({
 });
 export type CommandResult = z.infer<typeof commandResultSchema>;
 
+/**
+ * A pod the forwarder could not compact: it exists, so its node is not empty and must not be removed
+ * (fail closed). Without nodeName it is not bound to a node (a pod whose node cannot be read at all
+ * makes the pods' freshness false instead).
+ */
+export const snapshotUnknownPodSchema = z.strictObject({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  nodeName: z.string().min(1).optional(),
+  /** Why it could not be read (the compaction error), for the decision's message. */
+  reason: z.string().max(300),
+});
+export type SnapshotUnknownPod = z.infer<typeof snapshotUnknownPodSchema>;
+
+/** How current the forwarder's picture of one resource is when the snapshot is taken. */
+export const resourceFreshnessSchema = z.strictObject({
+  /** A complete list was delivered and a watch is open now; false while the watch is down or relisting. */
+  fresh: z.boolean(),
+  /** Since the last list page or watch event (bookmarks included); absent before the first. */
+  lastEventAgeMs: nonNegative.optional(),
+  /** Objects that exist but could not be read (compaction failed). */
+  unreadable: nonNegative.optional(),
+});
+export type ResourceFreshness = z.infer<typeof resourceFreshnessSchema>;
+
+/** The resources a snapshot is built from (the keys of `freshness`). */
+export const SNAPSHOT_RESOURCES = ['pods', 'nodes', 'pdbs', 'daemonSets', 'nodeGroups'] as const;
+export type SnapshotResource = (typeof SNAPSHOT_RESOURCES)[number];
+
 export const SNAPSHOT_VERSION = 'v1';
 
 export const snapshotSchema = z.strictObject({
   version: z.literal(SNAPSHOT_VERSION),
   clusterId: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
   takenAtMs: nonNegative,
-  /** Every initial list finished; destructive decisions need a synced snapshot. */
+  /**
+   * Every resource of the snapshot is fresh (see `freshness`) and none holds an unreadable node,
+   * NodeGroup or PDB: destructive decisions need a synced snapshot.
+   */
   synced: z.boolean(),
+  /** Per resource (absent from forwarders older than this field: then only `synced` speaks). */
+  freshness: z.partialRecord(z.enum(SNAPSHOT_RESOURCES), resourceFreshnessSchema).optional(),
+  /** Pods that exist but could not be read; their nodes are kept (absent = none, or an older forwarder). */
+  unknownPods: z.array(snapshotUnknownPodSchema).optional(),
   forwarder: z.strictObject({
     id: z.string().min(1),
     version: z.string(),
     dryRun: z.boolean(),
-    /** The highest fencing token this forwarder (or its predecessor) has executed. */
-    lastFencingToken: nonNegative,
+    /** The highest fencing token this forwarder (or its predecessor) has executed (exact: ≤ 2^52, shared/fencing-token.ts). */
+    lastFencingToken: nonNegative.max(MAX_FENCING_TOKEN),
   }),
   nodeGroups: z.array(snapshotNodeGroupSchema),
   nodes: z.array(snapshotNodeSchema),

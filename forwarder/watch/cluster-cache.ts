@@ -4,18 +4,26 @@ import { compactNode } from '../../shared/compact/node.ts';
 import { compactNodeGroup } from '../../shared/compact/nodegroup.ts';
 import { compactPdb } from '../../shared/compact/pdb.ts';
 import { compactPod } from '../../shared/compact/pod.ts';
-import type { SnapshotDaemonSet, SnapshotNode, SnapshotNodeGroup, SnapshotPdb, SnapshotPod } from '../../shared/snapshot.ts';
+import { unreadablePod, type UnreadablePod } from '../../shared/compact/unreadable.ts';
+import type {
+  ResourceFreshness, SnapshotDaemonSet, SnapshotNode, SnapshotNodeGroup, SnapshotPdb, SnapshotPod, SnapshotResource,
+} from '../../shared/snapshot.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
-import type { Clock } from '../util/clock.ts';
+import { systemClock, type Clock } from '../util/clock.ts';
 import { errorFields, type Logger } from '../util/logger.ts';
 import { CompactStore, namespacedKey } from './compact-store.ts';
 import { httpLister, httpWatcher, type Lister, type Watcher } from './list-watch.ts';
-import { Reflector, type ReflectorSink } from './reflector.ts';
+import { Reflector, type ReflectorFreshness, type ReflectorSink } from './reflector.ts';
 import { watchedResources, type WatchedResource } from './resources.ts';
 import { ShapeInterner, StringInterner, type InternedShape } from './shape-interner.ts';
 
 // The forwarder's picture of the cluster: compact facts only, kept current by one reflector per
 // resource. It also notices the moments that should bring a reconcile forward.
+//
+// `synced` tells the truth about now, not about the past: every resource a snapshot is built from
+// has a watch open after a complete list, and nothing unreadable hides a node, a NodeGroup or a
+// PDB. It goes back to false through watch outages and relists. `listedOnce` is the old "every
+// initial list is done" (the reconcile loop waits for it before the first snapshot).
 
 export interface CachedPod {
   pod: Omit<SnapshotPod, 'shape'>;
@@ -59,7 +67,7 @@ export interface ClusterCacheOptions {
 }
 
 export class ClusterCache {
-  readonly pods: CompactStore<CachedPod>;
+  readonly pods: CompactStore<CachedPod, UnreadablePod>;
   readonly nodes: CompactStore<SnapshotNode>;
   readonly pdbs: CompactStore<SnapshotPdb>;
   readonly daemonSets: CompactStore<CachedDaemonSet>;
@@ -68,19 +76,24 @@ export class ClusterCache {
   readonly shapes = new ShapeInterner();
   private readonly strings = new StringInterner();
   private readonly reflectors: Reflector[];
-  /** Objects skipped because they could not be compacted (logged each time). */
+  /** The reflector feeding each resource a snapshot is built from. */
+  private readonly snapshotReflectors: Record<SnapshotResource, Reflector>;
+  private readonly clock: Clock;
+  /** Compaction failures (logged each time); the objects stay as unreadable in their store. */
   compactErrors = 0;
 
   constructor(private readonly options: ClusterCacheOptions) {
     const { triggers, logger } = options;
+    this.clock = options.clock ?? systemClock;
     const onCompactError = (kind: string) => (key: string, error: unknown) => {
       this.compactErrors += 1;
-      logger.warn({ kind, key, ...errorFields(error) }, 'skipped an object the forwarder cannot read');
+      logger.warn({ kind, key, ...errorFields(error) }, 'cannot read this object; kept as unknown (its node is not removed while it is unreadable)');
     };
     const s = (value: string) => this.strings.intern(value);
 
-    this.pods = new CompactStore<CachedPod>({
+    this.pods = new CompactStore<CachedPod, UnreadablePod>({
       keyOf: namespacedKey,
+      unreadable: unreadablePod,
       compact: (object) => {
         const { pod, shape } = compactPod(object as KubePod);
         // Finished pods hold no resources and block nothing: forget them.
@@ -163,7 +176,9 @@ export class ClusterCache {
         if (name) triggers.nodePressure(name);
       })],
     ];
-    this.reflectors = sinks.map(([resource, sink]) => new Reflector({
+    const reflectorOf = new Map<WatchedResource, Reflector>();
+    this.reflectors = sinks.map(([resource, sink]) => {
+      const reflector = new Reflector({
       name: resource.name,
       // Pods are the bulk (30,000 × ~4 KiB of JSON with managedFields): small pages keep the peak low.
       ...(resource === resources.pods ? { pageSize: options.podPageSize ?? 100 } : {}),
@@ -176,21 +191,31 @@ export class ClusterCache {
       ...(options.clock ? { clock: options.clock } : {}),
       onError: (name, error, retryInMs) => logger.warn({ watch: name, retryInMs, ...errorFields(error) }, 'watch failed; retrying'),
       ...(options.onList ? { onList: options.onList } : {}),
-    }));
+      });
+      reflectorOf.set(resource, reflector);
+      return reflector;
+    });
+    this.snapshotReflectors = {
+      pods: reflectorOf.get(resources.pods)!,
+      nodes: reflectorOf.get(resources.nodes)!,
+      pdbs: reflectorOf.get(resources.pdbs)!,
+      daemonSets: reflectorOf.get(resources.daemonSets)!,
+      nodeGroups: reflectorOf.get(resources.nodeGroups)!,
+    };
   }
 
   /**
-   * Everything but the pods first; the pods' list (by far the largest) once the others have synced,
-   * so that their initial lists do not sit in memory at the same time.
+   * Everything but the pods first; the pods' list (by far the largest) once the others have listed,
+   * so that their initial lists do not sit in memory at the same time (or after 10 s regardless).
    */
   start(): void {
     const [pods, ...rest] = this.reflectors;
     for (const reflector of rest) reflector.start();
-    const startedMs = Date.now();
+    const startedMs = this.clock.now();
     const startPods = () => {
       if (this.stopping) return;
-      if (rest.every((r) => r.synced) || Date.now() - startedMs > 10_000) pods!.start();
-      else setTimeout(startPods, 50).unref?.();
+      if (rest.every((r) => r.listedOnce) || this.clock.now() - startedMs > 10_000) pods!.start();
+      else this.clock.setTimeout(startPods, 50);
     };
     startPods();
   }
@@ -202,13 +227,44 @@ export class ClusterCache {
     await Promise.all(this.reflectors.map((r) => r.stop()));
   }
 
-  /** Every initial list is done. */
-  get synced(): boolean {
-    return this.reflectors.every((r) => r.synced);
+  /** Every initial list is done (stays true through outages): the first snapshot waits for this. */
+  get listedOnce(): boolean {
+    return this.reflectors.every((r) => r.listedOnce);
   }
 
-  syncStatus(): Record<string, boolean> {
-    return Object.fromEntries(this.reflectors.map((r) => [r.name, r.synced]));
+  /** Now: every snapshot resource is fresh and nothing unreadable hides a node, a NodeGroup or a PDB. */
+  get synced(): boolean {
+    return Object.values(this.snapshotReflectors).every((r) => r.fresh)
+      && this.nodes.unreadable.size === 0 && this.nodeGroups.unreadable.size === 0 && this.pdbs.unreadable.size === 0
+      && !this.podsOnUnknownNodes();
+  }
+
+  /** Per snapshot resource, for the snapshot's `freshness`. */
+  freshness(): Record<SnapshotResource, ResourceFreshness> {
+    const unreadable: Record<SnapshotResource, number> = {
+      pods: this.pods.unreadable.size,
+      nodes: this.nodes.unreadable.size,
+      pdbs: this.pdbs.unreadable.size,
+      daemonSets: this.daemonSets.unreadable.size,
+      nodeGroups: this.nodeGroups.unreadable.size,
+    };
+    const out = {} as Record<SnapshotResource, ResourceFreshness>;
+    for (const [resource, reflector] of Object.entries(this.snapshotReflectors) as Array<[SnapshotResource, Reflector]>) {
+      const { fresh, lastEventAgeMs } = reflector.freshness();
+      out[resource] = { fresh, ...(lastEventAgeMs !== undefined ? { lastEventAgeMs } : {}), ...(unreadable[resource] > 0 ? { unreadable: unreadable[resource] } : {}) };
+    }
+    return out;
+  }
+
+  /** Every watch by name (readiness detail, error messages). */
+  syncStatus(): Record<string, ReflectorFreshness & { listedOnce: boolean }> {
+    return Object.fromEntries(this.reflectors.map((r) => [r.name, { listedOnce: r.listedOnce, ...r.freshness() }]));
+  }
+
+  /** An unreadable pod whose spec.nodeName cannot be read could be on any node. */
+  private podsOnUnknownNodes(): boolean {
+    for (const pod of this.pods.unreadable.values()) if (pod.nodeUnknown) return true;
+    return false;
   }
 
   nodeGroup(namespace: string, name: string): SnapshotNodeGroup | undefined {

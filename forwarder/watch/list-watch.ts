@@ -22,11 +22,15 @@ export interface WatchHandle {
   abort(): void;
 }
 
-/** Starts a watch; `onDone` is called exactly once when it ends, with the error if there was one. */
+/**
+ * Starts a watch; `onDone` is called exactly once when it ends, with the error if there was one;
+ * `onOpen` when the server has accepted it (HTTP 200): from then on the cache is current again.
+ */
 export type Watcher = (
   query: ListQuery & { resourceVersion: string; timeoutSeconds: number },
   onEvent: (type: WatchEventType, object: unknown) => void,
   onDone: (error: unknown) => void,
+  onOpen?: () => void,
 ) => Promise<WatchHandle>;
 
 /** A list call returning plain JSON (no model classes), one page at a time. */
@@ -37,6 +41,7 @@ export function httpLister(http: KubeHttp, path: string): Lister {
       path,
       query: { limit, continue: continueToken, labelSelector, fieldSelector },
       timeoutMs: 60_000,
+      deadlineMs: 120_000,
     });
     return {
       items: list.items ?? [],
@@ -48,7 +53,7 @@ export function httpLister(http: KubeHttp, path: string): Lister {
 
 /** A watch stream over the client's shared TLS context: one JSON event per line. */
 export function httpWatcher(http: KubeHttp, path: string): Watcher {
-  return async ({ resourceVersion, timeoutSeconds, labelSelector, fieldSelector }, onEvent, onDone) =>
+  return async ({ resourceVersion, timeoutSeconds, labelSelector, fieldSelector }, onEvent, onDone, onOpen) =>
     http.stream(
       path,
       { watch: 1, resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector, fieldSelector },
@@ -64,5 +69,7 @@ export function httpWatcher(http: KubeHttp, path: string): Watcher {
         if (event.type) onEvent(event.type as WatchEventType, event.object);
       },
       onDone,
+      // The server ends the watch at timeoutSeconds; one still open well after that is stuck.
+      { deadlineMs: (timeoutSeconds + 30) * 1000, ...(onOpen ? { onOpen } : {}) },
     );
 }

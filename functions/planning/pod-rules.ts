@@ -19,7 +19,9 @@ export type BlockReason =
   | 'not-replicated'
   | 'kube-system-without-pdb'
   | 'local-storage'
-  | 'pdb';
+  | 'pdb'
+  /** The forwarder could not read a pod on the node (snapshot.unknownPods): fail closed. */
+  | 'unreadable-pod';
 
 export type IgnoreReason = 'mirror' | 'daemonset' | 'finished' | 'terminating';
 

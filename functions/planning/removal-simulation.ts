@@ -31,6 +31,12 @@ export interface NodePods {
 export function classifyNodePods(ctx: PlanContext, nodeName: string): NodePods {
   const { snapshot } = ctx;
   const result: NodePods = { evictable: [], empty: true };
+  // A pod the forwarder could not read is still there: the node is neither empty nor removable.
+  const unknown = snapshot.unknownPods?.find((pod) => pod.nodeName === nodeName);
+  if (unknown) {
+    result.empty = false;
+    result.block = { pod: `${unknown.namespace}/${unknown.name}`, reason: 'unreadable-pod', message: `pod ${unknown.namespace}/${unknown.name} on node ${nodeName} could not be read by the forwarder (${unknown.reason}); the node is kept until it can be` };
+  }
   for (const pod of clusterIndex(snapshot).podsByNode.get(nodeName) ?? []) {
     const shape = shapeOf(snapshot, pod);
     const disposition = podDisposition(pod, shape, snapshot.pdbs);

@@ -1,6 +1,7 @@
 import { SNAPSHOT_VERSION } from '../snapshot.ts';
 import type {
-  CommandResult, Offering, PodShape, Snapshot, SnapshotDaemonSet, SnapshotNode, SnapshotNodeGroup, SnapshotPdb, SnapshotPod, SnapshotVm,
+  CommandResult, Offering, PodShape, ResourceFreshness, Snapshot, SnapshotDaemonSet, SnapshotNode, SnapshotNodeGroup, SnapshotPdb, SnapshotPod,
+  SnapshotResource, SnapshotUnknownPod, SnapshotVm,
 } from '../snapshot.ts';
 import { compactDaemonSet, type CompactDaemonSet } from './daemonset.ts';
 import type { KubeDaemonSet, KubeNode, KubeNodeGroupObject, KubePdb, KubePod } from './kube-types.ts';
@@ -37,6 +38,8 @@ export class SnapshotBuilder {
   private readonly offerings: Offering[] = [];
   private readonly results: CommandResult[] = [];
   private vms: SnapshotVm[] | null = [];
+  private readonly unknownPods: SnapshotUnknownPod[] = [];
+  private freshness: Partial<Record<SnapshotResource, ResourceFreshness>> | undefined;
   private synced: boolean;
   private takenAtMs: number;
 
@@ -116,6 +119,17 @@ export class SnapshotBuilder {
     return this;
   }
 
+  /** A pod that exists but could not be compacted: its node is kept (fail closed). */
+  addUnknownPod(pod: SnapshotUnknownPod): this {
+    this.unknownPods.push({ ...pod });
+    return this;
+  }
+
+  setFreshness(freshness: Partial<Record<SnapshotResource, ResourceFreshness>>): this {
+    this.freshness = { ...freshness };
+    return this;
+  }
+
   setSynced(synced: boolean): this {
     this.synced = synced;
     return this;
@@ -133,6 +147,8 @@ export class SnapshotBuilder {
       clusterId: this.options.clusterId,
       takenAtMs: this.takenAtMs,
       synced: this.synced,
+      ...(this.freshness ? { freshness: { ...this.freshness } } : {}),
+      ...(this.unknownPods.length > 0 ? { unknownPods: [...this.unknownPods] } : {}),
       forwarder: { ...this.options.forwarder },
       nodeGroups: [...this.nodeGroups],
       nodes: [...this.nodes],
