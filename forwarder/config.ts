@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { envBoolean, envInteger, loadConfig } from '../shared/config.ts';
+import { functionsUrlProblem } from './delivery/functions-url.ts';
+import { DEFAULT_CAPS } from './guardrails.ts';
+
+/** A number from the environment ("12.5") or from JSON. */
+const envNumber = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/, 'expected a number').transform(Number)]);
 
 // The forwarder's configuration, parsed once at start-up; every problem is listed at once.
 // Sources, later wins: environment (VPSIE_FWD_*, "__" nests: VPSIE_FWD_VPSIE__PROJECT_ID), then CLI flags.
@@ -11,7 +16,8 @@ const ms = envInteger.pipe(z.number().int().min(0, 'must not be negative'));
 export const forwarderConfigSchema = z.strictObject({
   clusterId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes (at most 64)'),
   /** Base URL of the functions (POST <url>/v1/reconcile). */
-  functionsUrl: z.url({ protocol: /^https?$/, message: 'an http(s) URL' }),
+  functionsUrl: z.url({ protocol: /^https?$/, message: 'an http(s) URL' })
+    .refine((url) => functionsUrlProblem(new URL(url)) === undefined, { message: 'must be https: (http: only for 127.0.0.0/8, ::1 or localhost)' }),
   /** HMAC key shared with the functions for this cluster. */
   signingKey: z.string().min(32, 'must be at least 32 characters'),
   /** Path of a kubeconfig; absent = in-cluster service account, or the default kubeconfig. */
@@ -23,12 +29,37 @@ export const forwarderConfigSchema = z.strictObject({
   dryRun: envBoolean.default(false),
   /** Every VM of this cluster has it; default "<clusterId>-" (as the functions assume). */
   hostnamePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'lowercase letters, digits and dashes, at most 30').optional(),
+  /**
+   * Identifiers of VMs made before ownership markers existed that this cluster adopts (README,
+   * "Adopting VMs made before ownership markers"); a comma-separated list in the environment.
+   */
+  adoptVmIdentifiers: z.union([z.array(z.string()), z.string().transform((s) => s.split(','))])
+    .pipe(z.array(z.string().trim().regex(/^[A-Za-z0-9-]{1,64}$/, 'a VPSie VM identifier')).max(1_000, 'at most 1000 identifiers'))
+    .default([]),
   listenHost: z.string().min(1).default('127.0.0.1'),
   listenPort: envInteger.pipe(z.number().int().min(0).max(65535)).default(8080),
   /** Bearer token of POST /trigger; without it the endpoint is off. */
   triggerToken: z.string().min(16, 'must be at least 16 characters').optional(),
   heartbeatMs: ms.pipe(z.number().min(1_000, 'must be at least 1000 ms')).default(30_000),
-  maxDeletionsPer10Min: envInteger.pipe(z.number().int().min(0)).default(10),
+  maxDeletionsPer10Min: envInteger.pipe(z.number().int().min(0)).default(DEFAULT_CAPS.maxDeletionsPerWindow),
+  /** The forwarder's caps, whatever a plan says (forwarder/guardrails.ts); counted across restarts. */
+  caps: z.strictObject({
+    maxLaunchesPer10Min: envInteger.pipe(z.number().int().min(0)).default(DEFAULT_CAPS.maxLaunchesPerWindow),
+    /** VMs of this cluster at most (Nodes ∪ VMs ∪ launches). */
+    maxClusterVms: envInteger.pipe(z.number().int().min(0)).default(DEFAULT_CAPS.maxClusterVms),
+    /** Monthly price of all of this cluster's VMs at most, in the VPSie account's currency. */
+    maxMonthlyCost: envNumber.pipe(z.number().min(0)).default(DEFAULT_CAPS.maxMonthlyCost),
+    maxCommandsPerPlan: envInteger.pipe(z.number().int().min(1)).default(DEFAULT_CAPS.maxCommandsPerPlan),
+    maxEventsPerPlan: envInteger.pipe(z.number().int().min(0)).default(DEFAULT_CAPS.maxEventsPerPlan),
+    maxNodesLeaving: envInteger.pipe(z.number().int().min(0)).default(DEFAULT_CAPS.maxNodesLeaving),
+  }).default({
+    maxLaunchesPer10Min: DEFAULT_CAPS.maxLaunchesPerWindow,
+    maxClusterVms: DEFAULT_CAPS.maxClusterVms,
+    maxMonthlyCost: DEFAULT_CAPS.maxMonthlyCost,
+    maxCommandsPerPlan: DEFAULT_CAPS.maxCommandsPerPlan,
+    maxEventsPerPlan: DEFAULT_CAPS.maxEventsPerPlan,
+    maxNodesLeaving: DEFAULT_CAPS.maxNodesLeaving,
+  }),
   leaderElection: z.strictObject({
     enabled: envBoolean.default(true),
     leaseName: z.string().min(1).default('vpsie-autoscaler-forwarder'),

@@ -1,121 +1,257 @@
 import { describe, expect, it } from 'vitest';
-import { NODEGROUP_LABEL } from '../shared/labels.ts';
+import { NODEGROUP_LABEL, TO_BE_DELETED_TAINT } from '../shared/labels.ts';
 import type { Command } from '../shared/plan-message.ts';
-import type { SnapshotNode, SnapshotNodeGroup, SnapshotPod } from '../shared/snapshot.ts';
+import type { Offering, SnapshotNode, SnapshotNodeGroup, SnapshotPod, SnapshotVm } from '../shared/snapshot.ts';
 import { FakeClock } from '../test/forwarder/fake-clock.ts';
-import { Guardrails, type GuardrailView } from './guardrails.ts';
+import { MemoryLedgerStore } from '../test/forwarder/memory-ledger-store.ts';
+import { GuardLedger } from './guard-ledger.ts';
+import { DEFAULT_CAPS, Guardrails, type GuardCaps, type GuardrailView } from './guardrails.ts';
 
 const group = { namespace: 'default', name: 'workers' };
 const spec = { minNodes: 1, maxNodes: 3, datacenterID: 'dc1', offeringIDs: ['small', 'large'], osImageID: 'ubuntu' };
+const offerings: Offering[] = [
+  { identifier: 'small', nickname: 'S', datacenterID: 'dc1', cpu: 1, ramMiB: 1024, ssdGiB: 20, priceMonthly: 10 },
+  { identifier: 'large', nickname: 'L', datacenterID: 'dc1', cpu: 8, ramMiB: 16384, ssdGiB: 160, priceMonthly: 100 },
+];
+const h = (s: string) => `c1-workers-${s.padEnd(5, '0')}`; // a hostname of cluster c1's exact pattern
 
-function node(name: string, labels: Record<string, string> = { [NODEGROUP_LABEL]: 'workers' }): SnapshotNode {
+function node(name: string, over: Partial<SnapshotNode> = {}): SnapshotNode {
   return {
-    name, labels, taints: [], unschedulable: false, ready: true, pressure: [], createdAtMs: 0, annotations: {},
-    allocatable: { cpuMillis: 2000, memoryBytes: 4e9, ephemeralBytes: 0, pods: 110 },
+    name, labels: { [NODEGROUP_LABEL]: 'workers' }, taints: [], unschedulable: false, ready: true, pressure: [], createdAtMs: 0, annotations: {},
+    allocatable: { cpuMillis: 2000, memoryBytes: 4e9, ephemeralBytes: 0, pods: 110 }, ...over,
   };
 }
+const tainted = (name: string) => node(name, { taints: [{ key: TO_BE_DELETED_TAINT, effect: 'NoSchedule' }], unschedulable: true });
 
-function setup({ nodes = [node('c1-workers-a'), node('c1-workers-b')], pods = [] as Array<Omit<SnapshotPod, 'shape'>>, limit = 2 } = {}) {
-  const clock = new FakeClock();
+interface Setup {
+  nodes?: SnapshotNode[];
+  pods?: Array<Omit<SnapshotPod, 'shape'>>;
+  vms?: SnapshotVm[] | null;
+  caps?: Partial<GuardCaps>;
+  synced?: boolean;
+  store?: MemoryLedgerStore;
+  clock?: FakeClock;
+}
+
+async function setup(o: Setup = {}) {
+  const clock = o.clock ?? new FakeClock();
+  const store = o.store ?? new MemoryLedgerStore();
+  const nodes = o.nodes ?? [node(h('a')), node(h('b'))];
+  const pods = o.pods ?? [];
   const groups: SnapshotNodeGroup[] = [{ ...group, generation: 1, spec }];
   const view: GuardrailView = {
     node: (name) => nodes.find((n) => n.name === name),
+    nodes: () => nodes,
     pod: (ns, name) => pods.find((p) => p.namespace === ns && p.name === name),
     nodeGroup: (ns, name) => groups.find((g) => g.namespace === ns && g.name === name),
     groupNodes: (name) => nodes.filter((n) => n.labels[NODEGROUP_LABEL] === name),
     nodeGroupsNamed: (name) => groups.filter((g) => g.name === name),
+    vms: () => (o.vms === undefined ? [] : o.vms),
+    offerings: () => offerings,
+    synced: () => o.synced ?? true,
   };
-  const guard = new Guardrails({ hostnamePrefix: 'c1-', maxDeletionsPerWindow: limit, view, clock });
-  return { clock, guard, nodes };
+  const ledger = new GuardLedger(store, clock);
+  await ledger.refresh();
+  const guardrails = new Guardrails({ cluster: { clusterId: 'c1', hostnamePrefix: 'c1-' }, caps: { ...DEFAULT_CAPS, ...o.caps }, view, ledger });
+  /** A guard for a plan of these commands; `run` checks them in order and counts what was allowed as done. */
+  const plan = (commands: Command[]) => {
+    const guard = guardrails.forPlan({ commands });
+    return {
+      guard,
+      run: () => commands.map((c) => {
+        const verdict = guard.check(c);
+        if (verdict.allowed) guard.executed(c);
+        return verdict.allowed ? 'ok' : verdict.rule;
+      }),
+    };
+  };
+  const check = (command: Command) => plan([command]).guard.check(command);
+  return { clock, store, ledger, guardrails, plan, check, nodes };
 }
 
 const base = { reason: 'test', message: 'test' };
 const create = (hostname: string, over: Partial<Extract<Command, { kind: 'createVm' }>> = {}): Command => ({
   ...base, id: `create-${hostname}`, kind: 'createVm', nodeGroup: group, hostname, offeringId: 'small', datacenterID: 'dc1', osImageID: 'ubuntu', ...over,
 });
+const taint = (name: string): Command => ({ ...base, id: `t-${name}`, kind: 'taintNode', node: name, nodeGroup: group });
 const deleteNode = (name: string): Command => ({ ...base, id: `dn-${name}`, kind: 'deleteNode', node: name, nodeGroup: group });
 const deleteVm = (hostname: string): Command => ({ ...base, id: `dv-${hostname}`, kind: 'deleteVm', hostname, nodeGroup: group });
+const evict = (pod: string, nodeName: string, namespace = 'default'): Command => ({ ...base, id: `e-${pod}`, kind: 'evictPod', namespace, pod, node: nodeName, nodeGroup: group });
+const event = (involved: Extract<Command, { kind: 'emitEvent' }>['involved'], id = 'ev'): Command => ({ ...base, id, kind: 'emitEvent', involved, type: 'Normal', eventReason: 'Test' });
 
-describe('Guardrails', () => {
-  it('refuses to touch a node without the group label', () => {
-    const { guard } = setup({ nodes: [node('c1-workers-a'), node('c1-other', {}), node('c1-workers-b')] });
+describe('Guardrails: which nodes and VMs', () => {
+  it('refuses to touch a node without the group label', async () => {
+    const other = node('c1-other-aaaaa', { labels: {} });
+    const { check } = await setup({ nodes: [node(h('a')), other, node(h('b'))] });
     for (const kind of ['taintNode', 'untaintNode', 'deleteNode'] as const) {
-      const verdict = guard.check({ ...base, id: kind, kind, node: 'c1-other', nodeGroup: group });
-      expect(verdict).toMatchObject({ allowed: false, rule: 'group-label' });
+      expect(check({ ...base, id: kind, kind, node: other.name, nodeGroup: group })).toMatchObject({ allowed: false, rule: 'group-label' });
     }
-    expect(guard.check({ ...base, id: 'e', kind: 'evictPod', namespace: 'default', pod: 'p', node: 'c1-other', nodeGroup: group }))
-      .toMatchObject({ allowed: false, rule: 'group-label' });
-    expect(guard.check(deleteVm('c1-other'))).toMatchObject({ allowed: false, rule: 'group-label' });
+    expect(check(evict('p', other.name))).toMatchObject({ allowed: false, rule: 'group-label' });
+    expect(check(deleteVm(other.name))).toMatchObject({ allowed: false, rule: 'group-label', message: `node ${other.name} has no ${NODEGROUP_LABEL} label` });
   });
 
-  it('refuses a node of another group', () => {
-    const { guard } = setup({ nodes: [node('c1-a'), node('c1-b'), node('c1-gpu', { [NODEGROUP_LABEL]: 'gpu' })] });
-    expect(guard.check({ ...base, id: 't', kind: 'taintNode', node: 'c1-gpu', nodeGroup: group })).toMatchObject({ allowed: false, rule: 'group-label' });
+  it('refuses a node of another group', async () => {
+    const gpu = node('c1-gpu-aaaaa', { labels: { [NODEGROUP_LABEL]: 'gpu' } });
+    const { check } = await setup({ nodes: [node(h('a')), node(h('b')), gpu] });
+    expect(check(taint(gpu.name))).toMatchObject({ allowed: false, rule: 'group-label', message: `node ${gpu.name} belongs to NodeGroup gpu, not workers` });
   });
 
-  it('refuses a node it cannot see for taint, but lets a delete of a vanished node through (idempotent)', () => {
-    const { guard } = setup();
-    expect(guard.check({ ...base, id: 't', kind: 'taintNode', node: 'c1-ghost', nodeGroup: group })).toMatchObject({ allowed: false, rule: 'group-label' });
-    expect(guard.check(deleteNode('c1-ghost'))).toEqual({ allowed: true });
+  it('refuses a node it cannot see for taint, but lets a delete of a vanished node through (idempotent)', async () => {
+    const { check } = await setup();
+    expect(check(taint(h('ghost')))).toMatchObject({ allowed: false, rule: 'group-label' });
+    expect(check(deleteNode(h('ghost')))).toEqual({ allowed: true });
   });
 
-  it('refuses a VM without the cluster hostname prefix', () => {
-    const { guard } = setup();
-    expect(guard.check(deleteVm('prod-db-1'))).toMatchObject({ allowed: false, rule: 'hostname-prefix' });
-    expect(guard.check(create('other-workers-x'))).toMatchObject({ allowed: false, rule: 'hostname-prefix' });
-    expect(guard.check(deleteVm('c1-'))).toMatchObject({ allowed: false, rule: 'hostname-prefix' });
+  it('refuses hostnames that are not RFC 1123 labels of the cluster\'s exact pattern', async () => {
+    const { check } = await setup();
+    for (const bad of ['prod-db-1', 'c1-', 'C1-workers-aaaaa', 'c1-workers-aa', 'c1-workers-aaaaa-', `c1-${'x'.repeat(60)}-aaaaa`, 'c1-work_ers-aaaaa']) {
+      expect(check(create(bad)), bad).toMatchObject({ allowed: false, rule: 'hostname' });
+      expect(check(deleteVm(bad)), bad).toMatchObject({ allowed: false, rule: 'hostname' });
+    }
+    expect(check(create('c1-workers-abc12'))).toEqual({ allowed: true });
+  });
+});
+
+describe('Guardrails: removals', () => {
+  it('deletes only nodes under removal (tainted), or tainted earlier in the same plan', async () => {
+    const { check, plan } = await setup({ nodes: [node(h('a')), node(h('b')), tainted(h('c'))] });
+    expect(check(deleteNode(h('a')))).toMatchObject({ allowed: false, rule: 'not-tainted' });
+    expect(check(deleteVm(h('a')))).toMatchObject({ allowed: false, rule: 'not-tainted' });
+    expect(check(deleteNode(h('c')))).toEqual({ allowed: true });
+    expect(plan([taint(h('b')), deleteVm(h('b')), deleteNode(h('b'))]).run()).toEqual(['ok', 'ok', 'ok']);
   });
 
-  it('limits removals per 10 minutes, counting a node and its VM once', () => {
-    const { guard, clock } = setup({ nodes: [node('c1-a'), node('c1-b'), node('c1-c'), node('c1-d')], limit: 2 });
-    guard.recordDeletion('c1-a');
-    expect(guard.check(deleteVm('c1-a'))).toEqual({ allowed: true });
-    guard.recordDeletion('c1-b');
-    expect(guard.check(deleteNode('c1-c'))).toMatchObject({ allowed: false, rule: 'deletion-rate' });
+  it('evicts only from nodes under removal', async () => {
+    const pods = [{ namespace: 'kube-system', name: 'coredns', nodeName: h('a'), phase: 'Running' as const, createdAtMs: 0 }];
+    const { check, plan } = await setup({ nodes: [node(h('a')), node(h('b'))], pods });
+    expect(check(evict('coredns', h('a'), 'kube-system'))).toMatchObject({ allowed: false, rule: 'not-draining' });
+    expect(plan([taint(h('a')), evict('coredns', h('a'), 'kube-system')]).run()).toEqual(['ok', 'ok']);
+  });
+
+  it('refuses evicting a pod that is not on the named node', async () => {
+    const pods = [{ namespace: 'default', name: 'web', nodeName: h('b'), phase: 'Running' as const, createdAtMs: 0 }];
+    const { check } = await setup({ nodes: [tainted(h('a')), tainted(h('b'))], pods });
+    expect(check(evict('web', h('a')))).toMatchObject({ allowed: false, rule: 'pod-placement' });
+    expect(check(evict('web', h('b')))).toEqual({ allowed: true });
+  });
+
+  it('checks minNodes when a removal starts, counting the removals this plan already started', async () => {
+    const { plan } = await setup({ nodes: [node(h('a')), node(h('b')), node(h('c'))] });
+    // minNodes 1: two of three may go, the third may not.
+    expect(plan([taint(h('a')), taint(h('b')), taint(h('c'))]).run()).toEqual(['ok', 'ok', 'min-nodes']);
+  });
+
+  it('never lets minNodes block the removal of a node that serves nobody (NotReady, a failed launch)', async () => {
+    const { check } = await setup({ nodes: [node(h('a'), { ready: false })] });
+    expect(check(taint(h('a')))).toEqual({ allowed: true });
+    const alone = await setup({ nodes: [node(h('a'))] });
+    expect(alone.check(taint(h('a')))).toMatchObject({ allowed: false, rule: 'min-nodes', message: `removing ${h('a')} leaves NodeGroup default/workers with 0 serving node(s), below minNodes 1` });
+  });
+
+  it('limits nodes under removal at once', async () => {
+    const { plan } = await setup({ nodes: [tainted(h('a')), node(h('b')), node(h('c')), node(h('d'))], caps: { maxNodesLeaving: 2 } });
+    expect(plan([taint(h('b')), taint(h('c'))]).run()).toEqual(['ok', 'nodes-leaving']);
+  });
+
+  it('limits removals per 10 minutes across restarts, counting a node and its VM once', async () => {
+    const store = new MemoryLedgerStore();
+    const clock = new FakeClock();
+    const first = await setup({ store, clock, caps: { maxDeletionsPerWindow: 2 }, nodes: [tainted(h('a')), tainted(h('b')), tainted(h('c'))] });
+    await first.ledger.recordDeletion(h('a'));
+    await first.ledger.recordDeletion(h('b'));
+    // A new process (restart, or another replica leading) reads the same ledger.
+    const second = await setup({ store, clock, caps: { maxDeletionsPerWindow: 2 }, nodes: [tainted(h('a')), tainted(h('b')), tainted(h('c'))] });
+    expect(second.check(deleteVm(h('a')))).toEqual({ allowed: true });
+    expect(second.check(deleteNode(h('c')))).toMatchObject({ allowed: false, rule: 'deletion-rate', message: '2 nodes/VMs removed in the last 10 minutes; the limit is 2' });
     clock.advance(10 * 60_000);
-    expect(guard.check(deleteNode('c1-c'))).toEqual({ allowed: true });
+    expect(second.check(deleteNode(h('c')))).toEqual({ allowed: true });
   });
 
-  it('refuses a launch beyond maxNodes, counting launches that have not joined yet', () => {
-    const { guard } = setup();
-    expect(guard.check(create('c1-workers-c'))).toEqual({ allowed: true });
-    guard.recordLaunch('c1-workers-c', 'workers');
-    expect(guard.check(create('c1-workers-d'))).toMatchObject({ allowed: false, rule: 'max-nodes' });
-    // a retry of the accepted launch is not a new node
-    expect(guard.check(create('c1-workers-c'))).toEqual({ allowed: true });
+  it('refuses every destructive command on a view that is not fresh', async () => {
+    const { check } = await setup({ nodes: [tainted(h('a')), node(h('b'))], synced: false });
+    for (const command of [deleteNode(h('a')), deleteVm(h('a')), taint(h('b')), evict('p', h('a'))]) {
+      expect(check(command), command.kind).toMatchObject({ allowed: false, rule: 'stale-view' });
+    }
+    expect(check({ ...base, id: 'u', kind: 'untaintNode', node: h('a'), nodeGroup: group })).toEqual({ allowed: true });
+  });
+});
+
+describe('Guardrails: launches and caps', () => {
+  it('counts Nodes, listed VMs and launches of the ledger against maxNodes, across restarts', async () => {
+    const store = new MemoryLedgerStore();
+    const clock = new FakeClock();
+    const vms: SnapshotVm[] = [{ hostname: h('v'), state: 'pending' }];
+    const first = await setup({ store, clock, nodes: [node(h('a'))], vms });
+    await first.ledger.recordLaunch({ hostname: h('v'), group: 'default/workers', priceMonthly: 10 });
+    // Node a + VM v (pending, known to be the group's by the ledger) = 2 of 3.
+    expect(first.check(create(h('x')))).toEqual({ allowed: true });
+    await first.ledger.recordLaunch({ hostname: h('x'), group: 'default/workers', priceMonthly: 10 });
+    // Restarted: x is in no list yet (VPSie is slow to show it), the ledger remembers it.
+    const second = await setup({ store, clock, nodes: [node(h('a'))], vms });
+    expect(second.check(create(h('y')))).toMatchObject({ allowed: false, rule: 'max-nodes', message: 'NodeGroup default/workers has 3 members (Nodes, VMs and launches); another would exceed maxNodes 3' });
+    // a retry of an accepted launch is not a new node
+    expect(second.check(create(h('x')))).toEqual({ allowed: true });
   });
 
-  it('refuses a removal below minNodes', () => {
-    const { guard } = setup({ nodes: [node('c1-a')] });
-    expect(guard.check(deleteNode('c1-a'))).toMatchObject({ allowed: false, rule: 'min-nodes' });
-    expect(guard.check(deleteVm('c1-a'))).toMatchObject({ allowed: false, rule: 'min-nodes' });
+  it('counts the creates earlier in the same plan', async () => {
+    const { plan } = await setup({ nodes: [node(h('a'))] });
+    expect(plan([create(h('x')), create(h('y')), create(h('z'))]).run()).toEqual(['ok', 'ok', 'max-nodes']);
   });
 
-  it('allows replacing the last node once its replacement is launching', () => {
-    const { guard } = setup({ nodes: [node('c1-a')] });
-    guard.recordLaunch('c1-b', 'workers');
-    expect(guard.check(deleteNode('c1-a'))).toEqual({ allowed: true });
+  it('refuses a launch when VPSie\'s VM list could not be read', async () => {
+    const { check } = await setup({ vms: null });
+    expect(check(create(h('x')))).toMatchObject({ allowed: false, rule: 'vm-list' });
   });
 
-  it('refuses offerings, datacenters and images the group does not allow', () => {
-    const { guard } = setup({ nodes: [] });
-    expect(guard.check(create('c1-x', { offeringId: 'huge' }))).toMatchObject({ allowed: false, rule: 'offering' });
-    expect(guard.check(create('c1-x', { datacenterID: 'dc9' }))).toMatchObject({ allowed: false, rule: 'offering' });
+  it('limits launches per window, VMs per cluster and the monthly cost', async () => {
+    const rate = await setup({ nodes: [], caps: { maxLaunchesPerWindow: 1 } });
+    await rate.ledger.recordLaunch({ hostname: h('p'), group: 'default/other', priceMonthly: 10 });
+    expect(rate.check(create(h('x')))).toMatchObject({ allowed: false, rule: 'launch-rate' });
+    rate.clock.advance(10 * 60_000);
+    expect(rate.check(create(h('x')))).toEqual({ allowed: true });
+
+    const vmsCap = await setup({ nodes: [node('c1-gpu-aaaaa', { labels: { [NODEGROUP_LABEL]: 'gpu' } })], vms: [{ hostname: 'c1-old-bbbbb', state: 'running' }], caps: { maxClusterVms: 2 } });
+    expect(vmsCap.check(create(h('x')))).toMatchObject({ allowed: false, rule: 'cluster-vms' });
+
+    // Two nodes of unknown type are priced at the dearest offering (100): 200 + 100 for a large > 250.
+    const cost = await setup({ caps: { maxMonthlyCost: 250 } });
+    expect(cost.check(create(h('x'), { offeringId: 'large' }))).toMatchObject({ allowed: false, rule: 'cost-cap' });
+    expect(cost.check(create(h('x'), { offeringId: 'small' }))).toEqual({ allowed: true });
   });
 
-  it('refuses commands for a NodeGroup it does not know', () => {
-    const { guard } = setup();
+  it('refuses offerings, datacenters and images the group does not allow', async () => {
+    const { check } = await setup({ nodes: [] });
+    expect(check(create(h('x'), { offeringId: 'huge' }))).toMatchObject({ allowed: false, rule: 'offering' });
+    expect(check(create(h('x'), { datacenterID: 'dc9' }))).toMatchObject({ allowed: false, rule: 'offering' });
+  });
+
+  it('refuses commands for a NodeGroup it does not know', async () => {
+    const { check } = await setup();
     const other = { namespace: 'default', name: 'ghost' };
-    expect(guard.check(create('c1-x', { nodeGroup: other }))).toMatchObject({ allowed: false, rule: 'unknown-group' });
-    expect(guard.check({ ...base, id: 's', kind: 'updateNodeGroupStatus', nodeGroup: other, status: { currentNodes: 0, desiredNodes: 0, readyNodes: 0, conditions: [], nodeList: [] } }))
+    expect(check(create('c1-ghost-aaaaa', { nodeGroup: other }))).toMatchObject({ allowed: false, rule: 'unknown-group' });
+    expect(check({ ...base, id: 's', kind: 'updateNodeGroupStatus', nodeGroup: other, status: { currentNodes: 0, desiredNodes: 0, readyNodes: 0, conditions: [], nodeList: [] } }))
       .toMatchObject({ allowed: false, rule: 'unknown-group' });
   });
+});
 
-  it('refuses evicting a pod that is not on the named node', () => {
-    const pods = [{ namespace: 'default', name: 'web', nodeName: 'c1-b', phase: 'Running' as const, createdAtMs: 0 }];
-    const { guard: guard2 } = setup({ nodes: [node('c1-a'), node('c1-b')], pods });
-    expect(guard2.check({ ...base, id: 'e', kind: 'evictPod', namespace: 'default', pod: 'web', node: 'c1-a', nodeGroup: group }))
-      .toMatchObject({ allowed: false, rule: 'pod-placement' });
-    expect(guard2.check({ ...base, id: 'e', kind: 'evictPod', namespace: 'default', pod: 'web', node: 'c1-b', nodeGroup: group })).toEqual({ allowed: true });
+describe('Guardrails: plans and Events', () => {
+  it('refuses a whole plan with more commands than the cap', async () => {
+    const { plan } = await setup({ caps: { maxCommandsPerPlan: 3 } });
+    const commands = [0, 1, 2, 3].map((i) => event({ kind: 'NodeGroup', ...group }, `e${i}`));
+    expect(plan(commands).run()).toEqual(['plan-size', 'plan-size', 'plan-size', 'plan-size']);
+  });
+
+  it('records Events only about NodeGroups, managed nodes and pods the plan acts on or that are pending, up to a cap', async () => {
+    const pods = [
+      { namespace: 'kube-system', name: 'coredns', nodeName: h('a'), phase: 'Running' as const, createdAtMs: 0 },
+      { namespace: 'default', name: 'pending', phase: 'Pending' as const, createdAtMs: 0 },
+    ];
+    const { check, plan } = await setup({ nodes: [tainted(h('a')), node('cp-1', { labels: {} })], pods, caps: { maxEventsPerPlan: 2 } });
+    expect(check(event({ kind: 'NodeGroup', namespace: 'kube-system', name: 'ghost' }))).toMatchObject({ allowed: false, rule: 'event-target' });
+    expect(check(event({ kind: 'Node', name: 'cp-1' }))).toMatchObject({ allowed: false, rule: 'event-target' });
+    expect(check(event({ kind: 'Pod', namespace: 'kube-system', name: 'coredns' }))).toMatchObject({ allowed: false, rule: 'event-target' });
+    expect(check(event({ kind: 'Pod', namespace: 'default', name: 'pending' }))).toEqual({ allowed: true });
+    const acted = plan([evict('coredns', h('a'), 'kube-system'), event({ kind: 'Pod', namespace: 'kube-system', name: 'coredns' }), event({ kind: 'Node', name: h('a') }, 'e2'), event({ kind: 'NodeGroup', ...group }, 'e3')]);
+    expect(acted.run()).toEqual(['ok', 'ok', 'ok', 'event-cap']);
   });
 });

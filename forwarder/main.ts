@@ -5,11 +5,13 @@ import { hostname } from 'node:os';
 import { createLogger } from '../shared/logger.ts';
 import { NODEGROUP_LABEL } from '../shared/labels.ts';
 import type { PlanMessage } from '../shared/plan-message.ts';
+import type { Offering, SnapshotVm } from '../shared/snapshot.ts';
 import { ReconcileBatcher } from './batcher.ts';
 import type { ForwarderConfig } from './config.ts';
 import { Delivery, type DeliveryOptions } from './delivery/delivery.ts';
 import { Executor } from './executor/executor.ts';
 import { computeGroupStats, publishGroupStats } from './group-stats.ts';
+import { configMapLedgerStore, GuardLedger } from './guard-ledger.ts';
 import { Guardrails, type GuardrailView } from './guardrails.ts';
 import { startHttpServer, type ForwarderHttpServer } from './http-server.ts';
 import { EventRecorder } from './kube/event-recorder.ts';
@@ -97,14 +99,35 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       nodePressure: () => batcher?.nodePressure(),
     },
   });
+  // What VPSie said on the last reconcile: the guardrails count VMs and price them from it.
+  let lastVms: SnapshotVm[] | null = null;
+  let lastOfferings: Offering[] = [];
   const view: GuardrailView = {
     node: (name) => cache.nodes.items.get(name),
+    nodes: () => cache.nodes.items.values(),
+    vms: () => lastVms,
+    offerings: () => lastOfferings,
+    synced: () => cache.synced,
     pod: (namespace, name) => cache.pods.items.get(`${namespace}/${name}`)?.pod,
     nodeGroup: (namespace, name) => cache.nodeGroup(namespace, name),
     groupNodes: (group) => [...cache.nodes.items.values()].filter((n) => n.labels[NODEGROUP_LABEL] === group),
     nodeGroupsNamed: (name) => [...cache.nodeGroups.items.values()].filter((g) => g.name === name),
   };
-  const guardrails = new Guardrails({ hostnamePrefix, maxDeletionsPerWindow: config.maxDeletionsPer10Min, view, clock });
+  const { caps } = config;
+  const guardrails = new Guardrails({
+    cluster: { clusterId: config.clusterId, hostnamePrefix },
+    caps: {
+      maxDeletionsPerWindow: config.maxDeletionsPer10Min,
+      maxLaunchesPerWindow: caps.maxLaunchesPer10Min,
+      maxClusterVms: caps.maxClusterVms,
+      maxMonthlyCost: caps.maxMonthlyCost,
+      maxCommandsPerPlan: caps.maxCommandsPerPlan,
+      maxEventsPerPlan: caps.maxEventsPerPlan,
+      maxNodesLeaving: caps.maxNodesLeaving,
+    },
+    view,
+    ledger: new GuardLedger(configMapLedgerStore(kube, config.namespace), clock),
+  });
   const caCertHash = config.join.caCertHash ?? (auth.caPem ? caCertHashFromPem(auth.caPem) : '');
   if (!caCertHash) log.warn({}, 'no cluster CA known: {{caCertHash}} renders empty (set join.caCertHash)');
 
@@ -154,8 +177,8 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     executor,
     isLeader,
     isSynced: () => cache.synced,
-    listVms: () => listClusterVms(vpsie, hostnamePrefix, projectId, log),
-    listOfferings: () => listOfferings(vpsie, cache.nodeGroups.items.values(), log),
+    listVms: async () => (lastVms = await listClusterVms(vpsie, { cluster: { clusterId: config.clusterId, hostnamePrefix }, projectId, adoptedIdentifiers: new Set(config.adoptVmIdentifiers) }, log)),
+    listOfferings: async () => (lastOfferings = await listOfferings(vpsie, cache.nodeGroups.items.values(), log)),
     buildSnapshot: ({ offerings, vms, results, lastFencingToken }) => {
       publishStats();
       return encodeSnapshot(cache, {

@@ -10,6 +10,12 @@ export const NODEGROUP_LABEL = 'autoscaler.vpsie.com/nodegroup';
 export const TO_BE_DELETED_TAINT = 'autoscaler.vpsie.com/to-be-deleted';
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 export const PROVIDER_ID_PREFIX = 'vpsie://';
+/** The offering a node runs on (well-known label; the bootstrap sets it to the plan identifier). */
+export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
+/** A Secret the forwarder may read as a bootstrap template must carry this label set to "true". */
+export const BOOTSTRAP_TEMPLATE_LABEL = 'autoscaler.vpsie.com/bootstrap-template';
+/** Bootstrap-token Secrets the forwarder creates carry this label (value: the cluster id). */
+export const CLUSTER_LABEL = 'autoscaler.vpsie.com/cluster';
 
 export const SAFE_TO_EVICT = 'cluster-autoscaler.kubernetes.io/safe-to-evict';
 export const SAFE_TO_EVICT_LOCAL_VOLUMES = 'cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes';

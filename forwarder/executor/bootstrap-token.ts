@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { formatTime } from '../kube/micro-time.ts';
-import type { KubeHttp } from '../kube/kube-http.ts';
+import { CLUSTER_LABEL, NODEGROUP_LABEL } from '../../shared/labels.ts';
+import { KubeApiError, type KubeHttp } from '../kube/kube-http.ts';
 
 // A fresh kubeadm bootstrap token per VM: a Secret of type bootstrap.kubernetes.io/token in
 // kube-system, expiring soon after the registration deadline (the tokencleaner removes it then).
@@ -21,7 +22,7 @@ function randomString(length: number): string {
   return out;
 }
 
-export async function createBootstrapToken(kube: KubeHttp, options: { nowMs: number; ttlMs: number; hostname: string; nodeGroup: string }): Promise<BootstrapToken> {
+export async function createBootstrapToken(kube: KubeHttp, options: { nowMs: number; ttlMs: number; hostname: string; nodeGroup: string; clusterId: string }): Promise<BootstrapToken> {
   const id = randomString(6);
   const secret = randomString(16);
   const expiresAtMs = options.nowMs + options.ttlMs;
@@ -35,7 +36,7 @@ export async function createBootstrapToken(kube: KubeHttp, options: { nowMs: num
       metadata: {
         name: `bootstrap-token-${id}`,
         namespace: 'kube-system',
-        labels: { 'app.kubernetes.io/managed-by': 'vpsie-autoscaler', 'autoscaler.vpsie.com/nodegroup': options.nodeGroup },
+        labels: { 'app.kubernetes.io/managed-by': 'vpsie-autoscaler', [NODEGROUP_LABEL]: options.nodeGroup, [CLUSTER_LABEL]: options.clusterId },
       },
       stringData: {
         description: `vpsie-autoscaler: join token for ${options.hostname}`,
@@ -49,4 +50,13 @@ export async function createBootstrapToken(kube: KubeHttp, options: { nowMs: num
     },
   });
   return { id, secret, token: `${id}.${secret}`, expiresAtMs };
+}
+
+/** Deletes a join token nobody will use (its launch was refused); gone already is fine. */
+export async function deleteBootstrapToken(kube: KubeHttp, id: string): Promise<void> {
+  try {
+    await kube.request({ method: 'DELETE', path: `/api/v1/namespaces/kube-system/secrets/bootstrap-token-${encodeURIComponent(id)}` });
+  } catch (error) {
+    if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+  }
 }

@@ -1,7 +1,10 @@
 import { parseNodeGroupSpec, NodeGroupValidationError } from '../../shared/nodegroup.ts';
 import { clusterMarker } from '../../shared/ownership.ts';
 import { KubeApiError } from '../kube/kube-http.ts';
-import { createBootstrapToken } from './bootstrap-token.ts';
+import { BOOTSTRAP_TEMPLATE_LABEL } from '../../shared/labels.ts';
+import { errorFields } from '../util/logger.ts';
+import { VpsieApiError } from '../vpsie/errors.ts';
+import { createBootstrapToken, deleteBootstrapToken } from './bootstrap-token.ts';
 import { ensureKubeletFlags, renderTemplate, TemplateError } from './cloud-init.ts';
 import { kubeletFlags } from './kubelet-flags.ts';
 import { failed, succeeded, type CommandHandler } from './types.ts';
@@ -9,6 +12,9 @@ import { failed, succeeded, type CommandHandler } from './types.ts';
 // Launch one VM for a group: fresh join token, user data rendered from the group's bootstrap
 // template, then VPSie's create. launchVm is idempotent by hostname (it looks the hostname up before
 // every retry), and so is this handler: a VM that already exists is reported, not created again.
+/** A cloud-init template larger than this (base64) is not a template (VPSie's user data is small too). */
+const MAX_TEMPLATE_BASE64 = 256 * 1024;
+
 export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
   const { namespace, name } = command.nodeGroup;
   const group = ctx.view.nodeGroup(namespace, name);
@@ -24,40 +30,59 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
     throw error;
   }
 
-  const existing = await ctx.vpsie.findVmByHostname(command.hostname);
+  const existing = await ctx.vpsie.findVmByHostname(command.hostname, { projectId: ctx.vpsieProjectId });
   if (existing) {
-    ctx.guardrails.recordLaunch(command.hostname, name);
     const identifier = existing.where === 'created' ? existing.vm.identifier : undefined;
     return succeeded(`VM ${command.hostname} exists already (${existing.where})`, { launch: 'existing', where: existing.where, ...(identifier ? { vmIdentifier: identifier } : {}) });
   }
 
   const bootstrap = spec.bootstrap;
   if (!bootstrap) return failed(`NodeGroup ${namespace}/${name} has no spec.bootstrap.secretName: a new node could not join`, false, { configError: true });
+  // IMPORTANT: the template comes from the NodeGroup's own namespace and must carry the template
+  // label: a NodeGroup must not be able to name any Secret the forwarder can read (its signing key,
+  // VPSie's credentials) and have it rendered into a VM's user data.
+  const secretName = `${namespace}/${bootstrap.secretName}`;
   let template: string;
   try {
-    const secret = await ctx.kube.request<{ data?: Record<string, string> }>({
+    const secret = await ctx.kube.request<{ metadata?: { labels?: Record<string, string> }; data?: Record<string, string> }>({
       method: 'GET',
-      path: `/api/v1/namespaces/${encodeURIComponent(ctx.namespace)}/secrets/${encodeURIComponent(bootstrap.secretName)}`,
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(bootstrap.secretName)}`,
     });
+    if (secret.metadata?.labels?.[BOOTSTRAP_TEMPLATE_LABEL] !== 'true') {
+      return failed(`Secret ${secretName} is not labelled ${BOOTSTRAP_TEMPLATE_LABEL}=true: it is not used as a bootstrap template`, false, { configError: true });
+    }
     const encoded = secret.data?.[bootstrap.key];
-    if (encoded === undefined) return failed(`bootstrap Secret ${ctx.namespace}/${bootstrap.secretName} has no key "${bootstrap.key}"`, false, { configError: true });
+    if (encoded === undefined) return failed(`bootstrap Secret ${secretName} has no key "${bootstrap.key}"`, false, { configError: true });
+    if (encoded.length > MAX_TEMPLATE_BASE64) return failed(`bootstrap Secret ${secretName} key "${bootstrap.key}" is larger than ${MAX_TEMPLATE_BASE64} bytes`, false, { configError: true });
     template = Buffer.from(encoded, 'base64').toString('utf8');
   } catch (error) {
     if (error instanceof KubeApiError && (error.status === 404 || error.status === 403)) {
-      return failed(`bootstrap Secret ${ctx.namespace}/${bootstrap.secretName} cannot be read (${error.status}); it must be in the forwarder's namespace`, false, { configError: true });
+      return failed(`bootstrap Secret ${secretName} cannot be read (${error.status}); it must be in the NodeGroup's namespace, labelled ${BOOTSTRAP_TEMPLATE_LABEL}=true, and the forwarder needs "get" on Secrets there`, false, { configError: true });
     }
     throw error;
   }
 
   const flags = kubeletFlags(name, spec, command.offeringId);
-  const token = await createBootstrapToken(ctx.kube, { nowMs: ctx.clock.now(), ttlMs: ctx.join.bootstrapTokenTtlMs, hostname: command.hostname, nodeGroup: name });
-  let userData: string;
+  // Render once without a token first: a template that cannot render leaves no join token behind.
   try {
-    const rendered = renderTemplate(template, {
+    renderTemplate(template, templateValues('', ''));
+  } catch (error) {
+    if (error instanceof TemplateError) return failed(`bootstrap template ${secretName}: ${error.message}`, false, { configError: true });
+    throw error;
+  }
+  const token = await createBootstrapToken(ctx.kube, { nowMs: ctx.clock.now(), ttlMs: ctx.join.bootstrapTokenTtlMs, hostname: command.hostname, nodeGroup: name, clusterId: ctx.clusterId });
+  const ensured = ensureKubeletFlags(renderTemplate(template, templateValues(token.token, token.id)), flags.args);
+  if (ensured.appended) {
+    ctx.logger.warn({ nodeGroup: `${namespace}/${name}`, secretName: bootstrap.secretName }, 'the bootstrap template places neither {{kubeletArgs}} nor --node-labels; the kubelet flags were appended as a comment only');
+  }
+  const userData = ensured.userData;
+
+  function templateValues(tokenText: string, tokenId: string) {
+    return {
       hostname: command.hostname,
       nodeName: command.hostname,
-      token: token.token,
-      tokenId: token.id,
+      token: tokenText,
+      tokenId,
       apiServer: ctx.join.apiServerEndpoint,
       apiServerEndpoint: ctx.join.apiServerEndpoint,
       caCertHash: ctx.join.caCertHash,
@@ -71,29 +96,29 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
       nodeGroup: name,
       offering: command.offeringId,
       clusterId: ctx.clusterId,
-    });
-    const ensured = ensureKubeletFlags(rendered, flags.args);
-    if (ensured.appended) {
-      ctx.logger.warn({ nodeGroup: `${namespace}/${name}`, secretName: bootstrap.secretName }, 'the bootstrap template places neither {{kubeletArgs}} nor --node-labels; the kubelet flags were appended as a comment only');
-    }
-    userData = ensured.userData;
-  } catch (error) {
-    if (error instanceof TemplateError) return failed(`bootstrap template ${ctx.namespace}/${bootstrap.secretName}: ${error.message}`, false, { configError: true });
-    throw error;
+    };
   }
 
-  const launch = await ctx.vpsie.launchVm({
-    hostname: command.hostname,
-    resourceIdentifier: command.offeringId,
-    osIdentifier: command.osImageID,
-    dcIdentifier: command.datacenterID,
-    projectId: ctx.vpsieProjectId,
-    userData,
-    tags: [`cluster-${ctx.clusterId}`, `nodegroup-${name}`].map((t) => t.slice(0, 64)),
-    // The ownership marker (shared/ownership.ts): list rows return notes, so ownership is readable per VM.
-    notes: clusterMarker(ctx.clusterId, { namespace, name }),
-  });
-  ctx.guardrails.recordLaunch(command.hostname, name);
+  let launch;
+  try {
+    launch = await ctx.vpsie.launchVm({
+      hostname: command.hostname,
+      resourceIdentifier: command.offeringId,
+      osIdentifier: command.osImageID,
+      dcIdentifier: command.datacenterID,
+      projectId: ctx.vpsieProjectId,
+      userData,
+      tags: [`cluster-${ctx.clusterId}`, `nodegroup-${name}`].map((t) => t.slice(0, 64)),
+      // The ownership marker (shared/ownership.ts): list rows return notes, so ownership is readable per VM.
+      notes: clusterMarker(ctx.clusterId, { namespace, name }),
+    });
+  } catch (error) {
+    // VPSie may still have accepted it (a timeout): the token stays only then; a refusal leaves no token.
+    if (error instanceof VpsieApiError && !error.retryable) {
+      await deleteBootstrapToken(ctx.kube, token.id).catch((e: unknown) => ctx.logger.warn({ ...errorFields(e), tokenId: token.id }, 'could not delete the join token of a refused launch'));
+    }
+    throw error;
+  }
   const identifier = launch.lookup?.where === 'created' ? launch.lookup.vm.identifier : undefined;
   return succeeded(`launch of ${command.hostname} (${command.offeringId}) accepted`, {
     launch: launch.outcome,

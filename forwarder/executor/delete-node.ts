@@ -1,8 +1,15 @@
 import { KubeApiError } from '../kube/kube-http.ts';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
+import { hasRemovalTaint, podsBlockingRemoval } from './live-checks.ts';
 import { nodePath, type KubeNodeObject } from './node-patch.ts';
-import { failed, succeeded, type CommandHandler } from './types.ts';
+import { failed, GuardRefusal, succeeded, type CommandHandler } from './types.ts';
 
+// Delete a Node — checked on the fresh object and its live pods, not on the cache or the plan:
+// - the group label and the to-be-deleted taint (a re-registered Node comes back untainted: it is
+//   drained again before it is deleted);
+// - no pod bound to it other than DaemonSet, mirror or finished pods (a pod bound just before the
+//   taint may not be in the pod cache yet);
+// - the delete carries the uid precondition: a Node re-created under the same name is not deleted.
 export const deleteNode: CommandHandler<'deleteNode'> = async (command, ctx) => {
   let node: KubeNodeObject;
   try {
@@ -11,9 +18,13 @@ export const deleteNode: CommandHandler<'deleteNode'> = async (command, ctx) => 
     if (error instanceof KubeApiError && error.status === 404) return succeeded(`node ${command.node} is already gone`, { gone: true });
     throw error;
   }
-  // Checked on the fresh object, not only the cache.
   const label = node.metadata.labels?.[NODEGROUP_LABEL];
   if (label !== command.nodeGroup.name) return failed(`node ${command.node} carries ${NODEGROUP_LABEL}=${label ?? '(none)'}, not ${command.nodeGroup.name}`, false);
+  if (!hasRemovalTaint(node)) throw new GuardRefusal('not-tainted', `node ${command.node} does not carry the to-be-deleted taint (re-registered?): it is drained again before it is deleted`);
+  const blocking = await podsBlockingRemoval(ctx.kube, command.node);
+  if (blocking.length > 0) {
+    throw new GuardRefusal('pods-on-node', `node ${command.node} still runs ${blocking.length} pod(s) that must move first: ${blocking.slice(0, 5).join(', ')}${blocking.length > 5 ? ', …' : ''}`);
+  }
   try {
     await ctx.kube.request({
       method: 'DELETE',
@@ -24,6 +35,5 @@ export const deleteNode: CommandHandler<'deleteNode'> = async (command, ctx) => 
     if (error instanceof KubeApiError && error.status === 404) return succeeded(`node ${command.node} is already gone`, { gone: true });
     throw error;
   }
-  ctx.guardrails.recordDeletion(command.node);
   return succeeded(`deleted node ${command.node}`);
 };

@@ -2,7 +2,9 @@ import type { Command, CommandKind, PlanMessage } from '../../shared/plan-messag
 import type { CommandResult } from '../../shared/snapshot.ts';
 import { KubeApiError } from '../kube/kube-http.ts';
 import { errorFields } from '../util/logger.ts';
+import { LedgerUnavailableError } from '../guard-ledger.ts';
 import { isVpsieError } from '../vpsie/index.ts';
+import { VpsieApiError } from '../vpsie/errors.ts';
 import { createVm } from './create-vm.ts';
 import { deleteNode } from './delete-node.ts';
 import { deleteVm } from './delete-vm.ts';
@@ -10,7 +12,7 @@ import { commandGroup, commandTarget, describeCommand } from './describe.ts';
 import { emitEvent } from './emit-event.ts';
 import { evictPod } from './evict-pod.ts';
 import { taintNode, untaintNode } from './taint-node.ts';
-import type { CommandHandler, ExecutorContext, HandlerOutcome } from './types.ts';
+import { GuardRefusal, type CommandHandler, type ExecutorContext, type HandlerOutcome } from './types.ts';
 import { updateNodeGroupStatus } from './update-status.ts';
 
 // Runs a plan's commands in order. Each command id runs at most once (ids are idempotency keys); each
@@ -30,9 +32,11 @@ const HANDLERS: { [K in CommandKind]: CommandHandler<K> } = {
 
 /** Destructive commands stop at a target whose earlier command in the same plan did not succeed. */
 const STOPS_AT_FAILED_TARGET = new Set<CommandKind>(['evictPod', 'deleteNode', 'deleteVm']);
+/** Commands the ledger records before they run (write-ahead): caps that survive restarts. */
+const LEDGERED = new Set<CommandKind>(['createVm', 'deleteNode', 'deleteVm']);
 
 export interface ExecutorOptions {
-  context: Omit<ExecutorContext, 'planId'>;
+  context: Omit<ExecutorContext, 'planId' | 'guard'>;
   dryRun: boolean;
   /** Checked before every command: a forwarder that lost leadership stops mid-plan. */
   isLeader: () => boolean;
@@ -49,7 +53,14 @@ export class Executor {
   async execute(plan: PlanMessage): Promise<CommandResult[]> {
     const results: CommandResult[] = [];
     const failedTargets = new Set<string>();
-    const ctx: ExecutorContext = { ...this.options.context, planId: plan.planId };
+    const guard = this.options.context.guardrails.forPlan(plan);
+    const ctx: ExecutorContext = { ...this.options.context, planId: plan.planId, guard };
+    if (!guard.planRefusal.allowed) ctx.logger.warn({ planId: plan.planId, commands: plan.commands.length }, `guardrail refused the whole plan: ${guard.planRefusal.message}`);
+    // The ledger is read once per plan that needs it: another replica may have led since.
+    let ledgerProblem: string | undefined;
+    if (!this.options.dryRun && guard.planRefusal.allowed && plan.commands.some((c) => LEDGERED.has(c.kind))) {
+      ledgerProblem = await ctx.guardrails.ledger.refresh().then(() => undefined, (error: unknown) => (error as Error).message);
+    }
     for (const command of plan.commands) {
       if (!this.options.isLeader()) {
         ctx.logger.warn({ planId: plan.planId, commandId: command.id }, 'no longer the leader: the rest of the plan is left to the new leader');
@@ -63,10 +74,11 @@ export class Executor {
       }
       const target = commandTarget(command);
       let outcome: HandlerOutcome | { outcome: 'refused' | 'dry-run'; message: string; retryable?: boolean };
-      const verdict = ctx.guardrails.check(command);
+      const verdict = ledgerProblem && LEDGERED.has(command.kind) ? { allowed: false as const, rule: 'ledger', message: ledgerProblem } : guard.check(command);
       if (!verdict.allowed) {
         outcome = { outcome: 'refused', message: `${verdict.rule}: ${verdict.message}` };
-        ctx.logger.warn({ planId: plan.planId, commandId: command.id, kind: command.kind, rule: verdict.rule }, `guardrail refused: ${verdict.message}`);
+        // A plan refused as a whole is logged once, above.
+        if (guard.planRefusal.allowed) ctx.logger.warn({ planId: plan.planId, commandId: command.id, kind: command.kind, rule: verdict.rule }, `guardrail refused: ${verdict.message}`);
       } else if (target && STOPS_AT_FAILED_TARGET.has(command.kind) && failedTargets.has(target)) {
         outcome = { outcome: 'failed', retryable: true, message: `skipped: an earlier command on ${target} in this plan did not succeed` };
       } else if (this.options.dryRun) {
@@ -75,6 +87,7 @@ export class Executor {
         outcome = await this.run(command, ctx);
       }
       if (target && outcome.outcome !== 'succeeded' && outcome.outcome !== 'dry-run') failedTargets.add(target);
+      if (outcome.outcome === 'succeeded' || outcome.outcome === 'dry-run') guard.executed(command);
       const result: CommandResult = {
         commandId: command.id,
         planId: plan.planId,
@@ -93,19 +106,49 @@ export class Executor {
     return results;
   }
 
-  private async run(command: Command, ctx: ExecutorContext): Promise<HandlerOutcome> {
+  private async run(command: Command, ctx: ExecutorContext): Promise<HandlerOutcome | { outcome: 'refused'; message: string }> {
     const handler = HANDLERS[command.kind] as CommandHandler<CommandKind>;
     const log = ctx.logger.child({ planId: ctx.planId, commandId: command.id, kind: command.kind, reason: command.reason });
+    try {
+      await this.reserve(command, ctx);
+    } catch (error) {
+      log.warn({ ...errorFields(error) }, `guardrail refused: ${(error as Error).message}`);
+      return { outcome: 'refused', message: `ledger: ${(error as Error).message}` };
+    }
     try {
       const outcome = await handler(command as never, ctx);
       log.info({ outcome: outcome.outcome, detail: outcome.message }, describeCommand(command));
       if (outcome.outcome === 'failed' && outcome.data?.configError) await this.warn(command, ctx, 'ConfigurationError', outcome.message ?? 'configuration error');
       return outcome;
     } catch (error) {
+      if (error instanceof GuardRefusal) {
+        log.warn({ rule: error.rule }, `guardrail refused: ${error.message}`);
+        return { outcome: 'refused', message: `${error.rule}: ${error.message}` };
+      }
+      if (command.kind === 'createVm' && error instanceof VpsieApiError && !error.retryable) {
+        // VPSie answered the create with a failure: no VM comes of it; it no longer holds a place under the caps.
+        await ctx.guardrails.ledger.releaseLaunch(command.hostname).catch((e: unknown) => log.warn({ ...errorFields(e) }, 'could not release the launch in the ledger'));
+      }
       const retryable = isRetryable(error);
       log.error({ ...errorFields(error), retryable }, `${describeCommand(command)} failed`);
       if (isVpsieError(error)) await this.warn(command, ctx, 'VpsieApiError', `${describeCommand(command)}: ${errorFields(error).err}`);
       return { outcome: 'failed', message: errorFields(error).err, retryable };
+    }
+  }
+
+  /**
+   * IMPORTANT: written before the command runs (write-ahead). A forwarder that dies between the
+   * record and the action over-counts one VM or deletion for a while; the other order would let a
+   * restart forget a VM it bought.
+   */
+  private async reserve(command: Command, ctx: ExecutorContext): Promise<void> {
+    const { ledger } = ctx.guardrails;
+    if (command.kind === 'createVm') {
+      await ledger.recordLaunch({ hostname: command.hostname, group: `${command.nodeGroup.namespace}/${command.nodeGroup.name}`, priceMonthly: ctx.guard.priceOf(command.offeringId) ?? 0 });
+    } else if (command.kind === 'deleteNode') {
+      await ledger.recordDeletion(command.node);
+    } else if (command.kind === 'deleteVm') {
+      await ledger.recordDeletion(command.hostname);
     }
   }
 
@@ -147,6 +190,7 @@ export class Executor {
 }
 
 function isRetryable(error: unknown): boolean {
+  if (error instanceof LedgerUnavailableError) return true;
   if (isVpsieError(error)) return error.retryable;
   if (error instanceof KubeApiError) return error.status >= 500 || error.status === 429 || error.status === 409 || error.status === 408;
   return true; // network errors and timeouts

@@ -4,7 +4,8 @@ import type { NodeGroupSpec } from '../../shared/nodegroup.ts';
 // The kubelet flags a new node of a group starts with. The same values the planner used to estimate
 // the node's allocatable (DESIGN.md) so that the estimate matches what the kubelet reports.
 
-export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
+export { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
+import { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
 
 export interface KubeletFlags {
   nodeLabels: string;

@@ -1,12 +1,16 @@
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
 import { NodeGoneError, NodeNotManagedError, patchNodeWithRetry } from './node-patch.ts';
-import { failed, succeeded, type CommandHandler } from './types.ts';
+import { liveGroupNodes } from './live-checks.ts';
+import { failed, GuardRefusal, succeeded, type CommandHandler } from './types.ts';
 
 /** Set on a node the autoscaler cordoned, so that an abort uncordons only what it cordoned itself. */
 export const CORDONED_BY_AUTOSCALER = 'autoscaler.vpsie.com/cordoned';
 
 /** Taint autoscaler.vpsie.com/to-be-deleted:NoSchedule and cordon (the first step of a removal). */
 export const taintNode: CommandHandler<'taintNode'> = async (command, ctx) => {
+  // minNodes again on the group's Nodes as the API server has them now: the watch cache may lag.
+  const min = ctx.guard.checkMinNodes(command.node, command.nodeGroup, await liveGroupNodes(ctx.kube, command.nodeGroup.name));
+  if (!min.allowed) throw new GuardRefusal(min.rule, min.message);
   try {
     const result = await patchNodeWithRetry(ctx.kube, command.node, command.nodeGroup.name, (node) => {
       const taints = node.spec?.taints ?? [];

@@ -1,7 +1,7 @@
 import type { CommandKind, CommandOf } from '../../shared/plan-message.ts';
 import type { CommandResult } from '../../shared/snapshot.ts';
 import type { VpsieClient } from '../vpsie/index.ts';
-import type { Guardrails, GuardrailView } from '../guardrails.ts';
+import type { GuardRule, Guardrails, GuardrailView, PlanGuard } from '../guardrails.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
 import type { Clock } from '../util/clock.ts';
@@ -32,6 +32,16 @@ export interface ExecutorContext {
   vpsieProjectId: string | undefined;
   join: JoinSettings;
   planId: string;
+  /** The guard of the plan being executed (what it already did counts). */
+  guard: PlanGuard;
+}
+
+/** Thrown by a handler whose live re-check refuses the command (reported as `refused`, not `failed`). */
+export class GuardRefusal extends Error {
+  override name = 'GuardRefusal';
+  constructor(readonly rule: GuardRule, message: string) {
+    super(message);
+  }
 }
 
 /** A handler's answer; the executor adds ids and time. */

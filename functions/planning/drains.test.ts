@@ -36,7 +36,7 @@ function started() {
 }
 
 describe('drain', () => {
-  it('runs taint → re-check → evict → wait → delete Node → delete VM → verify', () => {
+  it('runs taint → re-check → evict → wait → delete VM → (VM gone) delete Node → verify', () => {
     const p1 = started();
     const taint = commandsOf(p1, 'taintNode')[0]!;
 
@@ -52,32 +52,42 @@ describe('drain', () => {
     expect(drainOf(p3).status).toBe('draining');
     expect(drainOf(p3).evicted).toEqual(['default/light']);
 
-    // The pod is gone: delete the Node, and its VM right behind it (a live kubelet would re-register the Node).
+    // The pod is gone: the VM goes first; the Node stays, tainted, while the machine goes away.
     const p4 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p3.state, policy, nowMs: at(30) });
-    expect(commandKinds(p4)).toEqual(['deleteNode', 'deleteVm']);
+    expect(commandKinds(p4)).toEqual(['deleteVm']);
     expect(commandsOf(p4, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-a', vmIdentifier: '101', nodeGroup: { namespace: 'default', name: 'workers' } })]);
     expect(eventReasons(p4)).toContain('DrainCompleted');
 
-    // The Node is gone, the VM not yet (its delete is on its way): wait.
-    const p5 = runPlan(world({ a: null, pods: [heavy], results: [resultFor(commandsOf(p4, 'deleteNode')[0]!)] }), { state: p4.state, policy, nowMs: at(40) });
-    expect(actions(p5)).toEqual([]);
-    expect(drainOf(p5).status).toBe('deleting-vm');
+    // VPSie accepted the deletion but still lists the VM: the Node is not deleted yet (the delete
+    // of the VM is sent again: it is idempotent, the forwarder reports a VM already going as gone).
+    const p5 = runPlan(world({ a: tainted(), pods: [heavy], results: [resultFor(commandsOf(p4, 'deleteVm')[0]!)] }), { state: p4.state, policy, nowMs: at(40) });
+    expect(commandsOf(p5, 'deleteNode')).toEqual([]);
 
-    // The VM is gone: verified, done.
-    const p6 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!], results: [resultFor(commandsOf(p4, 'deleteVm')[0]!)] }), { state: p5.state, policy, nowMs: at(50) });
-    expect(drainOf(p6).status).toBe('succeeded');
-    expect(actions(p6)).toEqual([]);
+    // The VM is gone: now the Node.
+    const p6 = runPlan(world({ a: tainted(), pods: [heavy], vms: [vms[1]!] }), { state: p5.state, policy, nowMs: at(50) });
+    expect(commandKinds(p6)).toEqual(['deleteNode']);
+
+    // Node and VM gone: verified, done.
+    const p7 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!], results: [resultFor(commandsOf(p6, 'deleteNode')[0]!)] }), { state: p6.state, policy, nowMs: at(60) });
+    expect(drainOf(p7).status).toBe('succeeded');
+    expect(actions(p7)).toEqual([]);
   });
 
-  it('deletes a Node again that re-registered before its VM was gone', () => {
+  it('removal-safety: a Node that re-registers untainted is tainted again before it is deleted, never deleted as it is', () => {
     const p1 = started();
-    const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
-    const p3 = runPlan(world({ a: null, pods: [heavy] }), { state: p2.state, policy, nowMs: at(20) });
+    const p2 = runPlan(world({ a: tainted(), pods: [heavy], results: [resultFor(commandsOf(p1, 'taintNode')[0]!)] }), { state: p1.state, policy, nowMs: at(10) });
+    expect(commandKinds(p2)).toEqual(['deleteVm']);
+    // Someone deleted the Node meanwhile; the VM is still going.
+    const p3 = runPlan(world({ a: null, pods: [heavy], results: [resultFor(commandsOf(p2, 'deleteVm')[0]!)] }), { state: p2.state, policy, nowMs: at(20) });
     expect(drainOf(p3).status).toBe('deleting-vm');
-    const p4 = runPlan(world({ a: nodeA(), pods: [heavy], results: [resultFor(commandsOf(p2, 'deleteNode')[0]!)] }), { state: p3.state, policy, nowMs: at(30) });
-    expect(commandKinds(p4)).toEqual(['deleteNode']);
-    const p5 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!] }), { state: p4.state, policy, nowMs: at(40) });
-    expect(drainOf(p5).status).toBe('succeeded');
+    // The kubelet, still alive, re-registers the Node without the taint; then the VM goes.
+    const p4 = runPlan(world({ a: nodeA(), pods: [heavy], vms: [vms[1]!] }), { state: p3.state, policy, nowMs: at(30) });
+    expect(commandKinds(p4)).toEqual(['taintNode']);
+    // Tainted again (the forwarder also re-checks its pods live before the delete): now it is deleted.
+    const p5 = runPlan(world({ a: tainted(), pods: [heavy], vms: [vms[1]!] }), { state: p4.state, policy, nowMs: at(40) });
+    expect(commandKinds(p5)).toEqual(['deleteNode']);
+    const p6 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!] }), { state: p5.state, policy, nowMs: at(50) });
+    expect(drainOf(p6).status).toBe('succeeded');
   });
 
   it('waits for the taint to be visible before re-checking, and re-sends a lost taint', () => {
@@ -171,9 +181,9 @@ describe('drain', () => {
   it('does not abort once the Node is being deleted: the deadline applies up to the drain only', () => {
     const p1 = started();
     const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
-    expect(commandKinds(p2)).toEqual(['deleteNode', 'deleteVm']); // empty after re-check: no evictions
+    expect(commandKinds(p2)).toEqual(['deleteVm']); // empty after re-check: no evictions; the VM first
     const p3 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p2.state, policy, nowMs: TEST_NOW_MS + 11 * MINUTE_MS });
-    expect(commandKinds(p3)).toEqual(['deleteNode', 'deleteVm']); // no answer for 2 minutes: sent again
+    expect(commandKinds(p3)).toEqual(['deleteVm']); // no answer for 2 minutes: sent again
     expect(drainOf(p3).status).toBe('deleting-node');
   });
 
@@ -222,22 +232,22 @@ describe('drain', () => {
   });
 
   describe('removal deadline (deleteNode/deleteVm never finishing)', () => {
-    /** Plans 1-2: the drain starts, the node turns out empty: deleteNode + deleteVm at at(10). */
+    /** Plans 1-2: the drain starts, the node turns out empty: deleteVm at at(10) (the Node once the VM is gone). */
     function deleting() {
       const p1 = started();
       const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
-      expect(commandKinds(p2)).toEqual(['deleteNode', 'deleteVm']);
+      expect(commandKinds(p2)).toEqual(['deleteVm']);
       expect(drainOf(p2).removalDeadlineMs).toBe(at(10) + 15 * MINUTE_MS);
       return p2;
     }
 
     it('retries failing deletions until the deadline, then hands the node back, backs it off and says why', () => {
       const p2 = deleting();
-      const failed = (p: PlanResult) => [...commandsOf(p, 'deleteNode'), ...commandsOf(p, 'deleteVm')].map((c) => resultFor(c, 'failed', { message: 'API server 500' }));
+      const failed = (p: PlanResult) => [...commandsOf(p, 'deleteNode'), ...commandsOf(p, 'deleteVm')].map((c) => resultFor(c, 'failed', { message: 'VPSie 500' }));
       const p3 = runPlan(world({ a: tainted(), pods: [heavy], results: failed(p2) }), { state: p2.state, policy, nowMs: at(20) });
-      expect(commandKinds(p3)).toEqual(['deleteNode', 'deleteVm']); // failed: sent again at once
+      expect(commandKinds(p3)).toEqual(['deleteVm']); // failed: sent again at once; the Node is never deleted before its VM
       const p4 = runPlan(world({ a: tainted(), pods: [heavy], results: failed(p3) }), { state: p3.state, policy, nowMs: at(10) + 15 * MINUTE_MS - 1 });
-      expect(commandKinds(p4)).toEqual(['deleteNode', 'deleteVm']);
+      expect(commandKinds(p4)).toEqual(['deleteVm']);
       expect(drainOf(p4).status).toBe('deleting-node');
 
       const p5 = runPlan(world({ a: tainted(), pods: [heavy], results: failed(p4) }), { state: p4.state, policy, nowMs: at(10) + 15 * MINUTE_MS });
@@ -257,9 +267,10 @@ describe('drain', () => {
     it('does not hand back a node whose VM deletion VPSie accepted', () => {
       const p2 = deleting();
       const accepted = resultFor(commandsOf(p2, 'deleteVm')[0]!);
-      const nodeFailed = resultFor(commandsOf(p2, 'deleteNode')[0]!, 'failed', { message: 'timeout' });
-      const p3 = runPlan(world({ a: tainted(), pods: [heavy], results: [nodeFailed, accepted] }), { state: p2.state, policy, nowMs: at(20) });
+      // VPSie accepted the deletion, and never finishes it (the VM stays listed).
+      const p3 = runPlan(world({ a: tainted(), pods: [heavy], results: [accepted] }), { state: p2.state, policy, nowMs: at(20) });
       expect(drainOf(p3).vmDeleteAccepted).toBe(true);
+      expect(commandsOf(p3, 'deleteNode')).toEqual([]);
       const p4 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p3.state, policy, nowMs: at(10) + 15 * MINUTE_MS });
       expect(actions(p4)).toEqual([]);
       expect(drainOf(p4)).toMatchObject({ status: 'failed', failure: 'removal-deadline' });
@@ -269,7 +280,8 @@ describe('drain', () => {
     it('ends quietly for a VM that outlives its Node: the orphan-VM sweep owns it from then on', () => {
       const p2 = deleting();
       const aged = [vm({ hostname: 'test-a', identifier: '101', createdAtMs: TEST_NOW_MS - 60 * MINUTE_MS }), vms[1]!];
-      const p3 = runPlan(world({ a: null, pods: [heavy], vms: aged, results: [resultFor(commandsOf(p2, 'deleteNode')[0]!)] }), { state: p2.state, policy, nowMs: at(20) });
+      // The Node was deleted by someone else; the VM deletion keeps failing.
+      const p3 = runPlan(world({ a: null, pods: [heavy], vms: aged, results: [resultFor(commandsOf(p2, 'deleteVm')[0]!, 'failed', { message: 'VPSie 500' })] }), { state: p2.state, policy, nowMs: at(20) });
       expect(drainOf(p3).status).toBe('deleting-vm');
       const p4 = runPlan(world({ a: null, pods: [heavy], vms: aged }), { state: p3.state, policy, nowMs: at(10) + 15 * MINUTE_MS });
       expect(commandsOf(p4, 'untaintNode')).toEqual([]);

@@ -13,9 +13,9 @@ import { formatDuration } from './durations.ts';
 
 // A node's removal as a sequence of commands, one step per reconcile:
 //
-//   cordoning ──(taint visible, re-check passes)──▶ draining ──(pods gone)──▶ deleting-node (deleteNode + deleteVm)
-//       │                                              │                          │ (Node gone)
-//       └──(re-check fails / deadline)──▶ aborting ◀───┘ (deadline)               ▼
+//   cordoning ──(taint visible, re-check passes)──▶ draining ──(pods gone)──▶ deleting-node: deleteVm, and once
+//       │                                              │                          │ the VM is gone, deleteNode
+//       └──(re-check fails / deadline)──▶ aborting ◀───┘ (deadline)               ▼ (Node gone)
 //                                           │ (untaint visible)             deleting-vm ──(VM and Node gone)──▶ succeeded
 //                                           ▼                                     │
 //                                         failed ◀──(removal deadline; the node ──┘
@@ -161,6 +161,12 @@ function podsLeft(ctx: PlanContext, nodeName: string): number {
   }).length;
 }
 
+/**
+ * The removal proper. IMPORTANT: the VM goes first, the Node after it (as Cluster Autoscaler and
+ * Karpenter do: the instance, then the Node object). While the VM is being deleted its Node stays,
+ * tainted, so nothing lands on a machine about to disappear; deleting the Node first let a kubelet
+ * still running re-register it untainted, and a pod bound to it then was lost with the VM.
+ */
 function deletingNode(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
   if (!node) return setStatus(ctx, op, 'deleting-vm');
   // A pod tolerating the taint may have landed since the drain finished: drain it (or abort) first.
@@ -169,27 +175,32 @@ function deletingNode(ctx: PlanContext, op: DrainOperation, node: SnapshotNode |
     setStatus(ctx, op, 'draining');
     return draining(ctx, op, node);
   }
+  // Without a VM list it is unknown whether the machine is still there: wait for one.
+  if (ctx.snapshot.vms === null) return;
+  if (liveVm(clusterIndex(ctx.snapshot), op.hostname) && op.hostname.startsWith(ctx.policy.hostnamePrefix)) return emitDeleteVm(ctx, op);
+  // The machine is gone: now the Node. A Node that came back without the taint is tainted again
+  // first (the forwarder deletes only tainted Nodes, and re-checks their pods live).
+  if (!isTainted(node)) {
+    if (!isAwaitingResult(ctx.state, 'taintNode', node.name, ctx.nowMs)) {
+      ctx.emit({ kind: 'taintNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: `node ${node.name} re-registered untainted while it is removed`, operationId: op.id });
+    }
+    return;
+  }
   if (isAwaitingResult(ctx.state, 'deleteNode', node.name, ctx.nowMs)) return;
-  ctx.emit({ kind: 'deleteNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: `removing node ${node.name}`, operationId: op.id });
-  // IMPORTANT: the VM goes in the same plan, right after its Node: a kubelet still running
-  // re-registers a deleted Node within seconds — untainted, so pods could land on a machine about
-  // to disappear. Executed back to back, the window is milliseconds, not a reconcile.
-  emitDeleteVm(ctx, op);
+  ctx.emit({ kind: 'deleteNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: `removing node ${node.name}; its VM is gone`, operationId: op.id });
 }
 
+/** The Node is gone; its VM may still be listed. A Node that comes back is handled as above. */
 function deletingVm(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
   // Without a VM list nothing can be verified (or deleted by identifier); wait for one.
   if (ctx.snapshot.vms === null) return;
-  if (node && !isAwaitingResult(ctx.state, 'deleteNode', node.name, ctx.nowMs)) {
-    // The kubelet re-registered the Node before its VM went: delete it again.
-    ctx.emit({ kind: 'deleteNode', node: node.name, nodeGroup: groupRef(op.nodeGroup), reason: op.reason, message: `node ${node.name} re-registered while its VM is deleted`, operationId: op.id });
+  if (node) {
+    setStatus(ctx, op, 'deleting-node');
+    return deletingNode(ctx, op, node);
   }
   const vm = liveVm(clusterIndex(ctx.snapshot), op.hostname);
   // VMs outside the cluster's prefix are never listed nor deleted (the forwarder would refuse).
-  if (!vm || !op.hostname.startsWith(ctx.policy.hostnamePrefix)) {
-    if (!node) setStatus(ctx, op, 'succeeded');
-    return;
-  }
+  if (!vm || !op.hostname.startsWith(ctx.policy.hostnamePrefix)) return setStatus(ctx, op, 'succeeded');
   emitDeleteVm(ctx, op);
 }
 

@@ -79,13 +79,14 @@ describe('launch deadline', () => {
 });
 
 describe('registration deadline', () => {
-  it('a VM without a Ready Node after the registration deadline: VM and Node deleted, group backs off', () => {
+  it('a VM without a Ready Node after the registration deadline: Node tainted, VM and Node deleted, group backs off', () => {
     const node = snapNode({ name: HOST, group: 'workers', ready: false });
     const vms = [vm({ hostname: HOST, identifier: '555' })];
     const r1 = runPlan(world({ node, vms }), { state: state(), nowMs: min(14) });
     expect(actions(r1)).toEqual([]);
     const r2 = runPlan(world({ node, vms }), { state: r1.state, nowMs: min(15) });
-    expect(commandKinds(r2)).toEqual(['deleteVm', 'deleteNode']);
+    // The forwarder deletes only tainted Nodes: the taint comes first, in the same plan.
+    expect(commandKinds(r2)).toEqual(['taintNode', 'deleteVm', 'deleteNode']);
     expect(commandsOf(r2, 'deleteVm')[0]).toMatchObject({ hostname: HOST, vmIdentifier: '555', reason: 'registration-deadline' });
     expect(commandsOf(r2, 'deleteNode')[0]).toMatchObject({ node: HOST, nodeGroup: { namespace: 'default', name: 'workers' } });
     expect(r2.state.groups['default/workers']?.consecutiveFailures).toBe(1);

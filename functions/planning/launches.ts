@@ -1,3 +1,4 @@
+import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
 import { recordGroupFailure, recordGroupSuccess } from './backoff.ts';
 import { clusterIndex, liveVm } from './cluster-index.ts';
 import type { PlanContext } from './context.ts';
@@ -52,6 +53,12 @@ export function failLaunch(ctx: PlanContext, op: LaunchOperation, reason: string
   op.failure = reason;
   op.updatedAtMs = ctx.nowMs;
   const nodeGroup = groupRef(op.nodeGroup);
+  const node = clusterIndex(ctx.snapshot).nodeByName.get(op.hostname);
+  // The forwarder deletes only Nodes (and VMs under Nodes) tainted for deletion: taint first. A
+  // node that never became Ready serves nobody, so minNodes never blocks this (shared/membership.ts).
+  if (node && !node.taints.some((t) => t.key === TO_BE_DELETED_TAINT)) {
+    ctx.emit({ kind: 'taintNode', node: op.hostname, nodeGroup, reason, message: `cleaning up failed launch: ${message}`, operationId: op.id });
+  }
   ctx.emit({
     kind: 'deleteVm',
     nodeGroup,
@@ -61,7 +68,7 @@ export function failLaunch(ctx: PlanContext, op: LaunchOperation, reason: string
     message: `cleaning up failed launch: ${message}`,
     operationId: op.id,
   });
-  if (clusterIndex(ctx.snapshot).nodeByName.has(op.hostname)) {
+  if (node) {
     ctx.emit({ kind: 'deleteNode', node: op.hostname, nodeGroup, reason, message: `cleaning up failed launch: ${message}`, operationId: op.id });
   }
   const backoffUntilMs = recordGroupFailure(ctx.state, op.nodeGroup, ctx.policy, ctx.nowMs);

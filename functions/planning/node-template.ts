@@ -10,7 +10,8 @@ import type { SimNode, SimNodeKind, SimPod } from './simulation/types.ts';
 // What a node of group G launched with offering O will look like to the scheduler, before it
 // exists: its labels, taints and allocatable, and the DaemonSet pods that will land on it.
 
-export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
+export { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
+import { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
 export const REGION_LABEL = 'topology.kubernetes.io/region';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const OS_LABEL = 'kubernetes.io/os';

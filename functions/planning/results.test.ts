@@ -49,10 +49,16 @@ describe('command results', () => {
     const p4 = runPlan(world({ a: nodeA(true), pods: [heavy], results: r3 }), { state: p3.state, policy, nowMs: TEST_NOW_MS + 30_000 });
     expectReplayIsNoop((results) => world({ a: nodeA(true), pods: [heavy], results }), r3, p4.state, TEST_NOW_MS + 40_000);
 
-    const r4 = [...commandsOf(p4, 'deleteNode'), ...commandsOf(p4, 'deleteVm')].map((c) => resultFor(c));
-    expect(r4).toHaveLength(2);
-    const p5 = runPlan(world({ a: null, pods: [heavy], vmA: false, results: r4 }), { state: p4.state, policy, nowMs: TEST_NOW_MS + 40_000 });
-    expectReplayIsNoop((results) => world({ a: null, pods: [heavy], vmA: false, results }), r4, p5.state, TEST_NOW_MS + 50_000);
+    // The VM first; the Node once the VM is gone.
+    const r4 = commandsOf(p4, 'deleteVm').map((c) => resultFor(c));
+    expect(r4).toHaveLength(1);
+    const p5 = runPlan(world({ a: nodeA(true), pods: [heavy], vmA: false, results: r4 }), { state: p4.state, policy, nowMs: TEST_NOW_MS + 40_000 });
+    expectReplayIsNoop((results) => world({ a: nodeA(true), pods: [heavy], vmA: false, results }), r4, p5.state, TEST_NOW_MS + 50_000);
+
+    const r5 = commandsOf(p5, 'deleteNode').map((c) => resultFor(c));
+    expect(r5).toHaveLength(1);
+    const p6 = runPlan(world({ a: null, pods: [heavy], vmA: false, results: r5 }), { state: p5.state, policy, nowMs: TEST_NOW_MS + 50_000 });
+    expectReplayIsNoop((results) => world({ a: null, pods: [heavy], vmA: false, results }), r5, p6.state, TEST_NOW_MS + 60_000);
   });
 
   it('a failed launch reported a second time neither cleans up nor backs off again', () => {
