@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
 import { command, ensureNodeGroupCrd, newClusterId, SIGNING_KEY, startTestForwarder, type TestForwarderOptions } from '../test/forwarder/fixture.ts';
+import { startStallProxy } from '../test/forwarder/stall-proxy.ts';
 import { useHarness, waitFor, type Harness } from '../test/harness/context.ts';
 import { loadKubeAuth } from './kube/kube-auth.ts';
 import { KubeHttp } from './kube/kube-http.ts';
-import { FENCING_TOKEN_ANNOTATION } from './leader.ts';
+import { FENCING_TOKEN_ANNOTATION, LeaderElector } from './leader.ts';
 import type { ForwarderHandle } from './main.ts';
 
 // Two replicas on one Lease: one leads (delivers and executes), the other watches; kill the leader
@@ -104,5 +105,67 @@ describe('leader election', () => {
     kube.close();
     expect(body).toMatch(/"renewTime":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"/);
     expect(body).toMatch(/"acquireTime":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"/);
+  });
+
+  it('removal-safety: a leader whose renewal hangs stops leading within renewDeadline, before the standby can take over', async () => {
+    // Replica A reaches the API server through a loopback proxy that will stall (connections open,
+    // nothing answered: a hung request); B talks to it directly. Short timings keep the test brief.
+    const timings = { leaseDurationMs: 6_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
+    const lease = 'split-brain';
+    const auth = await loadKubeAuth(h.info.kubeconfigPath);
+    const proxy = await startStallProxy(auth.server);
+    const viaProxy = new KubeHttp({ ...auth, server: proxy.url });
+    const direct = new KubeHttp(auth);
+    const a = new LeaderElector({ kube: viaProxy, namespace: ns, leaseName: lease, identity: 'replica-a', ...timings });
+    const b = new LeaderElector({ kube: direct, namespace: ns, leaseName: lease, identity: 'replica-b', ...timings });
+    try {
+      a.start();
+      await waitFor(() => a.isLeader, { timeoutMs: 10_000, intervalMs: 20, description: 'replica-a leads' });
+      b.start();
+      // Two renewals go through the proxy after B has started watching the Lease.
+      const renewed = async () => {
+        const object = await direct.request<{ spec?: { renewTime?: string } }>({ method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${lease}` });
+        return Date.parse(object.spec?.renewTime ?? '');
+      };
+      const first = await renewed();
+      await waitFor(async () => (await renewed()) !== first, { timeoutMs: 5_000, intervalMs: 50, description: 'a renewal' });
+
+      proxy.stall();
+      const stalledAtMs = Date.now();
+      // The last renewal that landed: its renewTime is A's clock at the start of that request.
+      let lastRenewMs = await renewed();
+      let aStoppedAtMs: number | undefined;
+      let bLeadsAtMs: number | undefined;
+      let bothLeading = 0;
+      await waitFor(async () => {
+        const nowMs = Date.now();
+        const [aLeads, bLeads] = [a.isLeader, b.isLeader];
+        if (aLeads && bLeads) bothLeading += 1;
+        if (!aLeads && aStoppedAtMs === undefined) {
+          aStoppedAtMs = nowMs;
+          // A renewal may have landed between the first read and the stall.
+          lastRenewMs = await renewed();
+        }
+        if (bLeads && bLeadsAtMs === undefined) bLeadsAtMs = nowMs;
+        return bLeadsAtMs !== undefined;
+      }, { timeoutMs: 20_000, intervalMs: 10, description: 'replica-b takes over' });
+
+      expect(bothLeading).toBe(0);
+      expect(aStoppedAtMs).toBeDefined();
+      expect(aStoppedAtMs!).toBeLessThan(bLeadsAtMs!);
+      // Bounded by the renew deadline from the last successful renewal (3 s, plus polling and
+      // scheduling slack), well before the 6 s lease could have expired for B.
+      const stoppedAfterRenewMs = aStoppedAtMs! - lastRenewMs;
+      console.log(`split brain: A stopped leading ${stoppedAfterRenewMs} ms after its last renewal (${aStoppedAtMs! - stalledAtMs} ms after the stall); B led ${bLeadsAtMs! - lastRenewMs} ms after it`);
+      expect(stoppedAfterRenewMs).toBeLessThanOrEqual(timings.renewDeadlineMs + 300);
+      expect(stoppedAfterRenewMs).toBeLessThan(timings.leaseDurationMs);
+      expect(bLeadsAtMs! - lastRenewMs).toBeGreaterThanOrEqual(timings.leaseDurationMs - 500);
+    } finally {
+      proxy.restore();
+      await Promise.all([a.stop({ release: false }), b.stop({ release: false })]);
+      viaProxy.close();
+      direct.close();
+      await proxy.close();
+    }
   });
 });

@@ -12,6 +12,10 @@ import { errorFields, silentLogger, type Logger } from './util/logger.ts';
 // Expiry is judged by when *this* process last saw the record change, not by the renewTime written
 // in it, so clock skew between the replicas does not matter. A leader that cannot renew for
 // renewDeadline (< leaseDuration) steps down before anyone may take over.
+// IMPORTANT (split brain): `isLeader` is false as soon as renewDeadline has passed since the start of
+// the last renewal that succeeded — not when a hanging request finally returns — and every renew
+// request is aborted at that deadline. The start is used because the write may land (and be seen by
+// the standby, which then counts leaseDuration from its own observation) any time after it.
 //
 // The Lease also carries the highest fencing token executed (annotation), so a new leader starts
 // from its predecessor's and refuses plans older than what has already been done.
@@ -62,7 +66,7 @@ export class LeaderElector {
   }
 
   get isLeader(): boolean {
-    return this.leading && !this.stopped;
+    return this.leading && !this.stopped && this.clock.now() - this.lastRenewMs < this.renewDeadlineMs;
   }
 
   /** The highest fencing token executed; stored on the Lease at the next renewal. */
@@ -93,11 +97,14 @@ export class LeaderElector {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
+      const attemptMs = this.clock.now();
       try {
-        const held = await this.tryAcquireOrRenew();
+        // A leader's renewal must end before its deadline; anyone else's attempt gets as long.
+        const deadlineMs = this.leading ? this.lastRenewMs + this.renewDeadlineMs - attemptMs : this.renewDeadlineMs;
+        const held = deadlineMs > 0 && await this.tryAcquireOrRenew(attemptMs, deadlineMs);
         if (this.stopped) return;
         if (held) {
-          this.lastRenewMs = this.clock.now();
+          this.lastRenewMs = attemptMs;
           if (!this.leading) this.setLeading(true);
         } else if (this.leading) {
           this.setLeading(false);
@@ -105,7 +112,7 @@ export class LeaderElector {
       } catch (error) {
         this.logger.warn({ ...errorFields(error), leader: this.leading }, 'lease: acquire/renew failed');
       }
-      if (this.leading && this.clock.now() - this.lastRenewMs > this.renewDeadlineMs) {
+      if (this.leading && this.clock.now() - this.lastRenewMs >= this.renewDeadlineMs) {
         this.logger.error({ sinceRenewMs: this.clock.now() - this.lastRenewMs }, 'lease: could not renew within the deadline; stepping down');
         this.setLeading(false);
       }
@@ -120,14 +127,29 @@ export class LeaderElector {
     else this.options.onStoppedLeading?.();
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
-    const nowMs = this.clock.now();
+  private async tryAcquireOrRenew(nowMs: number, deadlineMs: number): Promise<boolean> {
+    // One deadline for the whole attempt (GET then PUT); the Lease skips the client rate limit so that
+    // a burst of evictions cannot cost the leadership.
+    const controller = new AbortController();
+    const timer = this.clock.setTimeout(() => controller.abort(), deadlineMs);
+    const stop = () => controller.abort();
+    this.stopController.signal.addEventListener('abort', stop, { once: true });
+    const limits = { signal: controller.signal, deadlineMs, unthrottled: true } as const;
+    try {
+      return await this.acquireOrRenew(nowMs, limits);
+    } finally {
+      this.clock.clearTimeout(timer);
+      this.stopController.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private async acquireOrRenew(nowMs: number, limits: { signal: AbortSignal; deadlineMs: number; unthrottled: true }): Promise<boolean> {
     let lease: LeaseObject;
     try {
-      lease = await this.options.kube.request<LeaseObject>({ method: 'GET', path: this.path });
+      lease = await this.options.kube.request<LeaseObject>({ method: 'GET', path: this.path, ...limits });
     } catch (error) {
       if (!(error instanceof KubeApiError && error.status === 404)) throw error;
-      return this.create(nowMs);
+      return this.create(nowMs, limits);
     }
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
@@ -152,7 +174,7 @@ export class LeaderElector {
       },
     };
     try {
-      const written = await this.options.kube.request<LeaseObject>({ method: 'PUT', path: this.path, body: updated });
+      const written = await this.options.kube.request<LeaseObject>({ method: 'PUT', path: this.path, body: updated, ...limits });
       this.observed = { key: `${this.options.identity}|${now}|${written.metadata.resourceVersion ?? ''}`, atMs: nowMs };
       if (!ours) this.logger.info({ previous: holder || '(none)' }, 'lease: acquired');
       return true;
@@ -162,10 +184,11 @@ export class LeaderElector {
     }
   }
 
-  private async create(nowMs: number): Promise<boolean> {
+  private async create(nowMs: number, limits: { signal: AbortSignal; deadlineMs: number; unthrottled: true }): Promise<boolean> {
     const now = formatMicroTime(nowMs);
     try {
       await this.options.kube.request({
+        ...limits,
         method: 'POST',
         path: `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`,
         body: {
@@ -183,9 +206,11 @@ export class LeaderElector {
   }
 
   private async release(): Promise<void> {
-    const lease = await this.options.kube.request<LeaseObject>({ method: 'GET', path: this.path });
+    const limits = { deadlineMs: this.renewDeadlineMs, unthrottled: true } as const;
+    const lease = await this.options.kube.request<LeaseObject>({ method: 'GET', path: this.path, ...limits });
     if (lease.spec?.holderIdentity !== this.options.identity) return;
     await this.options.kube.request({
+      ...limits,
       method: 'PUT',
       path: this.path,
       body: {
