@@ -21,6 +21,7 @@ export const USAGE = `usage: vpsie-autoscaler forwarder --functions-url <url> --
   --trigger-token <token>     bearer token of POST /trigger (off without it)
   --heartbeat-seconds <n>     reconcile at least this often (default 30)
   --hostname-prefix <p>       VM hostname prefix of this cluster (default "<cluster-id>-")
+  --adopt-vms <id,id,...>     VMs made before ownership markers that this cluster adopts (README)
   --max-deletions <n>         nodes/VMs removed per 10 minutes at most (default 10)
   --vpsie-url <url>           VPSie API base URL (default https://api.vpsie.com)
   --vpsie-project-id <id>     VPSie project (default: key "projectId" of kube-system/vpsie-credentials)
@@ -58,6 +59,7 @@ export function forwarderConfigFromArgs(args: string[], env: Record<string, stri
         'trigger-token': { type: 'string' },
         'heartbeat-seconds': { type: 'string' },
         'hostname-prefix': { type: 'string' },
+        'adopt-vms': { type: 'string' },
         'max-deletions': { type: 'string' },
         'vpsie-url': { type: 'string' },
         'vpsie-project-id': { type: 'string' },
@@ -81,6 +83,7 @@ export function forwarderConfigFromArgs(args: string[], env: Record<string, stri
     dryRun: values['dry-run'],
     triggerToken: values['trigger-token'],
     hostnamePrefix: values['hostname-prefix'],
+    adoptVmIdentifiers: values['adopt-vms'],
     maxDeletionsPer10Min: values['max-deletions'],
     identity: values.identity ?? env.POD_NAME,
     logLevel: values['log-level'],

@@ -1,40 +1,76 @@
 import { parseNodeGroupSpec } from '../shared/nodegroup.ts';
+import type { ClusterIdentity } from '../shared/ownership.ts';
 import type { Offering, SnapshotNodeGroup, SnapshotVm } from '../shared/snapshot.ts';
 import { errorFields, type Logger } from './util/logger.ts';
-import type { VpsieClient } from './vpsie/index.ts';
+import { ownershipWithAdoption } from './vm-ownership.ts';
+import type { VpsieClient, VpsiePendingVm, VpsieVm } from './vpsie/index.ts';
 
-// What the snapshot says about VPSie: this cluster's VMs (hostname prefix) and the plans the
-// NodeGroups name. A failed listing yields null VMs (the planner then holds back) and no offerings.
+// What the snapshot says about VPSie: this cluster's VMs and the plans the NodeGroups name. A failed
+// listing yields null VMs (the planner then holds back) and no offerings.
+//
+// VMs: only the cluster's project is listed, and each row is judged by the one ownership rule
+// (shared/ownership.ts, plus the operator's adoptions): "ours" and "unmarked" ones are sent, marked
+// or not; "foreign" ones (another cluster's marker, or outside this cluster's hostname pattern)
+// never enter the snapshot. EVERY row is sent, several per hostname when VPSie holds several: a
+// duplicate collapsed into one would never be swept.
 
-export async function listClusterVms(vpsie: VpsieClient | undefined, hostnamePrefix: string, projectId: string | undefined, logger: Logger): Promise<SnapshotVm[] | null> {
+export interface ClusterVmScope {
+  cluster: ClusterIdentity;
+  /** Without a project the VMs are not listed at all (null): another project's VMs are not ours. */
+  projectId: string | undefined;
+  /** Unmarked VMs the operator adopted (forwarder setting adoptVmIdentifiers). */
+  adoptedIdentifiers?: ReadonlySet<string>;
+}
+
+export async function listClusterVms(vpsie: VpsieClient | undefined, scope: ClusterVmScope, logger: Logger): Promise<SnapshotVm[] | null> {
   if (!vpsie) return null;
+  if (!scope.projectId) {
+    logger.warn({}, 'no VPSie project id: VMs are not listed (the snapshot says vms: null)');
+    return null;
+  }
   try {
-    // Pending first: a VM moving from pending to created between the reads is then seen once, created.
-    const pending = await vpsie.listPending();
-    const vms = await vpsie.listVms(projectId ? { projectId } : {});
-    const out: SnapshotVm[] = [];
-    const seen = new Set<string>();
-    for (const vm of vms) {
-      if (!vm.hostname.startsWith(hostnamePrefix)) continue;
-      const createdAtMs = vm.createdOn ? Date.parse(vm.createdOn) : NaN;
-      out.push({
-        identifier: vm.identifier,
-        hostname: vm.hostname,
-        state: vm.state,
-        ...(Number.isFinite(createdAtMs) ? { createdAtMs } : {}),
-      });
-      if (vm.state !== 'gone') seen.add(vm.hostname);
-    }
-    for (const p of pending) {
-      if (!p.hostname.startsWith(hostnamePrefix) || seen.has(p.hostname)) continue;
-      const createdAtMs = p.createdOn ? Date.parse(p.createdOn) : NaN;
-      out.push({ hostname: p.hostname, state: 'pending', ...(Number.isFinite(createdAtMs) ? { createdAtMs } : {}) });
-    }
-    return out;
+    // IMPORTANT: pending first. A VM moving from pending to created between the two reads is then
+    // seen as created (and maybe also as pending: a pending row has no identifier, so it is never
+    // taken for a second VM). The other order could miss it in both.
+    const pending = await vpsie.listPending({ projectId: scope.projectId });
+    const vms = await vpsie.listVms({ projectId: scope.projectId });
+    return clusterVmRows(vms, pending, scope);
   } catch (error) {
     logger.warn({ ...errorFields(error) }, 'VPSie VMs could not be listed; the snapshot says so (vms: null)');
     return null;
   }
+}
+
+/** The snapshot rows of one listing: every VM and pending creation judged ours or unmarked. */
+export function clusterVmRows(vms: readonly VpsieVm[], pending: readonly VpsiePendingVm[], scope: ClusterVmScope): SnapshotVm[] {
+  const adopted = scope.adoptedIdentifiers ?? new Set<string>();
+  const out: SnapshotVm[] = [];
+  const identifiers = new Set<string>();
+  for (const vm of vms) {
+    if (identifiers.has(vm.identifier)) continue; // a row listed twice (paging quirk): one VM
+    const owner = ownershipWithAdoption(vm, scope.cluster, adopted);
+    if (owner.owner === 'foreign') continue;
+    identifiers.add(vm.identifier);
+    out.push({
+      identifier: vm.identifier,
+      hostname: vm.hostname,
+      state: vm.state,
+      ...(vm.createdAtMs !== null ? { createdAtMs: vm.createdAtMs } : {}),
+      ...(owner.owner === 'ours' ? { marked: true, ...(owner.nodeGroup ? { nodeGroup: owner.nodeGroup } : {}) } : {}),
+    });
+  }
+  for (const p of pending) {
+    const owner = ownershipWithAdoption({ hostname: p.hostname, notes: p.notes }, scope.cluster, adopted);
+    if (owner.owner === 'foreign') continue;
+    out.push({
+      hostname: p.hostname,
+      state: 'pending',
+      ...(p.createdAtMs !== null ? { createdAtMs: p.createdAtMs } : {}),
+      ...(owner.owner === 'ours' ? { marked: true, ...(owner.nodeGroup ? { nodeGroup: owner.nodeGroup } : {}) } : {}),
+      ...(p.processId ? { processId: p.processId } : {}),
+    });
+  }
+  return out;
 }
 
 /** Plans are per datacenter, OS and category; the client caches them for an hour. */

@@ -6,6 +6,7 @@ import { LoginSessionAuth, StaticTokenAuth } from './auth.ts';
 import { DEFAULT_RETRY, retryDelayMs, type RetryOptions } from './backoff.ts';
 import { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker.ts';
 import type { VpsieCredentials } from './credentials.ts';
+import { createMayHaveBeenAccepted } from './create-outcome.ts';
 import { VpsieCircuitOpenError, VpsieCredentialsError, VpsieError, VpsieInvalidResponseError, VpsieNotFoundError, VpsieRequestError } from './errors.ts';
 import { toCreateBody, validateLaunchRequest } from './launch-request.ts';
 import { categoryList, datacenterList, loginShape, pendingList, planList, vmDetail, vmList } from './schemas.ts';
@@ -44,9 +45,12 @@ export type VpsieClientOptions = {
   /** Also send `Authorization: Bearer <token>`. Default false. */
   sendBearer?: boolean;
   launch?: {
-    /** Create requests per launchVm call. Default 3. */
+    /**
+     * Create requests per launchVm call. Default 3. Only a create VPSie certainly refused (its API
+     * answered with an error, or it was never sent) is sent again; see create-outcome.ts.
+     */
     maxCreateAttempts?: number;
-    /** Minimum wait after a failed create before looking for the hostname. Default 3 s. */
+    /** Minimum wait after a refused create before looking for the hostname and creating again. Default 3 s. */
     settleMs?: number;
   };
   /** Clock, sleep and randomness are injectable so that tests are deterministic. */
@@ -127,9 +131,14 @@ export class VpsieClient {
     return this.breaker.state;
   }
 
+  /**
+   * With `projectId`, only that project's VMs: asked of the API (`?projectId=`) and checked again on
+   * each row, in case an API ignores the parameter (see sameProject for the id formats).
+   */
   async listVms(options: { projectId?: string } = {}): Promise<VpsieVm[]> {
     const query = options.projectId ? { projectId: options.projectId } : undefined;
-    return this.call({ operation: 'listVms', method: 'GET', path: '/apps/v2/vm', ...(query ? { query } : {}), retry: 'safe' }, vmList);
+    const rows = await this.call({ operation: 'listVms', method: 'GET', path: '/apps/v2/vm', ...(query ? { query } : {}), retry: 'safe' }, vmList);
+    return options.projectId ? rows.filter((vm) => sameProject(vm.projectId, options.projectId!)) : rows;
   }
 
   /** undefined when the VM does not exist (`data: false`, a "Not found" message or a 404). */
@@ -146,8 +155,10 @@ export class VpsieClient {
     }
   }
 
-  async listPending(): Promise<VpsiePendingVm[]> {
-    return this.call({ operation: 'listPending', method: 'GET', path: '/apps/v2/vm/pending', retry: 'safe' }, pendingList);
+  /** /vm/pending takes no project parameter; with `projectId`, rows are filtered by the project their create echoes. */
+  async listPending(options: { projectId?: string } = {}): Promise<VpsiePendingVm[]> {
+    const rows = await this.call({ operation: 'listPending', method: 'GET', path: '/apps/v2/vm/pending', retry: 'safe' }, pendingList);
+    return options.projectId ? rows.filter((p) => sameProject(p.projectId, options.projectId!)) : rows;
   }
 
   /**
@@ -157,9 +168,9 @@ export class VpsieClient {
    * this order, a VM that moves between the two reads is seen in the list. The other order can miss it
    * in both, and a launch retry would then make a second VM.
    */
-  async findVmByHostname(hostname: string): Promise<VmLookup | undefined> {
-    const pending = await this.listPending();
-    const vms = await this.listVms();
+  async findVmByHostname(hostname: string, scope: { projectId: string }): Promise<VmLookup | undefined> {
+    const pending = await this.listPending(scope);
+    const vms = await this.listVms(scope);
     const matches = vms.filter((vm) => vm.hostname === hostname && vm.state !== 'gone');
     const vm = matches.find((m) => m.state === 'running') ?? matches[0];
     if (vm) return { where: 'created', vm };
@@ -180,33 +191,42 @@ export class VpsieClient {
 
   /**
    * Idempotent launch: one logical launch never makes two VMs.
-   * - Looks for the hostname first, so calling launchVm again for the same hostname (after a crash,
-   *   or a retried command) does not create again.
-   * - After a failed create it waits, then looks for the hostname in pending and created VMs BEFORE
-   *   retrying: a create that timed out may have been accepted.
-   * A retryable error thrown from here means the VM may or may not exist; call launchVm again later
-   * with the same hostname (safe), or findVmByHostname.
+   * - Looks for the hostname first (in the request's project), so calling launchVm again for the same
+   *   hostname (after a crash, or a retried command) does not create again.
+   * - IMPORTANT: a create whose fate is unknown (no answer, dropped connection, a proxy's error page)
+   *   is NEVER sent again from here, not even after a lookup that finds nothing: VPSie may show an
+   *   accepted create in /vm/pending only many seconds later, and a second create buys a second VM
+   *   under the same hostname. The launch is returned as `unconfirmed`; later reconciles find the VM
+   *   by hostname (the planner's launch keeps waiting until its deadline).
+   * - A create VPSie certainly refused (an API error answer, 429) is sent again after a wait, and only
+   *   if a lookup still finds nothing.
    */
   async launchVm(request: LaunchRequest): Promise<LaunchResult> {
     validateLaunchRequest(request);
     const processId = request.processId ?? this.newProcessId();
     const withId = { ...request, processId };
-    const existing = await this.findVmByHostname(request.hostname);
+    const scope = { projectId: request.projectId };
+    const existing = await this.findVmByHostname(request.hostname, scope);
     if (existing) return { outcome: 'existing', processId, lookup: existing, createAttempts: 0 };
 
     for (let attempt = 1; ; attempt++) {
       try {
         await this.createVm(withId);
-        const lookup = await this.findVmByHostname(request.hostname).catch(() => undefined);
+        const lookup = await this.findVmByHostname(request.hostname, scope).catch(() => undefined);
         return { outcome: 'created', processId, lookup, createAttempts: attempt };
       } catch (error) {
+        if (createMayHaveBeenAccepted(error)) {
+          const lookup = await this.findVmByHostname(request.hostname, scope).catch(() => undefined);
+          if (lookup) return { outcome: 'created', processId, lookup, createAttempts: attempt };
+          return { outcome: 'unconfirmed', processId, lookup: undefined, createAttempts: attempt, error: error instanceof Error ? error.message : String(error) };
+        }
         if (!(error instanceof VpsieError) || !error.retryable || error instanceof VpsieCircuitOpenError) throw error;
         if (attempt >= this.maxCreateAttempts) throw error;
         const delayMs = retryDelayMs(error, attempt, this.retry, this.random);
         if (delayMs === undefined) throw error;
         await this.sleep(Math.max(delayMs, this.settleMs));
-        // IMPORTANT: never create again without looking first — avoids a double launch.
-        const found = await this.findVmByHostname(request.hostname);
+        // Never create again without looking first.
+        const found = await this.findVmByHostname(request.hostname, scope);
         if (found) return { outcome: 'created', processId, lookup: found, createAttempts: attempt };
       }
     }
@@ -311,4 +331,17 @@ export class VpsieClient {
       cause: parsed.error,
     });
   }
+}
+
+/**
+ * Whether a row's project is the configured one. VM rows carry the numeric `project_id`, while the
+ * configured id may be the project's UUID (the newest Terraform sends that): two ids of different
+ * forms cannot be compared, and such a row is kept (the API's `?projectId=` filter decided). A GUESS
+ * where the forms differ; a row without a project is kept for the same reason.
+ */
+export function sameProject(rowProjectId: string | null, projectId: string): boolean {
+  if (rowProjectId === null || rowProjectId === '') return true;
+  const numeric = (id: string) => /^\d+$/.test(id);
+  if (numeric(rowProjectId) !== numeric(projectId)) return true;
+  return rowProjectId === projectId;
 }

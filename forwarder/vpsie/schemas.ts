@@ -80,6 +80,8 @@ const pendingEcho = z.looseObject({
   osIdentifier: optionalString,
   dcIdentifier: optionalString,
   projectId: optionalString,
+  /** The create's notes, where the ownership marker is. */
+  notes: optionalString,
 });
 
 /** A pending creation: `data` echoes the create request; seen as an object, tolerated as a JSON string. */
@@ -107,6 +109,7 @@ export const pendingItem = z
     osIdentifier: p.data.osIdentifier,
     dcIdentifier: p.data.dcIdentifier,
     projectId: p.data.projectId,
+    notes: p.data.notes,
     createdOn: p.created_on,
     createdAtMs: apiTimeMs(p.created_on),
   }));

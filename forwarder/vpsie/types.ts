@@ -42,6 +42,8 @@ export type VpsiePendingVm = {
   osIdentifier: string | null;
   dcIdentifier: string | null;
   projectId: string | null;
+  /** As the create sent them (the ownership marker). */
+  notes: string | null;
   createdOn: string | null;
   /** createdOn read as UTC. */
   createdAtMs: number | null;
@@ -97,13 +99,19 @@ export type LaunchRequest = {
 };
 
 export type LaunchResult = {
-  /** created = this call's create was accepted; existing = the hostname already existed (a retry of an earlier launch). */
-  outcome: 'created' | 'existing';
+  /**
+   * created = this call's create was accepted; existing = the hostname already existed (a retry of an
+   * earlier launch); unconfirmed = the create's answer was lost (it may or may not have been
+   * accepted) and the VM is not visible yet: look for the hostname later, never create it again.
+   */
+  outcome: 'created' | 'existing' | 'unconfirmed';
   processId: string;
   /** What the lookups saw, when they found the VM (always for `existing`). */
   lookup: VmLookup | undefined;
   /** Number of create requests sent (0 for `existing`). */
   createAttempts: number;
+  /** For `unconfirmed`: what became of the create request. */
+  error?: string;
 };
 
 export type DeleteRequest = { identifier: string; reason: string; note?: string };

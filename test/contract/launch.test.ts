@@ -57,17 +57,37 @@ describe('launchVm', () => {
     expect(env.sim.duplicateHostnames()).toEqual([]);
   });
 
-  it('finds the accepted VM even after it moved from pending to the list during the wait', async () => {
-    const env = await contractEnv({ sim: { provisionMs: 500 }, client: { launch: { settleMs: 1_000 }, timeoutMs: SHORT_TIMEOUT_MS } });
-    env.sim.inject({ kind: 'timeout', hangMs: 2_000, afterHandling: true, match: { operation: 'createVm' } });
+  it.each([0, 5_000, 15_000, 30_000])('never creates again after a lost answer when VPSie shows the create %i ms late: unconfirmed, then found', async (delayMs) => {
+    const env = await contractEnv();
+    env.sim.inject({ kind: 'lostAnswer', visibilityDelayMs: delayMs, match: { operation: 'createVm' } });
     const result = await env.client.launchVm(launchRequest());
-    expect(result).toMatchObject({ outcome: 'created', lookup: { where: 'created', vm: { hostname: 'c1-workers-abc12' } } });
+    if (delayMs === 0) expect(result).toMatchObject({ outcome: 'created', createAttempts: 1, lookup: { where: 'pending' } });
+    else expect(result).toMatchObject({ outcome: 'unconfirmed', createAttempts: 1, lookup: undefined, error: expect.stringMatching(/createVm/) });
+    expect(env.ops().filter((op) => op === 'createVm')).toHaveLength(1);
+    expect(env.sleeps).toEqual([]);
+    // A later look (what the next reconciles do) finds the one VM once VPSie shows it.
+    env.sim.advance(delayMs);
+    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' })).toMatchObject({ where: 'pending', pending: { processId: result.processId } });
+    // ...and a repeated launch of the same hostname (a command sent again) does not create either.
+    expect(await env.client.launchVm(launchRequest())).toMatchObject({ outcome: 'existing', createAttempts: 0 });
     expect(env.sim.vms()).toHaveLength(1);
+    expect(env.sim.duplicateHostnames()).toEqual([]);
   });
 
-  it('creates again when the failed create was not accepted, waiting and looking first', async () => {
+  it('reports a create that timed out before VPSie handled it as unconfirmed, without creating again', async () => {
+    // The client cannot tell this from a create accepted late; later reconciles decide (the VM never appears).
     const env = await contractEnv({ client: { timeoutMs: SHORT_TIMEOUT_MS } });
     env.sim.inject({ kind: 'timeout', hangMs: 2_000, match: { operation: 'createVm' } });
+    const result = await env.client.launchVm(launchRequest());
+    expect(result).toMatchObject({ outcome: 'unconfirmed', createAttempts: 1 });
+    expect(env.ops()).toEqual(['listPending', 'listVms', 'createVm', 'listPending', 'listVms']);
+    expect(env.sleeps).toEqual([]);
+    expect(env.sim.vms()).toHaveLength(0);
+  });
+
+  it('creates again after an API error answer (VPSie refused it), waiting and looking first', async () => {
+    const env = await contractEnv();
+    env.sim.inject({ kind: 'status', status: 500, message: 'Internal error', match: { operation: 'createVm' } });
     const result = await env.client.launchVm(launchRequest());
     expect(result).toMatchObject({ outcome: 'created', createAttempts: 2 });
     expect(env.ops()).toEqual(['listPending', 'listVms', 'createVm', 'listPending', 'listVms', 'createVm', 'listPending', 'listVms']);
@@ -92,17 +112,24 @@ describe('launchVm', () => {
     expect(env.sim.vms()).toHaveLength(0);
   });
 
-  it('stops, without creating, when the lookup before a retry fails', async () => {
+  it('reports unconfirmed, without creating again, when the lookup after a lost answer fails too', async () => {
     const env = await contractEnv({ client: { retry: { maxAttempts: 2 }, timeoutMs: SHORT_TIMEOUT_MS } });
     env.sim.inject({ kind: 'timeout', hangMs: 2_000, afterHandling: true, match: { operation: 'createVm' } });
     const launch = env.client.launchVm(launchRequest());
     // inject the lookup failure only once the create has been sent
     await waitFor(() => env.ops().includes('createVm'));
     env.sim.inject({ kind: 'status', status: 500, count: 2, match: { operation: 'listPending' } });
-    const error = await caught(launch);
-    expect(error).toBeInstanceOf(VpsieServerError);
+    expect(await launch).toMatchObject({ outcome: 'unconfirmed', createAttempts: 1 });
     expect(env.ops().filter((op) => op === 'createVm')).toHaveLength(1);
     expect(env.sim.vms()).toHaveLength(1);
+  });
+
+  it('looks for the hostname only in the request\'s project', async () => {
+    const env = await contractEnv();
+    env.sim.seedVm({ hostname: 'c1-workers-abc12', projectId: 'another-project' });
+    const result = await env.client.launchVm(launchRequest());
+    expect(result.outcome).toBe('created');
+    expect(env.sim.vms().map((vm) => vm.projectId).sort()).toEqual(['another-project', 'project-1']);
   });
 
   it('is idempotent across calls: a second launch of the same hostname does not create', async () => {
@@ -140,7 +167,7 @@ describe('launchVm', () => {
     const result = await env.client.launchVm(launchRequest());
     expect(result).toMatchObject({ outcome: 'created', lookup: undefined });
     env.sim.advance(3_600_000);
-    expect(await env.client.findVmByHostname('c1-workers-abc12')).toBeUndefined();
+    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' })).toBeUndefined();
   });
 
   it('a create stuck in pending stays pending', async () => {
@@ -148,7 +175,7 @@ describe('launchVm', () => {
     env.sim.inject({ kind: 'createNeverMaterialises', mode: 'stuck' });
     await env.client.launchVm(launchRequest());
     env.sim.advance(3_600_000);
-    expect(await env.client.findVmByHostname('c1-workers-abc12')).toMatchObject({ where: 'pending' });
+    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' })).toMatchObject({ where: 'pending' });
     expect(await env.client.listVms()).toEqual([]);
   });
 

@@ -23,7 +23,7 @@ describe('VM lifecycle', () => {
     expect(await client.listPending()).toEqual([]);
 
     sim.advance(5_000);
-    const lookup = await client.findVmByHostname('c1-workers-abc12');
+    const lookup = await client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' });
     expect(lookup?.where).toBe('created');
     const vm = lookup?.where === 'created' ? lookup.vm : undefined;
     expect(vm).toMatchObject({ state: 'running', isActive: true, power: true, projectId: 'project-1' });
@@ -40,7 +40,7 @@ describe('VM lifecycle', () => {
     expect(await client.deleteVm({ identifier: vm!.identifier, reason: 'scale-down', note: 'underutilized' })).toEqual({ outcome: 'deleted' });
     expect(sim.vms()[0]).toMatchObject({ phase: 'deleted', deleteStatistic: { reason: 'scale-down', note: 'underutilized' } });
     expect(await client.getVm(vm!.identifier)).toBeUndefined();
-    expect(await client.findVmByHostname('c1-workers-abc12')).toBeUndefined();
+    expect(await client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' })).toBeUndefined();
     expect(await client.deleteVm({ identifier: vm!.identifier, reason: 'again' })).toEqual({ outcome: 'already-gone' });
   });
 
@@ -58,7 +58,7 @@ describe('VM lifecycle', () => {
     await client.deleteVm({ identifier: seeded.identifier, reason: 'test' });
     const [row] = await client.listVms();
     expect(row).toMatchObject({ hostname: 'old-worker', isDeleted: true, state: 'gone' });
-    expect(await client.findVmByHostname('old-worker')).toBeUndefined();
+    expect(await client.findVmByHostname('old-worker', { projectId: 'sim-project' })).toBeUndefined();
   });
 
   it('filters the VM list by project', async () => {
@@ -66,6 +66,19 @@ describe('VM lifecycle', () => {
     sim.seedVm({ hostname: 'a', projectId: 'p1' });
     sim.seedVm({ hostname: 'b', projectId: 'p2' });
     expect((await client.listVms({ projectId: 'p2' })).map((v) => v.hostname)).toEqual(['b']);
+  });
+
+  it('filters by project itself when the API ignores the parameter, and filters pending creations by their echo', async () => {
+    const { client, sim } = await contractEnv();
+    sim.seedVm({ hostname: 'a', projectId: 'p1' });
+    sim.seedVm({ hostname: 'b', projectId: 'p2' });
+    sim.seedVm({ hostname: 'c', projectId: 'p1', phase: 'pending' });
+    const everything = JSON.stringify({ error: false, data: sim.vms().filter((vm) => vm.phase === 'running').map((vm) => ({ identifier: vm.identifier, hostname: vm.hostname, is_active: 1, power: 1, is_deleted: 0, is_terminated: 0, is_suspended: 0, is_locked: 0, project_id: vm.projectId })) });
+    sim.inject({ kind: 'respond', body: everything, match: { operation: 'listVms' } });
+    expect((await client.listVms({ projectId: 'p2' })).map((v) => v.hostname)).toEqual(['b']);
+    expect((await client.listPending({ projectId: 'p2' })).map((p) => p.hostname)).toEqual([]);
+    expect((await client.listPending({ projectId: 'p1' })).map((p) => p.hostname)).toEqual(['c']);
+    expect(await client.findVmByHostname('a', { projectId: 'p2' })).toBeUndefined();
   });
 
   it.each(['data-false', 'error-message'] as const)('getVm of a missing VM is undefined (%s)', async (notFoundStyle) => {

@@ -75,7 +75,7 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
   });
 
   api.post('/apps/v2/vm', async (c) => {
-    const problem = state.createVm(await jsonBody(c), c.get('materialise'));
+    const problem = state.createVm(await jsonBody(c), c.get('materialise'), c.get('visibilityDelayMs'));
     if (problem) return c.json(failure(problem.code, problem.message), 200);
     // No VM id in the answer: the caller must correlate by hostname / processId.
     return c.json({ error: false, data: true, message: 'VM creation has been started' });

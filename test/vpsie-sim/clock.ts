@@ -12,3 +12,15 @@ export class ManualClock implements SimClock {
     this.nowMs += ms;
   };
 }
+
+/**
+ * The real clock plus whatever a test skipped: time flows (other processes, kwok, sockets) and a test
+ * can still jump over a long wait at the simulator (a 30 s visibility delay) with advance(ms).
+ */
+export class SkippableClock implements SimClock {
+  private skippedMs = 0;
+  now = (): number => Date.now() + this.skippedMs;
+  advance = (ms: number): void => {
+    this.skippedMs += ms;
+  };
+}

@@ -8,7 +8,7 @@ import { failure, HTML_502 } from './wire.ts';
 // Records every API call and applies the next matching injected fault. Wire-level faults (hang, drop)
 // act on the real socket, so the client sees what it would see from a real network.
 
-export type SimEnv = { Bindings: HttpBindings; Variables: { materialise: 'normal' | 'vanish' | 'stuck' } };
+export type SimEnv = { Bindings: HttpBindings; Variables: { materialise: 'normal' | 'vanish' | 'stuck'; visibilityDelayMs: number | undefined } };
 
 const DEFAULT_HANG_MS = 30_000;
 
@@ -21,6 +21,7 @@ export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
     const fault = state.faults.take({ operation, method, path });
     state.recordCall({ method, path, operation, ...(fault ? { fault: fault.kind } : {}) });
     c.set('materialise', 'normal');
+    c.set('visibilityDelayMs', undefined);
     if (state.config.latencyMs > 0) await sleepUnlessShutdown(state.config.latencyMs, shutdown);
     if (!fault) return next();
 
@@ -60,6 +61,15 @@ export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
       case 'createNeverMaterialises':
         c.set('materialise', fault.mode ?? 'vanish');
         return next();
+      case 'delayVisibility':
+        c.set('visibilityDelayMs', fault.delayMs);
+        return next();
+      case 'lostAnswer':
+        if (fault.visibilityDelayMs !== undefined) c.set('visibilityDelayMs', fault.visibilityDelayMs);
+        await next();
+        if (fault.hangMs) await hang(fault.hangMs);
+        drop();
+        return c.body(null, 500);
       case 'timeout':
         if (fault.afterHandling) await next();
         await hang(fault.hangMs ?? DEFAULT_HANG_MS);

@@ -40,6 +40,14 @@ export type SimFault = FaultBase &
     | { kind: 'respond'; status?: number; body: string; contentType?: string; headers?: Record<string, string> }
     /** The create answers success, then the VM never shows up (vanish) or stays pending forever (stuck). */
     | { kind: 'createNeverMaterialises'; mode?: 'vanish' | 'stuck' }
+    /** Delayed visibility for this create: accepted, then in neither /vm/pending nor /vm for delayMs. */
+    | { kind: 'delayVisibility'; delayMs: number }
+    /**
+     * Lost answer: the request takes effect (a create is accepted), then the connection is dropped
+     * after hangMs (default 0) — the caller never learns that it worked. For creates, visibilityDelayMs
+     * delays the VM's visibility as well (a lost answer and a slow list together).
+     */
+    | { kind: 'lostAnswer'; hangMs?: number; visibilityDelayMs?: number }
   );
 
 export type FaultKind = SimFault['kind'];
@@ -52,7 +60,8 @@ export class FaultQueue {
   inject(faults: SimFault | SimFault[]): void {
     for (const fault of Array.isArray(faults) ? faults : [faults]) {
       validateFault(fault);
-      const match = fault.kind === 'createNeverMaterialises' ? { operation: 'createVm' as const, ...fault.match } : fault.match;
+      const createOnly = fault.kind === 'createNeverMaterialises' || fault.kind === 'delayVisibility';
+      const match = createOnly ? { operation: 'createVm' as const, ...fault.match } : fault.match;
       this.queue.push({ fault: { ...fault, ...(match ? { match } : {}) }, remaining: fault.count ?? 1 });
     }
   }
@@ -89,9 +98,12 @@ function matches(match: FaultMatch | undefined, call: { operation: SimOperation;
   return true;
 }
 
-const KINDS: FaultKind[] = ['status', 'html502', 'rateLimit', 'errorOn200', 'timeout', 'reset', 'slow', 'respond', 'createNeverMaterialises'];
+const KINDS: FaultKind[] = ['status', 'html502', 'rateLimit', 'errorOn200', 'timeout', 'reset', 'slow', 'respond', 'createNeverMaterialises', 'delayVisibility', 'lostAnswer'];
 
 function validateFault(fault: SimFault): void {
   if (!fault || !KINDS.includes(fault.kind)) throw new Error(`unknown fault kind ${JSON.stringify((fault as { kind?: unknown })?.kind)}; expected one of ${KINDS.join(', ')}`);
   if (fault.count !== undefined && (!Number.isInteger(fault.count) || fault.count < 1)) throw new Error('fault count must be a positive integer');
+  const nonNegative = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value) && value >= 0);
+  if (fault.kind === 'delayVisibility' && !(typeof fault.delayMs === 'number' && nonNegative(fault.delayMs))) throw new Error('delayVisibility needs delayMs >= 0');
+  if (fault.kind === 'lostAnswer' && (!nonNegative(fault.hangMs) || !nonNegative(fault.visibilityDelayMs))) throw new Error('lostAnswer: hangMs and visibilityDelayMs must be >= 0');
 }

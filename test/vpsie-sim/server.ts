@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createSimApp } from './app.ts';
-import { realClock, type SimClock } from './clock.ts';
+import { ManualClock, realClock, type SimClock } from './clock.ts';
 import { SimState, type SimConfig, type SimHook } from './state.ts';
 
 export type VpsieSimulatorOptions = Partial<SimConfig> & {
@@ -49,7 +49,8 @@ export async function startVpsieSimulator(options: VpsieSimulatorOptions = {}): 
     s.once('error', reject);
   });
   const address = server.address() as AddressInfo;
-  const interval = tickIntervalMs ?? (clock.advance ? 0 : 100);
+  // A ManualClock moves only when told; any other clock (real, skippable) flows, so tick on a timer.
+  const interval = tickIntervalMs ?? (clock instanceof ManualClock ? 0 : 100);
   const ticker = interval > 0 ? setInterval(() => state.tick(), interval) : undefined;
   ticker?.unref();
 

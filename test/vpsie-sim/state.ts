@@ -29,6 +29,12 @@ export type SimConfig = {
   latencyMs: number;
   /** Maximum live VMs (pending + listed); undefined = unlimited. */
   quota: number | undefined;
+  /**
+   * Delayed visibility: an accepted create shows in neither /vm/pending nor /vm for this long, and its
+   * whole lifecycle (pending, provisioning, boot) starts that much later. A GUESS at how VPSie lags:
+   * no source measures it; what is known is that the create's answer carries no id.
+   */
+  visibilityDelayMs: number;
   osImages: string[];
 };
 
@@ -46,6 +52,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   notFoundStyle: 'data-false',
   latencyMs: 0,
   quota: undefined,
+  visibilityDelayMs: 0,
   osImages: Object.values(SIM_OS_IMAGES),
 };
 
@@ -74,6 +81,8 @@ export type SimVm = {
   /** The create body as received. */
   request: Record<string, unknown>;
   createdAtMs: number;
+  /** Before this time the VM is in no list (delayed visibility). */
+  visibleAtMs: number;
   /** undefined: never leaves pending (or never appears at all, for `vanished`). */
   materialisesAtMs: number | undefined;
   activeAtMs: number | undefined;
@@ -159,6 +168,16 @@ export class SimState {
     return [...counts].filter(([, n]) => n > 1).map(([hostname]) => hostname);
   }
 
+  /** Hostnames with more than one VM that exists now (hidden, pending, created or running): a duplicate left over. */
+  liveDuplicateHostnames(): string[] {
+    this.tick();
+    const counts = new Map<string, number>();
+    for (const vm of this.vmRecords) {
+      if (vm.phase === 'pending' || vm.phase === 'created' || vm.phase === 'running') counts.set(vm.hostname, (counts.get(vm.hostname) ?? 0) + 1);
+    }
+    return [...counts].filter(([, n]) => n > 1).map(([hostname]) => hostname);
+  }
+
   /** Resolves when every hook fired so far has finished. */
   async settled(): Promise<void> {
     while (this.inFlightHooks.size > 0) await Promise.allSettled([...this.inFlightHooks]);
@@ -236,14 +255,15 @@ export class SimState {
     this.tick();
     const now = this.clock.now();
     return this.vmRecords.filter(
-      (vm) => vm.phase === 'created' || vm.phase === 'running' || (vm.phase === 'deleted' && vm.deletedAtMs !== undefined && now < vm.deletedAtMs + this.config.deletedVisibleMs),
+      (vm) => now >= vm.visibleAtMs && (vm.phase === 'created' || vm.phase === 'running' || (vm.phase === 'deleted' && vm.deletedAtMs !== undefined && now < vm.deletedAtMs + this.config.deletedVisibleMs)),
     );
   }
 
   /** Creations shown by GET /apps/v2/vm/pending. */
   pendingVms(): SimVm[] {
     this.tick();
-    return this.vmRecords.filter((vm) => vm.phase === 'pending');
+    const now = this.clock.now();
+    return this.vmRecords.filter((vm) => vm.phase === 'pending' && now >= vm.visibleAtMs);
   }
 
   findVm(identifier: string): SimVm | undefined {
@@ -254,8 +274,11 @@ export class SimState {
     return this.vmRecords.filter((vm) => vm.phase === 'pending' || vm.phase === 'created' || vm.phase === 'running').length;
   }
 
-  /** POST /apps/v2/vm. Hostnames are NOT unique: the real API accepts duplicates, which is the danger. */
-  createVm(body: Record<string, unknown>, materialise: 'normal' | 'vanish' | 'stuck' = 'normal'): ApiFailure | undefined {
+  /**
+   * POST /apps/v2/vm. Hostnames are NOT unique: the real API accepts duplicates, which is the danger.
+   * `visibilityDelayMs` (a fault) overrides the configured delay for this create.
+   */
+  createVm(body: Record<string, unknown>, materialise: 'normal' | 'vanish' | 'stuck' = 'normal', visibilityDelayMs?: number): ApiFailure | undefined {
     this.tick();
     const str = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : typeof body[key] === 'number' ? String(body[key]) : '');
     const missing = ['resourceIdentifier', 'osIdentifier', 'dcIdentifier', 'hostname', 'projectId'].filter((k) => !str(k));
@@ -275,7 +298,8 @@ export class SimState {
     // Quirk: the flags are honoured only as the strings "0"/"1"; numbers are silently ignored.
     const flag = (key: string, fallback: boolean) => (body[key] === '1' ? true : body[key] === '0' ? false : fallback);
     const tags = Array.isArray(body['tags']) ? body['tags'].filter((t): t is string => typeof t === 'string') : [];
-    const materialisesAtMs = materialise === 'normal' ? now + this.config.provisionMs : undefined;
+    const visibleAtMs = now + (visibilityDelayMs ?? this.config.visibilityDelayMs);
+    const materialisesAtMs = materialise === 'normal' ? visibleAtMs + this.config.provisionMs : undefined;
     const vm: SimVm = {
       id: this.nextId++,
       identifier: randomUUID(),
@@ -297,6 +321,7 @@ export class SimState {
       backupEnabled: flag('backupEnabled', false),
       request: { ...body },
       createdAtMs: now,
+      visibleAtMs,
       materialisesAtMs,
       activeAtMs: materialisesAtMs === undefined ? undefined : materialisesAtMs + this.config.bootMs,
       deletedAtMs: undefined,
@@ -309,7 +334,7 @@ export class SimState {
   }
 
   /** Adds a VM that already exists (e.g. workers present before the test), running unless told otherwise. */
-  seedVm(input: { hostname: string; resourceIdentifier?: string; dcIdentifier?: string; osIdentifier?: string; projectId?: string; userData?: string; phase?: 'pending' | 'created' | 'running' }): SimVm {
+  seedVm(input: { hostname: string; resourceIdentifier?: string; dcIdentifier?: string; osIdentifier?: string; projectId?: string; userData?: string; notes?: string; phase?: 'pending' | 'created' | 'running' }): SimVm {
     const error = this.createVm({
       hostname: input.hostname,
       resourceIdentifier: input.resourceIdentifier ?? this.plans[0]!.identifier,
@@ -319,7 +344,8 @@ export class SimState {
       addPublicIpV4: '1',
       addPrivateIp: '1',
       ...(input.userData ? { userData: input.userData } : {}),
-    });
+      ...(input.notes ? { notes: input.notes } : {}),
+    }, 'normal', 0);
     if (error) throw new Error(`seedVm: ${error.message}`);
     const vm = this.vmRecords[this.vmRecords.length - 1]!;
     const phase = input.phase ?? 'running';
