@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { API_GROUP, API_VERSION, NODEGROUP_KIND, NODEGROUP_PLURAL } from './labels.ts';
-import { NODEGROUP_DEFAULTS, nodeGroupSpecSchema, nodeGroupStatusSchema } from './nodegroup.ts';
+import { NODEGROUP_DEFAULTS, NOT_READY_AFTER_SECONDS, nodeGroupSpecSchema, nodeGroupStatusSchema } from './nodegroup.ts';
 
 // The NodeGroup CRD, generated from the zod schema (the single source of truth) by
 // scripts/generate-crd.ts; shared/crd.test.ts fails when the committed manifest drifts.
@@ -44,6 +44,9 @@ export const FIELD_DESCRIPTIONS: Record<string, string> = {
   'spec.bootstrap': 'Secret in the NodeGroup\'s namespace holding the cloud-init template for new nodes.',
   'spec.bootstrap.secretName': 'Name of the Secret.',
   'spec.bootstrap.key': 'Key in the Secret holding the template.',
+  'spec.notReadyReplacement': 'When a node that stays NotReady is replaced (deleted; its pods come back as pending and get new nodes).',
+  'spec.notReadyReplacement.afterSeconds': `How long a node must be NotReady before it is replaced (${NOT_READY_AFTER_SECONDS.min}-${NOT_READY_AFTER_SECONDS.max}); unset: the autoscaler's notReadyReplaceAfterMs, 30 minutes by default.`,
+  'spec.notReadyReplacement.replaceNodesWithLocalData': `Whether NotReady nodes holding pods without a controller or with local storage (emptyDir on disk, hostPath) are replaced too; their data is lost with the VM (default ${NODEGROUP_DEFAULTS.notReadyReplacement.replaceNodesWithLocalData}).`,
   status: 'Observed state, written by the autoscaler.',
   'status.currentNodes': 'Nodes of the group that exist (any state).',
   'status.desiredNodes': 'Nodes the autoscaler is working towards.',

@@ -112,7 +112,15 @@ describe('NodeGroup defaults', () => {
       scaleUpPolicy: NODEGROUP_DEFAULTS.scaleUpPolicy,
       scaleDownPolicy: NODEGROUP_DEFAULTS.scaleDownPolicy,
       kubelet: NODEGROUP_DEFAULTS.kubelet,
+      notReadyReplacement: NODEGROUP_DEFAULTS.notReadyReplacement,
     });
+  });
+
+  it('bounds notReadyReplacement.afterSeconds and names the field', () => {
+    expect(parseNodeGroupSpec({ ...validSpec(), notReadyReplacement: { afterSeconds: 1800 } }).notReadyReplacement)
+      .toEqual({ afterSeconds: 1800, replaceNodesWithLocalData: false });
+    expect(() => parseNodeGroupSpec({ ...validSpec(), notReadyReplacement: { afterSeconds: 60 } })).toThrow('spec.notReadyReplacement.afterSeconds: must be at least 300');
+    expect(() => parseNodeGroupSpec({ ...validSpec(), notReadyReplacement: { replaceNodesWithLocalData: 'yes' } })).toThrow('spec.notReadyReplacement.replaceNodesWithLocalData');
   });
 
   it('fills defaults inside a partly written section and keeps what was written', () => {

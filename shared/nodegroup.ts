@@ -32,7 +32,14 @@ export const NODEGROUP_DEFAULTS = {
     evictionHard: { 'memory.available': '100Mi' },
   },
   bootstrap: { key: 'cloud-init' },
+  notReadyReplacement: {
+    /** Nodes holding pods without a controller or with local storage are not replaced unless opted in. */
+    replaceNodesWithLocalData: false,
+  },
 } as const;
+
+/** Bounds of notReadyReplacement.afterSeconds: at least the node lifecycle controller's 5 min eviction, at most a week. */
+export const NOT_READY_AFTER_SECONDS = { min: 300, max: 7 * 24 * 3600 } as const;
 
 // RFC 1123 / Kubernetes qualified names, as validated by apimachinery.
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
@@ -109,6 +116,14 @@ export const bootstrapSchema = z.strictObject({
   key: z.string().min(1).default(NODEGROUP_DEFAULTS.bootstrap.key),
 });
 
+export const notReadyReplacementSchema = z.strictObject({
+  // No default here: unset, the functions' notReadyReplaceAfterMs applies (30 minutes by default).
+  afterSeconds: z.number().int('must be an integer')
+    .min(NOT_READY_AFTER_SECONDS.min, `must be at least ${NOT_READY_AFTER_SECONDS.min}`)
+    .max(NOT_READY_AFTER_SECONDS.max, `must be at most ${NOT_READY_AFTER_SECONDS.max}`).optional(),
+  replaceNodesWithLocalData: z.boolean().default(NODEGROUP_DEFAULTS.notReadyReplacement.replaceNodesWithLocalData),
+});
+
 export const nodeGroupSpecSchema = z.strictObject({
   minNodes: count.default(NODEGROUP_DEFAULTS.minNodes),
   maxNodes: count,
@@ -127,6 +142,7 @@ export const nodeGroupSpecSchema = z.strictObject({
   // prefault: the sections' own defaults are applied on every parse, so no two parses share objects.
   kubelet: kubeletSchema.prefault({}),
   bootstrap: bootstrapSchema.optional(),
+  notReadyReplacement: notReadyReplacementSchema.prefault({}),
 }).superRefine((spec, ctx) => {
   // IMPORTANT: runs even when fields are invalid (`when` below), so "minNodes > maxNodes" is reported
   // together with every other problem instead of only after they are fixed. The value may therefore

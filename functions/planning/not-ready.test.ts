@@ -1,40 +1,54 @@
 import { describe, expect, it } from 'vitest';
 import { actions, commandKinds, MINUTE_MS, runPlan } from '../../test/fixtures/plan-helpers.ts';
-import { nodeGroup, snapNode, snapPod, snapshot, TEST_NOW_MS, vm } from '../../test/fixtures/snapshot-builders.ts';
+import { dsPod, nodeGroup, snapNode, snapPod, snapshot, TEST_NOW_MS, vm, type BuiltPod } from '../../test/fixtures/snapshot-builders.ts';
+import type { NodeGroupSpecInput } from '../../shared/nodegroup.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import type { DrainOperation } from './types.ts';
 
-// NotReady replacement: a managed node NotReady for longer than notReadyReplaceAfterMs is removed
-// (no evictions), one per group at a time, never when much of the group is NotReady.
+// NotReady replacement: a managed node NotReady for longer than its group's wait (default 30 min) is
+// removed (no evictions), one per group at a time, never when much of the group is NotReady, never
+// when it holds local data unless the group opts in, never during its drain backoff.
 
 const TAINT = { key: 'autoscaler.vpsie.com/to-be-deleted', effect: 'NoSchedule' as const };
-const since = TEST_NOW_MS - 11 * MINUTE_MS;
+const since = TEST_NOW_MS - 31 * MINUTE_MS;
 const dead = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-dead', group: 'workers', ready: false, readyTransitionMs: since, ...o });
 const healthy = (name: string) => snapNode({ name, group: 'workers' });
-function world(nodes: SnapshotNode[], synced = true) {
+function world(nodes: SnapshotNode[], synced = true, o: { pods?: BuiltPod[]; spec?: Partial<NodeGroupSpecInput> } = {}) {
   return snapshot({
-    nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'] })],
+    nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'], ...o.spec })],
     nodes,
-    pods: [snapPod({ name: 'web', node: 'test-dead', cpu: '1' })],
+    pods: o.pods ?? [snapPod({ name: 'web', node: 'test-dead', cpu: '1' })],
     vms: nodes.map((n) => vm({ hostname: n.name })),
     synced,
   });
 }
 
 describe('NotReady replacement', () => {
-  it('replaces a node NotReady for longer than notReadyReplaceAfterMs: taint, then delete the Node without evictions', () => {
+  it('replaces a node NotReady for longer than 30 minutes (the default): taint, then delete the Node without evictions', () => {
     const r1 = runPlan(world([dead(), healthy('test-b'), healthy('test-c')]));
     expect(commandKinds(r1)).toEqual(['taintNode']);
     expect(r1.decisions).toContainEqual(expect.objectContaining({ kind: 'replace-node', target: 'node test-dead', reason: 'not-ready' }));
     expect(r1.remove).toEqual([{ node: 'test-dead', nodeGroup: 'default/workers', reason: 'not-ready' }]);
     const r2 = runPlan(world([dead({ taints: [TAINT] }), healthy('test-b'), healthy('test-c')]), { state: r1.state, nowMs: TEST_NOW_MS + 10_000 });
-    expect(commandKinds(r2)).toEqual(['deleteNode', 'deleteVm']);
+    // The VM goes first (drains.ts), and no pod is evicted.
+    expect(commandKinds(r2)[0]).toBe('deleteVm');
+    expect(commandKinds(r2)).not.toContain('evictPod');
   });
 
-  it('waits until the node has been NotReady long enough', () => {
-    const r = runPlan(world([dead({ readyTransitionMs: TEST_NOW_MS - 9 * MINUTE_MS }), healthy('test-b'), healthy('test-c')]));
+  it('waits until the node has been NotReady for 30 minutes by default', () => {
+    const nodes = [dead({ readyTransitionMs: TEST_NOW_MS - 29 * MINUTE_MS }), healthy('test-b'), healthy('test-c')];
+    const r = runPlan(world(nodes));
     expect(actions(r)).toEqual([]);
     expect(r.nextContactAfterMs).toBeLessThanOrEqual(TEST_NOW_MS + MINUTE_MS);
+    expect(actions(runPlan(world(nodes), { state: r.state, nowMs: TEST_NOW_MS + MINUTE_MS - 1 }))).toEqual([]);
+    expect(commandKinds(runPlan(world(nodes), { state: r.state, nowMs: TEST_NOW_MS + MINUTE_MS }))).toEqual(['taintNode']);
+  });
+
+  it('uses the group\'s notReadyReplacement.afterSeconds when set', () => {
+    const nodes = [dead({ readyTransitionMs: TEST_NOW_MS - 11 * MINUTE_MS }), healthy('test-b'), healthy('test-c')];
+    expect(commandKinds(runPlan(world(nodes, true, { spec: { notReadyReplacement: { afterSeconds: 600 } } })))).toEqual(['taintNode']);
+    // 720 s = 12 min: not yet after 11.
+    expect(actions(runPlan(world(nodes, true, { spec: { notReadyReplacement: { afterSeconds: 720 } } })))).toEqual([]);
   });
 
   it('times from the first NotReady sighting when the transition time is unknown, and resets when Ready', () => {
@@ -64,6 +78,46 @@ describe('NotReady replacement', () => {
     expect(r.state.operations.some((op): op is DrainOperation => op.kind === 'drain')).toBe(false);
     const unmanaged = runPlan(world([dead({ group: undefined }), healthy('test-b')]));
     expect(actions(unmanaged)).toEqual([]);
+  });
+
+  it('removal-safety: keeps a node with local storage or a pod without a controller unless the group opts in', () => {
+    const nodes = [dead(), healthy('test-b'), healthy('test-c')];
+    const scratch = snapPod({ name: 'db', node: 'test-dead', localVolumes: ['scratch'] });
+    const kept = runPlan(world(nodes, true, { pods: [scratch] }));
+    expect(actions(kept)).toEqual([]);
+    expect(kept.remove).toEqual([]);
+    expect(kept.decisions).toContainEqual(expect.objectContaining({
+      kind: 'replace-node', target: 'node test-dead', reason: 'local-data',
+      message: expect.stringContaining('pod default/db keeps data on the node (volume scratch)'),
+    }));
+    // Still so while Kubernetes deletes the pod: the data is on the disk until the VM goes.
+    expect(actions(runPlan(world(nodes, true, { pods: [snapPod({ name: 'db', node: 'test-dead', localVolumes: ['scratch'], terminating: true })] })))).toEqual([]);
+    const bare = runPlan(world(nodes, true, { pods: [snapPod({ name: 'solo', node: 'test-dead', owner: null })] }));
+    expect(actions(bare)).toEqual([]);
+    expect(bare.decisions).toContainEqual(expect.objectContaining({ reason: 'local-data', message: expect.stringContaining('pod default/solo has no controller') }));
+    // Opted in: replaced.
+    expect(commandKinds(runPlan(world(nodes, true, { pods: [scratch], spec: { notReadyReplacement: { replaceNodesWithLocalData: true } } })))).toEqual(['taintNode']);
+  });
+
+  it('replaces nodes whose only local data is DaemonSet pods, named safe volumes, or a bare pod already being deleted', () => {
+    const nodes = [dead(), healthy('test-b'), healthy('test-c')];
+    const cases: BuiltPod[][] = [
+      [dsPod({ name: 'agent', node: 'test-dead', localVolumes: ['host'] })],
+      [snapPod({ name: 'cache', node: 'test-dead', localVolumes: ['tmp'], annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes': 'tmp' } })],
+      [snapPod({ name: 'solo', node: 'test-dead', owner: null, terminating: true })],
+      [snapPod({ name: 'done', node: 'test-dead', owner: null, localVolumes: ['x'], phase: 'Succeeded' })],
+    ];
+    for (const pods of cases) expect(commandKinds(runPlan(world(nodes, true, { pods })))).toEqual(['taintNode']);
+  });
+
+  it('honours the drain backoff of a node whose removal failed before', () => {
+    const nodes = [dead(), healthy('test-b'), healthy('test-c')];
+    const state = { groups: {}, nodes: { 'test-dead': { drainBackoffUntilMs: TEST_NOW_MS + 5 * MINUTE_MS } }, operations: [] };
+    const r = runPlan(world(nodes), { state });
+    expect(actions(r)).toEqual([]);
+    expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'replace-node', reason: 'drain-backoff' }));
+    expect(r.nextContactAfterMs).toBeLessThanOrEqual(TEST_NOW_MS + 5 * MINUTE_MS);
+    expect(commandKinds(runPlan(world(nodes), { state: r.state, nowMs: TEST_NOW_MS + 5 * MINUTE_MS }))).toEqual(['taintNode']);
   });
 
   it('needs a synced snapshot', () => {

@@ -1,21 +1,36 @@
 import type { PlanContext, ValidGroup } from './context.ts';
+import { clusterIndex, podKey, shapeOf } from './cluster-index.ts';
 import { startDrain } from './drains.ts';
 import { managedGroupOf } from './managed-nodes.ts';
+import { isDaemonSetPod, isFinished, isMirrorPod, unlistedLocalVolumes } from './pod-rules.ts';
+import { SAFE_TO_EVICT } from '../../shared/labels.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import { formatDuration } from './durations.ts';
 
-// A managed node NotReady for longer than policy.notReadyReplaceAfterMs is removed (taint, delete
-// the Node, delete the VM); its pods come back as pending and scale-up launches what they need.
-// No evictions: the kubelet is gone, and the node lifecycle controller has already evicted what
-// does not tolerate node.kubernetes.io/unreachable. One replacement per group at a time, and none
-// while more than MAX_NOT_READY_FRACTION of the group is NotReady (a network partition or a
-// control-plane problem is not fixed by deleting nodes — Cluster Autoscaler's
-// max-total-unready-percentage).
+// A managed node NotReady for longer than its group's notReadyReplacement.afterSeconds (unset: the
+// policy's notReadyReplaceAfterMs, 30 min by default) is removed (taint, delete the VM and the Node);
+// its pods come back as pending and scale-up launches what they need. Scale-up counts only serving
+// nodes towards minNodes, so a NotReady node's replacement is launched as soon as it stops serving,
+// long before this removal. No evictions: the kubelet is gone, and the node lifecycle controller has
+// already evicted what does not tolerate node.kubernetes.io/unreachable.
+//
+// Not replaced (a network partition must not destroy data; Karpenter's node repair is opt-in too):
+//   - nodes holding a pod without a controller, or a pod with local storage (emptyDir on disk,
+//     hostPath), unless the group sets notReadyReplacement.replaceNodesWithLocalData (localData below);
+//   - a node whose earlier removal failed, until its drain backoff ends;
+//   - more than one per group at a time, and none while more than MAX_NOT_READY_FRACTION of the group
+//     is NotReady (a partition or a control-plane problem is not fixed by deleting nodes — Cluster
+//     Autoscaler's max-total-unready-percentage).
+//
+// Why 30 minutes by default (it was 10): Karpenter's node repair waits 30 minutes for Ready=False or
+// Unknown. Pods of a NotReady node are evicted by Kubernetes after 5 minutes anyway and their
+// replacement capacity comes from scale-up, so waiting longer costs one idle VM for a while; deleting
+// too early turns every kubelet restart, network blip or long reboot into a lost machine.
 
 export const MAX_NOT_READY_FRACTION = 0.45;
 
 export function replaceNotReadyNodes(ctx: PlanContext): void {
-  const { snapshot, state, policy, nowMs } = ctx;
+  const { snapshot, state, nowMs } = ctx;
   const joining = new Set(state.operations.filter((op) => op.kind === 'launch' && (op.status === 'launching' || op.status === 'registering')).map((op) => op.hostname));
   const draining = new Set(state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed').map((op) => op.kind === 'drain' ? op.node : ''));
   const byGroup = new Map<ValidGroup, SnapshotNode[]>();
@@ -40,10 +55,12 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
     if (notReady.length === 0) continue;
     const replacing = state.operations.some((op) => op.kind === 'drain' && op.nodeGroup === group.key && op.reason === 'not-ready'
       && op.status !== 'succeeded' && op.status !== 'failed');
+    const afterMs = notReadyAfterMs(ctx, group);
     for (const node of notReady) {
       if (draining.has(node.name)) continue;
-      const sinceMs = state.nodes[node.name]!.notReadySinceMs!;
-      const dueMs = sinceMs + policy.notReadyReplaceAfterMs;
+      const timers = state.nodes[node.name]!;
+      const sinceMs = timers.notReadySinceMs!;
+      const dueMs = sinceMs + afterMs;
       if (nowMs < dueMs) {
         ctx.wakeAt(dueMs);
         continue;
@@ -55,6 +72,23 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
         ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'too-many-not-ready', message: `node ${node.name} is NotReady for ${duration}, but ${notReady.length} of ${nodes.length} nodes of ${group.key} are NotReady; not replacing while the group looks partitioned` });
         continue;
       }
+      if (timers.drainBackoffUntilMs !== undefined && timers.drainBackoffUntilMs > nowMs) {
+        ctx.wakeAt(timers.drainBackoffUntilMs);
+        ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'drain-backoff', message: `node ${node.name} is NotReady for ${duration}, but its removal failed earlier; not tried again for ${formatDuration(timers.drainBackoffUntilMs - nowMs)}` });
+        continue;
+      }
+      const data = group.spec.notReadyReplacement.replaceNodesWithLocalData ? undefined : localData(ctx, node.name);
+      if (data) {
+        ctx.decide({
+          kind: 'replace-node',
+          target,
+          nodeGroup: group.key,
+          reason: 'local-data',
+          message: `node ${node.name} is NotReady for ${duration}, but ${data.message}; NodeGroup ${group.key} does not set notReadyReplacement.replaceNodesWithLocalData, so it is left for an operator`,
+          details: { pod: data.pod, notReadySinceMs: sinceMs },
+        });
+        continue;
+      }
       if (!snapshot.synced) continue;
       const message = `node ${node.name} has been NotReady for ${duration}; replacing it`;
       ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'not-ready', message, details: { notReadySinceMs: sinceMs } });
@@ -63,4 +97,29 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
       break;
     }
   }
+}
+
+/** How long a node of the group must be NotReady before it is replaced. */
+export function notReadyAfterMs(ctx: PlanContext, group: ValidGroup): number {
+  const seconds = group.spec.notReadyReplacement.afterSeconds;
+  return seconds === undefined ? ctx.policy.notReadyReplaceAfterMs : seconds * 1000;
+}
+
+/**
+ * The first pod on the node whose loss would lose data, by the rules of scale-down (pod-rules.ts):
+ * no controller (unless it is being deleted anyway), or local storage not named in
+ * safe-to-evict-local-volumes (also while terminating: the data is on the disk until the VM goes).
+ * safe-to-evict "true" says the pod may go; DaemonSet, mirror and finished pods do not count.
+ */
+function localData(ctx: PlanContext, nodeName: string): { pod: string; message: string } | undefined {
+  const { snapshot } = ctx;
+  for (const pod of clusterIndex(snapshot).podsByNode.get(nodeName) ?? []) {
+    const shape = shapeOf(snapshot, pod);
+    if (isMirrorPod(shape) || isDaemonSetPod(shape) || isFinished(pod) || shape.annotations[SAFE_TO_EVICT] === 'true') continue;
+    const key = podKey(pod);
+    const volumes = unlistedLocalVolumes(shape);
+    if (volumes.length > 0) return { pod: key, message: `pod ${key} keeps data on the node (volume${volumes.length > 1 ? 's' : ''} ${volumes.join(', ')})` };
+    if (shape.owner === null && !pod.terminating) return { pod: key, message: `pod ${key} has no controller and would be lost` };
+  }
+  return undefined;
 }

@@ -81,7 +81,7 @@ export function podDisposition(pod: SnapshotPod, shape: PodShape, pdbs: readonly
 }
 
 /** Local volumes the safe-to-evict-local-volumes annotation (comma-separated names) does not name. */
-function unlistedLocalVolumes(shape: PodShape): string[] {
+export function unlistedLocalVolumes(shape: PodShape): string[] {
   if (shape.localVolumes.length === 0) return [];
   const listed = new Set((shape.annotations[SAFE_TO_EVICT_LOCAL_VOLUMES] ?? '').split(',').map((v) => v.trim()).filter(Boolean));
   return shape.localVolumes.filter((v) => !listed.has(v));

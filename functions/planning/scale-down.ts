@@ -5,6 +5,7 @@ import { groupState } from './backoff.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
 import { isTainted, startDrain } from './drains.ts';
 import { matchNodeGroup, offeringOfNode } from './managed-nodes.ts';
+import { notReadyAfterMs } from './not-ready.ts';
 import { activeDrains, classifyNodePods, removalSimulation, type NodePods } from './removal-simulation.ts';
 import type { GroupKey } from './types.ts';
 import { formatPercent, isUnderused, nodeUtilization, type Utilization } from './utilization.ts';
@@ -44,7 +45,7 @@ export function planScaleDown(ctx: PlanContext): void {
     const { group } = match;
     if (leaving.has(node.name)) continue;
     if (!node.ready) {
-      keepQuiet(ctx, node, group.key, 'not-ready', `node ${node.name} is NotReady; it is replaced after ${formatDuration(policy.notReadyReplaceAfterMs)} instead`);
+      keepQuiet(ctx, node, group.key, 'not-ready', `node ${node.name} is NotReady; it is replaced after ${formatDuration(notReadyAfterMs(ctx, group))} NotReady instead`);
       continue;
     }
     if (node.unschedulable || isTainted(node) || node.terminating) {

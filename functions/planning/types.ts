@@ -116,8 +116,8 @@ export interface Policy {
   removalDeadlineMs: number; // default 15 min
   backoffInitialMs: number; // default 5 min
   backoffMaxMs: number; // default 30 min
-  /** Replace a managed node NotReady for longer than this. */
-  notReadyReplaceAfterMs: number; // default 10 min
+  /** Replace a managed node NotReady for longer than this (a NodeGroup's notReadyReplacement.afterSeconds wins). */
+  notReadyReplaceAfterMs: number; // default 30 min (Karpenter's node repair wait; see not-ready.ts)
   maxEmptyRemovalsPerGroup: number; // default 3
   maxNonEmptyDrainsPerGroup: number; // default 1
   /** Count DaemonSet and mirror pods in utilization (Cluster Autoscaler's default is to count them). */
@@ -136,7 +136,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   removalDeadlineMs: 15 * 60_000,
   backoffInitialMs: 5 * 60_000,
   backoffMaxMs: 30 * 60_000,
-  notReadyReplaceAfterMs: 10 * 60_000,
+  notReadyReplaceAfterMs: 30 * 60_000,
   maxEmptyRemovalsPerGroup: 3,
   maxNonEmptyDrainsPerGroup: 1,
   countDaemonSetPodsInUtilization: true,
