@@ -32,8 +32,10 @@ export const CLUSTER_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const clusterConfigSchema = z.strictObject({
   /** HMAC key shared with this cluster's forwarder. */
   signingKey: z.string().min(32, 'must be at least 32 characters'),
-  /** Bearer token of POST /v1/clusters/:id/trigger and GET /v1/clusters/:id/status. */
+  /** Bearer token of POST /v1/clusters/:id/trigger (only that: it cannot read the status). */
   triggerToken: z.string().min(16, 'must be at least 16 characters'),
+  /** Bearer token of GET /v1/clusters/:id/status (read-only); without it only a signed GET reads the status. */
+  statusToken: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Every VM of this cluster is named with this prefix; default "<clusterId>-". */
   hostnamePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'lowercase letters, digits and dashes, at most 30').optional(),
   policy: policyOverridesSchema.optional(),

@@ -1,11 +1,11 @@
 import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryNonceStore, PLAN_METHOD, signMessage, verifyMessage } from '../shared/signing.ts';
+import { MemoryNonceStore, PLAN_METHOD, SIGNATURE_HEADERS, signMessage, verifyMessage } from '../shared/signing.ts';
 import { planMessageSchema } from '../shared/plan-message.ts';
 import { startDynamo, type Dynamo } from '../test/harness/dynamo.ts';
 import { nodeGroup, snapPods, snapshot, TEST_CLUSTER_ID } from '../test/fixtures/snapshot-builders.ts';
-import { functionsFixture, SIGNING_KEY, TRIGGER_TOKEN, type FunctionsFixture } from '../test/functions/fixture.ts';
+import { functionsFixture, SIGNING_KEY, STATUS_TOKEN, type FunctionsFixture } from '../test/functions/fixture.ts';
 import { launchingPlanner } from '../test/functions/launching-planner.ts';
 import { createApp } from './app.ts';
 
@@ -52,7 +52,7 @@ describe('Lambda handler (HTTP API payload v2)', () => {
     };
     expect(result.statusCode).toBe(200);
     expect(result.isBase64Encoded).toBe(false);
-    await verifyMessage({ key: SIGNING_KEY, method: PLAN_METHOD, path: '/v1/reconcile', body: result.body, headers: result.headers, nowMs: fx.now(), nonceStore: new MemoryNonceStore() });
+    await verifyMessage({ key: SIGNING_KEY, method: PLAN_METHOD, path: '/v1/reconcile', body: result.body, headers: result.headers, nowMs: fx.now(), nonceStore: new MemoryNonceStore(), inReplyTo: headers[SIGNATURE_HEADERS.nonce] });
     expect(planMessageSchema.parse(JSON.parse(result.body)).commands).toHaveLength(1);
   });
 
@@ -60,7 +60,7 @@ describe('Lambda handler (HTTP API payload v2)', () => {
     const body = new TextEncoder().encode('{}');
     const unsigned = (await handler(event('POST', '/v1/reconcile', { 'content-type': 'application/json' }, body), context)) as { statusCode: number };
     expect(unsigned.statusCode).toBe(401);
-    const status = (await handler(event('GET', `/v1/clusters/${TEST_CLUSTER_ID}/status`, { authorization: `Bearer ${TRIGGER_TOKEN}` }), context)) as { statusCode: number; body: string };
+    const status = (await handler(event('GET', `/v1/clusters/${TEST_CLUSTER_ID}/status`, { authorization: `Bearer ${STATUS_TOKEN}` }), context)) as { statusCode: number; body: string };
     expect(status.statusCode).toBe(200);
     expect(JSON.parse(status.body)).toMatchObject({ clusterId: TEST_CLUSTER_ID });
   });

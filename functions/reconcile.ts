@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../shared/errors.ts';
-import { SignatureError } from '../shared/signing.ts';
 import { PLAN_VERSION, type PlanMessage } from '../shared/plan-message.ts';
 import type { Snapshot } from '../shared/snapshot.ts';
 import { auditPlan, type AuditSink } from './audit.ts';
@@ -8,7 +7,6 @@ import type { Clock } from './clock.ts';
 import type { PlanningState, PlanResult, Policy } from './planning/types.ts';
 import type { LastPlanRecord } from './state/cluster-records.ts';
 import { LeaseLostError, type Lease } from './state/lease.ts';
-import type { DeferredNonce } from './state/nonce-store.ts';
 import type { StateTable } from './state/state-table.ts';
 
 // One reconcile (DESIGN.md "One reconcile", steps 2-6), free of HTTP: lease, load, plan, persist,
@@ -30,10 +28,8 @@ export interface ReconcileDeps {
 
 export interface ReconcileInput {
   snapshot: Snapshot;
-  /** sha256 of the decompressed body: identifies a retried request. */
+  /** sha256 of the decompressed body: identifies a retried request. The route has consumed its nonce. */
   requestSha256: string;
-  /** The request's nonce, checked but not yet written; consumed once the lease is held. */
-  nonce: DeferredNonce;
 }
 
 export interface ReconcileOutcome {
@@ -55,8 +51,6 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
   let lease = await table.leases.acquire(clusterId, deps.newOwnerId());
   let committing = false;
   try {
-    // Two racing requests with one nonce both passed the read-only check; only one may proceed.
-    if (!(await input.nonce.commit())) throw new SignatureError('replayed', 'this nonce has been used before');
     lease = await table.leases.raiseAbove(lease, snapshot.forwarder.lastFencingToken);
 
     const loaded = await table.clusters.load(clusterId);
@@ -115,10 +109,9 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
     return { message, replayed: false, itemsWritten };
   } catch (error) {
     if (!committing || error instanceof LeaseLostError) {
-      // Nothing but the lease and the nonce was written: undo both, so a refused or failed reconcile
-      // leaves the table as it found it (the rollback is conditional on the token still being ours).
+      // Nothing but the lease (and the nonce, consumed on purpose) was written: undo the lease, so a
+      // refused or failed reconcile leaves the state as it found it (conditional on the token still being ours).
       await table.leases.rollback(lease).catch(() => false);
-      await input.nonce.rollback().catch(() => undefined);
     } else {
       await releaseQuietly(table, lease);
     }

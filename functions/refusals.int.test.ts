@@ -6,9 +6,10 @@ import { functionsFixture, OTHER_SIGNING_KEY, readPlan, reconcileRequest, SIGNIN
 import { launchingPlanner } from '../test/functions/launching-planner.ts';
 import type { Planner } from './reconcile.ts';
 
-// Every refusal answers its status and leaves the table exactly as it was (a full scan before and
+// Every refusal answers its status and leaves the state exactly as it was (a full scan before and
 // after). The table is not empty beforehand: one successful reconcile has written state, a lease
-// record, a nonce and a last plan, so "unchanged" is a real check.
+// record, a nonce and a last plan, so "unchanged" is a real check. The one write a refusal may make
+// is the nonce of a correctly signed request: it is consumed so that the request cannot be re-sent.
 
 let dynamo: Dynamo;
 let fx: FunctionsFixture;
@@ -32,13 +33,27 @@ beforeEach(async () => {
 
 const current = (takenAtMs = fx.now()) => snapshot({ takenAtMs, nodeGroups: [nodeGroup({ name: 'workers' })], pods: snapPods(2, 'web') });
 
+/** fx.scan() gives each item as its DynamoDB JSON. */
+const isNonce = (item: unknown) => String(item).includes('"pk":{"S":"nonce#');
+const stateItems = async () => (await fx.scan()).filter((item) => !isNonce(item));
+const nonceItems = async () => (await fx.scan()).filter(isNonce);
+
 async function expectRefused(request: Request, status: number): Promise<Record<string, unknown>> {
   const before = await fx.scan();
   const response = await fx.fetch(request);
   const body = (await response.json()) as Record<string, unknown>;
   expect(response.status, JSON.stringify(body)).toBe(status);
-  expect(await fx.scan()).toEqual(before);
+  const after = await fx.scan();
+  expect(after.filter((item) => !isNonce(item))).toEqual(before.filter((item) => !isNonce(item)));
+  // At most the request's own nonce was added; none was changed or removed.
+  expect(after.filter(isNonce).length - before.filter(isNonce).length).toBeLessThanOrEqual(1);
+  expect(after.filter(isNonce)).toEqual(expect.arrayContaining(before.filter(isNonce)));
   return body;
+}
+
+/** The nonce item of `nonce`, if the table holds one. */
+async function nonceItem(nonce: string): Promise<unknown> {
+  return (await nonceItems()).find((item) => String(item).includes(`"pk":{"S":"nonce#${TEST_CLUSTER_ID}#${nonce}"}`));
 }
 
 describe('refusals change nothing', () => {
@@ -84,6 +99,17 @@ describe('refusals change nothing', () => {
     expect(body.problems).toEqual([expect.objectContaining({ path: 'pods.1.createdAtMs' })]);
   });
 
+  it('400 for a lastFencingToken far above the stored token, or past the exact range', async () => {
+    for (const reported of [2 ** 40, 1_000_002, 2 ** 53 - 1, 2 ** 53 + 2]) {
+      const forged = JSON.parse(JSON.stringify(current())) as { forwarder: { lastFencingToken: number } };
+      forged.forwarder.lastFencingToken = reported;
+      const body = await expectRefused(reconcileRequest(JSON.stringify(forged), { nowMs: fx.now() }), 400);
+      expect(JSON.stringify(body.problems), String(reported)).toContain('forwarder.lastFencingToken');
+    }
+    // The stored token did not move: the next honest reconcile gets token 2.
+    expect((await readPlan(await fx.fetch(reconcileRequest(current(), { nowMs: fx.now() })), fx.now())).fencingToken).toBe(2);
+  });
+
   it('400 for broken gzip', async () => {
     const request = reconcileRequest(new Uint8Array([0x1f, 0x8b, 1, 2, 3]), { nowMs: fx.now() });
     request.headers.set('content-encoding', 'gzip');
@@ -98,12 +124,36 @@ describe('refusals change nothing', () => {
 
   it('409 with Retry-After while another reconcile holds the lease', async () => {
     const lease = await fx.deps.table.leases.acquire(TEST_CLUSTER_ID, 'someone-else');
-    const before = await fx.scan();
+    const before = await stateItems();
     const response = await fx.fetch(reconcileRequest(current(), { nowMs: fx.now() }));
     expect(response.status).toBe(409);
     expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await response.json()).toMatchObject({ error: 'lease-held', leaseUntilMs: lease.leaseUntilMs });
-    expect(await fx.scan()).toEqual(before);
+    expect(await stateItems()).toEqual(before);
+  });
+
+  it('consumes the nonce of a request refused with 409: re-sent once the lease is free, it is a replay', async () => {
+    const lease = await fx.deps.table.leases.acquire(TEST_CLUSTER_ID, 'someone-else');
+    const nonce = 'refused-once-then-resent-0123';
+    const snap = current();
+    const first = await fx.fetch(reconcileRequest(snap, { nowMs: fx.now(), nonce }));
+    expect(first.status).toBe(409);
+    expect(await nonceItem(nonce)).toBeDefined();
+    expect(await fx.deps.table.leases.release(lease)).toBe(true);
+    fx.advance(2_000);
+    // The very bytes and headers captured off the wire, 2 s later and well inside the 300 s skew window.
+    const resent = await fx.fetch(reconcileRequest(snap, { nowMs: fx.now() - 2_000, nonce }));
+    expect(resent.status).toBe(401);
+    expect(await resent.json()).toMatchObject({ reason: 'replayed' });
+  });
+
+  it('consumes the nonce of a signed request refused with 400, but not of a forged one', async () => {
+    const signedNonce = 'signed-but-invalid-012345';
+    await expectRefused(reconcileRequest('{"version":', { nowMs: fx.now(), nonce: signedNonce }), 400);
+    expect(await nonceItem(signedNonce)).toBeDefined();
+    const forgedNonce = 'forged-with-other-key-0123';
+    await expectRefused(reconcileRequest(current(), { nowMs: fx.now(), nonce: forgedNonce, key: OTHER_SIGNING_KEY }), 401);
+    expect(await nonceItem(forgedNonce)).toBeUndefined();
   });
 
   it('413 for a body over 6 MiB, compressed or not, before any signature work', async () => {
@@ -125,7 +175,7 @@ describe('refusals change nothing', () => {
     await expectRefused(request, 415);
   });
 
-  it('500 without secrets when planning fails — and the lease and nonce it took are rolled back', async () => {
+  it('500 without secrets when planning fails — and the lease it took is rolled back', async () => {
     explode = true;
     const body = await expectRefused(reconcileRequest(current(), { nowMs: fx.now() }), 500);
     expect(body).toEqual({ error: 'internal', message: 'internal error', requestId: expect.any(String) });

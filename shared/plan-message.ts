@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_FENCING_TOKEN } from './fencing-token.ts';
 import { nodeGroupStatusSchema } from './nodegroup.ts';
 
 // Wire contract v1, functions → forwarder: a signed plan of commands. Each command has an id that is
@@ -102,7 +103,7 @@ export const planMessageSchema = z.strictObject({
   clusterId: z.string().min(1),
   planId: z.string().min(1),
   /** Increases with every lease acquisition; the forwarder refuses a plan older than one it executed. */
-  fencingToken: z.number().int().min(1),
+  fencingToken: z.number().int().min(1).max(MAX_FENCING_TOKEN),
   issuedAtMs: z.number().int().min(0),
   commands: z.array(commandSchema),
   decisions: z.array(decisionSchema),

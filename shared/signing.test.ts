@@ -136,6 +136,19 @@ describe('signMessage / verifyMessage', () => {
     await expect(verify(headers, { method: PLAN_METHOD, body: plan })).resolves.toBeDefined();
   });
 
+  it('binds a plan to the request it answers: verified with another request nonce it is refused', async () => {
+    const plan = JSON.stringify({ version: 'v1', commands: [] });
+    const requestNonce = 'r'.repeat(32);
+    const headers = signMessage({ key: KEY, clusterId: 'prod-1', method: PLAN_METHOD, path: '/v1/reconcile', body: plan, nowMs: NOW, inReplyTo: requestNonce });
+    await expect(verify(headers, { method: PLAN_METHOD, body: plan, inReplyTo: requestNonce })).resolves.toBeDefined();
+    // The same plan, handed over as the answer to a later request (its nonce differs), or unbound.
+    expect(await refusal(verify(headers, { method: PLAN_METHOD, body: plan, inReplyTo: 's'.repeat(32) }))).toBe('bad-signature');
+    expect(await refusal(verify(headers, { method: PLAN_METHOD, body: plan }))).toBe('bad-signature');
+    // An unbound plan does not pass where a binding is required.
+    const unbound = signMessage({ key: KEY, clusterId: 'prod-1', method: PLAN_METHOD, path: '/v1/reconcile', body: plan, nowMs: NOW });
+    expect(await refusal(verify(unbound, { method: PLAN_METHOD, body: plan, inReplyTo: requestNonce }))).toBe('bad-signature');
+  });
+
   it('refuses an empty key', () => {
     expect(() => signed({ key: '' })).toThrow(/must not be empty/);
   });

@@ -8,7 +8,13 @@ import { AuthenticationError } from './errors.ts';
 // IMPORTANT: the body digest is over the bytes exactly as transmitted (a gzip body is hashed
 // compressed), so the receiver verifies before it decompresses or parses anything.
 // Plans (responses) use the same scheme with method PLAN_METHOD and the request's path, so a plan
-// cannot be replayed as a request or moved to another endpoint.
+// cannot be replayed as a request or moved to another endpoint, and they are bound to the request
+// they answer: the request's nonce is one more line of the signed string,
+//
+//   plan signed string = … \n hex(sha256(body bytes)) \n "in-reply-to:" requestNonce
+//
+// so a plan recorded off the wire (or a compromised proxy's cached answer) cannot be handed to the
+// forwarder as the answer to a later request: the forwarder verifies with the nonce it just sent.
 
 export const SIGNATURE_HEADERS = {
   cluster: 'x-vpsie-cluster',
@@ -54,9 +60,11 @@ function keyBytes(key: SigningKey): Uint8Array {
   return bytes;
 }
 
-function signature(key: SigningKey, parts: { clusterId: string; method: string; path: string; timestampMs: number; nonce: string; body?: Body }): string {
+function signature(key: SigningKey, parts: { clusterId: string; method: string; path: string; timestampMs: number; nonce: string; body?: Body; inReplyTo?: string | undefined }): string {
   const digest = createHash('sha256').update(bodyBytes(parts.body)).digest('hex');
-  const text = [SCHEME, parts.method.toUpperCase(), parts.path, String(parts.timestampMs), parts.nonce, parts.clusterId, digest].join('\n');
+  const lines = [SCHEME, parts.method.toUpperCase(), parts.path, String(parts.timestampMs), parts.nonce, parts.clusterId, digest];
+  if (parts.inReplyTo !== undefined) lines.push(`in-reply-to:${parts.inReplyTo}`);
+  const text = lines.join('\n');
   return createHmac('sha256', keyBytes(key)).update(text).digest('hex');
 }
 
@@ -70,6 +78,8 @@ export interface SignInput {
   nowMs: number;
   /** Random 128 bits by default; pass one only in tests. */
   nonce?: string;
+  /** Plans: the nonce of the request this message answers (bound into the signature). */
+  inReplyTo?: string | undefined;
 }
 
 /** The four headers to send with the message. */
@@ -102,6 +112,8 @@ export interface VerifyInput {
   nowMs: number;
   nonceStore: NonceStore;
   maxSkewMs?: number;
+  /** Plans: the nonce of the request sent; a message signed for another request does not verify. */
+  inReplyTo?: string | undefined;
 }
 
 export interface VerifiedMessage { clusterId: string; nonce: string; timestampMs: number }
@@ -127,7 +139,7 @@ export async function verifyMessage(input: VerifyInput): Promise<VerifiedMessage
 
   const key = typeof input.key === 'function' ? await input.key(clusterId) : input.key;
   // An unknown cluster gets the same answer as a wrong key: nothing to learn about which ids exist.
-  const expected = key === undefined ? undefined : signature(key, { clusterId, method: input.method, path: input.path, timestampMs, nonce, body: input.body });
+  const expected = key === undefined ? undefined : signature(key, { clusterId, method: input.method, path: input.path, timestampMs, nonce, body: input.body, inReplyTo: input.inReplyTo });
   if (expected === undefined || !timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(given, 'hex'))) {
     throw new SignatureError('bad-signature', 'the signature does not match the message');
   }

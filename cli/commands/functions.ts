@@ -16,7 +16,8 @@ const USAGE = `usage: vpsie-autoscaler functions [options]
   --cluster-id <id>       the cluster to serve (with --signing-key and --trigger-token);
                           more clusters: VPSIE_AUTOSCALER_CLUSTERS='{"<id>":{"signingKey":…,"triggerToken":…}}'
   --signing-key <k>       HMAC key shared with that cluster's forwarder (at least 32 characters)
-  --trigger-token <t>     bearer token for POST /v1/clusters/<id>/trigger and GET …/status (at least 16)
+  --trigger-token <t>     bearer token for POST /v1/clusters/<id>/trigger (at least 16)
+  --status-token <t>      bearer token for GET /v1/clusters/<id>/status (at least 16; without it only a signed GET reads it)
   --hostname-prefix <p>   prefix of the cluster's VM hostnames (default "<cluster-id>-")
   --policy <json>         policy overrides in ms, e.g. '{"launchDeadlineMs":60000}'
   --table <name>          table name (default from infra/dynamodb/state-table.yml)
@@ -39,6 +40,7 @@ export async function run(args: string[], options: { signal?: AbortSignal; out?:
         'cluster-id': { type: 'string' },
         'signing-key': { type: 'string' },
         'trigger-token': { type: 'string' },
+        'status-token': { type: 'string' },
         'hostname-prefix': { type: 'string' },
         policy: { type: 'string' },
         table: { type: 'string' },
@@ -62,13 +64,14 @@ export async function run(args: string[], options: { signal?: AbortSignal; out?:
   problems.push(...envProblems.map((p) => `${p.path}: ${p.message}`));
   const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const clusterId = text('cluster-id');
-  const clusterFlags = ['signing-key', 'trigger-token', 'hostname-prefix'].filter((name) => text(name) !== undefined);
+  const clusterFlags = ['signing-key', 'trigger-token', 'status-token', 'hostname-prefix'].filter((name) => text(name) !== undefined);
   if (clusterId !== undefined) {
     input.clusters = {
       ...(input.clusters as Record<string, unknown> | undefined),
       [clusterId]: {
         signingKey: text('signing-key'),
         triggerToken: text('trigger-token'),
+        ...(text('status-token') !== undefined ? { statusToken: text('status-token') } : {}),
         ...(text('hostname-prefix') !== undefined ? { hostnamePrefix: text('hostname-prefix') } : {}),
       },
     };

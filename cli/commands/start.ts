@@ -184,6 +184,7 @@ export async function run(args: string[]): Promise<number> {
 
   const signingKey = randomBytes(32).toString('hex');
   const triggerToken = randomBytes(16).toString('hex');
+  const statusToken = randomBytes(16).toString('hex');
   const { startLocalFunctions } = await import('../../functions/local.ts');
   const { startForwarder } = await import('../../forwarder/main.ts');
   const { parseForwarderConfig } = await import('../../forwarder/config.ts');
@@ -193,7 +194,7 @@ export async function run(args: string[]): Promise<number> {
     functions = await startLocalFunctions({
       port: options.port,
       dataDir: options.dataDir,
-      config: { clusters: { [options.clusterId]: { signingKey, triggerToken } }, logLevel: options.logLevel },
+      config: { clusters: { [options.clusterId]: { signingKey, triggerToken, statusToken } }, logLevel: options.logLevel },
     });
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -229,7 +230,7 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   }
   say(`functions ${functions.url} (state in ${options.dataDir}); forwarder ${forwarder.url}/metrics; cluster id ${options.clusterId}`);
-  say(`status: curl -H 'authorization: Bearer ${triggerToken}' ${functions.url}/v1/clusters/${options.clusterId}/status`);
+  say(`status: curl -H 'authorization: Bearer ${statusToken}' ${functions.url}/v1/clusters/${options.clusterId}/status`);
   say('Ctrl-C stops both');
 
   await new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import { BearerTokenError } from './errors.ts';
  */
 export function checkBearer(authorization: string | undefined, expected: string | undefined): void {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (!match) throw new BearerTokenError('missing bearer token (Authorization: Bearer <trigger token>)');
+  if (!match) throw new BearerTokenError('missing bearer token (Authorization: Bearer <token>)');
   const given = digest(match[1]!);
   const wanted = digest(expected ?? '\u0000no-such-cluster');
   if (!timingSafeEqual(given, wanted) || expected === undefined) throw new BearerTokenError('bearer token not accepted for this cluster');

@@ -3,6 +3,7 @@ import { AppError, AuthenticationError, ConflictError, NotFoundError, Validation
 import { SignatureError } from '../../shared/signing.ts';
 import { StaleSnapshotError } from '../reconcile.ts';
 import { LeaseHeldError } from '../state/lease.ts';
+import { TriggerRateLimitedError } from '../state/trigger.ts';
 import { BearerTokenError, ForbiddenError, PayloadTooLargeError, UnsupportedEncodingError } from './errors.ts';
 
 // The one mapping from errors to HTTP answers (used only by app.onError). Bodies carry a stable
@@ -10,7 +11,7 @@ import { BearerTokenError, ForbiddenError, PayloadTooLargeError, UnsupportedEnco
 // details (which might include configuration) go to the log only.
 
 export interface ErrorResponse {
-  status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500;
+  status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 500;
   body: { error: string; message: string; [field: string]: unknown };
   headers: Record<string, string>;
 }
@@ -38,6 +39,13 @@ export function errorResponse(error: unknown, requestId: string): ErrorResponse 
     return {
       status: 409,
       body: { error: 'lease-held', message: error.message, leaseUntilMs: error.leaseUntilMs, retryAfterMs: error.retryAfterMs },
+      headers: { 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) },
+    };
+  }
+  if (error instanceof TriggerRateLimitedError) {
+    return {
+      status: 429,
+      body: { error: 'rate-limited', message: error.message, retryAfterMs: error.retryAfterMs },
       headers: { 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) },
     };
   }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signMessage } from '../../shared/signing.ts';
 import { startDynamo, type Dynamo } from '../../test/harness/dynamo.ts';
 import { nodeGroup, snapPods, snapshot, TEST_CLUSTER_ID } from '../../test/fixtures/snapshot-builders.ts';
-import { functionsFixture, OTHER_CLUSTER, OTHER_SIGNING_KEY, readPlan, reconcileRequest, SIGNING_KEY, TRIGGER_TOKEN, type FunctionsFixture } from '../../test/functions/fixture.ts';
+import { functionsFixture, OTHER_CLUSTER, OTHER_SIGNING_KEY, readPlan, reconcileRequest, SIGNING_KEY, STATUS_TOKEN, TRIGGER_TOKEN, type FunctionsFixture } from '../../test/functions/fixture.ts';
 import { launchingPlanner } from '../../test/functions/launching-planner.ts';
 
 // Trigger, status and health routes against dynalite.
@@ -51,6 +51,49 @@ describe('POST /v1/clusters/:id/trigger', () => {
     expect((await fx.deps.table.clusters.load(TEST_CLUSTER_ID)).trigger).toBeUndefined();
   });
 
+  it('answers a flood of 200 with 1 accepted per 5 s interval and 429 + Retry-After for the rest, writing nothing for those', async () => {
+    await reconcileOnce();
+    const trigger = () => fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/trigger`), { method: 'POST', headers: bearer(TRIGGER_TOKEN) }));
+    const statuses = async (count: number) => {
+      const responses = await Promise.all(Array.from({ length: count }, trigger));
+      return { accepted: responses.filter((r) => r.status === 202).length, limited: responses.filter((r) => r.status === 429), all: responses };
+    };
+    const first = await statuses(200);
+    expect(first.accepted).toBe(1);
+    expect(first.limited).toHaveLength(199);
+    for (const response of first.limited) expect(response.headers.get('retry-after')).toBe('5');
+    expect(await first.limited[0]!.json()).toMatchObject({ error: 'rate-limited', retryAfterMs: 5_000 });
+    expect((await fx.deps.table.clusters.load(TEST_CLUSTER_ID)).trigger).toMatchObject({ count: 1 });
+
+    // Still inside the interval (4.999 s later): refused, nothing written.
+    fx.advance(4_999);
+    const before = await fx.scan();
+    expect((await statuses(20)).accepted).toBe(0);
+    expect(await fx.scan()).toEqual(before);
+
+    // The interval has passed: exactly one more of the next 200.
+    fx.advance(1);
+    expect((await statuses(200)).accepted).toBe(1);
+    expect((await fx.deps.table.clusters.load(TEST_CLUSTER_ID)).trigger).toMatchObject({ count: 2 });
+  });
+
+  it('keeps the limit when a reconcile consumed the flag in between', async () => {
+    await reconcileOnce();
+    const trigger = () => fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/trigger`), { method: 'POST', headers: bearer(TRIGGER_TOKEN) }));
+    expect((await trigger()).status).toBe(202);
+    fx.advance(1_000);
+    await reconcileOnce();
+    expect((await fx.deps.table.clusters.load(TEST_CLUSTER_ID)).trigger).toBeUndefined();
+    expect((await trigger()).status).toBe(429);
+  });
+
+  it('limits each cluster on its own', async () => {
+    const trigger = (cluster: string, token: string) => fx.fetch(new Request(url(`/v1/clusters/${cluster}/trigger`), { method: 'POST', headers: bearer(token) }));
+    expect((await trigger(TEST_CLUSTER_ID, TRIGGER_TOKEN)).status).toBe(202);
+    expect((await trigger(OTHER_CLUSTER, 'trigger-token-of-the-other-cluster')).status).toBe(202);
+    expect((await trigger(TEST_CLUSTER_ID, TRIGGER_TOKEN)).status).toBe(429);
+  });
+
   it('says so when no forwarder has called yet', async () => {
     const response = await fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/trigger`), { method: 'POST', headers: bearer(TRIGGER_TOKEN) }));
     expect(await response.json()).toMatchObject({ expectedReconcileByMs: null, basis: 'never-contacted' });
@@ -77,7 +120,7 @@ describe('GET /v1/clusters/:id/status', () => {
   it('shows node groups, operations in flight, timers, the lease and the last decisions', async () => {
     const plan = await reconcileOnce();
     fx.advance(2_000);
-    const response = await fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/status`), { headers: bearer(TRIGGER_TOKEN) }));
+    const response = await fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/status`), { headers: bearer(STATUS_TOKEN) }));
     expect(response.status).toBe(200);
     const status = (await response.json()) as Record<string, any>;
     expect(status.clusterId).toBe(TEST_CLUSTER_ID);
@@ -89,6 +132,15 @@ describe('GET /v1/clusters/:id/status', () => {
     expect(status.lastPlan).toMatchObject({ planId: plan.planId, fencingToken: 1, commandCount: 1 });
     expect(status.lastPlan.decisions).toEqual(plan.decisions);
     expect(status.trigger).toEqual({ pending: false });
+  });
+
+  it('does not open the status to the trigger token, nor to a cluster without a status token', async () => {
+    await reconcileOnce();
+    const forbidden = await fx.fetch(new Request(url(`/v1/clusters/${TEST_CLUSTER_ID}/status`), { headers: bearer(TRIGGER_TOKEN) }));
+    expect(forbidden.status).toBe(401);
+    expect(await forbidden.text()).not.toContain('operations');
+    // The other cluster has no status token: no bearer token reads its status, not even its trigger token.
+    expect((await fx.fetch(new Request(url(`/v1/clusters/${OTHER_CLUSTER}/status`), { headers: bearer('trigger-token-of-the-other-cluster') }))).status).toBe(401);
   });
 
   it('accepts a signed GET from the cluster\'s forwarder key', async () => {

@@ -7,24 +7,32 @@ import { policyFor } from '../config.ts';
 import { decodeBody, parseJson, readRawBody } from '../http/body.ts';
 import { ForbiddenError } from '../http/errors.ts';
 import { reconcile, sha256Hex } from '../reconcile.ts';
-import { DeferredNonce } from '../state/nonce-store.ts';
 import type { AppDeps } from './deps.ts';
 import type { AppEnv } from './env.ts';
 
 export const RECONCILE_PATH = '/v1/reconcile';
 /** Response header: "true" when a retried request was answered with the plan already sent. */
 export const REPLAYED_HEADER = 'x-vpsie-plan-replayed';
+/**
+ * Response header: the nonce of the request this plan answers (for people reading a capture). The
+ * plan's signature covers that nonce; a verifier uses the nonce it sent, never this echo.
+ */
+export const IN_REPLY_TO_HEADER = 'x-vpsie-in-reply-to';
 
 /**
- * POST /v1/reconcile. IMPORTANT: the order is what keeps refusals free of side effects and cheap:
- * size limit on the raw bytes → signature over the raw bytes (nonce checked, not yet written) →
- * bounded gunzip → JSON → schema → lease (the first write) → nonce consumed → plan → persist.
+ * POST /v1/reconcile. IMPORTANT: the order is what keeps refusals cheap and free of side effects:
+ * size limit on the raw bytes → signature over the raw bytes → nonce consumed (conditional put) →
+ * bounded gunzip → JSON → schema → lease (the first state write) → plan → persist.
+ *
+ * The nonce is the one write a refusal makes, on purpose: a correctly signed request that is
+ * refused (409 lease held, 400, 403) must not be accepted when an eavesdropper re-sends it later
+ * within the skew window. Unsigned or forged requests still write nothing (the put comes after the
+ * signature check), so they cannot fill the table.
  */
 export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post(RECONCILE_PATH, async (c) => {
     const path = requestPath(c.req.url);
     const raw = await readRawBody(c.req.raw);
-    const nonce = new DeferredNonce(deps.table.nonces);
     const verified = await verifyMessage({
       key: (clusterId) => deps.config.clusters[clusterId]?.signingKey,
       method: 'POST',
@@ -32,7 +40,7 @@ export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
       body: raw,
       headers: c.req.raw.headers,
       nowMs: deps.clock(),
-      nonceStore: nonce,
+      nonceStore: deps.table.nonces,
       maxSkewMs: deps.config.maxClockSkewMs,
     });
     c.set('clusterId', verified.clusterId);
@@ -52,13 +60,14 @@ export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
         audit: deps.logger,
         replayWindowMs: deps.config.maxClockSkewMs,
       },
-      { snapshot, requestSha256: sha256Hex(bytes), nonce },
+      { snapshot, requestSha256: sha256Hex(bytes) },
     );
     c.set('logFields', { planId: outcome.message.planId, fencingToken: outcome.message.fencingToken, commands: outcome.message.commands.length, replayed: outcome.replayed, itemsWritten: outcome.itemsWritten });
 
     const body = JSON.stringify(outcome.message);
-    const signature = signMessage({ key: deps.config.clusters[verified.clusterId]!.signingKey, clusterId: verified.clusterId, method: PLAN_METHOD, path, body, nowMs: deps.clock() });
-    return c.body(body, 200, { 'content-type': 'application/json', ...signature, [REPLAYED_HEADER]: String(outcome.replayed) });
+    // Bound to this request's nonce: a plan cannot be handed to the forwarder as the answer to another request.
+    const signature = signMessage({ key: deps.config.clusters[verified.clusterId]!.signingKey, clusterId: verified.clusterId, method: PLAN_METHOD, path, body, nowMs: deps.clock(), inReplyTo: verified.nonce });
+    return c.body(body, 200, { 'content-type': 'application/json', ...signature, [REPLAYED_HEADER]: String(outcome.replayed), [IN_REPLY_TO_HEADER]: verified.nonce });
   });
 }
 

@@ -8,15 +8,18 @@ import type { AppEnv } from './env.ts';
 import { requestPath } from './reconcile-route.ts';
 
 /**
- * GET /v1/clusters/:id/status — read-only. Authenticated by `Authorization: Bearer <trigger token>`
+ * GET /v1/clusters/:id/status — read-only. Authenticated by `Authorization: Bearer <status token>`
  * or, without that header, by a signed GET (the forwarder's key; empty body).
+ *
+ * IMPORTANT: not by the trigger token. That one is handed to alerting systems to poke a reconcile;
+ * the status ledger (operations, timers, decisions) is more than they need, so it has its own token.
  */
 export function statusRoute(app: Hono<AppEnv>, deps: AppDeps): void {
   app.get('/v1/clusters/:id/status', async (c) => {
     const clusterId = c.req.param('id');
     const authorization = c.req.header('authorization');
     if (authorization !== undefined) {
-      checkBearer(authorization, deps.config.clusters[clusterId]?.triggerToken);
+      checkBearer(authorization, deps.config.clusters[clusterId]?.statusToken);
     } else {
       const verified = await verifyMessage({
         key: (id) => deps.config.clusters[id]?.signingKey,

@@ -1,4 +1,5 @@
-import { ConflictError, type ErrorOptions } from '../../shared/errors.ts';
+import { ConflictError, ValidationError, type ErrorOptions } from '../../shared/errors.ts';
+import { FENCING_TOKEN_RAISE_LIMIT, parseFencingToken } from '../../shared/fencing-token.ts';
 import type { Clock } from '../clock.ts';
 import { clusterPk, LEASE_SK, type ItemKey } from './keys.ts';
 import { ConditionFailedError, type Item, type TableAdapter } from './table-adapter.ts';
@@ -42,6 +43,28 @@ export class LeaseLostError extends ConflictError {
   }
 }
 
+/**
+ * How far above the table's token a forwarder's reported token may lie. Above it only after a
+ * restore from an old backup (≈ one acquisition per reconcile: a million is weeks of reconciles);
+ * a jump beyond that is a bug or a forged snapshot trying to push the token towards 2^53.
+ */
+export const MAX_FENCING_TOKEN_JUMP = 1_000_000;
+
+/** The snapshot's lastFencingToken is not believable → 400, nothing written. */
+export class FencingTokenError extends ValidationError {
+  override name = 'FencingTokenError';
+  constructor(readonly reported: number, message: string, options: ErrorOptions = {}) {
+    super('snapshot', [{ path: 'forwarder.lastFencingToken', message }], options);
+  }
+}
+
+/** The stored token as an exact integer; a corrupt or out-of-range one is an error, never rounded. */
+function storedToken(value: unknown, clusterId: string): number {
+  const token = parseFencingToken(value ?? 0);
+  if (token === undefined) throw new Error(`the lease of cluster ${clusterId} holds fencing token ${String(value)}, which is not an exact integer (0..2^53 − 1)`);
+  return token;
+}
+
 export interface LeaseRecord {
   owner?: string;
   leaseUntilMs: number;
@@ -71,7 +94,7 @@ export class LeaseRules {
         condition: 'attribute_not_exists(#pk) OR #leaseUntilMs < :now OR #owner = :owner',
         values: { ':owner': owner, ':until': nowMs + this.leaseMs, ':now': nowMs, ':zero': 0, ':one': 1 },
       });
-      const fencingToken = Number(previous?.fencingToken ?? 0) + 1;
+      const fencingToken = storedToken(previous?.fencingToken, clusterId) + 1;
       return { clusterId, owner, fencingToken, leaseUntilMs: nowMs + this.leaseMs, ...(previous ? { previous } : {}) };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
@@ -101,16 +124,26 @@ export class LeaseRules {
   /**
    * Moves the token above `minToken`. A forwarder reports the highest token it has executed and refuses
    * older ones; if the table was recreated (tokens restart at 1) the next plan must still be newer.
+   *
+   * Bounded: with a lease item in the table (`lease.previous`), at most MAX_FENCING_TOKEN_JUMP above
+   * its token; without one (a new or recreated table) up to FENCING_TOKEN_RAISE_LIMIT. Throws
+   * FencingTokenError (→ 400; the caller rolls the acquisition back) otherwise.
    */
   async raiseAbove(lease: Lease, minToken: number): Promise<Lease> {
+    if (!Number.isSafeInteger(minToken) || minToken < 0 || minToken >= FENCING_TOKEN_RAISE_LIMIT) {
+      throw new FencingTokenError(minToken, `must be an integer from 0 to ${FENCING_TOKEN_RAISE_LIMIT - 1} (2^52 − 1)`);
+    }
     if (lease.fencingToken > minToken) return lease;
+    if (lease.previous !== undefined && minToken - lease.fencingToken >= MAX_FENCING_TOKEN_JUMP) {
+      throw new FencingTokenError(minToken, `${minToken} is more than ${MAX_FENCING_TOKEN_JUMP} above the cluster's fencing token ${lease.fencingToken}; refusing to jump there`);
+    }
     try {
       const item = await this.table.update(leaseKey(lease.clusterId), {
         update: 'SET #fencingToken = :raised',
         condition: '#owner = :owner AND #fencingToken = :token',
         values: { ':owner': lease.owner, ':token': lease.fencingToken, ':raised': minToken + 1 },
       });
-      return { ...lease, fencingToken: Number(item.fencingToken) };
+      return { ...lease, fencingToken: storedToken(item.fencingToken, lease.clusterId) };
     } catch (error) {
       if (error instanceof ConditionFailedError) throw new LeaseLostError(lease.clusterId, lease.fencingToken, { cause: error });
       throw error;
@@ -186,7 +219,8 @@ export function toLeaseRecord(item: Record<string, unknown>): LeaseRecord {
   return {
     ...(typeof item.owner === 'string' ? { owner: item.owner } : {}),
     leaseUntilMs: Number(item.leaseUntilMs ?? 0),
-    fencingToken: Number(item.fencingToken ?? 0),
+    // A token that is not exact reads as NaN (shown as null, equal to nothing in a condition), never rounded.
+    fencingToken: parseFencingToken(item.fencingToken ?? 0) ?? Number.NaN,
     ...(typeof item.acquiredAtMs === 'number' ? { acquiredAtMs: item.acquiredAtMs } : {}),
   };
 }

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDynamo, type Dynamo } from '../../test/harness/dynamo.ts';
 import type { LaunchOperation, PlanningState } from '../planning/types.ts';
-import { LeaseHeldError, LeaseLostError } from './lease.ts';
-import { DeferredNonce } from './nonce-store.ts';
+import { FencingTokenError, LeaseHeldError, LeaseLostError, MAX_FENCING_TOKEN_JUMP } from './lease.ts';
 import type { LastPlanRecord } from './cluster-records.ts';
 import { createStateTable, type StateTable } from './state-table.ts';
 import { ConditionFailedError } from './table-adapter.ts';
@@ -84,6 +83,31 @@ describe('cluster lease', () => {
     expect((await table.leases.acquire(cluster(), 'b')).fencingToken).toBe(43);
   });
 
+  it('refuses a reported token far above the stored one, or past 2^52, and writes nothing', async () => {
+    const first = await table.leases.acquire(cluster(), 'a');
+    await table.leases.release(first);
+    const lease = await table.leases.acquire(cluster(), 'a'); // token 2, the item existed before
+    expect(lease.fencingToken).toBe(2);
+    for (const reported of [2 + MAX_FENCING_TOKEN_JUMP, 2 ** 53 - 1, 2 ** 53, 2 ** 60, 2 ** 52, -1, 1.5]) {
+      await expect(table.leases.raiseAbove(lease, reported), String(reported)).rejects.toBeInstanceOf(FencingTokenError);
+    }
+    expect((await table.leases.read(cluster()))?.fencingToken).toBe(2);
+    // Just inside the bound it moves.
+    expect((await table.leases.raiseAbove(lease, 1 + MAX_FENCING_TOKEN_JUMP)).fencingToken).toBe(2 + MAX_FENCING_TOKEN_JUMP);
+  });
+
+  it('on a new table (no lease item yet) raises up to 2^52 − 1 and hands out exact tokens past 2^52', async () => {
+    const lease = await table.leases.acquire(cluster(), 'a');
+    expect(lease.previous).toBeUndefined();
+    const raised = await table.leases.raiseAbove(lease, 2 ** 52 - 1);
+    expect(raised.fencingToken).toBe(2 ** 52);
+    await table.leases.release(raised);
+    // 2^52 + 1 is still exact; the stored token, read back, equals it.
+    const next = await table.leases.acquire(cluster(), 'b');
+    expect(next.fencingToken).toBe(2 ** 52 + 1);
+    expect((await table.leases.read(cluster()))?.fencingToken).toBe(2 ** 52 + 1);
+  });
+
   it('clears an expired, unreleased lease in housekeeping but never a running one', async () => {
     await table.leases.acquire(cluster(), 'a');
     expect(await table.leases.clearExpired(cluster())).toBeUndefined();
@@ -111,15 +135,10 @@ describe('nonces', () => {
     expect(item?.ttl).toBe(Math.ceil((nowMs + 1_000) / 1000) + 60);
   });
 
-  it('defers the write of a checked nonce until commit, and only one of two racing commits wins', async () => {
-    const a = new DeferredNonce(table.nonces);
-    const b = new DeferredNonce(table.nonces);
-    expect(await a.remember(cluster(), 'n', nowMs + 5_000)).toBe(true);
-    expect(await b.remember(cluster(), 'n', nowMs + 5_000)).toBe(true);
-    expect(await table.adapter.get({ pk: `nonce#${cluster()}#n`, sk: 'nonce' })).toBeUndefined();
-    expect(await a.commit()).toBe(true);
-    expect(await b.commit()).toBe(false);
-    expect(await new DeferredNonce(table.nonces).remember(cluster(), 'n', nowMs + 5_000)).toBe(false);
+  it('lets exactly one of 8 racing uses of one nonce through', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => table.nonces.remember(cluster(), 'n', nowMs + 5_000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await table.nonces.remember(cluster(), 'n', nowMs + 5_000)).toBe(false);
   });
 });
 
@@ -205,7 +224,7 @@ describe('planning state', () => {
 describe('trigger flag', () => {
   it('is kept when a newer trigger arrived after the reconcile read it', async () => {
     const seen = await table.triggers.request(cluster());
-    nowMs += 10;
+    nowMs += table.triggers.minIntervalMs; // the next one the rate limit admits
     const newer = await table.triggers.request(cluster());
     expect(newer.requestedAtMs).toBe(seen.requestedAtMs);
     expect(newer.count).toBe(2);

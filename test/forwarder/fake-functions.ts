@@ -87,7 +87,8 @@ export async function startFakeFunctions(options: { clusterId: string; signingKe
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         ...(a.gzip ? { 'content-encoding': 'gzip' } : {}),
-        ...signMessage({ key: options.signingKey, clusterId: options.clusterId, method: PLAN_METHOD, path, body: out, nowMs }),
+        // Bound to the request's nonce, as the real service signs it.
+        ...signMessage({ key: options.signingKey, clusterId: options.clusterId, method: PLAN_METHOD, path, body: out, nowMs, inReplyTo: String(req.headers['x-vpsie-nonce']) }),
       };
       if (a.tamper) out = Buffer.from(JSON.stringify({ ...plan, commands: [] }));
       res.writeHead(200, headers).end(out);

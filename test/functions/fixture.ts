@@ -10,6 +10,7 @@ import { parseFunctionsConfig, type FunctionsConfigInput } from '../../functions
 import { plan } from '../../functions/planning/plan.ts';
 import type { Planner } from '../../functions/reconcile.ts';
 import type { AppDeps } from '../../functions/routes/deps.ts';
+import { IN_REPLY_TO_HEADER } from '../../functions/routes/reconcile-route.ts';
 import { createStateTable as createHarnessTable, type Dynamo } from '../harness/dynamo.ts';
 import { TEST_CLUSTER_ID, TEST_NOW_MS } from '../fixtures/snapshot-builders.ts';
 
@@ -18,6 +19,7 @@ import { TEST_CLUSTER_ID, TEST_NOW_MS } from '../fixtures/snapshot-builders.ts';
 
 export const SIGNING_KEY = 'signing-key-of-the-test-cluster-0123456789';
 export const TRIGGER_TOKEN = 'trigger-token-of-the-test-cluster';
+export const STATUS_TOKEN = 'status-token-of-the-test-cluster';
 export const OTHER_CLUSTER = 'other';
 export const OTHER_SIGNING_KEY = 'signing-key-of-the-other-cluster-0123456789';
 
@@ -47,7 +49,7 @@ export async function functionsFixture(dynamo: Dynamo, options: { planner?: Plan
     tableName,
     dynamoEndpoint: dynamo.endpoint,
     clusters: {
-      [TEST_CLUSTER_ID]: { signingKey: SIGNING_KEY, triggerToken: TRIGGER_TOKEN, hostnamePrefix: 'test-' },
+      [TEST_CLUSTER_ID]: { signingKey: SIGNING_KEY, triggerToken: TRIGGER_TOKEN, statusToken: STATUS_TOKEN, hostnamePrefix: 'test-' },
       [OTHER_CLUSTER]: { signingKey: OTHER_SIGNING_KEY, triggerToken: 'trigger-token-of-the-other-cluster' },
     },
     ...options.config,
@@ -110,10 +112,15 @@ export function reconcileRequest(body: Snapshot | string | Uint8Array, options: 
   });
 }
 
-/** Verifies the plan's signature as the forwarder does and parses it. */
-export async function readPlan(response: Response, nowMs: number, key = SIGNING_KEY): Promise<PlanMessage> {
+/**
+ * Verifies the plan's signature as the forwarder does and parses it. The plan is bound to the
+ * request's nonce: pass the one sent (`requestNonce`), or the echo header is used (tests that are not
+ * about the binding; the binding itself is tested with the nonce sent).
+ */
+export async function readPlan(response: Response, nowMs: number, key = SIGNING_KEY, requestNonce?: string): Promise<PlanMessage> {
   const body = await response.text();
   if (response.status !== 200) throw new Error(`expected 200, got ${response.status}: ${body}`);
-  await verifyMessage({ key, method: PLAN_METHOD, path: '/v1/reconcile', body, headers: response.headers, nowMs, nonceStore: new MemoryNonceStore(() => nowMs) });
+  const inReplyTo = requestNonce ?? response.headers.get(IN_REPLY_TO_HEADER) ?? undefined;
+  await verifyMessage({ key, method: PLAN_METHOD, path: '/v1/reconcile', body, headers: response.headers, nowMs, nonceStore: new MemoryNonceStore(() => nowMs), inReplyTo });
   return planMessageSchema.parse(JSON.parse(body));
 }
