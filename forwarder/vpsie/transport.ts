@@ -52,6 +52,12 @@ export type TransportDeps = {
   onRequest: ((event: RequestEvent) => void) | undefined;
 };
 
+/**
+ * Bytes of one answer, counted after axios has inflated it (so a gzip bomb stops here too). A VM list
+ * of 1,000 VMs is about 2 MB; the forwarder runs in 192 Mi, and the answer is parsed after this.
+ */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ECONNABORTED']);
 
 export class Transport {
@@ -145,6 +151,8 @@ export class Transport {
         transformResponse: [(raw: unknown) => raw],
         validateStatus: () => true,
         maxRedirects: 0,
+        maxContentLength: MAX_RESPONSE_BYTES,
+        maxBodyLength: MAX_RESPONSE_BYTES,
       });
       const retryAfter = response.headers['retry-after'];
       return {
@@ -159,6 +167,9 @@ export class Transport {
       const code = (error as { code?: unknown }).code;
       const codeText = typeof code === 'string' ? code : undefined;
       const message = error instanceof Error ? error.message : String(error);
+      if (/maxContentLength/.test(message)) {
+        throw new VpsieInvalidResponseError(`${request.operation}: the answer is larger than ${MAX_RESPONSE_BYTES} bytes; not read further`, { operation: request.operation, cause: error });
+      }
       if ((codeText && NETWORK_CODES.has(codeText)) || /socket hang up|network|connect/i.test(message)) {
         throw new VpsieNetworkError(`${request.operation}: connection failed (${codeText ?? message})`, { operation: request.operation, systemCode: codeText, cause: error });
       }
