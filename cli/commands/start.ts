@@ -1,7 +1,7 @@
 import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../../shared/errors.ts';
@@ -13,9 +13,13 @@ const STOP_TIMEOUT_MS = 5_000;
 
 // `npm start`: the whole autoscaler on this machine against the current kubeconfig — the functions
 // with their embedded store (state kept in .vpsie-autoscaler/state) and the forwarder, in this one
-// process. It runs DRY (decides, logs and announces, mutates nothing) unless the cluster holds VPSie
-// credentials in the Secret kube-system/vpsie-credentials. It stops with a clear message when no
-// cluster can be reached.
+// process. It runs DRY (decides, logs and announces, mutates nothing) unless --live is given AND the
+// cluster holds VPSie credentials in the Secret kube-system/vpsie-credentials. It stops with a clear
+// message when no cluster can be reached.
+//
+// IMPORTANT: a laptop pointed at a production context must not join the production forwarders'
+// leader election (its empty local ledger would then plan for the cluster): the Lease is this user's
+// own, vpsie-autoscaler-forwarder-local-<user>, unless --lease-name says otherwise.
 
 const USAGE = `usage: vpsie-autoscaler start [options]
 
@@ -24,7 +28,11 @@ const USAGE = `usage: vpsie-autoscaler start [options]
   --namespace <ns>        the forwarder's namespace: bootstrap Secrets, Lease (default vpsie-autoscaler)
   --port <p>              the functions' port (default 8080)
   --listen <host:port>    the forwarder's /metrics, /healthz, /readyz (default 127.0.0.1:8081)
-  --dry-run               mutate nothing even when VPSie credentials are present
+  --live                  create, delete and change things (needs kube-system/vpsie-credentials);
+                          without it the run is dry: decisions are logged and announced, nothing changes
+  --lease-name <name>     the forwarder's leader-election Lease (default vpsie-autoscaler-forwarder-local-<user>;
+                          the in-cluster forwarders use vpsie-autoscaler-forwarder: do not share it by accident)
+  --dry-run               the default; kept for scripts (conflicts with --live)
   --vpsie-url <url>       VPSie API base URL (default https://api.vpsie.com; e.g. a local \`vpsie-autoscaler vpsie-sim\`)
   --data-dir <dir>        where the functions keep their state (default .vpsie-autoscaler/state)
   --log-level <level>     trace|debug|info|warn|error (default info)
@@ -33,19 +41,21 @@ VPSie credentials: kubectl -n kube-system create secret generic vpsie-credential
   --from-literal=token=<API token> --from-literal=deletePassword=<password> --from-literal=projectId=<project>
 `;
 
-interface StartOptions {
+export interface StartOptions {
   kubeconfig: string | undefined;
   clusterId: string;
   namespace: string;
   port: number;
   listen: string;
-  dryRun: boolean;
+  live: boolean;
+  leaseName: string;
   vpsieUrl: string | undefined;
   dataDir: string;
   logLevel: string;
 }
 
-function parseOptions(args: string[]): StartOptions | string {
+/** The options, or the problem (an empty string for --help). */
+export function parseStartOptions(args: string[]): StartOptions | string {
   let values;
   try {
     ({ values } = parseArgs({
@@ -59,6 +69,8 @@ function parseOptions(args: string[]): StartOptions | string {
         port: { type: 'string' },
         listen: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        live: { type: 'boolean' },
+        'lease-name': { type: 'string' },
         'vpsie-url': { type: 'string' },
         'data-dir': { type: 'string' },
         'log-level': { type: 'string' },
@@ -71,17 +83,43 @@ function parseOptions(args: string[]): StartOptions | string {
   if (values.help) return '';
   const port = Number(values.port ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be 0-65535, got "${values.port}"`;
+  if (values.live && values['dry-run']) return '--live and --dry-run contradict each other';
+  const leaseName = values['lease-name'] ?? defaultLeaseName();
+  if (!isLeaseName(leaseName)) return `--lease-name must be a DNS subdomain name (lowercase letters, digits, '-' and '.', at most 253), got "${leaseName}"`;
   return {
     kubeconfig: values.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0],
     clusterId: values['cluster-id'] ?? 'local',
     namespace: values.namespace ?? 'vpsie-autoscaler',
     port,
     listen: values.listen ?? '127.0.0.1:8081',
-    dryRun: values['dry-run'] === true,
+    live: values.live === true,
+    leaseName,
     vpsieUrl: values['vpsie-url'],
     dataDir: values['data-dir'] ?? join(process.cwd(), '.vpsie-autoscaler', 'state'),
     logLevel: values['log-level'] ?? 'info',
   };
+}
+
+/** The in-cluster forwarders' Lease (forwarder/config.ts default). */
+export const PRODUCTION_LEASE_NAME = 'vpsie-autoscaler-forwarder';
+const MAX_LEASE_NAME = 253;
+
+/** vpsie-autoscaler-forwarder-local-<user>, the user name made a DNS label ("local" when there is none). */
+export function defaultLeaseName(user: string = currentUser()): string {
+  const label = user.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '').slice(0, 40).replace(/-$/, '');
+  return `${PRODUCTION_LEASE_NAME}-local-${label || 'local'}`;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? '';
+  }
+}
+
+function isLeaseName(name: string): boolean {
+  return name.length <= MAX_LEASE_NAME && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name);
 }
 
 class NoClusterError extends Error {
@@ -133,7 +171,7 @@ function status(error: unknown): number | undefined {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args);
+  const parsed = parseStartOptions(args);
   if (typeof parsed === 'string') {
     process.stderr.write(`${parsed ? `vpsie-autoscaler start: ${parsed}\n\n` : ''}${USAGE}`);
     return parsed ? 2 : 0;
@@ -164,10 +202,14 @@ export async function run(args: string[]): Promise<number> {
     if (code !== 404 && code !== 403) throw error;
     say(code === 404 ? 'no Secret kube-system/vpsie-credentials' : 'the Secret kube-system/vpsie-credentials cannot be read (RBAC)');
   }
-  const dryRun = options.dryRun || !credentials;
+  if (options.live && !credentials) {
+    process.stderr.write('vpsie-autoscaler start: --live needs VPSie credentials in the Secret kube-system/vpsie-credentials (see --help); nothing was started\n');
+    return 2;
+  }
+  const dryRun = !options.live;
   say(dryRun
-    ? `DRY-RUN: decisions are logged and announced as Events, nothing is created, deleted or changed${credentials ? ' (--dry-run)' : ' (no VPSie credentials; see --help)'}`
-    : 'LIVE: VPSie credentials found; VMs will be created and deleted (use --dry-run to watch first)');
+    ? `DRY-RUN: decisions are logged and announced as Events, nothing is created, deleted or changed (--live to act${credentials ? '' : '; it also needs VPSie credentials'})`
+    : 'LIVE (--live): VMs will be created and deleted, nodes tainted, drained and deleted');
   let namespaceExists = true;
   try {
     await core.readNamespace({ name: options.namespace });
@@ -175,6 +217,11 @@ export async function run(args: string[]): Promise<number> {
     if (status(error) !== 404) throw error;
     namespaceExists = false;
     say(`namespace ${options.namespace} does not exist: running without leader election (create it for the Lease and the bootstrap Secrets)`);
+  }
+  if (namespaceExists) {
+    say(options.leaseName === PRODUCTION_LEASE_NAME
+      ? `leader election on the Lease ${options.namespace}/${options.leaseName}, the one the in-cluster forwarders use (--lease-name): this run may take over from them`
+      : `leader election on the Lease ${options.namespace}/${options.leaseName} (not the in-cluster forwarders' ${PRODUCTION_LEASE_NAME}; --lease-name to change)`);
   }
   try {
     if (!(await crdInstalled(cluster.kc))) say(`the NodeGroup CRD is not installed: kubectl apply -f infra/crds/${NODEGROUP_PLURAL}.${API_GROUP}.yaml`);
@@ -218,7 +265,7 @@ export async function run(args: string[]): Promise<number> {
         listenPort,
         logLevel: options.logLevel,
         ...(options.vpsieUrl ? { vpsie: { baseUrl: options.vpsieUrl } } : {}),
-        ...(namespaceExists ? {} : { leaderElection: { enabled: false } }),
+        leaderElection: namespaceExists ? { enabled: true, leaseName: options.leaseName } : { enabled: false },
       }),
     );
   } catch (error) {
