@@ -7,12 +7,12 @@ import type { DrainOperation, PlanResult } from './types.ts';
 // The drain state machine, one reconcile at a time; the test plays the cluster and the forwarder.
 
 const TAINT = { key: 'autoscaler.vpsie.com/to-be-deleted', effect: 'NoSchedule' as const };
-const nodeA = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-a', group: 'workers', instanceType: 'medium', providerID: 'vpsie://101', ...o });
+const nodeA = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-nodea', group: 'workers', instanceType: 'medium', providerID: 'vpsie://101', ...o });
 const tainted = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => nodeA({ taints: [TAINT], unschedulable: true, ...o });
-const nodeB = () => snapNode({ name: 'test-b', group: 'workers', instanceType: 'medium' });
-const light = (o: Partial<Parameters<typeof snapPod>[0]> = {}) => snapPod({ name: 'light', node: 'test-a', cpu: '500m', labels: { app: 'light' }, ...o });
-const heavy = snapPod({ name: 'heavy', node: 'test-b', cpu: '3' });
-const vms = [vm({ hostname: 'test-a', identifier: '101' }), vm({ hostname: 'test-b', identifier: '102' })];
+const nodeB = () => snapNode({ name: 'test-nodeb', group: 'workers', instanceType: 'medium' });
+const light = (o: Partial<Parameters<typeof snapPod>[0]> = {}) => snapPod({ name: 'light', node: 'test-nodea', cpu: '500m', labels: { app: 'light' }, ...o });
+const heavy = snapPod({ name: 'heavy', node: 'test-nodeb', cpu: '3' });
+const vms = [vm({ hostname: 'test-nodea', identifier: '101' }), vm({ hostname: 'test-nodeb', identifier: '102' })];
 
 function world(o: { a?: SnapshotNode | null; pods?: BuiltPod[]; results?: CommandResult[]; vms?: SnapshotVm[] | null; synced?: boolean } = {}) {
   return snapshot({
@@ -43,7 +43,7 @@ describe('drain', () => {
     // The taint is visible and the re-check passes: evictions go out.
     const p2 = runPlan(world({ a: tainted(), results: [resultFor(taint)] }), { state: p1.state, policy, nowMs: at(10) });
     expect(drainOf(p2).status).toBe('draining');
-    expect(commandsOf(p2, 'evictPod')).toEqual([expect.objectContaining({ namespace: 'default', pod: 'light', node: 'test-a', operationId: drainOf(p1).id })]);
+    expect(commandsOf(p2, 'evictPod')).toEqual([expect.objectContaining({ namespace: 'default', pod: 'light', node: 'test-nodea', operationId: drainOf(p1).id })]);
 
     // Evicted: the pod is terminating (its grace period runs). Nothing new is sent, the drain waits.
     const evict = commandsOf(p2, 'evictPod')[0]!;
@@ -55,7 +55,7 @@ describe('drain', () => {
     // The pod is gone: the VM goes first; the Node stays, tainted, while the machine goes away.
     const p4 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p3.state, policy, nowMs: at(30) });
     expect(commandKinds(p4)).toEqual(['deleteVm']);
-    expect(commandsOf(p4, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-a', vmIdentifier: '101', nodeGroup: { namespace: 'default', name: 'workers' } })]);
+    expect(commandsOf(p4, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-nodea', vmIdentifier: '101', nodeGroup: { namespace: 'default', name: 'workers' } })]);
     expect(eventReasons(p4)).toContain('DrainCompleted');
 
     // VPSie accepted the deletion but still lists the VM: the Node is not deleted yet (the delete
@@ -101,15 +101,15 @@ describe('drain', () => {
 
   it('aborts when a blocking pod landed between the decision and the taint (taint-then-recheck)', () => {
     const p1 = started();
-    const intruder = snapPod({ name: 'intruder', node: 'test-a', owner: null, cpu: '100m' });
+    const intruder = snapPod({ name: 'intruder', node: 'test-nodea', owner: null, cpu: '100m' });
     const p2 = runPlan(world({ a: tainted(), pods: [light(), heavy, intruder] }), { state: p1.state, policy, nowMs: at(10) });
     expect(commandKinds(p2)).toEqual(['untaintNode']);
     expect(commandsOf(p2, 'evictPod')).toEqual([]);
     expect(drainOf(p2)).toMatchObject({ status: 'aborting', failure: 'not-replicated' });
-    expect(p2.decisions).toContainEqual(expect.objectContaining({ kind: 'drain-aborted', target: 'node test-a', reason: 'not-replicated' }));
+    expect(p2.decisions).toContainEqual(expect.objectContaining({ kind: 'drain-aborted', target: 'node test-nodea', reason: 'not-replicated' }));
     // Not a failure: no backoff, but the underuse window starts over.
-    expect(p2.state.nodes['test-a']?.drainBackoffUntilMs).toBeUndefined();
-    expect(p2.state.nodes['test-a']?.underusedSinceMs).toBeUndefined();
+    expect(p2.state.nodes['test-nodea']?.drainBackoffUntilMs).toBeUndefined();
+    expect(p2.state.nodes['test-nodea']?.underusedSinceMs).toBeUndefined();
     // Untaint visible → the operation ends.
     const p3 = runPlan(world({ pods: [light(), heavy, intruder] }), { state: p2.state, policy: { assumeWindowsElapsed: false }, nowMs: at(20) });
     expect(drainOf(p3).status).toBe('failed');
@@ -129,7 +129,7 @@ describe('drain', () => {
 
   it('aborts when the pods no longer fit elsewhere at the re-check', () => {
     const p1 = started();
-    const filler = snapPod({ name: 'filler', node: 'test-b', cpu: '900m' });
+    const filler = snapPod({ name: 'filler', node: 'test-nodeb', cpu: '900m' });
     const p2 = runPlan(world({ a: tainted(), pods: [light(), heavy, filler] }), { state: p1.state, policy, nowMs: at(10) });
     expect(drainOf(p2)).toMatchObject({ status: 'aborting', failure: 'pods-do-not-fit' });
     expect(commandKinds(p2)).toEqual(['untaintNode']);
@@ -154,11 +154,11 @@ describe('drain', () => {
     const p3 = runPlan(world(stuck), { state: p2.state, policy, nowMs: at(9 * 60) });
     expect(actions(p3)).toEqual([]);
     const p4 = runPlan(world(stuck), { state: p3.state, policy, nowMs: TEST_NOW_MS + 10 * MINUTE_MS });
-    expect(commandsOf(p4, 'untaintNode')).toEqual([expect.objectContaining({ node: 'test-a', reason: 'drain-deadline' })]);
+    expect(commandsOf(p4, 'untaintNode')).toEqual([expect.objectContaining({ node: 'test-nodea', reason: 'drain-deadline' })]);
     expect(commandKinds(p4)).toEqual(['untaintNode']);
     expect(eventReasons(p4)).toEqual(expect.arrayContaining(['DrainFailed']));
     expect(p4.decisions).toContainEqual(expect.objectContaining({ kind: 'drain-aborted', reason: 'drain-deadline' }));
-    expect(p4.state.nodes['test-a']?.drainBackoffUntilMs).toBe(TEST_NOW_MS + 10 * MINUTE_MS + 30 * MINUTE_MS);
+    expect(p4.state.nodes['test-nodea']?.drainBackoffUntilMs).toBe(TEST_NOW_MS + 10 * MINUTE_MS + 30 * MINUTE_MS);
     expect(drainOf(p4).status).toBe('aborting');
 
     // Still tainted later (untaint lost): it is sent again; once a snapshot shows the node clean, done.
@@ -166,7 +166,7 @@ describe('drain', () => {
     expect(commandKinds(p5)).toEqual(['untaintNode']);
     const p6 = runPlan(world({ pods: [light(), heavy] }), { state: p5.state, policy, nowMs: TEST_NOW_MS + 14 * MINUTE_MS });
     expect(drainOf(p6).status).toBe('failed');
-    expect(p6.kept.find((k) => k.node === 'test-a')?.reason).toBe('drain-backoff');
+    expect(p6.kept.find((k) => k.node === 'test-nodea')?.reason).toBe('drain-backoff');
   });
 
   it('aborts on its deadline even on an unsynced snapshot, but takes no other step without a synced one', () => {
@@ -191,7 +191,7 @@ describe('drain', () => {
     const p1 = started();
     const p2 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p1.state, policy, nowMs: at(10) });
     expect(drainOf(p2).status).toBe('deleting-node');
-    const late = snapPod({ name: 'late', node: 'test-a', cpu: '100m', tolerations: [{ operator: 'Exists' }] });
+    const late = snapPod({ name: 'late', node: 'test-nodea', cpu: '100m', tolerations: [{ operator: 'Exists' }] });
     const p3 = runPlan(world({ a: tainted(), pods: [heavy, late] }), { state: p2.state, policy, nowMs: TEST_NOW_MS + 3 * MINUTE_MS });
     expect(commandKinds(p3)).toEqual(['evictPod']);
     expect(drainOf(p3).status).toBe('draining');
@@ -210,7 +210,7 @@ describe('drain', () => {
     const taint = commandsOf(p1, 'taintNode')[0]!;
     const p2 = runPlan(world({ results: [resultFor(taint, 'dry-run')] }), { state: p1.state, policy: { assumeWindowsElapsed: false }, nowMs: at(10) });
     expect(drainOf(p2)).toMatchObject({ status: 'failed', failure: 'dry-run' });
-    expect(p2.state.nodes['test-a']?.drainBackoffUntilMs).toBeUndefined();
+    expect(p2.state.nodes['test-nodea']?.drainBackoffUntilMs).toBeUndefined();
   });
 
   it('a failed taint aborts the drain and backs the node off', () => {
@@ -219,7 +219,7 @@ describe('drain', () => {
     const p2 = runPlan(world({ results: [resultFor(taint, 'failed', { message: 'conflict' })] }), { state: p1.state, policy, nowMs: at(10) });
     expect(commandKinds(p2)).toEqual(['untaintNode']);
     expect(drainOf(p2).failure).toBe('taint-failed');
-    expect(p2.state.nodes['test-a']?.drainBackoffUntilMs).toBeGreaterThan(at(10));
+    expect(p2.state.nodes['test-nodea']?.drainBackoffUntilMs).toBeGreaterThan(at(10));
   });
 
   it('treats an eviction answered 404 (pod already gone) as done', () => {
@@ -253,9 +253,9 @@ describe('drain', () => {
       const p5 = runPlan(world({ a: tainted(), pods: [heavy], results: failed(p4) }), { state: p4.state, policy, nowMs: at(10) + 15 * MINUTE_MS });
       expect(commandKinds(p5)).toEqual(['untaintNode']);
       expect(drainOf(p5)).toMatchObject({ status: 'aborting', failure: 'removal-deadline' });
-      expect(p5.decisions).toContainEqual(expect.objectContaining({ kind: 'drain-aborted', reason: 'removal-deadline', message: expect.stringMatching(/node test-a and its VM still exist 15 minutes after the removal began; the node is handed back/) }));
+      expect(p5.decisions).toContainEqual(expect.objectContaining({ kind: 'drain-aborted', reason: 'removal-deadline', message: expect.stringMatching(/node test-nodea and its VM still exist 15 minutes after the removal began; the node is handed back/) }));
       expect(eventReasons(p5)).toEqual(['DrainFailed', 'DrainFailed']);
-      expect(p5.state.nodes['test-a']?.drainBackoffUntilMs).toBeGreaterThan(at(10) + 15 * MINUTE_MS);
+      expect(p5.state.nodes['test-nodea']?.drainBackoffUntilMs).toBeGreaterThan(at(10) + 15 * MINUTE_MS);
 
       // Untainted and schedulable again: the operation ends, nothing more is deleted.
       const p6 = runPlan(world({ pods: [heavy] }), { state: p5.state, policy, nowMs: at(10) + 16 * MINUTE_MS });
@@ -279,19 +279,19 @@ describe('drain', () => {
 
     it('ends quietly for a VM that outlives its Node: the orphan-VM sweep owns it from then on', () => {
       const p2 = deleting();
-      const aged = [vm({ hostname: 'test-a', identifier: '101', createdAtMs: TEST_NOW_MS - 60 * MINUTE_MS }), vms[1]!];
+      const aged = [vm({ hostname: 'test-nodea', identifier: '101', createdAtMs: TEST_NOW_MS - 60 * MINUTE_MS, marked: true }), vms[1]!];
       // The Node was deleted by someone else; the VM deletion keeps failing.
       const p3 = runPlan(world({ a: null, pods: [heavy], vms: aged, results: [resultFor(commandsOf(p2, 'deleteVm')[0]!, 'failed', { message: 'VPSie 500' })] }), { state: p2.state, policy, nowMs: at(20) });
       expect(drainOf(p3).status).toBe('deleting-vm');
       const p4 = runPlan(world({ a: null, pods: [heavy], vms: aged }), { state: p3.state, policy, nowMs: at(10) + 15 * MINUTE_MS });
       expect(commandsOf(p4, 'untaintNode')).toEqual([]);
       expect(drainOf(p4)).toMatchObject({ status: 'failed', failure: 'removal-deadline' });
-      expect(p4.decisions).toContainEqual(expect.objectContaining({ reason: 'removal-deadline', message: expect.stringContaining('the VM of node test-a still exists') }));
+      expect(p4.decisions).toContainEqual(expect.objectContaining({ reason: 'removal-deadline', message: expect.stringContaining('the VM of node test-nodea still exists') }));
       // No longer accounted for by an operation (seen so at the give-up): confirmed a minute later, deleted by the sweep.
       const p5 = runPlan(world({ a: null, pods: [heavy], vms: aged }), { state: p4.state, policy, nowMs: at(10) + 15 * MINUTE_MS + 30_000 });
       expect(commandsOf(p5, 'deleteVm')).toEqual([]);
       const p6 = runPlan(world({ a: null, pods: [heavy], vms: aged }), { state: p5.state, policy, nowMs: at(10) + 16 * MINUTE_MS });
-      expect(commandsOf(p6, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-a', reason: 'orphan-vm' })]);
+      expect(commandsOf(p6, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-nodea', reason: 'orphan-vm' })]);
     });
   });
 });

@@ -1,4 +1,5 @@
 import { SCALE_DOWN_DISABLED, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import { matchesHostnamePattern } from '../../shared/ownership.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import { recordDrainFailure, groupState } from './backoff.ts';
 import { clusterIndex, liveVm, podKey } from './cluster-index.ts';
@@ -177,7 +178,7 @@ function deletingNode(ctx: PlanContext, op: DrainOperation, node: SnapshotNode |
   }
   // Without a VM list it is unknown whether the machine is still there: wait for one.
   if (ctx.snapshot.vms === null) return;
-  if (liveVm(clusterIndex(ctx.snapshot), op.hostname) && op.hostname.startsWith(ctx.policy.hostnamePrefix)) return emitDeleteVm(ctx, op);
+  if (liveVm(clusterIndex(ctx.snapshot), op.hostname) && matchesHostnamePattern(op.hostname, ctx.policy.hostnamePrefix)) return emitDeleteVm(ctx, op);
   // The machine is gone: now the Node. A Node that came back without the taint is tainted again
   // first (the forwarder deletes only tainted Nodes, and re-checks their pods live).
   if (!isTainted(node)) {
@@ -200,12 +201,12 @@ function deletingVm(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | u
   }
   const vm = liveVm(clusterIndex(ctx.snapshot), op.hostname);
   // VMs outside the cluster's prefix are never listed nor deleted (the forwarder would refuse).
-  if (!vm || !op.hostname.startsWith(ctx.policy.hostnamePrefix)) return setStatus(ctx, op, 'succeeded');
+  if (!vm || !matchesHostnamePattern(op.hostname, ctx.policy.hostnamePrefix)) return setStatus(ctx, op, 'succeeded');
   emitDeleteVm(ctx, op);
 }
 
 function emitDeleteVm(ctx: PlanContext, op: DrainOperation): void {
-  if (ctx.snapshot.vms === null || !op.hostname.startsWith(ctx.policy.hostnamePrefix)) return;
+  if (ctx.snapshot.vms === null || !matchesHostnamePattern(op.hostname, ctx.policy.hostnamePrefix)) return;
   const vm = liveVm(clusterIndex(ctx.snapshot), op.hostname);
   if (!vm) return;
   if (vm.identifier !== undefined) op.vmIdentifier = vm.identifier;

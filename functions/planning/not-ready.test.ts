@@ -11,13 +11,13 @@ import type { DrainOperation } from './types.ts';
 
 const TAINT = { key: 'autoscaler.vpsie.com/to-be-deleted', effect: 'NoSchedule' as const };
 const since = TEST_NOW_MS - 31 * MINUTE_MS;
-const dead = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-dead', group: 'workers', ready: false, readyTransitionMs: since, ...o });
+const dead = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-dead0', group: 'workers', ready: false, readyTransitionMs: since, ...o });
 const healthy = (name: string) => snapNode({ name, group: 'workers' });
 function world(nodes: SnapshotNode[], synced = true, o: { pods?: BuiltPod[]; spec?: Partial<NodeGroupSpecInput> } = {}) {
   return snapshot({
     nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'], ...o.spec })],
     nodes,
-    pods: o.pods ?? [snapPod({ name: 'web', node: 'test-dead', cpu: '1' })],
+    pods: o.pods ?? [snapPod({ name: 'web', node: 'test-dead0', cpu: '1' })],
     vms: nodes.map((n) => vm({ hostname: n.name })),
     synced,
   });
@@ -27,8 +27,8 @@ describe('NotReady replacement', () => {
   it('replaces a node NotReady for longer than 30 minutes (the default): taint, then delete the Node without evictions', () => {
     const r1 = runPlan(world([dead(), healthy('test-b'), healthy('test-c')]));
     expect(commandKinds(r1)).toEqual(['taintNode']);
-    expect(r1.decisions).toContainEqual(expect.objectContaining({ kind: 'replace-node', target: 'node test-dead', reason: 'not-ready' }));
-    expect(r1.remove).toEqual([{ node: 'test-dead', nodeGroup: 'default/workers', reason: 'not-ready' }]);
+    expect(r1.decisions).toContainEqual(expect.objectContaining({ kind: 'replace-node', target: 'node test-dead0', reason: 'not-ready' }));
+    expect(r1.remove).toEqual([{ node: 'test-dead0', nodeGroup: 'default/workers', reason: 'not-ready' }]);
     const r2 = runPlan(world([dead({ taints: [TAINT] }), healthy('test-b'), healthy('test-c')]), { state: r1.state, nowMs: TEST_NOW_MS + 10_000 });
     // The VM goes first (drains.ts), and no pod is evicted.
     expect(commandKinds(r2)[0]).toBe('deleteVm');
@@ -53,9 +53,9 @@ describe('NotReady replacement', () => {
 
   it('times from the first NotReady sighting when the transition time is unknown, and resets when Ready', () => {
     const r1 = runPlan(world([dead({ readyTransitionMs: undefined }), healthy('test-b'), healthy('test-c')]));
-    expect(r1.state.nodes['test-dead']?.notReadySinceMs).toBe(TEST_NOW_MS);
-    const r2 = runPlan(world([healthy('test-dead'), healthy('test-b'), healthy('test-c')]), { state: r1.state, nowMs: TEST_NOW_MS + MINUTE_MS });
-    expect(r2.state.nodes['test-dead']?.notReadySinceMs).toBeUndefined();
+    expect(r1.state.nodes['test-dead0']?.notReadySinceMs).toBe(TEST_NOW_MS);
+    const r2 = runPlan(world([healthy('test-dead0'), healthy('test-b'), healthy('test-c')]), { state: r1.state, nowMs: TEST_NOW_MS + MINUTE_MS });
+    expect(r2.state.nodes['test-dead0']?.notReadySinceMs).toBeUndefined();
   });
 
   it('does not replace while too much of the group is NotReady (partition)', () => {
@@ -73,7 +73,7 @@ describe('NotReady replacement', () => {
   });
 
   it('leaves a joining node to its launch (registration deadline), and unmanaged nodes alone', () => {
-    const joining = { id: 'l', kind: 'launch' as const, nodeGroup: 'default/workers', hostname: 'test-dead', offeringId: 'medium', status: 'registering' as const, createdAtMs: since, updatedAtMs: since, launchDeadlineMs: since + 5 * MINUTE_MS, registrationDeadlineMs: TEST_NOW_MS + MINUTE_MS };
+    const joining = { id: 'l', kind: 'launch' as const, nodeGroup: 'default/workers', hostname: 'test-dead0', offeringId: 'medium', status: 'registering' as const, createdAtMs: since, updatedAtMs: since, launchDeadlineMs: since + 5 * MINUTE_MS, registrationDeadlineMs: TEST_NOW_MS + MINUTE_MS };
     const r = runPlan(world([dead(), healthy('test-b'), healthy('test-c')]), { state: { groups: {}, nodes: {}, operations: [joining] } });
     expect(r.state.operations.some((op): op is DrainOperation => op.kind === 'drain')).toBe(false);
     const unmanaged = runPlan(world([dead({ group: undefined }), healthy('test-b')]));
@@ -82,17 +82,17 @@ describe('NotReady replacement', () => {
 
   it('removal-safety: keeps a node with local storage or a pod without a controller unless the group opts in', () => {
     const nodes = [dead(), healthy('test-b'), healthy('test-c')];
-    const scratch = snapPod({ name: 'db', node: 'test-dead', localVolumes: ['scratch'] });
+    const scratch = snapPod({ name: 'db', node: 'test-dead0', localVolumes: ['scratch'] });
     const kept = runPlan(world(nodes, true, { pods: [scratch] }));
     expect(actions(kept)).toEqual([]);
     expect(kept.remove).toEqual([]);
     expect(kept.decisions).toContainEqual(expect.objectContaining({
-      kind: 'replace-node', target: 'node test-dead', reason: 'local-data',
+      kind: 'replace-node', target: 'node test-dead0', reason: 'local-data',
       message: expect.stringContaining('pod default/db keeps data on the node (volume scratch)'),
     }));
     // Still so while Kubernetes deletes the pod: the data is on the disk until the VM goes.
-    expect(actions(runPlan(world(nodes, true, { pods: [snapPod({ name: 'db', node: 'test-dead', localVolumes: ['scratch'], terminating: true })] })))).toEqual([]);
-    const bare = runPlan(world(nodes, true, { pods: [snapPod({ name: 'solo', node: 'test-dead', owner: null })] }));
+    expect(actions(runPlan(world(nodes, true, { pods: [snapPod({ name: 'db', node: 'test-dead0', localVolumes: ['scratch'], terminating: true })] })))).toEqual([]);
+    const bare = runPlan(world(nodes, true, { pods: [snapPod({ name: 'solo', node: 'test-dead0', owner: null })] }));
     expect(actions(bare)).toEqual([]);
     expect(bare.decisions).toContainEqual(expect.objectContaining({ reason: 'local-data', message: expect.stringContaining('pod default/solo has no controller') }));
     // Opted in: replaced.
@@ -102,17 +102,17 @@ describe('NotReady replacement', () => {
   it('replaces nodes whose only local data is DaemonSet pods, named safe volumes, or a bare pod already being deleted', () => {
     const nodes = [dead(), healthy('test-b'), healthy('test-c')];
     const cases: BuiltPod[][] = [
-      [dsPod({ name: 'agent', node: 'test-dead', localVolumes: ['host'] })],
-      [snapPod({ name: 'cache', node: 'test-dead', localVolumes: ['tmp'], annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes': 'tmp' } })],
-      [snapPod({ name: 'solo', node: 'test-dead', owner: null, terminating: true })],
-      [snapPod({ name: 'done', node: 'test-dead', owner: null, localVolumes: ['x'], phase: 'Succeeded' })],
+      [dsPod({ name: 'agent', node: 'test-dead0', localVolumes: ['host'] })],
+      [snapPod({ name: 'cache', node: 'test-dead0', localVolumes: ['tmp'], annotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict-local-volumes': 'tmp' } })],
+      [snapPod({ name: 'solo', node: 'test-dead0', owner: null, terminating: true })],
+      [snapPod({ name: 'done', node: 'test-dead0', owner: null, localVolumes: ['x'], phase: 'Succeeded' })],
     ];
     for (const pods of cases) expect(commandKinds(runPlan(world(nodes, true, { pods })))).toEqual(['taintNode']);
   });
 
   it('honours the drain backoff of a node whose removal failed before', () => {
     const nodes = [dead(), healthy('test-b'), healthy('test-c')];
-    const state = { groups: {}, nodes: { 'test-dead': { drainBackoffUntilMs: TEST_NOW_MS + 5 * MINUTE_MS } }, operations: [] };
+    const state = { groups: {}, nodes: { 'test-dead0': { drainBackoffUntilMs: TEST_NOW_MS + 5 * MINUTE_MS } }, operations: [] };
     const r = runPlan(world(nodes), { state });
     expect(actions(r)).toEqual([]);
     expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'replace-node', reason: 'drain-backoff' }));

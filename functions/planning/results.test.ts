@@ -10,17 +10,17 @@ import type { LaunchOperation, PlanningState, PlanResult } from './types.ts';
 // produces no command; same snapshot, state and time give the same plan.
 
 const TAINT = { key: 'autoscaler.vpsie.com/to-be-deleted', effect: 'NoSchedule' as const };
-const nodeA = (tainted: boolean) => snapNode({ name: 'test-a', group: 'workers', instanceType: 'medium', ...(tainted ? { taints: [TAINT], unschedulable: true } : {}) });
-const nodeB = snapNode({ name: 'test-b', group: 'workers', instanceType: 'medium' });
-const light = snapPod({ name: 'light', node: 'test-a', cpu: '500m' });
-const heavy = snapPod({ name: 'heavy', node: 'test-b', cpu: '3' });
+const nodeA = (tainted: boolean) => snapNode({ name: 'test-nodea', group: 'workers', instanceType: 'medium', ...(tainted ? { taints: [TAINT], unschedulable: true } : {}) });
+const nodeB = snapNode({ name: 'test-nodeb', group: 'workers', instanceType: 'medium' });
+const light = snapPod({ name: 'light', node: 'test-nodea', cpu: '500m' });
+const heavy = snapPod({ name: 'heavy', node: 'test-nodeb', cpu: '3' });
 function world(o: { a?: SnapshotNode | null; pods?: BuiltPod[]; results?: CommandResult[]; vmA?: boolean } = {}) {
   return snapshot({
     nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'] })],
     nodes: [...(o.a === null ? [] : [o.a ?? nodeA(false)]), nodeB],
     pods: o.pods ?? [light, heavy],
     results: o.results ?? [],
-    vms: [...(o.vmA === false ? [] : [vm({ hostname: 'test-a', identifier: '1' })]), vm({ hostname: 'test-b', identifier: '2' })],
+    vms: [...(o.vmA === false ? [] : [vm({ hostname: 'test-nodea', identifier: '1' })]), vm({ hostname: 'test-nodeb', identifier: '2' })],
   });
 }
 const policy = { assumeWindowsElapsed: true };

@@ -12,7 +12,9 @@ import type { DrainOperation, LaunchOperation, Operation, SentCommand } from './
 // nothing to act on and produces no command.
 //
 // Results read (CommandResult.data): createVm → `vmIdentifier` (string, optional), `hostname`
-// (string, used when the command id is unknown); evictPod → `status` (HTTP status: 429 = a PDB
+// (string, used when the command id is unknown), `launch` ("unconfirmed": the create's answer was
+// lost and the VM is not visible yet — the launch just keeps waiting for its hostname, never
+// launched again, bounded by its launch deadline); evictPod → `status` (HTTP status: 429 = a PDB
 // refused it now, 404 = the pod is already gone). `outcome: "dry-run"` means nothing was done.
 
 export const SEEN_RESULTS_LIMIT = 2_000;
