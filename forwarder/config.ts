@@ -38,6 +38,8 @@ export const forwarderConfigSchema = z.strictObject({
     .default([]),
   listenHost: z.string().min(1).default('127.0.0.1'),
   listenPort: envInteger.pipe(z.number().int().min(0).max(65535)).default(8080),
+  /** POST /trigger on a port of its own, so the NetworkPolicy can admit it from selected sources only (http-server.ts). */
+  triggerPort: envInteger.pipe(z.number().int().min(0).max(65535)).optional(),
   /** Bearer token of POST /trigger; without it the endpoint is off. */
   triggerToken: z.string().min(16, 'must be at least 16 characters').optional(),
   heartbeatMs: ms.pipe(z.number().min(1_000, 'must be at least 1000 ms')).default(30_000),
@@ -82,6 +84,13 @@ export const forwarderConfigSchema = z.strictObject({
     caCertHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>').optional(),
     bootstrapTokenTtlMs: ms.pipe(z.number().min(60_000, 'must be at least a minute')).default(30 * 60_000),
   }).default({ bootstrapTokenTtlMs: 30 * 60_000 }),
+  /** The kube API client's own limits (why these defaults: forwarder/kube/kube-http.ts, DEFAULT_KUBE_QPS). */
+  kubeClient: z.strictObject({
+    qps: envInteger.pipe(z.number().int().min(1, 'must be at least 1')).default(50),
+    burst: envInteger.pipe(z.number().int().min(1, 'must be at least 1')).default(100),
+    /** Whole-request deadline of a non-watch request. */
+    requestDeadlineMs: ms.pipe(z.number().min(1_000, 'must be at least 1000 ms')).default(60_000),
+  }).default({ qps: 50, burst: 100, requestDeadlineMs: 60_000 }),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

@@ -15,7 +15,7 @@ import { configMapLedgerStore, GuardLedger } from './guard-ledger.ts';
 import { Guardrails, type GuardrailView } from './guardrails.ts';
 import { startHttpServer, type ForwarderHttpServer } from './http-server.ts';
 import { EventRecorder } from './kube/event-recorder.ts';
-import { clientNodeAuth, loadKubeAuth } from './kube/kube-auth.ts';
+import { clientNodeAuth, loadKubeAuth, type KubeAuth } from './kube/kube-auth.ts';
 import { apiServerEndpoint, caCertHashFromPem } from './kube/join-settings.ts';
 import { KubeApiError, KubeHttp } from './kube/kube-http.ts';
 import { LeaderElector } from './leader.ts';
@@ -36,6 +36,8 @@ export const FORWARDER_VERSION: string = packageJson.version;
 
 export interface ForwarderDeps {
   kubeConfig?: KubeConfig;
+  /** Already loaded authentication (tests: the in-cluster loader pointed at a service-account directory). */
+  kubeAuth?: KubeAuth;
   logger?: Logger;
   clock?: Clock;
   /** Replaces the client built from the credentials Secret (tests); null = no VPSie at all. */
@@ -75,8 +77,8 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   const identity = config.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const logger = deps.logger ?? (createLogger({ name: 'forwarder', level: config.logLevel }) as unknown as Logger);
   const log = logger.child({ forwarder: identity, clusterId: config.clusterId });
-  const auth = deps.kubeConfig ? await clientNodeAuth(deps.kubeConfig) : await loadKubeAuth(config.kubeconfig);
-  const kube = new KubeHttp(auth);
+  const auth = deps.kubeAuth ?? (deps.kubeConfig ? await clientNodeAuth(deps.kubeConfig) : await loadKubeAuth(config.kubeconfig));
+  const kube = new KubeHttp(auth, { qps: config.kubeClient.qps, burst: config.kubeClient.burst, deadlineMs: config.kubeClient.requestDeadlineMs });
   const metrics = new ForwarderMetrics();
   const hostnamePrefix = config.hostnamePrefix ?? `${config.clusterId}-`;
   let stopped = false;
@@ -176,7 +178,9 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     delivery,
     executor,
     isLeader,
-    isSynced: () => cache.synced,
+    // The first snapshot waits for the initial lists; later ones go out even while a watch is down,
+    // flagged not synced (the planner then holds every destructive step).
+    isSynced: () => cache.listedOnce,
     listVms: async () => (lastVms = await listClusterVms(vpsie, { cluster: { clusterId: config.clusterId, hostnamePrefix }, projectId, adoptedIdentifiers: new Set(config.adoptVmIdentifiers) }, log)),
     listOfferings: async () => (lastOfferings = await listOfferings(vpsie, cache.nodeGroups.items.values(), log)),
     buildSnapshot: ({ offerings, vms, results, lastFencingToken }) => {
@@ -238,6 +242,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     server = await startHttpServer({
       host: config.listenHost,
       port: config.listenPort,
+      triggerPort: config.triggerPort,
       registry: metrics.registry,
       healthy: () => !stopped,
       ready: () => ({ ready: cache.synced, detail: { leader: isLeader(), dryRun, watches: cache.syncStatus() } }),
