@@ -67,6 +67,41 @@ describe('ReconcileBatcher', () => {
     expect(fires).toEqual([{ atMs: 5_000, reasons: ['webhook'] }]);
   });
 
+  it('coalesces webhooks: one at once, the others of the next 5 s in one fire at its end', () => {
+    const { clock, fires, batcher } = setup();
+    for (let i = 0; i < 50; i++) {
+      batcher.now('webhook');
+      clock.advance(100);
+    }
+    clock.advance(1_000);
+    expect(fires).toEqual([{ atMs: 0, reasons: ['webhook'] }, { atMs: 5_000, reasons: ['webhook'] }]);
+  });
+
+  it('lets a webhook ride on another fire instead of adding one', () => {
+    const { clock, fires, batcher } = setup();
+    batcher.now('webhook');
+    clock.advance(0);
+    clock.advance(2_000);
+    batcher.now('webhook'); // waits for 5 s …
+    batcher.nodeGroupChanged(); // … but this fires at 3 s and serves it
+    clock.advance(10_000);
+    expect(fires).toEqual([{ atMs: 0, reasons: ['webhook'] }, { atMs: 3_000, reasons: ['webhook', 'nodegroup-changed'] }]);
+  });
+
+  it('never fires twice within the 1 s minimum contact interval, whatever keeps asking', () => {
+    const { clock, fires, batcher } = setup();
+    for (let i = 0; i < 100; i++) {
+      batcher.now('start');
+      batcher.podUnschedulable(`default/p${i}`);
+      batcher.nodePressure();
+      batcher.now('webhook');
+      clock.advance(100);
+    }
+    const gaps = fires.slice(1).map((f, i) => f.atMs - fires[i]!.atMs);
+    expect(Math.min(...gaps)).toBe(1_000);
+    expect(fires).toHaveLength(11); // 0 s, 1 s, … 10 s: one per second of asking, not 400
+  });
+
   it('honours a plan asking to be called again sooner, but not sooner than 1 s', () => {
     const { clock, fires, batcher } = setup();
     batcher.reconciled(5_000);

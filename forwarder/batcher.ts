@@ -9,6 +9,15 @@ import { systemClock, type Clock, type TimerHandle } from './util/clock.ts';
 //
 // NodeGroup changes and node pressure fire after a short debounce; a heartbeat fires when nothing
 // else has for a while, sooner when the last plan asked for it (nextContactAfterMs).
+//
+// IMPORTANT: whatever asks, two fires are at least minContactIntervalMs apart, and webhook triggers
+// (POST /trigger, reachable from inside the cluster) are coalesced: one fires at once, the ones after
+// it within webhookMinIntervalMs ride on the next fire at the end of that interval (or on any earlier
+// fire). A flood of triggers therefore cannot raise the reconcile rate:
+//
+//   POST POST POST ... POST (464 in 5 s)
+//    |fire                     |fire (all the others, once)      = 2 reconciles, not 101
+//    0 s                       5 s
 
 export type TriggerReason = 'unschedulable-pods' | 'nodegroup-changed' | 'node-pressure' | 'heartbeat' | 'webhook' | 'start';
 
@@ -22,8 +31,10 @@ export interface BatcherOptions {
   podMaxWindowMs?: number;
   /** NodeGroup changes and node pressure fire after this quiet time. */
   debounceMs?: number;
-  /** Never reconcile more often than this because of a plan's nextContactAfterMs. */
+  /** Never reconcile more often than this, whatever the trigger (a plan's nextContactAfterMs included). */
   minContactIntervalMs?: number;
+  /** Webhook triggers fire at most once per this interval; the rest are folded into the next fire. */
+  webhookMinIntervalMs?: number;
 }
 
 export const BATCHER_DEFAULTS = {
@@ -32,6 +43,7 @@ export const BATCHER_DEFAULTS = {
   podMaxWindowMs: 10_000,
   debounceMs: 1_000,
   minContactIntervalMs: 1_000,
+  webhookMinIntervalMs: 5_000,
 };
 
 export class ReconcileBatcher {
@@ -39,6 +51,9 @@ export class ReconcileBatcher {
   private readonly config: typeof BATCHER_DEFAULTS;
   private podWindow: { openedAtMs: number; deadlineMs: number; pods: Set<string> } | undefined;
   private debounceAtMs: number | undefined;
+  private webhookAtMs: number | undefined;
+  private lastFiredAtMs: number | undefined;
+  private lastWebhookFiredAtMs: number | undefined;
   private heartbeatAtMs: number;
   private readonly reasons = new Set<TriggerReason>();
   private timer: TimerHandle | undefined;
@@ -52,6 +67,7 @@ export class ReconcileBatcher {
       podMaxWindowMs: options.podMaxWindowMs ?? BATCHER_DEFAULTS.podMaxWindowMs,
       debounceMs: options.debounceMs ?? BATCHER_DEFAULTS.debounceMs,
       minContactIntervalMs: options.minContactIntervalMs ?? BATCHER_DEFAULTS.minContactIntervalMs,
+      webhookMinIntervalMs: options.webhookMinIntervalMs ?? BATCHER_DEFAULTS.webhookMinIntervalMs,
     };
     this.heartbeatAtMs = this.clock.now() + this.config.heartbeatMs;
     this.arm();
@@ -77,10 +93,16 @@ export class ReconcileBatcher {
     this.debounce('node-pressure');
   }
 
-  /** The in-cluster webhook and start-up: as soon as possible. */
+  /** Start-up: as soon as possible. The in-cluster webhook: as soon as its interval allows (coalesced). */
   now(reason: TriggerReason): void {
+    const nowMs = this.clock.now();
     this.reasons.add(reason);
-    this.debounceAtMs = this.clock.now();
+    if (reason === 'webhook') {
+      const atMs = Math.max(nowMs, (this.lastWebhookFiredAtMs ?? -Infinity) + this.config.webhookMinIntervalMs);
+      this.webhookAtMs = Math.min(this.webhookAtMs ?? Infinity, atMs);
+    } else {
+      this.debounceAtMs = nowMs;
+    }
     this.arm();
   }
 
@@ -102,9 +124,10 @@ export class ReconcileBatcher {
     return this.podWindow?.pods.size ?? 0;
   }
 
-  /** When the next fire is due, epoch ms. */
+  /** When the next fire is due, epoch ms: the earliest request, but never within minContactIntervalMs of the last fire. */
   get nextFireAtMs(): number {
-    return Math.min(this.podWindow?.deadlineMs ?? Infinity, this.debounceAtMs ?? Infinity, this.heartbeatAtMs);
+    const wantedAtMs = Math.min(this.podWindow?.deadlineMs ?? Infinity, this.debounceAtMs ?? Infinity, this.webhookAtMs ?? Infinity, this.heartbeatAtMs);
+    return Math.max(wantedAtMs, (this.lastFiredAtMs ?? -Infinity) + this.config.minContactIntervalMs);
   }
 
   stop(): void {
@@ -136,6 +159,10 @@ export class ReconcileBatcher {
     this.reasons.clear();
     this.podWindow = undefined;
     this.debounceAtMs = undefined;
+    // Any fire serves the webhooks waiting for it; their interval restarts from here.
+    if (reasons.includes('webhook')) this.lastWebhookFiredAtMs = nowMs;
+    this.webhookAtMs = undefined;
+    this.lastFiredAtMs = nowMs;
     // Until reconciled() says otherwise, the heartbeat keeps its rhythm even if the reconcile hangs.
     this.heartbeatAtMs = nowMs + this.config.heartbeatMs;
     this.arm();

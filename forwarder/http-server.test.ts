@@ -36,6 +36,13 @@ describe('forwarder HTTP server', () => {
     expect(triggers).toBe(1);
   });
 
+  it('refuses a trigger with a body over 16 KiB (413) without counting it', async () => {
+    await start('a-long-trigger-token');
+    const response = await fetch(`${server.url}/trigger`, { method: 'POST', headers: { authorization: 'Bearer a-long-trigger-token' }, body: 'x'.repeat(16 * 1024 + 1) });
+    expect(response.status).toBe(413);
+    expect(triggers).toBe(0);
+  });
+
   it('has no trigger endpoint without a token', async () => {
     await start();
     expect((await fetch(`${server.url}/trigger`, { method: 'POST', headers: { authorization: 'Bearer x' } })).status).toBe(404);
