@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { zodProblems } from '../shared/config.ts';
 import { ConfigError, type Problem } from '../shared/errors.ts';
+import { prefixCollisions } from '../shared/ownership.ts';
 import { DEFAULT_POLICY, type Policy } from './planning/types.ts';
 
 // The functions' configuration, parsed once at start-up; every problem is reported at once.
@@ -42,13 +43,29 @@ export const clusterConfigSchema = z.strictObject({
 });
 export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 
+/**
+ * One deployment never serves two clusters whose hostname prefixes are prefixes of each other
+ * (default "<id>-": "c1-" is a prefix of "c1-eu-"): their VMs' hostnames could not be told apart.
+ */
+function refuseCollidingPrefixes(clusters: Record<string, { hostnamePrefix?: string | undefined }>, ctx: z.RefinementCtx): void {
+  const identities = Object.entries(clusters).map(([clusterId, c]) => ({ clusterId, hostnamePrefix: c.hostnamePrefix ?? `${clusterId}-` }));
+  for (const [a, b] of prefixCollisions(identities)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [b.clusterId, 'hostnamePrefix'],
+      message: `clusters "${a.clusterId}" (hostname prefix "${a.hostnamePrefix}") and "${b.clusterId}" (hostname prefix "${b.hostnamePrefix}") collide: one prefix starts the other, so their VMs could not be told apart; give one of them another hostnamePrefix`,
+    });
+  }
+}
+
 export const functionsConfigSchema = z.strictObject({
   tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'),
   /** Only for a local/test store (dynalite); unset in AWS. */
   dynamoEndpoint: z.url().optional(),
   region: z.string().min(1).default('us-east-1'),
   clusters: z.record(z.string().regex(CLUSTER_ID, 'cluster ids are lowercase letters, digits and dashes'), clusterConfigSchema)
-    .refine((clusters) => Object.keys(clusters).length > 0, 'configure at least one cluster'),
+    .refine((clusters) => Object.keys(clusters).length > 0, 'configure at least one cluster')
+    .superRefine(refuseCollidingPrefixes),
   policy: policyOverridesSchema.default({}),
   leaseMs: positiveMs.default(30_000),
   maxClockSkewMs: positiveMs.default(300_000),

@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
+import { parseFunctionsConfig } from '../../functions/config.ts';
 import { signMessage } from '../../shared/signing.ts';
 import { snapshot } from '../../test/fixtures/snapshot-builders.ts';
 import { run } from './functions.ts';
@@ -52,5 +55,31 @@ describe('vpsie-autoscaler functions', () => {
     } finally {
       stderr.mockRestore();
     }
+  });
+
+  describe('clusters whose hostname prefixes collide', () => {
+    const BIN = fileURLToPath(new URL('../../bin/vpsie-autoscaler.mjs', import.meta.url));
+    const cluster = (extra: Record<string, unknown> = {}) => ({ signingKey: KEY, triggerToken: 'trigger-token-0123456789', ...extra });
+
+    it('are refused at start-up by the CLI (exit 2), naming both clusters and no secret', () => {
+      const clusters = { c1: cluster(), 'c1-eu': cluster() };
+      const cli = spawnSync(process.execPath, [BIN, 'functions', '--port', '0', '--log-level', 'silent'], {
+        env: { ...process.env, VPSIE_AUTOSCALER_CLUSTERS: JSON.stringify(clusters) },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(cli.status).toBe(2);
+      expect(cli.stderr).toMatch(/clusters "c1" \(hostname prefix "c1-"\) and "c1-eu" \(hostname prefix "c1-eu-"\) collide/);
+      expect(cli.stderr).not.toContain(KEY);
+      expect(cli.stdout).not.toMatch(/listening/);
+    });
+
+    it('an explicit prefix that starts another cluster\'s is refused too; distinct prefixes are accepted', () => {
+      const base = { tableName: 'state-table' };
+      expect(() => parseFunctionsConfig({ ...base, clusters: { a: cluster({ hostnamePrefix: 'prod-' }), b: cluster({ hostnamePrefix: 'prod-eu-' }) } })).toThrow(/"a" \(hostname prefix "prod-"\) and "b" \(hostname prefix "prod-eu-"\)/);
+      expect(() => parseFunctionsConfig({ ...base, clusters: { a: cluster({ hostnamePrefix: 'same-' }), b: cluster({ hostnamePrefix: 'same-' }) } })).toThrow(/collide/);
+      const ok = parseFunctionsConfig({ ...base, clusters: { c1: cluster(), 'c1-eu': cluster({ hostnamePrefix: 'eu1-' }) } });
+      expect(Object.keys(ok.clusters)).toEqual(['c1', 'c1-eu']);
+    });
   });
 });

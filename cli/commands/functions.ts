@@ -18,7 +18,8 @@ const USAGE = `usage: vpsie-autoscaler functions [options]
   --signing-key <k>       HMAC key shared with that cluster's forwarder (at least 32 characters)
   --trigger-token <t>     bearer token for POST /v1/clusters/<id>/trigger (at least 16)
   --status-token <t>      bearer token for GET /v1/clusters/<id>/status (at least 16; without it only a signed GET reads it)
-  --hostname-prefix <p>   prefix of the cluster's VM hostnames (default "<cluster-id>-")
+  --hostname-prefix <p>   prefix of the cluster's VM hostnames (default "<cluster-id>-"); two clusters
+                          whose prefixes start one another ("c1-", "c1-eu-") are refused
   --policy <json>         policy overrides in ms, e.g. '{"launchDeadlineMs":60000}'
   --table <name>          table name (default from infra/dynamodb/state-table.yml)
   --dynamo-endpoint <url> use this DynamoDB(-compatible) endpoint instead of the embedded store
