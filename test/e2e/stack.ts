@@ -141,6 +141,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const hostnamePrefix = `${clusterId}-`;
   const signingKey = randomBytes(32).toString('hex');
   const triggerToken = randomBytes(16).toString('hex');
+  const statusToken = randomBytes(16).toString('hex');
   const kube = kubeClients(options.kubeconfigPath);
   const supervisor = new ProcessSupervisor();
   const runDir = supervisor.runDir;
@@ -187,6 +188,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           '--cluster-id', clusterId,
           '--signing-key', signingKey,
           '--trigger-token', triggerToken,
+          '--status-token', statusToken,
           '--hostname-prefix', hostnamePrefix,
           '--policy', JSON.stringify(policy),
           ...(options.store ? ['--dynamo-endpoint', options.store.endpoint, '--table', options.store.tableName] : []),
@@ -270,7 +272,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       audit: () => parseAuditLines(functions.logText()),
       clusterStatus: async () => {
         const response = await fetch(`${functionsUrl}/v1/clusters/${clusterId}/status`, {
-          headers: { authorization: `Bearer ${triggerToken}` },
+          headers: { authorization: `Bearer ${statusToken}` },
           signal: AbortSignal.timeout(5_000),
         });
         if (!response.ok) throw new Error(`GET /v1/clusters/${clusterId}/status: ${response.status} ${await response.text()}`);
