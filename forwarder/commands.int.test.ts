@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, TO_BE_DELETED_TAINT } from '../shared/labels.ts';
+import { clusterMarker } from '../shared/ownership.ts';
+import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, TO_BE_DELETED_TAINT, BOOTSTRAP_TEMPLATE_LABEL } from '../shared/labels.ts';
 import { KUBEADM_TEMPLATE_FILE } from '../test/e2e/stack-cluster.ts';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
 import { command, createCredentialsSecret, ensureNodeGroupCrd, newClusterId, runPlan, SIGNING_KEY, startTestForwarder } from '../test/forwarder/fixture.ts';
@@ -32,7 +33,7 @@ describe('forwarder executes every command kind', () => {
     sim = await startVpsieSimulator({ provisionMs: 300, kubeconfigPath: h.info.kubeconfigPath, clusterLog: () => {} });
     fake = await startFakeFunctions({ clusterId, signingKey: SIGNING_KEY });
     const secret = await createCredentialsSecret(h, { token: 'sim-token', deletePassword: 'sim-delete-password' });
-    await h.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'workers-bootstrap' }, stringData: { 'cloud-init': readFileSync(KUBEADM_TEMPLATE_FILE, 'utf8') } } });
+    await h.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'workers-bootstrap', labels: { [BOOTSTRAP_TEMPLATE_LABEL]: 'true' } }, stringData: { 'cloud-init': readFileSync(KUBEADM_TEMPLATE_FILE, 'utf8') } } });
     await h.custom.createNamespacedCustomObject({
       group: API_GROUP, version: API_VERSION, namespace: ns, plural: NODEGROUP_PLURAL,
       body: {
@@ -56,7 +57,7 @@ describe('forwarder executes every command kind', () => {
   });
 
   it('createVm: fresh bootstrap token, rendered user data with the kubelet flags, node joins under the hostname', async () => {
-    const hostname = `${clusterId}-workers-a1`;
+    const hostname = `${clusterId}-workers-a0001`;
     const [result] = await runPlan(forwarder, fake, [command({ kind: 'createVm', nodeGroup: group(), hostname, offeringId: OFFERING, datacenterID: DC, osImageID: OS })]);
     expect(result, result?.message).toMatchObject({ kind: 'createVm', outcome: 'succeeded', data: { launch: 'created' } });
 
@@ -92,10 +93,10 @@ describe('forwarder executes every command kind', () => {
   });
 
   it('removal: taint+cordon, evict (429 under a PDB, then allowed), delete node, delete VM; and untaint', async () => {
-    const hostname = `${clusterId}-workers-b1`;
+    const hostname = `${clusterId}-workers-b0001`;
     // A running VM: the simulator registers its Node (labels from the user data), as a kubelet would.
     const userData = Buffer.from(`--node-labels=${NODEGROUP_LABEL}=workers`).toString('base64');
-    const vm = sim.sim.seedVm({ hostname, resourceIdentifier: OFFERING, dcIdentifier: DC, osIdentifier: OS, phase: 'running', userData });
+    const vm = sim.sim.seedVm({ hostname, resourceIdentifier: OFFERING, dcIdentifier: DC, osIdentifier: OS, phase: 'running', userData, projectId: 'project-test', notes: clusterMarker(clusterId, group()) });
     onTestFinished(() => h.core.deleteNode({ name: hostname }).then(() => undefined, () => undefined));
     await waitFor(async () => (await h.core.readNode({ name: hostname })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), { timeoutMs: 60_000, description: `node ${hostname} registered by the simulator and Ready` });
     await h.apps.createNamespacedDeployment({ namespace: ns, body: deployment({ name: 'web', namespace: ns, replicas: 1, nodeSelector: { 'kubernetes.io/hostname': hostname } }) });
@@ -124,7 +125,7 @@ describe('forwarder executes every command kind', () => {
     }, { description: 'evicted pod terminating or gone' });
 
     // Untaint on a second node (an aborted drain): the taint goes, the cordon goes.
-    const other = `${clusterId}-workers-b2`;
+    const other = `${clusterId}-workers-b0002`;
     await h.createKwokNode(kwokNode({ name: other, labels: { [NODEGROUP_LABEL]: 'workers' } }));
     await waitFor(() => forwarder.cache.nodes.items.has(other), { description: 'forwarder sees the second node' });
     await runPlan(forwarder, fake, [command({ kind: 'taintNode', node: other, nodeGroup: group() })]);
@@ -135,12 +136,15 @@ describe('forwarder executes every command kind', () => {
     expect(node.spec!.unschedulable).toBeFalsy();
     expect(node.spec!.taints ?? []).not.toContainEqual(expect.objectContaining({ key: TO_BE_DELETED_TAINT }));
 
-    const [deleteNode, deleteVm] = await runPlan(forwarder, fake, [
-      command({ kind: 'deleteNode', node: hostname, nodeGroup: group() }),
+    // The node is deleted once every pod that had to move is gone (terminating ones included).
+    await waitFor(async () => !(await h.core.readNamespacedPod({ namespace: ns, name: pod.metadata!.name! }).catch(() => undefined)), { timeoutMs: 60_000, description: 'evicted pod gone' });
+    // The VM first, then the Node (a Node deleted first can come back while the machine lives).
+    const [deleteVm, deleteNode] = await runPlan(forwarder, fake, [
       command({ kind: 'deleteVm', hostname, nodeGroup: group() }),
+      command({ kind: 'deleteNode', node: hostname, nodeGroup: group() }),
     ]);
-    expect(deleteNode).toMatchObject({ outcome: 'succeeded' });
     expect(deleteVm).toMatchObject({ outcome: 'succeeded', data: { vmIdentifier: vm.identifier } });
+    expect(deleteNode).toMatchObject({ outcome: 'succeeded' });
     await expect(h.core.readNode({ name: hostname })).rejects.toMatchObject({ code: 404 });
     expect(sim.sim.listedVms().some((v) => v.hostname === hostname)).toBe(false);
   });

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, TO_BE_DELETED_TAINT } from '../shared/labels.ts';
+import { API_GROUP, API_VERSION, BOOTSTRAP_TEMPLATE_LABEL, NODEGROUP_LABEL, NODEGROUP_PLURAL, TO_BE_DELETED_TAINT } from '../shared/labels.ts';
+import { clusterMarker } from '../shared/ownership.ts';
+import type { Command } from '../shared/plan-message.ts';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
 import { command, createCredentialsSecret, ensureNodeGroupCrd, newClusterId, runPlan, SIGNING_KEY, startTestForwarder } from '../test/forwarder/fixture.ts';
 import { deployment, kwokNode } from '../test/harness/builders.ts';
@@ -7,12 +9,16 @@ import { useHarness, waitFor, type Harness } from '../test/harness/context.ts';
 import { SIM_DC, SIM_OS_IMAGES, SIM_PLANS, startVpsieSimulator, type VpsieSimulator } from '../test/vpsie-sim/index.ts';
 import type { ForwarderHandle } from './main.ts';
 
-// Each guardrail refusal on the real control plane and the simulator: the command comes back
-// "refused" and nothing was touched. Then dry-run: every command kind, nothing mutated.
+// The adversarial-plan suite: a hostile functions stub that signs with the right key (a leaked key,
+// or a planner gone wrong) sends, one per case, the plans the forwarder must not obey, against the
+// real control plane and the VPSie simulator. Each case asserts, as a number, the bound that held.
+// Then dry-run: every command kind, nothing mutated. (Hostile network answers — gzip bombs, huge
+// bodies — are in test/forwarder/hostile-network.int.test.ts.)
 
-const OFFERING = SIM_PLANS[2]!.identifier;
+const DEAREST = [...SIM_PLANS].sort((a, b) => Number(b.price) - Number(a.price))[0]!.identifier;
 const OS = SIM_OS_IMAGES['ubuntu-24.04'];
 const DC = SIM_DC.newYork;
+const PROJECT = 'project-test';
 
 interface Setup {
   h: Harness;
@@ -22,6 +28,9 @@ interface Setup {
   sim: VpsieSimulator;
   forwarder: ForwarderHandle;
   group: { namespace: string; name: string };
+  /** `<clusterId>-workers-<5 chars>`: this cluster's exact hostname pattern. */
+  host: (suffix: string | number) => string;
+  restart: () => Promise<void>;
   cleanup: () => Promise<void>;
 }
 
@@ -33,96 +42,220 @@ async function setup({ dryRun = false, minNodes = 1, maxNodes = 2, maxDeletions 
   const sim = await startVpsieSimulator({ provisionMs: 200 });
   const fake = await startFakeFunctions({ clusterId, signingKey: SIGNING_KEY });
   const secret = await createCredentialsSecret(h, { token: 'sim-token', deletePassword: 'sim-delete-password' });
-  await h.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'boot' }, stringData: { 'cloud-init': '#!/bin/sh\nkubelet {{kubeletArgs}} --token {{token}}\n' } } });
+  await h.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'boot', labels: { [BOOTSTRAP_TEMPLATE_LABEL]: 'true' } }, stringData: { 'cloud-init': '#!/bin/sh\nkubelet {{kubeletArgs}} --token {{token}}\n' } } });
   await h.custom.createNamespacedCustomObject({
     group: API_GROUP, version: API_VERSION, namespace: ns, plural: NODEGROUP_PLURAL,
-    body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name: 'workers', namespace: ns }, spec: { minNodes, maxNodes, datacenterID: DC, offeringIDs: [OFFERING], osImageID: OS, bootstrap: { secretName: 'boot' } } },
+    body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name: 'workers', namespace: ns }, spec: { minNodes, maxNodes, datacenterID: DC, offeringIDs: SIM_PLANS.map((p) => p.identifier), osImageID: OS, bootstrap: { secretName: 'boot' } } },
   });
-  const forwarder = await startTestForwarder({
-    namespace: ns, clusterId, fake, vpsieUrl: sim.url, credentialsSecret: secret, kubeconfigPath: h.info.kubeconfigPath, dryRun, maxDeletionsPer10Min: maxDeletions,
-    deps: { deliveryOptions: { maxAttempts: 2, backoff: { initialMs: 50, maxMs: 100 } } },
-  });
-  await forwarder.waitForSynced();
-  await waitFor(() => fake.snapshots.length > 0 && forwarder.cache.nodeGroup(ns, 'workers'), { description: 'first snapshot with the NodeGroup' });
-  return {
-    h, ns, clusterId, fake, sim, forwarder, group: { namespace: ns, name: 'workers' },
+  const start = async () => {
+    const forwarder = await startTestForwarder({
+      namespace: ns, clusterId, fake, vpsieUrl: sim.url, credentialsSecret: secret, kubeconfigPath: h.info.kubeconfigPath, dryRun, maxDeletionsPer10Min: maxDeletions,
+      deps: { deliveryOptions: { maxAttempts: 2, backoff: { initialMs: 50, maxMs: 100 } } },
+    });
+    await forwarder.waitForSynced();
+    await waitFor(() => forwarder.cache.nodeGroup(ns, 'workers'), { description: 'the forwarder sees the NodeGroup' });
+    return forwarder;
+  };
+  const s: Setup = {
+    h, ns, clusterId, fake, sim, forwarder: await start(), group: { namespace: ns, name: 'workers' },
+    host: (suffix) => `${clusterId}-workers-${String(suffix).padStart(5, '0')}`,
+    restart: async () => {
+      await s.forwarder.crash(); // like a killed process: nothing kept in memory survives
+      s.forwarder = await start();
+    },
     cleanup: async () => {
-      await forwarder.stop();
+      await s.forwarder.stop();
       await fake.stop();
       await sim.stop();
       await h.core.deleteNamespacedSecret({ namespace: 'kube-system', name: secret }).catch(() => {});
     },
   };
+  return s;
 }
 
-async function nodes(s: Setup, specs: Array<{ name: string; group?: string }>): Promise<void> {
-  for (const { name, group } of specs) await s.h.createKwokNode(kwokNode({ name, labels: group ? { [NODEGROUP_LABEL]: group } : {} }));
-  await waitFor(() => specs.every(({ name }) => s.forwarder.cache.nodes.items.has(name)), { description: 'forwarder sees the nodes' });
+async function nodes(s: Setup, specs: Array<{ name: string; group?: string; taint?: boolean }>): Promise<void> {
+  for (const { name, group, taint } of specs) {
+    await s.h.createKwokNode(kwokNode({ name, labels: group ? { [NODEGROUP_LABEL]: group } : {}, ...(taint ? { taints: [{ key: TO_BE_DELETED_TAINT, effect: 'NoSchedule' }] } : {}) }));
+  }
+  await waitFor(() => specs.every(({ name }) => s.forwarder.cache.nodes.items.get(name)?.ready), { description: 'forwarder sees the nodes Ready' });
 }
 
-async function untouched(s: Setup, name: string): Promise<void> {
+async function isTainted(s: Setup, name: string): Promise<boolean> {
   const node = await s.h.core.readNode({ name });
-  expect(node.spec?.unschedulable).toBeFalsy();
-  expect(node.spec?.taints ?? []).not.toContainEqual(expect.objectContaining({ key: TO_BE_DELETED_TAINT }));
+  return (node.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT) || node.spec?.unschedulable === true;
 }
 
-describe('guardrails against the real control plane', () => {
+const rules = (results: Array<{ outcome: string; message?: string }>) => {
+  const counts: Record<string, number> = {};
+  for (const r of results) {
+    const key = r.outcome === 'refused' ? `refused:${r.message?.split(':')[0]}` : r.outcome;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+};
+
+/** VMs of this cluster the simulator holds that are not deleted. */
+const liveVms = (s: Setup) => s.sim.sim.vms().filter((v) => v.hostname.startsWith(`${s.clusterId}-`) && v.phase !== 'deleted');
+
+describe('adversarial plans against the real control plane and the simulator', () => {
+  let s: Setup;
+  beforeEach(async () => {
+    s = await setup({ minNodes: 1, maxNodes: 10, maxDeletions: 3 });
+  });
+  afterEach(() => s.cleanup());
+
+  it('1,000 createVm of the dearest offering, three times, across two restarts: members never exceed maxNodes 10', async () => {
+    await nodes(s, [1, 2, 3, 4, 5, 6].map((i) => ({ name: s.host(`n${i}`), group: 'workers' })));
+    const hostile = (round: number) => Array.from({ length: 1_000 }, (_, i) => command({ kind: 'createVm', nodeGroup: s.group, hostname: s.host(`${round}${String(i).padStart(4, '0')}`), offeringId: DEAREST, datacenterID: DC, osImageID: OS }));
+    const first = await runPlan(s.forwarder, s.fake, hostile(1), 120_000);
+    expect(rules(first)).toEqual({ succeeded: 4, 'refused:max-nodes': 996 });
+    await s.restart();
+    const second = await runPlan(s.forwarder, s.fake, hostile(2), 120_000);
+    expect(rules(second)).toEqual({ 'refused:max-nodes': 1_000 });
+    await s.restart();
+    const third = await runPlan(s.forwarder, s.fake, hostile(3), 120_000);
+    expect(rules(third)).toEqual({ 'refused:max-nodes': 1_000 });
+    // 6 Nodes + 4 VMs = 10 = maxNodes; no bootstrap token for a refused create.
+    expect(liveVms(s)).toHaveLength(4);
+    const tokens = (await s.h.core.listNamespacedSecret({ namespace: 'kube-system', labelSelector: `autoscaler.vpsie.com/cluster=${s.clusterId}` })).items;
+    expect(tokens).toHaveLength(4);
+  });
+
+  it('bad hostnames: 0 VMs, 0 join tokens', async () => {
+    const bad = ['Bad_Host', '../etc', 'x'.repeat(63), `${s.clusterId}-`, `${s.clusterId}-workers-ab`, 'other-workers-aaaaa', `${s.clusterId}-workers-aaaaa.evil.com`];
+    const results = await runPlan(s.forwarder, s.fake, bad.map((hostname) => command({ kind: 'createVm', nodeGroup: s.group, hostname, offeringId: DEAREST, datacenterID: DC, osImageID: OS })));
+    expect(rules(results)).toEqual({ 'refused:hostname': bad.length });
+    expect(liveVms(s)).toHaveLength(0);
+    expect(s.sim.sim.vms().filter((v) => bad.includes(v.hostname))).toHaveLength(0);
+    expect((await s.h.core.listNamespacedSecret({ namespace: 'kube-system', labelSelector: `autoscaler.vpsie.com/cluster=${s.clusterId}` })).items).toHaveLength(0);
+  });
+
+  it('deletes of foreign, unmarked and live untainted VMs: 0 deleted', async () => {
+    const foreignCluster = `${s.clusterId}-eu`; // its hostnames match this cluster's prefix too
+    const foreign = s.sim.sim.seedVm({ hostname: `${foreignCluster}-workers-aaaaa`, projectId: PROJECT, notes: clusterMarker(foreignCluster, { namespace: 'default', name: 'workers' }) });
+    const unmarked = s.sim.sim.seedVm({ hostname: s.host('old01'), projectId: PROJECT });
+    const stranger = s.sim.sim.seedVm({ hostname: 'billing-db-1', projectId: PROJECT });
+    const live = s.sim.sim.seedVm({ hostname: s.host('live1'), projectId: PROJECT, notes: clusterMarker(s.clusterId, s.group) });
+    await nodes(s, [{ name: s.host('live1'), group: 'workers' }, { name: s.host('live2'), group: 'workers' }]);
+    const results = await runPlan(s.forwarder, s.fake, [
+      command({ kind: 'deleteVm', hostname: foreign.hostname, vmIdentifier: foreign.identifier, reason: 'orphan-vm' }),
+      command({ kind: 'deleteVm', hostname: unmarked.hostname, vmIdentifier: unmarked.identifier, reason: 'orphan-vm' }),
+      command({ kind: 'deleteVm', hostname: stranger.hostname, vmIdentifier: stranger.identifier, reason: 'orphan-vm' }),
+      command({ kind: 'deleteVm', hostname: live.hostname, vmIdentifier: live.identifier, nodeGroup: s.group }),
+    ]);
+    expect(results.map((r) => r.outcome === 'refused' ? r.message?.split(':')[0] : r.outcome)).toEqual(['ownership', 'ownership', 'hostname', 'not-tainted']);
+    // By hostname alone (no identifier), the VM VPSie returns is judged the same way.
+    const [byName] = await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteVm', hostname: unmarked.hostname, reason: 'orphan-vm' })]);
+    expect(byName).toMatchObject({ outcome: 'refused', message: expect.stringMatching(/^ownership: VM .* carries no ownership marker/) });
+    expect(s.sim.sim.calls().filter((c) => c.method === 'DELETE')).toHaveLength(0);
+    expect(liveVms(s).map((v) => v.hostname).sort()).toEqual([foreign.hostname, live.hostname, unmarked.hostname].sort());
+  });
+
+  it('removals below minNodes, of untainted nodes, and a mass taint: bounded by minNodes and the leaving cap', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => s.host(`m${String(i).padStart(2, '0')}`));
+    await s.h.custom.patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: s.ns, plural: NODEGROUP_PLURAL, name: 'workers', body: [{ op: 'replace', path: '/spec/minNodes', value: 4 }, { op: 'replace', path: '/spec/maxNodes', value: 20 }] });
+    await nodes(s, names.map((name) => ({ name, group: 'workers' })));
+    await waitFor(() => (s.forwarder.cache.nodeGroup(s.ns, 'workers')?.spec as { minNodes?: number }).minNodes === 4, { description: 'new minNodes seen' });
+    // Deletes without a taint: refused, every one.
+    const deletes = await runPlan(s.forwarder, s.fake, names.map((node) => command({ kind: 'deleteNode', node, nodeGroup: s.group })));
+    expect(rules(deletes)).toEqual({ 'refused:not-tainted': 12 });
+    // Taint them all: minNodes 4 leaves 8 removable; the cluster-wide leaving cap (10) does not bind first.
+    const taints = await runPlan(s.forwarder, s.fake, names.map((node) => command({ kind: 'taintNode', node, nodeGroup: s.group })));
+    expect(rules(taints)).toEqual({ succeeded: 8, 'refused:min-nodes': 4 });
+    const tainted = (await Promise.all(names.map((n) => isTainted(s, n)))).filter(Boolean);
+    expect(tainted).toHaveLength(8);
+    for (const name of names) await s.h.core.readNode({ name }); // none deleted
+  });
+
+  it('300 evictions from a node that is not being drained: 0 evicted; Events into kube-system: 0 recorded', async () => {
+    const node = s.host('ev001');
+    await nodes(s, [{ name: node, group: 'workers' }, { name: s.host('ev002'), group: 'workers' }]);
+    await s.h.apps.createNamespacedDeployment({ namespace: s.ns, body: deployment({ name: 'web', namespace: s.ns, replicas: 3, nodeSelector: { 'kubernetes.io/hostname': node } }) });
+    const pods = await waitFor(async () => {
+      const list = (await s.h.core.listNamespacedPod({ namespace: s.ns, labelSelector: 'app=web' })).items.filter((p) => p.spec?.nodeName === node);
+      return list.length === 3 ? list : undefined;
+    }, { timeoutMs: 60_000, description: '3 web pods on the node' });
+    await waitFor(() => pods.every((p) => s.forwarder.cache.pods.items.get(`${s.ns}/${p.metadata!.name}`)?.pod.nodeName === node), { description: 'forwarder sees the pods' });
+    const evictions: Command[] = Array.from({ length: 300 }, (_, i) => {
+      const pod = pods[i % 3]!;
+      return command({ kind: 'evictPod', namespace: i === 0 ? 'kube-system' : s.ns, pod: i === 0 ? 'coredns' : pod.metadata!.name!, node, nodeGroup: s.group });
+    });
+    const results = await runPlan(s.forwarder, s.fake, evictions);
+    expect(rules(results)).toEqual({ 'refused:not-draining': 300 });
+    const after = (await s.h.core.listNamespacedPod({ namespace: s.ns, labelSelector: 'app=web' })).items;
+    expect(after.filter((p) => p.metadata?.deletionTimestamp)).toHaveLength(0);
+
+    const before = (await s.h.core.listNamespacedEvent({ namespace: 'kube-system' })).items.length;
+    const flood = await runPlan(s.forwarder, s.fake, Array.from({ length: 600 }, (_, i) => command({ kind: 'emitEvent', involved: { kind: 'Pod', namespace: 'kube-system', name: `kube-proxy-${i}` }, type: 'Warning', eventReason: 'Pwned', message: 'x'.repeat(500) })));
+    expect(rules(flood)).toEqual({ 'refused:event-target': 600 });
+    const groupFlood = await runPlan(s.forwarder, s.fake, Array.from({ length: 300 }, () => command({ kind: 'emitEvent', involved: { kind: 'NodeGroup', namespace: s.ns, name: 'workers' }, type: 'Normal', eventReason: 'Flood', message: 'flood' })));
+    expect(rules(groupFlood)).toEqual({ succeeded: 200, 'refused:event-cap': 100 });
+    const kubeSystem = (await s.h.core.listNamespacedEvent({ namespace: 'kube-system' })).items.filter((e) => e.reason === 'Pwned');
+    expect(kubeSystem).toHaveLength(0);
+    expect((await s.h.core.listNamespacedEvent({ namespace: 'kube-system' })).items.length).toBeGreaterThanOrEqual(before);
+  });
+
+  it('a plan of more commands than the cap is refused whole: 0 executed', async () => {
+    const results = await runPlan(s.forwarder, s.fake, Array.from({ length: 1_001 }, () => command({ kind: 'emitEvent', involved: { kind: 'NodeGroup', namespace: s.ns, name: 'workers' }, type: 'Normal', eventReason: 'Big', message: 'big' })), 120_000);
+    expect(rules(results)).toEqual({ 'refused:plan-size': 1_001 });
+    expect((await s.h.core.listNamespacedEvent({ namespace: s.ns })).items.filter((e) => e.reason === 'Big')).toHaveLength(0);
+  });
+
+  it('deletions per window hold across a restart (the ledger, not the process, counts them)', async () => {
+    const names = ['d1', 'd2', 'd3', 'd4'].map((x) => s.host(`${x}000`));
+    await nodes(s, [...names.map((name) => ({ name, group: 'workers', taint: true })), { name: s.host('keep1'), group: 'workers' }]);
+    const first = await runPlan(s.forwarder, s.fake, names.slice(0, 2).map((node) => command({ kind: 'deleteNode', node, nodeGroup: s.group })));
+    expect(rules(first)).toEqual({ succeeded: 2 });
+    await s.restart();
+    const second = await runPlan(s.forwarder, s.fake, names.slice(2).map((node) => command({ kind: 'deleteNode', node, nodeGroup: s.group })));
+    expect(rules(second)).toEqual({ succeeded: 1, 'refused:deletion-rate': 1 });
+    await s.h.core.readNode({ name: names[3]! });
+  });
+});
+
+describe('removal-safety: live re-checks before a deletion', () => {
+  let s: Setup;
+  beforeEach(async () => {
+    s = await setup({ minNodes: 0, maxNodes: 5, maxDeletions: 5 });
+  });
+  afterEach(() => s.cleanup());
+
+  it('deleteNode is refused while a pod other than DaemonSet/mirror pods is bound to the node, whatever the cache says', async () => {
+    const node = s.host('pod01');
+    await nodes(s, [{ name: node, group: 'workers', taint: true }]);
+    // A pod without a controller bound straight to the node (as the scheduler would just before the
+    // taint), and deleteNode in the same breath: the pod cache may not have it yet; the live list does.
+    await s.h.core.createNamespacedPod({ namespace: s.ns, body: { metadata: { name: 'lonely' }, spec: { nodeName: node, tolerations: [{ operator: 'Exists' }], containers: [{ name: 'c', image: 'busybox' }] } } });
+    const [result] = await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteNode', node, nodeGroup: s.group })]);
+    expect(result).toMatchObject({ outcome: 'refused', message: expect.stringMatching(new RegExp(`^pods-on-node: node ${node} still runs 1 pod\\(s\\) that must move first: ${s.ns}/lonely`)) });
+    await s.h.core.readNode({ name: node });
+    // Once the pod is gone, the same command goes through.
+    await s.h.core.deleteNamespacedPod({ namespace: s.ns, name: 'lonely', gracePeriodSeconds: 0 });
+    await waitFor(async () => (await s.h.core.listNamespacedPod({ namespace: s.ns })).items.length === 0, { description: 'pod gone' });
+    const [again] = await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteNode', node, nodeGroup: s.group })]);
+    expect(again).toMatchObject({ outcome: 'succeeded' });
+  });
+
+  it('a VM under a live, untainted Node is not deleted', async () => {
+    const vm = s.sim.sim.seedVm({ hostname: s.host('vm001'), projectId: PROJECT, notes: clusterMarker(s.clusterId, s.group) });
+    await nodes(s, [{ name: vm.hostname, group: 'workers' }]);
+    // The cache may even say tainted: the forwarder reads the Node live before it deletes the VM.
+    const [result] = await runPlan(s.forwarder, s.fake, [command({ kind: 'taintNode', node: vm.hostname, nodeGroup: s.group }), command({ kind: 'untaintNode', node: vm.hostname, nodeGroup: s.group }), command({ kind: 'deleteVm', hostname: vm.hostname, vmIdentifier: vm.identifier, nodeGroup: s.group })]).then((r) => r.slice(2));
+    expect(result).toMatchObject({ outcome: 'refused', message: expect.stringMatching(/^not-tainted/) });
+    expect(liveVms(s).map((v) => v.hostname)).toEqual([vm.hostname]);
+  });
+});
+
+describe('the forwarder without its functions', () => {
   let s: Setup;
   beforeEach(async () => {
     s = await setup();
   });
   afterEach(() => s.cleanup());
 
-  it('refuses to touch a node without the group label, or of another group', async () => {
-    const bare = `${s.clusterId}-bare`;
-    const other = `${s.clusterId}-other`;
-    await nodes(s, [{ name: bare }, { name: other, group: 'gpu' }]);
-    const results = await runPlan(s.forwarder, s.fake, [
-      command({ kind: 'taintNode', node: bare, nodeGroup: s.group }),
-      command({ kind: 'deleteNode', node: bare, nodeGroup: s.group }),
-      command({ kind: 'taintNode', node: other, nodeGroup: s.group }),
-    ]);
-    expect(results.map((r) => [r.outcome, r.message?.split(':')[0]])).toEqual([['refused', 'group-label'], ['refused', 'group-label'], ['refused', 'group-label']]);
-    await untouched(s, bare);
-    await untouched(s, other);
-  });
-
-  it('refuses a VM without the cluster hostname prefix', async () => {
-    const foreign = s.sim.sim.seedVm({ hostname: 'billing-db-1', phase: 'running' });
-    const [result] = await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteVm', hostname: 'billing-db-1', vmIdentifier: foreign.identifier })]);
-    expect(result).toMatchObject({ outcome: 'refused', message: expect.stringMatching(/^hostname-prefix/) });
-    expect(s.sim.sim.listedVms().some((v) => v.hostname === 'billing-db-1')).toBe(true);
-  });
-
-  it('refuses a launch beyond maxNodes', async () => {
-    await nodes(s, [{ name: `${s.clusterId}-w1`, group: 'workers' }, { name: `${s.clusterId}-w2`, group: 'workers' }]);
-    const hostname = `${s.clusterId}-w3`;
-    const [result] = await runPlan(s.forwarder, s.fake, [command({ kind: 'createVm', nodeGroup: s.group, hostname, offeringId: OFFERING, datacenterID: DC, osImageID: OS })]);
-    expect(result).toMatchObject({ outcome: 'refused', message: expect.stringMatching(/^max-nodes/) });
-    expect(s.sim.sim.vms().some((v) => v.hostname === hostname)).toBe(false);
-  });
-
-  it('refuses a removal below minNodes', async () => {
-    const only = `${s.clusterId}-w1`;
-    await nodes(s, [{ name: only, group: 'workers' }]);
-    const [result] = await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteNode', node: only, nodeGroup: s.group })]);
-    expect(result).toMatchObject({ outcome: 'refused', message: expect.stringMatching(/^min-nodes/) });
-    await s.h.core.readNode({ name: only });
-  });
-
-  it('refuses more deletions than its limit per 10 minutes', async () => {
-    const [a, b, c] = ['a', 'b', 'c'].map((x) => `${s.clusterId}-w${x}`) as [string, string, string];
-    await s.h.custom.patchNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: s.ns, plural: NODEGROUP_PLURAL, name: 'workers', body: [{ op: 'replace', path: '/spec/maxNodes', value: 5 }] });
-    await nodes(s, [{ name: a, group: 'workers' }, { name: b, group: 'workers' }, { name: c, group: 'workers' }]);
-    const results = await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteNode', node: a, nodeGroup: s.group }), command({ kind: 'deleteNode', node: b, nodeGroup: s.group })]);
-    expect(results.map((r) => r.outcome)).toEqual(['succeeded', 'refused']);
-    expect(results[1]!.message).toMatch(/^deletion-rate/);
-    await s.h.core.readNode({ name: b });
-  });
-
   it('refuses a plan whose fencing token is older than one it executed', async () => {
-    const node = `${s.clusterId}-w1`;
-    await nodes(s, [{ name: node, group: 'workers' }, { name: `${s.clusterId}-w2`, group: 'workers' }]);
+    const node = s.host('fence');
+    await nodes(s, [{ name: node, group: 'workers' }, { name: s.host('fenc2'), group: 'workers' }]);
     s.fake.answers.push({ status: 200, fencingToken: 100, commands: [command({ kind: 'emitEvent', involved: { kind: 'NodeGroup', namespace: s.ns, name: 'workers' }, type: 'Normal', eventReason: 'Test', message: 'fence' })] });
     s.forwarder.trigger();
     await waitFor(() => s.forwarder.loop.lastFencingToken === 100, { description: 'token 100 executed' });
@@ -135,17 +268,19 @@ describe('guardrails against the real control plane', () => {
     await s.forwarder.loop.idle();
     expect(s.forwarder.loop.lastOutcome).toBe('refused');
     expect(s.forwarder.loop.pending.some((r) => r.commandId === taint.id)).toBe(false);
-    await untouched(s, node);
+    expect(await isTainted(s, node)).toBe(false);
   });
 
-  it('does nothing while the functions are unreachable, and keeps watching', async () => {
-    const node = `${s.clusterId}-w1`;
+  it('keeps watching while the functions are unreachable, and reports nothing it did not do', async () => {
+    const node = s.host('unrch');
     await s.fake.stop();
+    const reconcilesBefore = s.forwarder.loop.reconciles;
     s.forwarder.trigger();
     await waitFor(() => s.forwarder.loop.lastOutcome === 'unreachable', { timeoutMs: 30_000, description: 'unreachable outcome' });
     await nodes(s, [{ name: node, group: 'workers' }]); // the cache still follows the cluster
     expect(s.forwarder.isSynced()).toBe(true);
-    await untouched(s, node);
+    expect(s.forwarder.loop.reconciles - reconcilesBefore).toBe(1);
+    expect(s.forwarder.loop.pending).toEqual([]);
   });
 });
 
@@ -157,9 +292,9 @@ describe('dry-run', () => {
   afterEach(() => s.cleanup());
 
   it('mutates nothing, reports dry-run results and announces what it would do', async () => {
-    const node = `${s.clusterId}-w1`;
-    const hostname = `${s.clusterId}-w9`;
-    const vm = s.sim.sim.seedVm({ hostname: node, phase: 'running' });
+    const node = s.host('dry01');
+    const hostname = s.host('dry09');
+    const vm = s.sim.sim.seedVm({ hostname: node, phase: 'running', projectId: PROJECT, notes: clusterMarker(s.clusterId, s.group) });
     await nodes(s, [{ name: node, group: 'workers' }]);
     await s.h.apps.createNamespacedDeployment({ namespace: s.ns, body: deployment({ name: 'web', namespace: s.ns, nodeSelector: { 'kubernetes.io/hostname': node } }) });
     const pod = await waitFor(async () => (await s.h.core.listNamespacedPod({ namespace: s.ns, labelSelector: 'app=web' })).items.find((p) => p.spec?.nodeName === node), { timeoutMs: 60_000, description: 'web pod on the node' });
@@ -168,12 +303,12 @@ describe('dry-run', () => {
     const statusBefore = ((await s.h.custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: s.ns, plural: NODEGROUP_PLURAL, name: 'workers' })) as { status?: unknown }).status;
 
     const results = await runPlan(s.forwarder, s.fake, [
-      command({ kind: 'createVm', nodeGroup: s.group, hostname, offeringId: OFFERING, datacenterID: DC, osImageID: OS }),
+      command({ kind: 'createVm', nodeGroup: s.group, hostname, offeringId: DEAREST, datacenterID: DC, osImageID: OS }),
       command({ kind: 'taintNode', node, nodeGroup: s.group }),
       command({ kind: 'evictPod', namespace: s.ns, pod: pod.metadata!.name!, node, nodeGroup: s.group }),
-      command({ kind: 'untaintNode', node, nodeGroup: s.group }),
-      command({ kind: 'deleteNode', node, nodeGroup: s.group }),
       command({ kind: 'deleteVm', hostname: node, vmIdentifier: vm.identifier, nodeGroup: s.group }),
+      command({ kind: 'deleteNode', node, nodeGroup: s.group }),
+      command({ kind: 'untaintNode', node, nodeGroup: s.group }),
       command({ kind: 'updateNodeGroupStatus', nodeGroup: s.group, status: { currentNodes: 9, desiredNodes: 9, readyNodes: 9, conditions: [], nodeList: [] } }),
       command({ kind: 'emitEvent', involved: { kind: 'NodeGroup', namespace: s.ns, name: 'workers' }, type: 'Normal', eventReason: 'ScaleUpTriggered', message: 'would add a node' }),
     ]);
@@ -183,12 +318,14 @@ describe('dry-run', () => {
     expect(s.sim.sim.vms().some((v) => v.hostname === hostname)).toBe(false);
     expect(s.sim.sim.listedVms().some((v) => v.hostname === node)).toBe(true);
     expect(s.sim.sim.calls().filter((c) => c.method !== 'GET' && !c.path.includes('/resources') && !c.path.includes('/auth'))).toEqual([]);
-    await untouched(s, node);
+    expect(await isTainted(s, node)).toBe(false);
     const current = await s.h.core.readNamespacedPod({ namespace: s.ns, name: pod.metadata!.name! });
     expect(current.metadata!.deletionTimestamp).toBeUndefined();
     expect((await s.h.core.listNamespacedSecret({ namespace: 'kube-system', fieldSelector: 'type=bootstrap.kubernetes.io/token' })).items.length).toBe(tokensBefore);
     const statusAfter = ((await s.h.custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: s.ns, plural: NODEGROUP_PLURAL, name: 'workers' })) as { status?: unknown }).status;
     expect(statusAfter).toEqual(statusBefore);
+    // Dry-run writes no ledger either.
+    await expect(s.h.core.readNamespacedConfigMap({ namespace: s.ns, name: 'vpsie-autoscaler-guardrails' })).rejects.toThrow();
 
     const events = (await s.h.core.listNamespacedEvent({ namespace: s.ns })).items;
     expect(events.filter((e) => e.reason === 'DryRun').map((e) => e.message)).toEqual(expect.arrayContaining([

@@ -109,6 +109,8 @@ describe('Guardrails: which nodes and VMs', () => {
       expect(check(deleteVm(bad)), bad).toMatchObject({ allowed: false, rule: 'hostname' });
     }
     expect(check(create('c1-workers-abc12'))).toEqual({ allowed: true });
+    // The name of an existing Node that no recorded launch made: a VM for it would be a second machine.
+    expect(check(create(h('a')))).toMatchObject({ allowed: false, rule: 'hostname', message: `a Node named ${h('a')} exists already and no launch of it is recorded` });
   });
 });
 

@@ -207,7 +207,9 @@ export class PlanGuard {
     }
     const { view, ledger, caps } = this.options;
     // A retry of a launch already counted (same hostname): the handler finds the VM and reports it.
-    if (ledger.hasLaunch(command.hostname) || this.launched.has(command.hostname) || view.node(command.hostname)) return allow;
+    if (ledger.hasLaunch(command.hostname) || this.launched.has(command.hostname)) return allow;
+    // Not a launch of ours, yet the name is taken: a VM for it would be a second machine under one name.
+    if (view.node(command.hostname)) return refuse('hostname', `a Node named ${command.hostname} exists already and no launch of it is recorded`);
     const vms = view.vms();
     if (vms === null) return refuse('vm-list', 'VPSie\'s VM list could not be read: without it the VMs of the group cannot be counted against maxNodes');
 

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL } from '../shared/labels.ts';
+import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, BOOTSTRAP_TEMPLATE_LABEL } from '../shared/labels.ts';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
 import { command, ensureNodeGroupCrd, newClusterId, runPlan, SIGNING_KEY, startTestForwarder } from '../test/forwarder/fixture.ts';
 import { deployment, kwokNode } from '../test/harness/builders.ts';
@@ -135,7 +135,7 @@ describe('the shipped RBAC', () => {
         .catch(async () => h.core.replaceNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials', body: { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'p' } } }));
       const bootstrap = `boot-${suffix}`;
       const group = `g-${suffix}`;
-      await h.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: bootstrap }, stringData: { 'cloud-init': '#!/bin/sh\nkubeadm join {{apiServer}} --token {{token}}\n# {{kubeletArgs}}\nkubelet {{kubeletArgs}}\n' } } });
+      await h.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: bootstrap, labels: { [BOOTSTRAP_TEMPLATE_LABEL]: 'true' } }, stringData: { 'cloud-init': '#!/bin/sh\nkubeadm join {{apiServer}} --token {{token}}\n# {{kubeletArgs}}\nkubelet {{kubeletArgs}}\n' } } });
       await h.custom.createNamespacedCustomObject({
         group: API_GROUP, version: API_VERSION, namespace: NS, plural: NODEGROUP_PLURAL,
         body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name: group }, spec: { minNodes: 0, maxNodes: 5, datacenterID: DC, offeringIDs: [OFFERING], osImageID: OS, bootstrap: { secretName: bootstrap } } },

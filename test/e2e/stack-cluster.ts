@@ -88,8 +88,8 @@ export async function ensureNamespace({ core }: KubeClients, name: string): Prom
 }
 
 /** Creates the Secret, or replaces its data when it exists. */
-export async function putSecret({ core }: KubeClients, namespace: string, name: string, stringData: Record<string, string>): Promise<void> {
-  const body = { metadata: { name, namespace }, type: 'Opaque', stringData };
+export async function putSecret({ core }: KubeClients, namespace: string, name: string, stringData: Record<string, string>, labels?: Record<string, string>): Promise<void> {
+  const body = { metadata: { name, namespace, ...(labels ? { labels } : {}) }, type: 'Opaque', stringData };
   try {
     await core.createNamespacedSecret({ namespace, body });
   } catch (error) {

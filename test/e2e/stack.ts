@@ -1,3 +1,4 @@
+import { BOOTSTRAP_TEMPLATE_LABEL } from '../../shared/labels.ts';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -166,7 +167,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       deletePassword: SIM_DELETE_PASSWORD,
       projectId: SIM_PROJECT_ID,
     });
-    await putSecret(kube, namespace, BOOTSTRAP_SECRET, { 'cloud-init': readFileSync(KUBEADM_TEMPLATE_FILE, 'utf8') });
+    await putSecret(kube, namespace, BOOTSTRAP_SECRET, { 'cloud-init': readFileSync(KUBEADM_TEMPLATE_FILE, 'utf8') }, { [BOOTSTRAP_TEMPLATE_LABEL]: 'true' });
 
     log('starting the VPSie simulator');
     simulator = await startVpsieSimulator({
