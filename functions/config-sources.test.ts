@@ -2,7 +2,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnvAndSsm } from './config-sources.ts';
+import { ConfigError } from '../shared/errors.ts';
+import { configFromEnv, configFromEnvAndSsm } from './config-sources.ts';
+import { parseFunctionsConfig } from './config.ts';
 
 // The clusters' secrets from SSM Parameter Store: a signed GetParameter to a local stand-in for
 // the SSM endpoint (which checks the call's shape: target, SigV4 authorization, session token).
@@ -58,5 +60,34 @@ describe('clusters from SSM Parameter Store', () => {
     const { AWS_ACCESS_KEY_ID: _a, ...withoutKey } = env('/vpsie-autoscaler/dev/clusters');
     const draft = await configFromEnvAndSsm(withoutKey);
     expect(draft.problems[0]?.message).toMatch(/needs AWS credentials/);
+  });
+});
+
+describe('configuration problems never quote secret text', () => {
+  const key = 'Zq9sUPERsecretKEYmaterial0123456789abcdef';
+  /** Every 6-character piece of the key: a message containing any of them leaks part of it. */
+  const pieces = Array.from({ length: key.length - 5 }, (_, i) => key.slice(i, i + 6));
+  const malformed = [
+    `{"prod":{"signingKey":"${key}","triggerToken":"tttttttttttttttt",}}`, // trailing comma
+    `{"prod":{"signingKey":${key},"triggerToken":"tttttttttttttttt"}}`, // unquoted: V8 quotes the text around it
+    `{"prod":{"signingKey":"${key}"`, // cut off
+    `{"prod":{"signingKey":"${key}" "triggerToken":"x"}}`, // missing comma
+  ];
+
+  it.each(malformed.map((text, i) => [i, text]))('malformed VPSIE_AUTOSCALER_CLUSTERS #%s', (_i, text) => {
+    const draft = configFromEnv({ VPSIE_AUTOSCALER_TABLE: 'state', VPSIE_AUTOSCALER_CLUSTERS: text as string });
+    expect(draft.problems).toHaveLength(1);
+    expect(draft.problems[0]!.message).toMatch(/^VPSIE_AUTOSCALER_CLUSTERS is not valid JSON/);
+    const error = (() => {
+      try {
+        parseFunctionsConfig(draft.input, draft.problems);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = error.message;
+    for (const piece of pieces) expect(message).not.toContain(piece);
   });
 });

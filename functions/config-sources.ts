@@ -1,3 +1,4 @@
+import { jsonSyntaxProblem } from '../shared/config.ts';
 import type { Problem } from '../shared/errors.ts';
 import { credentialsFromEnv, readSsmParameter } from './ssm-parameter.ts';
 
@@ -55,7 +56,8 @@ export function configFromEnv(env: Record<string, string | undefined>): ConfigDr
     try {
       input[name] = JSON.parse(value);
     } catch (error) {
-      problems.push({ path: name, message: `${ENV[name]} is not valid JSON: ${(error as Error).message}` });
+      // Never the parser's message: it quotes the text around the error, i.e. part of a signing key.
+      problems.push({ path: name, message: `${ENV[name]} ${jsonSyntaxProblem(error)}` });
     }
   }
   return { input, problems };

@@ -8,6 +8,16 @@ import { ConfigError, type Problem } from './errors.ts';
 //   VPSIE_FWD_CLUSTER_ID=prod-1            → { clusterId: 'prod-1' }
 //   VPSIE_FWD_VPSIE__BASE_URL=https://…    → { vpsie: { baseUrl: 'https://…' } }   ("__" nests)
 
+/**
+ * Why `JSON.parse` failed, without any of the text: V8's messages quote the input around the error
+ * ('Unexpected token s, ..."gningKey":supersecre"... is not valid JSON'), and configuration JSON holds
+ * signing keys and tokens. Only the position survives, when the message names one.
+ */
+export function jsonSyntaxProblem(error: unknown): string {
+  const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+  return position === undefined ? 'is not valid JSON' : `is not valid JSON (error at character ${position})`;
+}
+
 /** zod issues as { path, message }, one per problem; unknown keys get one problem each. */
 export function zodProblems(error: z.ZodError, describePath: (path: PropertyKey[]) => string = dotted): Problem[] {
   return error.issues.flatMap((issue): Problem[] => {

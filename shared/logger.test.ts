@@ -67,3 +67,24 @@ describe('redactSecrets', () => {
     expect(redactSecrets({ headers: new Headers({ authorization: 'x', accept: 'json' }) })).toEqual({ headers: { authorization: REDACTED, accept: 'json' } });
   });
 });
+
+describe('redaction by substring', () => {
+  it('redacts any field whose name contains token, password, secret, key or authorization, in any case', () => {
+    const input = {
+      'X-Api-Key': 'v-1', vpsieApiToken: 'v-2', DB_PASSWORD_OLD: 'v-3', webhookSecretValue: 'v-4', 'Proxy-Authorization': 'v-5',
+      privateKeyPem: 'v-6', refresh_TOKEN: 'v-7', nested: { deeper: [{ myBearerToken: 'v-8' }] }, sshKeys: ['v-9'],
+    };
+    const text = JSON.stringify(redactSecrets(input));
+    for (let i = 1; i <= 9; i++) expect(text).not.toContain(`v-${i}`);
+    expect(text.match(/\[redacted\]/g)).toHaveLength(9);
+  });
+
+  it('keeps numbers, booleans, taint keys and the few names that only look secret', () => {
+    const input = {
+      fencingToken: 42, lastFencingToken: 41, bootstrapTokenTtlMs: 1_800_000, hasKey: true,
+      taint: { key: 'dedicated', effect: 'NoSchedule' }, secretName: 'vpsie-credentials', credentialsSecret: 'vpsie-credentials', topologyKey: 'kubernetes.io/hostname', tokenId: 'abcdef',
+      username: 'ops',
+    };
+    expect(redactSecrets(input)).toEqual(input);
+  });
+});

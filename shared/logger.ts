@@ -2,28 +2,36 @@ import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 
 
 // The one logger factory: JSON lines (pino), secrets redacted wherever they sit in the logged object.
 // pino's built-in `redact` needs every path spelled out; our secrets arrive nested in axios errors,
-// header maps and configs, so fields are matched by name at any depth instead.
+// header maps and configs, so fields are matched by what their name contains, at any depth.
 
 export type { Logger } from 'pino';
 
 export const REDACTED = '[redacted]';
 
-/** Field names (lower-cased, '-' and '_' removed) whose values are never logged. */
-const SECRET_FIELDS = new Set([
-  'authorization', 'proxyauthorization', 'vpsieauth', 'cookie', 'setcookie',
-  'password', 'passwd', 'clientsecret', 'secret', 'token', 'accesstoken', 'refreshtoken', 'bootstraptoken', 'jointoken',
-  'key', 'apikey', 'signingkey', 'privatekey', 'secretkey', 'clusterkey', 'secretaccesskey', 'sessiontoken', 'userdata',
-]);
+/**
+ * A field is secret when its name (lower-cased, '-' and '_' removed) CONTAINS one of these, so
+ * `x-api-key`, `vpsieApiToken`, `dbPasswordOld` or `proxy-authorization` are caught without being
+ * listed: matching exact names let every new spelling through.
+ */
+const SECRET_SUBSTRINGS = ['token', 'password', 'passwd', 'secret', 'key', 'authorization', 'cookie', 'vpsieauth', 'userdata'];
+
+/**
+ * Names that contain a secret word but hold no secret, and that an operator needs to read: the name
+ * of a Secret object, a topology key, the public id half of a bootstrap token. Kept short on purpose.
+ */
+const NOT_SECRET = new Set(['secretname', 'secretnamespace', 'credentialssecret', 'credentialsnamespace', 'topologykey', 'groupkey', 'routekey', 'tokenid']);
 
 const normalise = (name: string) => name.toLowerCase().replace(/[-_]/g, '');
 
 /**
+ * Numbers and booleans are never secret text (`fencingToken: 42`, `bootstrapTokenTtlMs`, `hasKey`).
  * `key` is also the name of a taint's, toleration's or selector requirement's key; those are not
- * secrets and are what an operator needs to read, so they stay (recognised by their sibling fields).
+ * secrets either (recognised by their sibling fields).
  */
-function isSecret(name: string, holder: Record<string, unknown>): boolean {
+function isSecret(name: string, value: unknown, holder: Record<string, unknown>): boolean {
+  if (typeof value === 'number' || typeof value === 'boolean') return false;
   const n = normalise(name);
-  if (!SECRET_FIELDS.has(n)) return false;
+  if (NOT_SECRET.has(n) || !SECRET_SUBSTRINGS.some((word) => n.includes(word))) return false;
   return !(n === 'key' && ('effect' in holder || 'operator' in holder));
 }
 
@@ -48,7 +56,7 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   }
   const out: Record<string, unknown> = {};
   const holder = value as Record<string, unknown>;
-  for (const [name, v] of Object.entries(holder)) out[name] = isSecret(name, holder) && v !== undefined && v !== null && v !== '' ? REDACTED : redactSecrets(v, depth + 1, seen);
+  for (const [name, v] of Object.entries(holder)) out[name] = isSecret(name, v, holder) && v !== undefined && v !== null && v !== '' ? REDACTED : redactSecrets(v, depth + 1, seen);
   return out;
 }
 
