@@ -98,3 +98,52 @@ describe('vpsie-autoscaler plan (in process)', () => {
     expect(elapsed.monthlyCostDelta).toBe(-24);
   });
 });
+
+describe('vpsie-autoscaler plan --vms', () => {
+  const base = ['--cluster', fixture('vms-cluster.yaml'), '--offerings', fixture('offerings.json'), '--cluster-id', 'c1', '--now', NOW];
+
+  it('shows which VMs the plan deletes and why, and which it never touches and why (spawned)', () => {
+    const { status, stdout, stderr } = cli([...base, '--vms', fixture('vms-mixed.json'), '--output', 'json']);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout);
+    // vms-mixed.json: the Node's VM (id-a) stays; its second VM (id-a2) and an old VM of ours without
+    // a Node (id-lost) go; an unmarked VM, c1-eu's and a VM outside c1's pattern are never touched.
+    expect(report.vms.delete.map((d: { identifier: string; reason: string }) => [d.identifier, d.reason]).sort()).toEqual([['id-a2', 'duplicate-vm'], ['id-lost', 'orphan-vm']]);
+    expect(report.vms.untouched.map((u: { identifier: string; owner: string }) => [u.identifier, u.owner])).toEqual([['id-old', 'unmarked'], ['id-eu1', 'foreign'], ['id-build', 'foreign']]);
+    expect(report.vms.untouched.find((u: { identifier: string }) => u.identifier === 'id-eu1').why).toMatch(/marked for cluster c1-eu/);
+  });
+
+  it('deletes none of a foreign cluster\'s VMs (c1-eu\'s, matching c1\'s hostname pattern), given as a bare array', async () => {
+    const { status, stdout } = await inProcess([...base, '--vms', fixture('vms-foreign.json'), '--output', 'json']);
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.vms.delete).toEqual([]);
+    expect(report.vms.untouched.map((u: { owner: string }) => u.owner)).toEqual(['foreign', 'foreign', 'unmarked']);
+    expect(report.decisions.filter((d: { kind: string }) => d.kind === 'orphan-vm')).toEqual([]);
+  });
+
+  it('lists the deletions in the table', async () => {
+    const { stdout } = await inProcess([...base, '--vms', fixture('vms-mixed.json')]);
+    expect(stdout).toMatch(/Delete 2 VM\(s\):/);
+    expect(stdout).toMatch(/c1-pool-lost1\s+id-lost\s+orphan-vm\s+VM c1-pool-lost1 has no Node/);
+    expect(stdout).toMatch(/Never touched 3 VM\(s\):/);
+  });
+
+  it.each([
+    ['a row without identifier', fixture('invalid-vms.json'), /invalid-vms\.json: not a VPSie VM list .*row 0\.identifier/],
+    ['the plan list instead of the VM list', fixture('offerings.json'), /offerings\.json: not a VPSie VM list/],
+    ['a missing file', fixture('no-such-vms.json'), /cannot read --vms .*no-such-vms\.json: ENOENT/],
+  ])('refuses %s with exit 2 and one line', async (_what, file, message) => {
+    const { status, stdout, stderr } = await inProcess([...base, '--vms', file]);
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a bad --cluster-id or --hostname-prefix', async () => {
+    expect((await inProcess([...base.slice(0, 4), '--cluster-id', 'Not_An_Id', '--vms', fixture('vms-mixed.json')])).stderr).toMatch(/--cluster-id/);
+    expect((await inProcess([...base, '--hostname-prefix', 'UP-', '--vms', fixture('vms-mixed.json')])).stderr).toMatch(/--hostname-prefix/);
+  });
+});

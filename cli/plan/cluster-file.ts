@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { compactPod, SnapshotBuilder } from '../../shared/compact/index.ts';
 import type { KubeDaemonSet, KubeNode, KubePdb, KubePod } from '../../shared/compact/index.ts';
 import { NodeGroupValidationError, parseNodeGroup } from '../../shared/nodegroup.ts';
-import { snapshotSchema, type Offering, type Snapshot } from '../../shared/snapshot.ts';
+import { snapshotSchema, type Offering, type Snapshot, type SnapshotVm } from '../../shared/snapshot.ts';
 import { PlanInputError } from './input-error.ts';
 
 // `--cluster`: what `kubectl get nodes,pods,pdb,ds,ng -A -o yaml` prints — multi-document YAML, or a
@@ -68,8 +68,8 @@ export function readClusterFile(path: string): ClusterObjects {
  * list (a what-if on a broken group answers nothing useful). Pending pods without a PodScheduled
  * condition count as unschedulable since their creation: a dump may predate the scheduler's verdict.
  */
-export function toSnapshot(objects: ClusterObjects, offerings: readonly Offering[], nowMs: number): Snapshot {
-  const builder = new SnapshotBuilder({ clusterId: 'what-if', forwarder: { id: 'plan-cli', version: 'cli', dryRun: true, lastFencingToken: 0 }, takenAtMs: nowMs, synced: true });
+export function toSnapshot(objects: ClusterObjects, offerings: readonly Offering[], nowMs: number, vpsie: { clusterId?: string; vms?: SnapshotVm[] | null } = {}): Snapshot {
+  const builder = new SnapshotBuilder({ clusterId: vpsie.clusterId ?? 'what-if', forwarder: { id: 'plan-cli', version: 'cli', dryRun: true, lastFencingToken: 0 }, takenAtMs: nowMs, synced: true });
   const known = new Set(offerings.map((o) => o.identifier));
   for (const raw of objects.nodeGroups) {
     let group;
@@ -104,8 +104,8 @@ export function toSnapshot(objects: ClusterObjects, offerings: readonly Offering
     builder.addCompactPod(compact);
   }
   for (const offering of offerings) builder.addOffering(offering);
-  // VPSie is not asked: nothing that depends on its VM list is decided.
-  builder.setVms(null);
+  // Without --vms VPSie is not asked: nothing that depends on its VM list is decided.
+  builder.setVms(vpsie.vms ?? null);
   const parsed = snapshotSchema.safeParse(builder.build());
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -1,4 +1,5 @@
 import type { PlanResult } from '../../functions/planning/types.ts';
+import type { VmReport } from './vm-report.ts';
 
 // The plan command's two outputs: JSON for tools, a table for people.
 
@@ -9,6 +10,8 @@ export interface PlanReport {
   monthlyCostDelta: number;
   /** Every decision with its reason (the audit trail). */
   decisions: PlanResult['decisions'];
+  /** With --vms: the VMs deleted and why, and those never touched and why. */
+  vms?: VmReport;
 }
 
 /** "<namespace>/<name>" → "<name>": the JSON names groups as NodeGroup names. */
@@ -55,6 +58,16 @@ export function renderTable(report: PlanReport): string {
     out.push('');
     out.push(`Kept ${kept.length} node(s):`);
     out.push(table(['NODE', 'REASON', 'WHY'], kept.map((d) => [d.target.replace(/^node /, ''), d.reason, d.message])));
+  }
+  if (report.vms) {
+    const { delete: deletes, untouched } = report.vms;
+    out.push('');
+    out.push(deletes.length === 0 ? 'Delete VMs: none.' : `Delete ${deletes.length} VM(s):`);
+    if (deletes.length > 0) out.push(table(['VM', 'IDENTIFIER', 'REASON', 'WHY'], deletes.map((d) => [d.hostname, d.identifier ?? '-', d.reason, d.message])));
+    if (untouched.length > 0) {
+      out.push(`Never touched ${untouched.length} VM(s):`);
+      out.push(table(['VM', 'IDENTIFIER', 'OWNER', 'WHY'], untouched.map((u) => [u.hostname, u.identifier, u.owner, u.why])));
+    }
   }
   out.push('');
   out.push(`Monthly cost change: ${signed(report.monthlyCostDelta)}`);
