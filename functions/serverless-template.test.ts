@@ -95,6 +95,17 @@ describe('serverless package template', () => {
     const env = functions['vpsie-autoscaler-dev-api'].Environment.Variables;
     expect(env.VPSIE_AUTOSCALER_CLUSTERS_SSM_PARAMETER).toBe('/vpsie-autoscaler/dev/clusters');
     expect(env.VPSIE_AUTOSCALER_CLUSTERS).toBeUndefined();
-    expect(JSON.stringify(template)).not.toMatch(/signingKey|triggerToken/);
+    expect(JSON.stringify(template)).not.toMatch(/signingKey|triggerToken|statusToken/);
+  });
+
+  it('throttles the HTTP API stage: every route by default, trigger and status tighter, each route key a real route', () => {
+    const stages = ofType('AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    const stage = stages[0]![1].Properties;
+    expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(stage.RouteSettings['POST /v1/clusters/{id}/trigger']).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    expect(stage.RouteSettings['GET /v1/clusters/{id}/status']).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    const routes = new Set(ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey));
+    for (const key of Object.keys(stage.RouteSettings)) expect(routes.has(key), key).toBe(true);
   });
 });
