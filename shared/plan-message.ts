@@ -6,17 +6,24 @@ import { nodeGroupStatusSchema } from './nodegroup.ts';
 // also its idempotency key: the forwarder runs a command id at most once and reports its result with
 // the next reconcile. Every command and decision carries a reason as data (the audit trail).
 
-const groupRef = z.strictObject({ namespace: z.string().min(1), name: z.string().min(1) });
+// Bounds on everything a plan carries: the forwarder parses plans from a remote service.
+const k8sName = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name (RFC 1123)');
+/** VM hostnames are Node names too: one RFC 1123 label (the guardrails check the cluster's exact pattern). */
+const hostname = z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'an RFC 1123 label: lowercase letters, digits and dashes, at most 63');
+const groupRef = z.strictObject({ namespace: k8sName.max(63), name: k8sName });
 export type GroupRef = z.infer<typeof groupRef>;
 
+/** A command's sentence for people at most (the planner shortens longer ones). */
+export const MAX_COMMAND_MESSAGE = 2_000;
+
 const base = {
-  id: z.string().min(1),
+  id: z.string().min(1).max(200),
   /** Machine-readable reason code, e.g. "pending-pods", "underused", "launch-deadline". */
-  reason: z.string().min(1),
+  reason: z.string().min(1).max(128),
   /** One sentence for people. */
-  message: z.string(),
+  message: z.string().max(MAX_COMMAND_MESSAGE),
   /** The operation (launch or drain) in the ledger this command belongs to, if any. */
-  operationId: z.string().optional(),
+  operationId: z.string().max(200).optional(),
 };
 
 export const createVmCommandSchema = z.strictObject({
@@ -24,35 +31,35 @@ export const createVmCommandSchema = z.strictObject({
   kind: z.literal('createVm'),
   nodeGroup: groupRef,
   /** Also the Node name; carries the cluster's hostname prefix. */
-  hostname: z.string().min(1).max(63),
-  offeringId: z.string().min(1),
-  datacenterID: z.string().min(1),
-  osImageID: z.string().min(1),
+  hostname,
+  offeringId: z.string().min(1).max(128),
+  datacenterID: z.string().min(1).max(128),
+  osImageID: z.string().min(1).max(128),
 });
 
 export const deleteVmCommandSchema = z.strictObject({
   ...base,
   kind: z.literal('deleteVm'),
   nodeGroup: groupRef.optional(),
-  hostname: z.string().min(1),
+  hostname,
   /** Unknown when the VM is still pending; the forwarder then looks it up by hostname. */
-  vmIdentifier: z.string().optional(),
+  vmIdentifier: z.string().min(1).max(128).optional(),
 });
 
 /** Taint autoscaler.vpsie.com/to-be-deleted:NoSchedule and cordon. */
-export const taintNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('taintNode'), node: z.string().min(1), nodeGroup: groupRef });
+export const taintNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('taintNode'), node: k8sName, nodeGroup: groupRef });
 /** Remove the taint and uncordon (aborted drain). */
-export const untaintNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('untaintNode'), node: z.string().min(1), nodeGroup: groupRef });
+export const untaintNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('untaintNode'), node: k8sName, nodeGroup: groupRef });
 /** Through the Eviction API only; a 429 is reported, never replaced by a plain delete. */
 export const evictPodCommandSchema = z.strictObject({
   ...base,
   kind: z.literal('evictPod'),
-  namespace: z.string().min(1),
-  pod: z.string().min(1),
-  node: z.string().min(1),
+  namespace: k8sName.max(63),
+  pod: k8sName,
+  node: k8sName,
   nodeGroup: groupRef,
 });
-export const deleteNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('deleteNode'), node: z.string().min(1), nodeGroup: groupRef });
+export const deleteNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('deleteNode'), node: k8sName, nodeGroup: groupRef });
 
 export const updateNodeGroupStatusCommandSchema = z.strictObject({
   ...base,
@@ -64,10 +71,10 @@ export const updateNodeGroupStatusCommandSchema = z.strictObject({
 export const emitEventCommandSchema = z.strictObject({
   ...base,
   kind: z.literal('emitEvent'),
-  involved: z.strictObject({ kind: z.enum(['NodeGroup', 'Pod', 'Node']), namespace: z.string().optional(), name: z.string().min(1) }),
+  involved: z.strictObject({ kind: z.enum(['NodeGroup', 'Pod', 'Node']), namespace: k8sName.max(63).optional(), name: k8sName }),
   type: z.enum(['Normal', 'Warning']),
   /** The Event's reason, e.g. ScaleUpTriggered, ProvisioningFailed, DrainStarted. */
-  eventReason: z.string().min(1),
+  eventReason: z.string().min(1).max(128).regex(/^[A-Za-z0-9]+$/, 'UpperCamelCase letters and digits'),
 });
 
 export const commandSchema = z.discriminatedUnion('kind', [
@@ -105,8 +112,9 @@ export const planMessageSchema = z.strictObject({
   /** Increases with every lease acquisition; the forwarder refuses a plan older than one it executed. */
   fencingToken: z.number().int().min(1).max(MAX_FENCING_TOKEN),
   issuedAtMs: z.number().int().min(0),
-  commands: z.array(commandSchema),
-  decisions: z.array(decisionSchema),
+  /** More than the forwarder executes from one plan (its cap refuses the rest); bounds parsing. */
+  commands: z.array(commandSchema).max(20_000),
+  decisions: z.array(decisionSchema).max(50_000),
   /** When the forwarder should call again at the latest (drains and launches in progress ask for sooner). */
   nextContactAfterMs: z.number().int().min(0),
 });

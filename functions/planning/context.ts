@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseNodeGroupSpec, NodeGroupValidationError, type NodeGroupSpec } from '../../shared/nodegroup.ts';
-import type { Command, Decision } from '../../shared/plan-message.ts';
+import { MAX_COMMAND_MESSAGE, type Command, type Decision } from '../../shared/plan-message.ts';
 import type { Snapshot } from '../../shared/snapshot.ts';
 import { trackSentCommand } from './sent-commands.ts';
 import type { GroupKey, KeptNode, PlanningState, Policy, ProvisionSummary, RemovalSummary, UnschedulableSummary } from './types.ts';
@@ -61,6 +61,9 @@ export class PlanContext {
   }
 
   emit(draft: CommandDraft): Command {
+    // The wire contract bounds a command's message (shared/plan-message.ts): a long list of pods in a
+    // sentence must not make the whole plan invalid.
+    if (draft.message.length > MAX_COMMAND_MESSAGE) draft = { ...draft, message: `${draft.message.slice(0, MAX_COMMAND_MESSAGE - 3)}...` };
     const command = { id: this.id(draft.kind, JSON.stringify(draft)), ...draft } as Command;
     this.commands.push(command);
     trackSentCommand(this.state, command, this.nowMs);
