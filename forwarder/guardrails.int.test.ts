@@ -201,6 +201,22 @@ describe('adversarial plans against the real control plane and the simulator', (
     expect((await s.h.core.listNamespacedEvent({ namespace: s.ns })).items.filter((e) => e.reason === 'Big')).toHaveLength(0);
   });
 
+  it('a ledger that cannot be read refuses every create and deletion (fail closed): 0 VMs, 0 Nodes deleted', async () => {
+    const node = s.host('lg001');
+    await nodes(s, [{ name: node, group: 'workers', taint: true }, { name: s.host('lg002'), group: 'workers' }]);
+    // Someone edited the ledger by hand: it no longer parses. Not "empty": refused.
+    await s.h.core.createNamespacedConfigMap({ namespace: s.ns, body: { metadata: { name: 'vpsie-autoscaler-guardrails' }, data: { 'ledger.json': '{"version":1,"launches":"lots"}' } } });
+    const results = await runPlan(s.forwarder, s.fake, [
+      command({ kind: 'createVm', nodeGroup: s.group, hostname: s.host('lg003'), offeringId: DEAREST, datacenterID: DC, osImageID: OS }),
+      command({ kind: 'deleteNode', node, nodeGroup: s.group }),
+      command({ kind: 'emitEvent', involved: { kind: 'NodeGroup', namespace: s.ns, name: 'workers' }, type: 'Normal', eventReason: 'StillWorks', message: 'events need no ledger' }),
+    ]);
+    expect(results.map((r) => r.outcome === 'refused' ? r.message?.split(':')[0] : r.outcome)).toEqual(['ledger', 'ledger', 'succeeded']);
+    expect(results[0]!.message).toMatch(/ledger\.json is not a valid ledger/);
+    expect(liveVms(s)).toHaveLength(0);
+    await s.h.core.readNode({ name: node });
+  });
+
   it('deletions per window hold across a restart (the ledger, not the process, counts them)', async () => {
     const names = ['d1', 'd2', 'd3', 'd4'].map((x) => s.host(`${x}000`));
     await nodes(s, [...names.map((name) => ({ name, group: 'workers', taint: true })), { name: s.host('keep1'), group: 'workers' }]);
