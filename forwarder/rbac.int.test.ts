@@ -1,21 +1,25 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, BOOTSTRAP_TEMPLATE_LABEL } from '../shared/labels.ts';
+import { clusterMarker } from '../shared/ownership.ts';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
 import { command, ensureNodeGroupCrd, newClusterId, runPlan, SIGNING_KEY, startTestForwarder } from '../test/forwarder/fixture.ts';
 import { deployment, kwokNode } from '../test/harness/builders.ts';
 import { useHarness, waitFor, type Harness } from '../test/harness/context.ts';
 import { SIM_DC, SIM_OS_IMAGES, SIM_PLANS, startVpsieSimulator, type VpsieSimulator } from '../test/vpsie-sim/index.ts';
-import { clientNodeAuth, loadKubeAuth } from './kube/kube-auth.ts';
+import { loadKubeAuth, SERVICE_ACCOUNT_DIR, type KubeAuth } from './kube/kube-auth.ts';
 import { KubeApiError, KubeHttp } from './kube/kube-http.ts';
 
 // The shipped RBAC (infra/forwarder/rbac.yaml) on a real API server: a forwarder running as its
-// ServiceAccount (token from the TokenRequest API) does its whole job — watches, every command kind,
-// the Lease, bootstrap tokens, the credentials Secret — and is denied what it must never do.
+// ServiceAccount does its whole job — watches, every command kind, the Lease, bootstrap tokens, the
+// credentials Secret — and is denied what it must never do. It authenticates the way it does in a
+// pod: the shipped in-cluster loader (kube-auth.ts) reads a token (from the TokenRequest API) and the
+// cluster CA from a directory laid out like /var/run/secrets/kubernetes.io/serviceaccount, and finds
+// the API server in KUBERNETES_SERVICE_HOST/PORT.
 
 const INFRA = join(dirname(fileURLToPath(import.meta.url)), '../infra/forwarder');
 const NS = 'vpsie-autoscaler';
@@ -47,7 +51,8 @@ describe('the shipped RBAC', () => {
   let h: Harness;
   let admin: KubeHttp;
   let asForwarder: KubeHttp;
-  let forwarderKubeconfig: KubeConfig;
+  let inCluster: KubeAuth;
+  let podRoot: string;
 
   beforeAll(async () => {
     h = useHarness();
@@ -61,19 +66,28 @@ describe('the shipped RBAC', () => {
       path: `/api/v1/namespaces/${NS}/serviceaccounts/${SA}/token`,
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
     });
+    // The files the kubelet projects into the pod, under a temporary root.
+    podRoot = mkdtempSync(join(tmpdir(), 'fwd-pod-'));
+    const saDir = join(podRoot, SERVICE_ACCOUNT_DIR);
+    mkdirSync(saDir, { recursive: true });
     const cluster = h.kc.getCurrentCluster()!;
-    forwarderKubeconfig = new KubeConfig();
-    forwarderKubeconfig.loadFromOptions({
-      clusters: [{ name: 'harness', server: cluster.server, caFile: cluster.caFile, caData: cluster.caData, skipTLSVerify: false }],
-      users: [{ name: SA, token: status.token }],
-      contexts: [{ name: 'forwarder', cluster: 'harness', user: SA }],
-      currentContext: 'forwarder',
+    writeFileSync(join(saDir, 'token'), status.token);
+    writeFileSync(join(saDir, 'ca.crt'), cluster.caData ? Buffer.from(cluster.caData, 'base64') : readFileSync(cluster.caFile!));
+    writeFileSync(join(saDir, 'namespace'), NS);
+    const server = new URL(cluster.server);
+    inCluster = await loadKubeAuth(undefined, { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port }, { serviceAccountDir: saDir });
+    expect(inCluster.describe).toBe('in-cluster service account');
+    expect(inCluster.caPem).toContain('BEGIN CERTIFICATE');
+    asForwarder = new KubeHttp(inCluster);
+    const review = await asForwarder.request<{ status: { userInfo: { username: string } } }>({
+      method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
     });
-    asForwarder = new KubeHttp(await clientNodeAuth(forwarderKubeconfig));
+    expect(review.status.userInfo.username).toBe(`system:serviceaccount:${NS}:${SA}`);
   });
   afterAll(() => {
     asForwarder?.close();
     admin?.close();
+    if (podRoot) rmSync(podRoot, { recursive: true, force: true });
   });
 
   async function allowed(verb: string, resource: string, options: { namespace?: string; group?: string; subresource?: string; name?: string } = {}): Promise<boolean> {
@@ -140,33 +154,41 @@ describe('the shipped RBAC', () => {
         group: API_GROUP, version: API_VERSION, namespace: NS, plural: NODEGROUP_PLURAL,
         body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name: group }, spec: { minNodes: 0, maxNodes: 5, datacenterID: DC, offeringIDs: [OFFERING], osImageID: OS, bootstrap: { secretName: bootstrap } } },
       });
-      const nodeName = `${clusterId}-n1`;
-      const vm = sim.sim.seedVm({ hostname: nodeName, phase: 'running' });
+      // Hostnames follow the cluster's pattern <clusterId>-<group>-<5 letters/digits>; the VM carries the marker.
+      const nodeName = `${clusterId}-${group}-n0001`;
+      const vm = sim.sim.seedVm({ hostname: nodeName, phase: 'running', projectId: 'p', notes: clusterMarker(clusterId, { namespace: NS, name: group }) });
       await h.createKwokNode(kwokNode({ name: nodeName, labels: { [NODEGROUP_LABEL]: group } }));
       await h.apps.createNamespacedDeployment({ namespace: ns, body: deployment({ name: 'web', namespace: ns, nodeSelector: { 'kubernetes.io/hostname': nodeName } }) });
       const pod = await waitFor(async () => (await h.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items.find((p) => p.spec?.nodeName === nodeName), { timeoutMs: 60_000, description: 'pod on the node' });
 
       const forwarder = await startTestForwarder({
         namespace: NS, clusterId, fake, vpsieUrl: sim.url, credentialsSecret: 'vpsie-credentials', kubeconfigPath: h.info.kubeconfigPath,
-        leaderElection: true, deps: { kubeConfig: forwarderKubeconfig },
+        leaderElection: true, deps: { kubeAuth: inCluster },
       });
       try {
         await forwarder.waitForSynced(60_000);
         await waitFor(() => forwarder.isLeader() && forwarder.cache.nodes.items.has(nodeName) && forwarder.cache.nodeGroup(NS, group) && forwarder.cache.pods.items.has(`${ns}/${pod.metadata!.name}`), { timeoutMs: 30_000, description: 'leader with a full picture' });
         expect(forwarder.dryRun).toBe(false); // it could read kube-system/vpsie-credentials
         const ref = { namespace: NS, name: group };
-        const results = await runPlan(forwarder, fake, [
-          command({ kind: 'createVm', nodeGroup: ref, hostname: `${clusterId}-n2`, offeringId: OFFERING, datacenterID: DC, osImageID: OS }),
-          command({ kind: 'taintNode', node: nodeName, nodeGroup: ref }),
-          command({ kind: 'evictPod', namespace: ns, pod: pod.metadata!.name!, node: nodeName, nodeGroup: ref }),
+        const outcomes = (results: Awaited<ReturnType<typeof runPlan>>) => results.map((r) => [r.kind, r.outcome, r.outcome === 'succeeded' ? '' : r.message]);
+        // A removal as the planner sends it: the taint, events, the eviction; then, once the node is
+        // empty, the Node and its VM.
+        const drain = await runPlan(forwarder, fake, [
+          command({ kind: 'createVm', nodeGroup: ref, hostname: `${clusterId}-${group}-n0002`, offeringId: OFFERING, datacenterID: DC, osImageID: OS }),
           command({ kind: 'untaintNode', node: nodeName, nodeGroup: ref }),
-          command({ kind: 'updateNodeGroupStatus', nodeGroup: ref, status: { currentNodes: 1, desiredNodes: 2, readyNodes: 1, conditions: [], nodeList: [] } }),
+          command({ kind: 'taintNode', node: nodeName, nodeGroup: ref }),
           command({ kind: 'emitEvent', involved: { kind: 'Pod', namespace: ns, name: pod.metadata!.name! }, type: 'Normal', eventReason: 'TestEvent', message: 'pod event' }),
+          command({ kind: 'evictPod', namespace: ns, pod: pod.metadata!.name!, node: nodeName, nodeGroup: ref }),
+          command({ kind: 'updateNodeGroupStatus', nodeGroup: ref, status: { currentNodes: 1, desiredNodes: 2, readyNodes: 1, conditions: [], nodeList: [] } }),
           command({ kind: 'emitEvent', involved: { kind: 'Node', name: nodeName }, type: 'Normal', eventReason: 'TestEvent', message: 'node event' }),
+        ], 90_000);
+        expect(outcomes(drain)).toEqual(drain.map((r) => [r.kind, 'succeeded', '']));
+        await waitFor(async () => (await h.core.listNamespacedPod({ namespace: ns })).items.every((p) => p.spec?.nodeName !== nodeName), { timeoutMs: 60_000, description: 'the node empty' });
+        const removal = await runPlan(forwarder, fake, [
           command({ kind: 'deleteNode', node: nodeName, nodeGroup: ref }),
           command({ kind: 'deleteVm', hostname: nodeName, vmIdentifier: vm.identifier, nodeGroup: ref }),
         ], 90_000);
-        expect(results.map((r) => [r.kind, r.outcome, r.outcome === 'succeeded' ? '' : r.message])).toEqual(results.map((r) => [r.kind, 'succeeded', '']));
+        expect(outcomes(removal)).toEqual(removal.map((r) => [r.kind, 'succeeded', '']));
         expect((await h.coordination.readNamespacedLease({ namespace: NS, name: 'vpsie-autoscaler-forwarder' })).spec?.holderIdentity).toBe(forwarder.identity);
       } finally {
         await forwarder.stop();

@@ -24,29 +24,35 @@ export interface KubeAuth {
   describe: string;
 }
 
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface LoadKubeAuthOptions {
+  /** Where the pod's service account is mounted (token, ca.crt); tests point it at a directory laid out the same. */
+  serviceAccountDir?: string;
+}
 
 export class KubeAuthError extends Error {
   override name = 'KubeAuthError';
 }
 
 /** In a pod without a kubeconfig: the service account. Otherwise the kubeconfig (path, $KUBECONFIG, ~/.kube/config). */
-export async function loadKubeAuth(path: string | undefined, env: Record<string, string | undefined> = process.env): Promise<KubeAuth> {
-  if (!path && env.KUBERNETES_SERVICE_HOST && existsSync(join(SA_DIR, 'token'))) return inClusterAuth(env);
+export async function loadKubeAuth(path: string | undefined, env: Record<string, string | undefined> = process.env, options: LoadKubeAuthOptions = {}): Promise<KubeAuth> {
+  const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  if (!path && env.KUBERNETES_SERVICE_HOST && existsSync(join(saDir, 'token'))) return inClusterAuth(env, saDir);
   const file = path ?? env.KUBECONFIG?.split(':').find(Boolean) ?? join(homedir(), '.kube', 'config');
   if (!existsSync(file)) throw new KubeAuthError(`no kubeconfig at ${file} (and not running in a pod)`);
   return (await kubeconfigAuth(file)) ?? clientNodeAuth(await clientNodeKubeConfig(file));
 }
 
-function inClusterAuth(env: Record<string, string | undefined>): KubeAuth {
+function inClusterAuth(env: Record<string, string | undefined>, saDir: string): KubeAuth {
   const host = env.KUBERNETES_SERVICE_HOST!;
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
-  const caPem = readFileSync(join(SA_DIR, 'ca.crt'), 'utf8');
+  const caPem = readFileSync(join(saDir, 'ca.crt'), 'utf8');
   return {
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
     tls: { ca: Buffer.from(caPem) },
     caPem,
-    headers: tokenFileHeaders(join(SA_DIR, 'token')),
+    headers: tokenFileHeaders(join(saDir, 'token')),
     describe: 'in-cluster service account',
   };
 }
