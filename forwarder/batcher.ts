@@ -19,7 +19,8 @@ import { systemClock, type Clock, type TimerHandle } from './util/clock.ts';
 //    |fire                     |fire (all the others, once)      = 2 reconciles, not 101
 //    0 s                       5 s
 
-export type TriggerReason = 'unschedulable-pods' | 'nodegroup-changed' | 'node-pressure' | 'heartbeat' | 'webhook' | 'start';
+/** `manual`: the in-process API (forwarder.trigger(), tests, the CLI); unlike `webhook` it is not coalesced. */
+export type TriggerReason = 'unschedulable-pods' | 'nodegroup-changed' | 'node-pressure' | 'heartbeat' | 'webhook' | 'start' | 'manual';
 
 export interface BatcherOptions {
   onFire: (reasons: TriggerReason[]) => void;
@@ -93,7 +94,7 @@ export class ReconcileBatcher {
     this.debounce('node-pressure');
   }
 
-  /** Start-up: as soon as possible. The in-cluster webhook: as soon as its interval allows (coalesced). */
+  /** Start-up and manual: as soon as possible. The in-cluster webhook: as soon as its interval allows (coalesced). */
   now(reason: TriggerReason): void {
     const nowMs = this.clock.now();
     this.reasons.add(reason);

@@ -298,7 +298,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     plans,
     isLeader,
     isSynced: () => cache.synced,
-    trigger: () => batcher?.now('webhook'),
+    trigger: () => batcher?.now('manual'),
     waitForSynced: async (timeoutMs = 60_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!cache.synced) {
