@@ -8,7 +8,7 @@ import type { NodeGroupSpecInput } from '../../shared/nodegroup.ts';
 import { freePorts } from '../harness/free-port.ts';
 import { ProcessSupervisor } from '../harness/processes.ts';
 import { waitFor } from '../harness/wait-for.ts';
-import { SIM_DC, SIM_OS_IMAGES, startVpsieSimulator, type SimCall, type SimOperation, type SimVm, type VpsieSimulator } from '../vpsie-sim/index.ts';
+import { SIM_DC, SIM_OS_IMAGES, startVpsieSimulator, type SimCall, type SimClock, type SimOperation, type SimVm, type VpsieSimulator } from '../vpsie-sim/index.ts';
 import { parseAuditLines, type AuditLine, type ClusterStatus } from './audit-log.ts';
 import { CliPart } from './cli-process.ts';
 import { fetchMetrics, listEvents, metricValue, type EventSummary, type MetricSample } from './observe.ts';
@@ -62,6 +62,8 @@ export interface StackOptions {
   forwarderReplicas?: 1 | 2;
   /** How long a new VM stays pending at the simulator (default 1500 ms). */
   provisionMs?: number;
+  /** The simulator's clock (default real time); a SkippableClock lets a test jump over long waits at VPSie. */
+  simClock?: SimClock;
   /** Policy overrides on top of SHORT_POLICY. */
   policy?: PolicyOverrides;
   /** The forwarder's heartbeat (default 2000 ms). */
@@ -109,7 +111,7 @@ export interface Stack {
   events(namespace?: string): Promise<EventSummary[]>;
   /** Every audit line the functions logged so far (the audit trail: one JSON line per command and decision). */
   audit(): AuditLine[];
-  /** GET /v1/clusters/<id>/status of the functions (bearer: the trigger token). */
+  /** GET /v1/clusters/<id>/status of the functions (bearer: the status token). */
   clusterStatus(): Promise<ClusterStatus>;
   nodeGroupStatus(name: string): Promise<NodeGroupObjectStatus | undefined>;
   /** Creates or replaces a NodeGroup in the stack's namespace, with the stack's bootstrap Secret. */
@@ -172,6 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     log('starting the VPSie simulator');
     simulator = await startVpsieSimulator({
       provisionMs: options.provisionMs ?? 1_500,
+      ...(options.simClock ? { clock: options.simClock } : {}),
       kubeconfigPath: options.kubeconfigPath,
       clusterLog: (message) => note(`vpsie-sim: ${message}`),
     });
