@@ -18,8 +18,9 @@ import { ConditionFailedError, type AttributeValue, type Conditional, type Item,
 // implements BatchGetItem, BatchWriteItem, CreateTable, DeleteItem, DeleteTable, DescribeTable,
 // DescribeTimeToLive, GetItem, ListTables, ListTagsOfResource, PutItem, Query, Scan, TagResource,
 // UntagResource, UpdateItem and UpdateTable — no transactions and no UpdateTimeToLive. Every rule is
-// therefore a single-item conditional write; the fencing token makes the multi-item persist safe
-// (see planning-state-store.ts).
+// therefore a single-item conditional write; the fencing token makes the multi-item persist safe, and
+// the commit manifest on the lease makes it all-or-nothing for what counts (commit-manifest.ts; a
+// transaction would not do anyway: it holds at most 100 items, a big plan writes more).
 
 export class DynamoTableAdapter implements TableAdapter {
   constructor(

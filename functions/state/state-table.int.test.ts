@@ -164,6 +164,42 @@ describe('planning state', () => {
     expect(second.itemsWritten).toBe(2); // contact + plan
   });
 
+  it('removal-safety: a commit that fails before its manifest counts for nothing; the next one repairs the items', async () => {
+    const lease1 = await table.leases.acquire(cluster(), 'a');
+    await table.clusters.commit({ lease: lease1, loaded: await table.clusters.load(cluster()), next: state(), contact, lastPlan: lastPlan('p1', lease1.fencingToken) });
+    await table.leases.release(lease1);
+
+    // Commit 2 changes op-1, archives op-2, adds op-3, changes the group and seenResults, then the
+    // manifest write (the lease update naming it) fails.
+    const lease2 = await table.leases.acquire(cluster(), 'b');
+    const changed = state();
+    changed.operations = [launch('op-1', { status: 'registering', vmIdentifier: 'vm-1' }), launch('op-3')];
+    changed.groups['default/workers'] = { consecutiveFailures: 2, backoffUntilMs: nowMs + 600_000 };
+    changed.seenResults = ['cmd-1', 'cmd-2'];
+    const update = table.adapter.update.bind(table.adapter);
+    table.adapter.update = async (key, request) => {
+      if (request.update.includes('committedGz')) throw new Error('injected: the store failed');
+      return update(key, request);
+    };
+    await expect(table.clusters.commit({ lease: lease2, loaded: await table.clusters.load(cluster()), next: changed, contact, lastPlan: lastPlan('p2', lease2.fencingToken) })).rejects.toThrow('injected');
+    table.adapter.update = update;
+    await table.leases.release(lease2);
+
+    const after = await table.clusters.load(cluster());
+    expect(after.planning).toEqual(state());
+    expect(after.lastPlan).toBeUndefined(); // p2 is not replayed
+
+    // Commit 3 changes nothing, yet rewrites what commit 2 left, so the items show what counts again.
+    const lease3 = await table.leases.acquire(cluster(), 'c');
+    await table.clusters.commit({ lease: lease3, loaded: after, next: state(), contact, lastPlan: lastPlan('p3', lease3.fencingToken) });
+    const items = await table.adapter.queryPartition(`cluster#${cluster()}`);
+    const op = (id: string) => items.find((item) => item.sk === `op#${id}`);
+    expect(JSON.parse(String(op('op-1')?.data))).toEqual(launch('op-1'));
+    expect(op('op-2')?.archivedAtMs).toBeUndefined();
+    expect(op('op-3')?.archivedAtMs).toBeDefined();
+    expect((await table.clusters.load(cluster())).planning).toEqual(state());
+  });
+
   it('archives operations that leave the state and deletes node timers that do', async () => {
     const lease = await table.leases.acquire(cluster(), 'a');
     await table.clusters.commit({ lease, loaded: await table.clusters.load(cluster()), next: state(), contact, lastPlan: lastPlan('p1', 1) });
