@@ -4,7 +4,7 @@ import { PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
 import { KWOK_ANNOTATION, KWOK_ANNOTATION_VALUE } from '../harness/kwok.ts';
 import { nodeResources } from './node-resources.ts';
 import type { SimHook, SimVm } from './state.ts';
-import { kubeletSettingsFromUserData } from './user-data.ts';
+import { decodeUserData, kubeletSettingsFromUserData } from './user-data.ts';
 import { ipv4, privateIpv4 } from './wire.ts';
 
 // Makes the simulator's VMs join a real cluster the way real ones would, with kwok playing the kubelet:
@@ -18,7 +18,17 @@ export type ClusterHookOptions = {
   kubeconfigPath: string;
   /** Where failures are reported (they are also kept in sim.hookErrors). Default: stderr. */
   log?: (message: string) => void;
+  /**
+   * Which VMs join this cluster (default all). With several clusters on one simulator, a VM joins
+   * the one its bootstrap names, as a real kubelet does: see joinsApiServer.
+   */
+  accepts?: (vm: SimVm) => boolean;
 };
+
+/** A VM whose user-data joins the API server at `endpoint` ("host:port", what `kubeadm join` is given). */
+export function joinsApiServer(endpoint: string): (vm: SimVm) => boolean {
+  return (vm) => decodeUserData(vm.userData).includes(endpoint);
+}
 
 export type ClusterHook = SimHook & { close(): Promise<void> };
 
@@ -63,7 +73,8 @@ export function nodeForVm(vm: SimVm): V1Node {
         'beta.kubernetes.io/arch': 'amd64',
         ...settings.labels,
       },
-      annotations: { [KWOK_ANNOTATION]: KWOK_ANNOTATION_VALUE },
+      // Without the annotation kwok does not play this Node's kubelet: it stays without a Ready condition.
+      annotations: vm.kubeletNeverReady ? {} : { [KWOK_ANNOTATION]: KWOK_ANNOTATION_VALUE },
     },
     spec: {
       providerID: `${PROVIDER_ID_PREFIX}${vm.identifier}`,
@@ -106,6 +117,7 @@ export function createClusterHook(options: ClusterHookOptions): ClusterHook {
   const core = kc.makeApiClient(CoreV1Api);
   const log = options.log ?? ((message: string) => process.stderr.write(`vpsie-sim: ${message}\n`));
   let closed = false;
+  const accepts = options.accepts ?? (() => true);
 
   async function register(vm: SimVm): Promise<void> {
     const node = nodeForVm(vm);
@@ -170,8 +182,8 @@ export function createClusterHook(options: ClusterHookOptions): ClusterHook {
   };
 
   return {
-    onVmActive: (vm) => register(vm).catch(report(`registering Node ${vm.hostname} failed`)),
-    onVmDeleted: (vm) => markGone(vm).catch(report(`marking Node ${vm.hostname} NotReady failed`)),
+    onVmActive: (vm) => (accepts(vm) ? register(vm).catch(report(`registering Node ${vm.hostname} failed`)) : undefined),
+    onVmDeleted: (vm) => (accepts(vm) ? markGone(vm).catch(report(`marking Node ${vm.hostname} NotReady failed`)) : undefined),
     async close() {
       closed = true;
     },
