@@ -7,7 +7,7 @@ import { VpsieApiError, VpsieCircuitOpenError, VpsieInvalidResponseError, VpsieN
 
 describe('createMayHaveBeenAccepted', () => {
   it.each([
-    ['no answer in time', new VpsieTimeoutError('t', { operation: 'createVm' })],
+    ['no answer in time', new VpsieTimeoutError('t', { operation: 'createVm', timeoutMs: 15_000 })],
     ['a connection reset', new VpsieNetworkError('r', { operation: 'createVm', systemCode: 'ECONNRESET' })],
     ['a proxy\'s HTML 502', new VpsieServerError('p', { operation: 'createVm', httpStatus: 502 })],
     ['an unreadable answer', new VpsieInvalidResponseError('x', { operation: 'createVm' })],
@@ -22,7 +22,7 @@ describe('createMayHaveBeenAccepted', () => {
     ['a quota error', new VpsieQuotaError('q', { operation: 'createVm', httpStatus: 200, apiMessage: 'quota' })],
     ['a 429', new VpsieRateLimitError('l', { operation: 'createVm', httpStatus: 429 })],
     ['a refused connection', new VpsieNetworkError('c', { operation: 'createVm', systemCode: 'ECONNREFUSED' })],
-    ['an open breaker', new VpsieCircuitOpenError('o', { operation: 'createVm' })],
+    ['an open breaker', new VpsieCircuitOpenError('o', { operation: 'createVm', retryAtMs: 0 })],
   ])('no after %s', (_what, error) => {
     expect(createMayHaveBeenAccepted(error)).toBe(false);
   });
