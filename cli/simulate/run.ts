@@ -1,0 +1,100 @@
+import type { ValidGroup } from '../../functions/planning/context.ts';
+import { plan } from '../../functions/planning/plan.ts';
+import { EMPTY_STATE, type PlanningState, type Policy } from '../../functions/planning/types.ts';
+import type { CommandResult, Offering, Snapshot } from '../../shared/snapshot.ts';
+import { executePlan } from './executor.ts';
+import { sampleWorld, utilizationOf, vmCost, type RunMetrics, type Sample } from './metrics.ts';
+import { seededRandom } from './rng.ts';
+import { schedule } from './scheduler.ts';
+import type { Delay, TraceWorkload } from './trace.ts';
+import { World } from './world.ts';
+
+// One simulated day through the real planning core. Each step (the trace's stepSeconds):
+//   1. time moves on: VMs come up, Nodes join, ReplicaSets follow the trace;
+//   2. the scheduler binds what fits;
+//   3. one reconcile: the snapshot (with the results of the previous plan's commands) → plan() →
+//      the plan's commands executed against the world, their results kept for the next snapshot;
+//   4. the scheduler again (evicted pods' replacements), then a sample.
+// The planning state is carried from plan to plan, as the functions persist it in their table.
+// The day starts warm: launches decided at time 0 are there at once (the cluster as the autoscaler
+// left it the night before), so the figures measure the day, not a cold start.
+
+/** Simulated days start here (a fixed time: runs are reproducible). */
+export const SIM_START_MS = Date.UTC(2025, 0, 6, 0, 0, 0);
+
+export interface RunInput {
+  name: string;
+  clusterId: string;
+  groups: readonly ValidGroup[];
+  nodeGroups: Snapshot['nodeGroups'];
+  offerings: readonly Offering[];
+  workloads: readonly TraceWorkload[];
+  provisioning: { launchSeconds: Delay; joinSeconds: Delay };
+  policy: Policy;
+  durationMs: number;
+  stepMs: number;
+  seed: number;
+}
+
+export interface RunResult { metrics: RunMetrics; world: World; plans: number }
+
+export function simulateRun(input: RunInput): RunResult {
+  const random = seededRandom(input.seed);
+  let warm = true;
+  const world = new World({
+    clusterId: input.clusterId,
+    groups: input.groups,
+    nodeGroups: input.nodeGroups,
+    offerings: input.offerings,
+    workloads: input.workloads,
+    provisioning: {
+      get launchSeconds() { return warm ? 0 : input.provisioning.launchSeconds; },
+      get joinSeconds() { return warm ? 0 : input.provisioning.joinSeconds; },
+    },
+    random,
+    startMs: SIM_START_MS,
+  });
+  let state: PlanningState = structuredClone(EMPTY_STATE);
+  let results: CommandResult[] = [];
+  const samples: Sample[] = [];
+  let pendingMs = 0;
+  let longestWaitMs = 0;
+  const events = { onBound: (_: unknown, waitedMs: number) => { longestWaitMs = Math.max(longestWaitMs, waitedMs); } };
+  const endMs = SIM_START_MS + input.durationMs;
+  let plans = 0;
+  for (let nowMs = SIM_START_MS; nowMs <= endMs; nowMs += input.stepMs) {
+    world.advance(nowMs);
+    schedule(world, nowMs, events);
+    const result = plan(world.snapshot(nowMs, results), state, input.policy, nowMs);
+    plans++;
+    state = result.state;
+    results = executePlan(world, result.commands, `sim-${input.name}-${plans}`, nowMs).map((e) => e.result);
+    world.advance(nowMs);
+    schedule(world, nowMs, events);
+    warm = false;
+    const sample = sampleWorld(world, nowMs);
+    samples.push(sample);
+    if (nowMs < endMs) pendingMs += sample.pendingPods * input.stepMs;
+  }
+  for (const pod of world.pods.values()) if (pod.nodeName === undefined) longestWaitMs = Math.max(longestWaitMs, endMs - pod.createdAtMs);
+  const deleted = world.vms.filter((vm) => vm.deletedAtMs !== undefined);
+  const cost = vmCost(world, endMs);
+  return {
+    world,
+    plans,
+    metrics: {
+      name: input.name,
+      cost,
+      costPerHour: cost / (input.durationMs / 3600_000),
+      cpuUtilization: utilizationOf(samples, 'cpu'),
+      memoryUtilization: utilizationOf(samples, 'memory'),
+      pendingPodMinutes: pendingMs / 60_000,
+      longestWaitSeconds: longestWaitMs / 1000,
+      podsPendingBecauseOfScaleDown: world.displacedPending,
+      vmCreates: world.vms.length,
+      vmDeletes: deleted.length,
+      minVmLifetimeSeconds: deleted.length === 0 ? null : Math.min(...deleted.map((vm) => (vm.deletedAtMs! - vm.createdAtMs) / 1000)),
+      samples,
+    },
+  };
+}
