@@ -270,8 +270,7 @@ export class PlanGuard {
     }
     for (const vm of this.options.view.vms() ?? []) {
       // The marker's NodeGroup (shared/ownership.ts), when the listing carries it.
-      const marked = (vm as SnapshotVm & { nodeGroup?: string }).nodeGroup;
-      if (marked && !out.has(vm.hostname)) out.set(vm.hostname, marked);
+      if (vm.nodeGroup && !out.has(vm.hostname)) out.set(vm.hostname, `${vm.nodeGroup.namespace}/${vm.nodeGroup.name}`);
     }
     return out;
   }

@@ -10,6 +10,7 @@ import { ReconcileBatcher } from './batcher.ts';
 import type { ForwarderConfig } from './config.ts';
 import { Delivery, type DeliveryOptions } from './delivery/delivery.ts';
 import { Executor } from './executor/executor.ts';
+import { estimateMonthlyCost, LaunchedOfferings } from './cost-estimate.ts';
 import { computeGroupStats, publishGroupStats } from './group-stats.ts';
 import { configMapLedgerStore, GuardLedger } from './guard-ledger.ts';
 import { Guardrails, type GuardrailView } from './guardrails.ts';
@@ -18,6 +19,7 @@ import { EventRecorder } from './kube/event-recorder.ts';
 import { clientNodeAuth, loadKubeAuth, type KubeAuth } from './kube/kube-auth.ts';
 import { apiServerEndpoint, caCertHashFromPem } from './kube/join-settings.ts';
 import { KubeApiError, KubeHttp } from './kube/kube-http.ts';
+import { LatencyTracker, trackCommand } from './latency-tracker.ts';
 import { LeaderElector } from './leader.ts';
 import { ForwarderMetrics } from './metrics.ts';
 import { ReconcileLoop } from './reconcile-loop.ts';
@@ -80,6 +82,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   const auth = deps.kubeAuth ?? (deps.kubeConfig ? await clientNodeAuth(deps.kubeConfig) : await loadKubeAuth(config.kubeconfig));
   const kube = new KubeHttp(auth, { qps: config.kubeClient.qps, burst: config.kubeClient.burst, deadlineMs: config.kubeClient.requestDeadlineMs });
   const metrics = new ForwarderMetrics();
+  metrics.monthlyCostCap.set(config.caps.maxMonthlyCost);
   const hostnamePrefix = config.hostnamePrefix ?? `${config.clusterId}-`;
   let stopped = false;
   let firstSync = false;
@@ -90,13 +93,17 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   else if (dryRun) log.info({}, 'dry-run mode: commands are logged and announced as events, nothing is mutated');
 
   let batcher: ReconcileBatcher | undefined;
+  let tracker: LatencyTracker | undefined;
   const cache = new ClusterCache({
     http: kube,
     namespace: config.namespace,
     logger: log,
     clock,
     triggers: {
-      unschedulablePod: (key) => batcher?.podUnschedulable(key),
+      unschedulablePod: (key) => {
+        tracker?.podUnschedulable(key);
+        batcher?.podUnschedulable(key);
+      },
       nodeGroupChanged: () => batcher?.nodeGroupChanged(),
       nodePressure: () => batcher?.nodePressure(),
     },
@@ -115,6 +122,26 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     groupNodes: (group) => [...cache.nodes.items.values()].filter((n) => n.labels[NODEGROUP_LABEL] === group),
     nodeGroupsNamed: (name) => [...cache.nodeGroups.items.values()].filter((g) => g.name === name),
   };
+  // Latency histograms and the scrape-time gauges (oldest pending pod, launch, drain; cost; circuit).
+  tracker = new LatencyTracker(
+    { pod: (key) => cache.pods.items.get(key)?.pod, node: (name) => cache.nodes.items.get(name) },
+    {
+      triggerToCreate: (nodegroup, s) => metrics.triggerToCreateSeconds.observe({ nodegroup }, s),
+      createToReady: (nodegroup, s) => metrics.createToReadySeconds.observe({ nodegroup }, s),
+      podPending: (s) => metrics.podPendingSeconds.observe(s),
+      drain: (nodegroup, outcome, s) => metrics.drainDurationSeconds.observe({ nodegroup, outcome }, s),
+    },
+    () => clock.now(),
+  );
+  const launchedOfferings = new LaunchedOfferings();
+  const latency = tracker;
+  metrics.setScrapeSources({
+    oldestUnschedulablePodSeconds: () => latency.oldestUnschedulablePodSeconds(),
+    oldestUnjoinedLaunchSeconds: () => latency.oldestUnjoinedLaunchSeconds(),
+    oldestDrainSeconds: () => latency.oldestDrainSeconds(),
+    monthlyCost: () => estimateMonthlyCost({ vms: lastVms, offerings: lastOfferings, node: (name) => cache.nodes.items.get(name), launchedOffering: (h) => launchedOfferings.get(h) }),
+    circuitOpen: () => (vpsie ? vpsie.breakerState !== 'closed' : undefined),
+  });
   const { caps } = config;
   const guardrails = new Guardrails({
     cluster: { clusterId: config.clusterId, hostnamePrefix },
@@ -149,6 +176,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       clusterId: config.clusterId,
       namespace: config.namespace,
       vpsieProjectId: projectId,
+      adoptedVmIdentifiers: new Set(config.adoptVmIdentifiers),
       join: {
         apiServerEndpoint: config.join.apiServerEndpoint ?? apiServerEndpoint(auth.server),
         caCertHash,
@@ -157,6 +185,8 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     },
     onResult: (result, command) => {
       metrics.commandsTotal.inc({ kind: command.kind, outcome: result.outcome });
+      trackCommand(latency, command, result.outcome);
+      if (command.kind === 'createVm' && result.outcome === 'succeeded') launchedOfferings.remember(command.hostname, command.offeringId);
       const group = 'nodeGroup' in command && command.nodeGroup ? command.nodeGroup.name : '';
       const bad = result.outcome === 'failed' || result.outcome === 'refused';
       if (command.kind === 'createVm') (bad ? metrics.scaleUpFailuresTotal : result.outcome === 'succeeded' ? metrics.scaleUpTotal : undefined)?.inc({ nodegroup: group });
@@ -170,7 +200,10 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   const delivery = new Delivery({ functionsUrl: config.functionsUrl, clusterId: config.clusterId, signingKey: config.signingKey, clock, logger: log, ...deps.deliveryOptions });
   const plans: PlanMessage[] = [];
   const launching = (group: string) => guardrails.launchingCount(group);
-  const publishStats = () => publishGroupStats(metrics, computeGroupStats(cache, launching));
+  const publishStats = () => {
+    for (const group of cache.nodeGroups.items.values()) metrics.ensureGroup(group.name);
+    publishGroupStats(metrics, computeGroupStats(cache, launching));
+  };
   const loop = new ReconcileLoop({
     clock,
     logger: log,
@@ -259,6 +292,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   leader?.start();
   const syncWatch = setInterval(() => {
     metrics.synced.set(cache.synced ? 1 : 0);
+    latency.sweep();
     if (cache.synced && !firstSync) {
       firstSync = true;
       log.info({ pods: cache.pods.size, nodes: cache.nodes.size, nodeGroups: cache.nodeGroups.size, shapes: cache.shapes.size }, 'synced: every initial list is done');

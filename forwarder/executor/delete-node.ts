@@ -25,6 +25,8 @@ export const deleteNode: CommandHandler<'deleteNode'> = async (command, ctx) => 
   if (blocking.length > 0) {
     throw new GuardRefusal('pods-on-node', `node ${command.node} still runs ${blocking.length} pod(s) that must move first: ${blocking.slice(0, 5).join(', ')}${blocking.length > 5 ? ', …' : ''}`);
   }
+  // IMPORTANT: recorded before the DELETE (write-ahead): a crash right after it still counts it.
+  await ctx.guardrails.ledger.recordDeletion(command.node);
   try {
     await ctx.kube.request({
       method: 'DELETE',

@@ -1,13 +1,13 @@
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
-import { vmOwnership } from '../../shared/ownership.ts';
 import { KubeApiError } from '../kube/kube-http.ts';
+import { ownershipWithAdoption } from '../vm-ownership.ts';
 import { hasRemovalTaint } from './live-checks.ts';
 import { nodePath, type KubeNodeObject } from './node-patch.ts';
 import { failed, GuardRefusal, succeeded, type CommandHandler, type ExecutorContext } from './types.ts';
 
 // Delete one VM, found by identifier or by hostname. Strict where deletion is concerned: the VM VPSie
 // returns must be this cluster's by the one ownership rule (its notes' marker and the exact hostname
-// pattern), the identifier must belong to that hostname, and a Node of that name, if the API server
+// pattern, or adopted by the operator), the identifier must belong to that hostname, and a Node of that name, if the API server
 // has one now, must be ours and under removal (tainted).
 export const deleteVm: CommandHandler<'deleteVm'> = async (command, ctx) => {
   if (!ctx.vpsie) return failed('VPSie credentials are not configured (Secret kube-system/vpsie-credentials)', false, { configError: true });
@@ -31,11 +31,13 @@ export const deleteVm: CommandHandler<'deleteVm'> = async (command, ctx) => {
     identifier = found.vm.identifier;
     notes = found.vm.notes;
   }
-  const ownership = vmOwnership({ hostname: command.hostname, notes }, { clusterId: ctx.clusterId, hostnamePrefix: ctx.guardrails.options.cluster.hostnamePrefix });
+  const ownership = ownershipWithAdoption({ identifier, hostname: command.hostname, notes }, ctx.guardrails.options.cluster, ctx.adoptedVmIdentifiers);
   if (ownership.owner !== 'ours') {
     const why = ownership.owner === 'foreign' ? ownership.why : `VM ${command.hostname} carries no ownership marker (made before markers existed; see the README on adopting VMs)`;
     throw new GuardRefusal('ownership', `${why}: not deleted`);
   }
+  // IMPORTANT: recorded before the DELETE (write-ahead): a crash right after it still counts it.
+  await ctx.guardrails.ledger.recordDeletion(command.hostname);
   const result = await ctx.vpsie.deleteVm({ identifier, reason: command.reason, note: command.message.slice(0, 200) });
   return succeeded(result.outcome === 'deleted' ? `deleted VM ${command.hostname}` : `VM ${command.hostname} was already gone`, { vmIdentifier: identifier, gone: true });
 };

@@ -125,6 +125,10 @@ export class Executor {
         log.warn({ rule: error.rule }, `guardrail refused: ${error.message}`);
         return { outcome: 'refused', message: `${error.rule}: ${error.message}` };
       }
+      if (error instanceof LedgerUnavailableError) {
+        log.warn({ ...errorFields(error) }, `guardrail refused: ${error.message}`);
+        return { outcome: 'refused', message: `ledger: ${error.message}` };
+      }
       if (command.kind === 'createVm' && error instanceof VpsieApiError && !error.retryable) {
         // VPSie answered the create with a failure: no VM comes of it; it no longer holds a place under the caps.
         await ctx.guardrails.ledger.releaseLaunch(command.hostname).catch((e: unknown) => log.warn({ ...errorFields(e) }, 'could not release the launch in the ledger'));
@@ -137,18 +141,15 @@ export class Executor {
   }
 
   /**
-   * IMPORTANT: written before the command runs (write-ahead). A forwarder that dies between the
+   * IMPORTANT: a launch is written before the command runs (write-ahead). A forwarder that dies between the
    * record and the action over-counts one VM or deletion for a while; the other order would let a
    * restart forget a VM it bought.
    */
   private async reserve(command: Command, ctx: ExecutorContext): Promise<void> {
-    const { ledger } = ctx.guardrails;
+    // Deletions are recorded by their handlers, right before the DELETE (a VM already gone, or a
+    // Node refused by the live re-check, does not use up the deletion budget).
     if (command.kind === 'createVm') {
-      await ledger.recordLaunch({ hostname: command.hostname, group: `${command.nodeGroup.namespace}/${command.nodeGroup.name}`, priceMonthly: ctx.guard.priceOf(command.offeringId) ?? 0 });
-    } else if (command.kind === 'deleteNode') {
-      await ledger.recordDeletion(command.node);
-    } else if (command.kind === 'deleteVm') {
-      await ledger.recordDeletion(command.hostname);
+      await ctx.guardrails.ledger.recordLaunch({ hostname: command.hostname, group: `${command.nodeGroup.namespace}/${command.nodeGroup.name}`, priceMonthly: ctx.guard.priceOf(command.offeringId) ?? 0 });
     }
   }
 

@@ -30,6 +30,8 @@ export interface ExecutorContext {
   /** The forwarder's namespace: bootstrap Secrets live here. */
   namespace: string;
   vpsieProjectId: string | undefined;
+  /** Unmarked VMs the operator adopted (forwarder setting adoptVmIdentifiers): deletable as ours. */
+  adoptedVmIdentifiers: ReadonlySet<string>;
   join: JoinSettings;
   planId: string;
   /** The guard of the plan being executed (what it already did counts). */

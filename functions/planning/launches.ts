@@ -48,28 +48,33 @@ export function advanceLaunch(ctx: PlanContext, op: LaunchOperation): void {
  * Marks the launch failed, deletes what it may have left (the VM by hostname even when none was
  * seen: a create accepted late still materialises), backs the group off and says why.
  */
-export function failLaunch(ctx: PlanContext, op: LaunchOperation, reason: string, message: string): void {
+export function failLaunch(ctx: PlanContext, op: LaunchOperation, reason: string, message: string, { cleanUp = true }: { cleanUp?: boolean } = {}): void {
   op.status = 'failed';
   op.failure = reason;
   op.updatedAtMs = ctx.nowMs;
-  const nodeGroup = groupRef(op.nodeGroup);
-  const node = clusterIndex(ctx.snapshot).nodeByName.get(op.hostname);
-  // The forwarder deletes only Nodes (and VMs under Nodes) tainted for deletion: taint first. A
-  // node that never became Ready serves nobody, so minNodes never blocks this (shared/membership.ts).
-  if (node && !node.taints.some((t) => t.key === TO_BE_DELETED_TAINT)) {
-    ctx.emit({ kind: 'taintNode', node: op.hostname, nodeGroup, reason, message: `cleaning up failed launch: ${message}`, operationId: op.id });
-  }
-  ctx.emit({
-    kind: 'deleteVm',
-    nodeGroup,
-    hostname: op.hostname,
-    ...(op.vmIdentifier !== undefined ? { vmIdentifier: op.vmIdentifier } : {}),
-    reason,
-    message: `cleaning up failed launch: ${message}`,
-    operationId: op.id,
-  });
-  if (node) {
-    ctx.emit({ kind: 'deleteNode', node: op.hostname, nodeGroup, reason, message: `cleaning up failed launch: ${message}`, operationId: op.id });
+  // Clean-up deletes, so it needs a synced snapshot (a stale one could miss the Node, or show one
+  // that is not there); without one, the orphan-VM sweep finds the VM later. A create the forwarder
+  // refused never ran: nothing to clean up.
+  if (cleanUp && ctx.snapshot.synced) {
+    const nodeGroup = groupRef(op.nodeGroup);
+    const node = clusterIndex(ctx.snapshot).nodeByName.get(op.hostname);
+    // The forwarder deletes only Nodes (and VMs under Nodes) tainted for deletion: taint first. A
+    // node that never became Ready serves nobody, so minNodes never blocks this (shared/membership.ts).
+    if (node && !node.taints.some((t) => t.key === TO_BE_DELETED_TAINT)) {
+      ctx.emit({ kind: 'taintNode', node: op.hostname, nodeGroup, reason, message: `cleaning up failed launch: ${message}`, operationId: op.id });
+    }
+    ctx.emit({
+      kind: 'deleteVm',
+      nodeGroup,
+      hostname: op.hostname,
+      ...(op.vmIdentifier !== undefined ? { vmIdentifier: op.vmIdentifier } : {}),
+      reason,
+      message: `cleaning up failed launch: ${message}`,
+      operationId: op.id,
+    });
+    if (node) {
+      ctx.emit({ kind: 'deleteNode', node: op.hostname, nodeGroup, reason, message: `cleaning up failed launch: ${message}`, operationId: op.id });
+    }
   }
   const backoffUntilMs = recordGroupFailure(ctx.state, op.nodeGroup, ctx.policy, ctx.nowMs);
   const backoff = formatDuration(backoffUntilMs - ctx.nowMs);

@@ -70,7 +70,7 @@ function applyLaunchResult(ctx: PlanContext, op: LaunchOperation, result: Comman
     op.failure = 'dry-run';
     return;
   }
-  failLaunch(ctx, op, result.outcome === 'refused' ? 'create-refused' : 'create-failed', `creating VM ${op.hostname} failed (${describe(result)})`);
+  failLaunch(ctx, op, result.outcome === 'refused' ? 'create-refused' : 'create-failed', `creating VM ${op.hostname} failed (${describe(result)})`, { cleanUp: result.outcome !== 'refused' });
 }
 
 function applyDrainResult(ctx: PlanContext, op: DrainOperation, result: CommandResult, sent: SentCommand | undefined): void {

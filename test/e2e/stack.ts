@@ -1,8 +1,9 @@
-import { BOOTSTRAP_TEMPLATE_LABEL } from '../../shared/labels.ts';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PolicyOverrides } from '../../functions/config.ts';
+import { BOOTSTRAP_TEMPLATE_LABEL } from '../../shared/labels.ts';
+import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.ts';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
 import type { NodeGroupSpecInput } from '../../shared/nodegroup.ts';
 import { freePorts } from '../harness/free-port.ts';
@@ -75,6 +76,8 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Keep <runDir> after stop() (also when HARNESS_KEEP_LOGS=1). */
   keepLogs?: boolean;
+  /** The forwarders reach the API server through a TCP proxy the test can cut (stack.kubeProxy). */
+  kubeProxy?: boolean;
 }
 
 export interface ForwarderPart extends CliPart {
@@ -92,6 +95,8 @@ export interface Stack {
   kube: KubeClients;
   simulator: VpsieSimulator;
   functions: CliPart & { readonly url: string };
+  /** With options.kubeProxy: the proxy between the forwarders and the API server. */
+  kubeProxy: TcpProxy | undefined;
   forwarders: ForwarderPart[];
 
   /** Every VM the simulator ever accepted for this cluster (deleted and never-materialised ones included). */
@@ -151,12 +156,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const partsLog = join(runDir, 'stack.log');
   const note = (line: string) => appendFileSync(partsLog, `${new Date().toISOString()} ${line}\n`);
   let simulator: VpsieSimulator | undefined;
+  let kubeProxy: TcpProxy | undefined;
   const started: CliPart[] = [];
 
   const stopAll = async () => {
     // SIGTERM, then SIGKILL after 3 s: a forwarder's graceful stop does not always finish (see the e2e notes).
     for (const part of [...started].reverse()) await part.stop(3_000).catch(() => {});
     await simulator?.stop().catch(() => {});
+    await kubeProxy?.close().catch(() => {});
     await supervisor.stop({ keepRunDir: options.keepLogs === true || process.env.HARNESS_KEEP_LOGS === '1' });
   };
 
@@ -206,13 +213,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     started.push(functions);
     await functions.start();
 
+    let forwarderKubeconfig = options.kubeconfigPath;
+    if (options.kubeProxy) {
+      const server = new URL(kube.kc.getCurrentCluster()!.server);
+      kubeProxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
+      forwarderKubeconfig = join(runDir, 'forwarder-kubeconfig.yaml');
+      writeFileSync(forwarderKubeconfig, readFileSync(options.kubeconfigPath, 'utf8').replaceAll(server.host, kubeProxy.address));
+      note(`forwarders reach the API server through ${kubeProxy.address}`);
+    }
     const forwarders: ForwarderPart[] = metricsPorts.map((port, index) => {
       const identity = `forwarder-${index}`;
       const part = new CliPart(supervisor, {
         name: identity,
         args: [
           'forwarder',
-          '--kubeconfig', options.kubeconfigPath,
+          '--kubeconfig', forwarderKubeconfig,
           '--functions-url', functionsUrl,
           '--cluster-id', clusterId,
           '--signing-key', signingKey,
@@ -260,6 +275,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       triggerToken,
       runDir,
       kube,
+      kubeProxy,
       simulator: sim,
       functions,
       forwarders,
