@@ -257,3 +257,15 @@ describe('Guardrails: plans and Events', () => {
     expect(acted.run()).toEqual(['ok', 'ok', 'ok', 'event-cap']);
   });
 });
+
+describe('Guardrails: the limits the snapshot carries', () => {
+  it('says what is left of the rate caps, from the ledger', async () => {
+    const { guardrails, ledger, clock } = await setup({ caps: { maxDeletionsPerWindow: 3, maxLaunchesPerWindow: 5 } });
+    await ledger.recordDeletion(h('a'));
+    await ledger.recordLaunch({ hostname: h('x'), group: 'default/workers', priceMonthly: 10 });
+    await ledger.recordLaunch({ hostname: h('y'), group: 'default/workers', priceMonthly: 10 });
+    expect(guardrails.limits()).toMatchObject({ windowMs: 600_000, deletionsPerWindow: 3, deletionsRemaining: 2, launchesPerWindow: 5, launchesRemaining: 3 });
+    clock.advance(10 * 60_000);
+    expect(guardrails.limits()).toMatchObject({ deletionsRemaining: 3, launchesRemaining: 5 });
+  });
+});

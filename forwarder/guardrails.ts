@@ -3,8 +3,8 @@ import { capacityMembers, isLeaving, removalKeepsMinimum, type MemberNode } from
 import { parseNodeGroupSpec, type NodeGroupSpec } from '../shared/nodegroup.ts';
 import { isDnsLabel, matchesHostnamePattern, type ClusterIdentity } from '../shared/ownership.ts';
 import type { Command, PlanMessage } from '../shared/plan-message.ts';
-import type { Offering, SnapshotNode, SnapshotNodeGroup, SnapshotPod, SnapshotVm } from '../shared/snapshot.ts';
-import type { GuardLedger } from './guard-ledger.ts';
+import type { ForwarderLimits, Offering, SnapshotNode, SnapshotNodeGroup, SnapshotPod, SnapshotVm } from '../shared/snapshot.ts';
+import { WINDOW_MS, type GuardLedger } from './guard-ledger.ts';
 
 // The forwarder's own veto (DESIGN.md, Security). A plan may be wrong, buggy or hostile (a leaked
 // signing key); whatever it says, the forwarder refuses what it may never do, judged against its own
@@ -91,6 +91,23 @@ export class Guardrails {
   /** The guard of one plan: what this plan already did counts for the commands after it. */
   forPlan(plan: Pick<PlanMessage, 'commands'>): PlanGuard {
     return new PlanGuard(this.options, plan);
+  }
+
+  /** The caps and what is left of them now, for the snapshot (the planner paces itself by them). */
+  limits(): ForwarderLimits {
+    const { caps, ledger } = this.options;
+    return {
+      windowMs: WINDOW_MS,
+      deletionsPerWindow: caps.maxDeletionsPerWindow,
+      deletionsRemaining: Math.max(0, caps.maxDeletionsPerWindow - ledger.deletionsInWindow().size),
+      launchesPerWindow: caps.maxLaunchesPerWindow,
+      launchesRemaining: Math.max(0, caps.maxLaunchesPerWindow - ledger.launchesInWindow()),
+      maxNodesLeaving: caps.maxNodesLeaving,
+      maxClusterVms: caps.maxClusterVms,
+      maxMonthlyCost: caps.maxMonthlyCost,
+      maxCommandsPerPlan: caps.maxCommandsPerPlan,
+      maxEventsPerPlan: caps.maxEventsPerPlan,
+    };
   }
 
   /** Launches of a group that have no Node yet (for /metrics). */

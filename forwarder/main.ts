@@ -216,11 +216,17 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     isSynced: () => cache.listedOnce,
     listVms: async () => (lastVms = await listClusterVms(vpsie, { cluster: { clusterId: config.clusterId, hostnamePrefix }, projectId, adoptedIdentifiers: new Set(config.adoptVmIdentifiers) }, log)),
     listOfferings: async () => (lastOfferings = await listOfferings(vpsie, cache.nodeGroups.items.values(), log)),
-    buildSnapshot: ({ offerings, vms, results, lastFencingToken }) => {
+    buildSnapshot: async ({ offerings, vms, results, lastFencingToken }) => {
       publishStats();
+      // What is left of the caps, from the ledger as it is now; unreadable: nothing is left (the
+      // forwarder would refuse), so the planner starts nothing it cannot finish.
+      const limits = await guardrails.ledger.refresh().then(
+        () => guardrails.limits(),
+        () => ({ ...guardrails.limits(), deletionsRemaining: 0, launchesRemaining: 0 }),
+      );
       return encodeSnapshot(cache, {
         clusterId: config.clusterId,
-        forwarder: { id: identity, version: FORWARDER_VERSION, dryRun, lastFencingToken },
+        forwarder: { id: identity, version: FORWARDER_VERSION, dryRun, lastFencingToken, limits },
         takenAtMs: clock.now(),
         offerings,
         vms,

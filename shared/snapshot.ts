@@ -248,6 +248,22 @@ export type SnapshotResource = (typeof SNAPSHOT_RESOURCES)[number];
 
 export const SNAPSHOT_VERSION = 'v1';
 
+export const forwarderLimitsSchema = z.strictObject({
+  /** The window of the rate caps. */
+  windowMs: nonNegative,
+  deletionsPerWindow: nonNegative,
+  /** Deletions the forwarder would still accept in the current window. */
+  deletionsRemaining: nonNegative,
+  launchesPerWindow: nonNegative,
+  launchesRemaining: nonNegative,
+  maxNodesLeaving: nonNegative,
+  maxClusterVms: nonNegative,
+  maxMonthlyCost: z.number().nonnegative(),
+  maxCommandsPerPlan: nonNegative,
+  maxEventsPerPlan: nonNegative,
+});
+export type ForwarderLimits = z.infer<typeof forwarderLimitsSchema>;
+
 export const snapshotSchema = z.strictObject({
   version: z.literal(SNAPSHOT_VERSION),
   clusterId: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
@@ -267,6 +283,11 @@ export const snapshotSchema = z.strictObject({
     dryRun: z.boolean(),
     /** The highest fencing token this forwarder (or its predecessor) has executed (exact: ≤ 2^52, shared/fencing-token.ts). */
     lastFencingToken: nonNegative.max(MAX_FENCING_TOKEN),
+    /**
+     * The forwarder's caps and what is left of them now (forwarder/guardrails.ts): the planner paces
+     * itself so that it never starts what the forwarder will refuse. Absent from older forwarders.
+     */
+    limits: forwarderLimitsSchema.optional(),
   }),
   nodeGroups: z.array(snapshotNodeGroupSchema),
   nodes: z.array(snapshotNodeSchema),
