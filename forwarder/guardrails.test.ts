@@ -269,3 +269,39 @@ describe('Guardrails: the limits the snapshot carries', () => {
     expect(guardrails.limits()).toMatchObject({ deletionsRemaining: 3, launchesRemaining: 5 });
   });
 });
+
+describe('Guardrails: every refusal says why', () => {
+  it('gives the reason string of each rule', async () => {
+    const pods = [{ namespace: 'default', name: 'web', nodeName: h('b'), phase: 'Running' as const, createdAtMs: 0 }];
+    const s = await setup({ nodes: [node(h('a')), tainted(h('b')), tainted(h('c')), node(h('d'))], pods, caps: { maxNodesLeaving: 2 } });
+    const cases: Array<[Command, string, string]> = [
+      [deleteNode(h('a')), 'not-tainted', `node ${h('a')} does not carry the to-be-deleted taint: a removal starts with the taint and a drain`],
+      [evict('web', h('a')), 'not-draining', `node ${h('a')} is not under removal (no to-be-deleted taint): its pods are not evicted`],
+      [evict('web', h('c')), 'pod-placement', `pod default/web is on ${h('b')}, not on ${h('c')}`],
+      [taint(h('a')), 'nodes-leaving', '2 nodes are under removal already; at most 2 at once'],
+      [create(h('x'), { offeringId: 'huge' }), 'offering', "offering huge is not one of NodeGroup default/workers's offeringIDs"],
+      [create(h('x'), { osImageID: 'debian' }), 'offering', "datacenter/OS image dc1/debian differ from NodeGroup default/workers's dc1/ubuntu"],
+      [create('c1-ghost-aaaaa', { nodeGroup: { namespace: 'default', name: 'ghost' } }), 'unknown-group', "NodeGroup default/ghost does not exist in the forwarder's view"],
+      [create('prod-db-1'), 'hostname', "hostname prod-db-1 does not match this cluster's pattern c1-<group>-<5 letters/digits>"],
+      [create('Bad_Name'), 'hostname', 'hostname "Bad_Name" is not an RFC 1123 label (lowercase letters, digits, dashes, at most 63)'],
+      [event({ kind: 'Node', name: 'cp-1' }), 'event-target', 'node cp-1 is not a managed node'],
+      [event({ kind: 'Pod', namespace: 'default', name: 'web' }), 'event-target', 'pod default/web is neither pending nor acted on by this plan'],
+    ];
+    for (const [command, rule, message] of cases) expect(s.check(command), `${command.kind} ${rule}`).toEqual({ allowed: false, rule, message });
+
+    const stale = await setup({ nodes: [tainted(h('a'))], synced: false });
+    expect(stale.check(deleteNode(h('a')))).toEqual({ allowed: false, rule: 'stale-view', message: "the forwarder's view of the cluster is not fresh (a watch is down or relisting); no destructive command until it is" });
+    const noList = await setup({ vms: null });
+    expect(noList.check(create(h('x')))).toEqual({ allowed: false, rule: 'vm-list', message: "VPSie's VM list could not be read: without it the VMs of the group cannot be counted against maxNodes" });
+    const caps = await setup({ nodes: [], caps: { maxLaunchesPerWindow: 0 } });
+    expect(caps.check(create(h('x')))).toEqual({ allowed: false, rule: 'launch-rate', message: '0 VMs launched in the last 10 minutes; the limit is 0' });
+    const vmsCap = await setup({ nodes: [], vms: [{ hostname: h('v'), state: 'running' }], caps: { maxClusterVms: 1 } });
+    expect(vmsCap.check(create(h('x')))).toEqual({ allowed: false, rule: 'cluster-vms', message: 'the cluster has 1 VMs (Nodes, VMs and launches); another would exceed the cluster-wide cap 1' });
+    const cost = await setup({ nodes: [], vms: [{ hostname: h('v'), state: 'running' }], caps: { maxMonthlyCost: 105 } });
+    expect(cost.check(create(h('x')))).toEqual({ allowed: false, rule: 'cost-cap', message: 'the cluster\'s VMs cost 100.00 a month; small (10.00) would exceed the cap 105' });
+    const big = await setup({ caps: { maxCommandsPerPlan: 1 } });
+    expect(big.plan([taint(h('a')), taint(h('b'))]).guard.check(taint(h('a')))).toEqual({ allowed: false, rule: 'plan-size', message: 'the plan has 2 commands; at most 1 are executed from one plan' });
+    const events = await setup({ caps: { maxEventsPerPlan: 0 } });
+    expect(events.check(event({ kind: 'NodeGroup', ...group }))).toEqual({ allowed: false, rule: 'event-cap', message: '0 Events recorded from this plan already' });
+  });
+});
