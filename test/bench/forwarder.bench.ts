@@ -197,7 +197,7 @@ export async function measureForwarder(options: { bundle: string; kubeconfigPath
     const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
     const heapUsed = /^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1];
     const heapUsedMiB = heapUsed === undefined ? undefined : Number(heapUsed) / MIB;
-    const metric = (name: string) => Number(new RegExp(`^vpsie_autoscaler_forwarder_${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / MIB;
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN) / MIB;
     log(`steady window ${(options.steadyWindowMs / 1000).toFixed(0)} s with ${fake.sizes.length - before} heartbeat snapshots: CPU ${steadyCpuPercent.toFixed(2)}% of a core; RSS now ${(rssKiB / 1024).toFixed(1)} MiB (anonymous ${(anonKiB / 1024).toFixed(1)}, file-backed ${(fileKiB / 1024).toFixed(1)}, V8 heap ${heapUsedMiB?.toFixed(1) ?? '?'} MiB used of ${metric('nodejs_heap_size_total_bytes').toFixed(1)}, external ${metric('nodejs_external_memory_bytes').toFixed(1)}), peak ${(peakKiB / 1024).toFixed(1)} MiB about ${(peakAtMs / 1000).toFixed(1)} s after start`);
     if (fake.refusals.length > 0) log(`the fake functions refused: ${fake.refusals.slice(0, 3).join(' | ')}`);
     return { peakRssMiB: peakKiB / 1024, rssMiB: rssKiB / 1024, steadyCpuPercent, firstSnapshotMs, rawBytes: size.rawBytes, gzipBytes: size.bodyBytes, heapUsedMiB };
