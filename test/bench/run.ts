@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 // progress; figures it returns ({ name, value, unit, target?, ok? }[]) are summarised at the end.
 // Exit code 1 when a figure misses its target (benchmarks print figures; tests never time things).
 
-interface Figure { name: string; value: number; unit: string; target?: number; ok?: boolean }
+/** `target` is an upper bound (<) unless `atLeast` (≥) or `atMost` (≤) says otherwise. */
+interface Figure { name: string; value: number; unit: string; target?: number; ok?: boolean; atLeast?: boolean; atMost?: boolean }
 
 const dir = import.meta.dirname;
 const only = process.argv.slice(2);
@@ -26,7 +27,8 @@ if (figures.length > 0) {
   const width = Math.max(...figures.map((f) => f.name.length));
   process.stdout.write('\nbenchmark figures\n');
   for (const f of figures) {
-    const target = f.target === undefined ? '' : `  target < ${f.target} ${f.unit}  ${f.ok ? 'ok' : 'MISSED'}`;
+    const bound = f.atLeast ? '>=' : f.atMost ? '<=' : '<';
+    const target = f.target === undefined ? '' : `  target ${bound} ${f.target} ${f.unit}  ${f.ok ? 'ok' : 'MISSED'}`;
     process.stdout.write(`  ${f.name.padEnd(width)}  ${String(f.value).padStart(9)} ${f.unit}${target}\n`);
   }
   if (figures.some((f) => f.ok === false)) process.exitCode = 1;
