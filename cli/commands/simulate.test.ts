@@ -49,6 +49,14 @@ describe('vpsie-autoscaler simulate', () => {
     for (const name of ['capacity: project', 'capacity: ca-like', 'capacity: static', 'project: $/hour']) expect(svg).toContain(name);
   });
 
+  it('--cluster takes the NodeGroups from a dump (both groups of the plan fixture)', async () => {
+    const trace = file('nogroups-ok.yaml', 'durationHours: 1\nworkloads:\n  - name: web\n    requests: { cpu: 500m, memory: 512Mi }\n    replicas: [[0h, 2], [30m, 6]]\n');
+    const fixtures = `${root}test/fixtures/plan-cli`;
+    const { status, stdout } = await inProcess(['--trace', trace, '--cluster', `${fixtures}/cluster.yaml`, '--offerings', `${fixtures}/offerings.json`, '--output', 'json']);
+    expect(status).toBe(0);
+    expect(Object.keys(JSON.parse(stdout).caLikeOfferings).sort()).toEqual(['kube-system/gpu', 'kube-system/workers']);
+  });
+
   it('bad input: exit 2, one line naming the problem, nothing written', async () => {
     const bad = file('bad.yaml', 'durationHours: 2\nworkloads:\n  - name: web\n    requests: { cpu: 1, memory: 1Gi }\n    replicas: [[1h, 2], [30m, 3]]\n');
     const cases: [string[], RegExp][] = [
