@@ -252,6 +252,20 @@ describe('removal-safety: live re-checks before a deletion', () => {
     expect(again).toMatchObject({ outcome: 'succeeded' });
   });
 
+  it('a second VM under a live Node\'s hostname (an extra) is deleted; the Node and its own VM are kept', async () => {
+    const own = s.sim.sim.seedVm({ hostname: s.host('dup01'), projectId: PROJECT, notes: clusterMarker(s.clusterId, s.group) });
+    const extra = s.sim.sim.seedVm({ hostname: s.host('dup01'), projectId: PROJECT, notes: clusterMarker(s.clusterId, s.group) });
+    await s.h.createKwokNode(kwokNode({ name: own.hostname, labels: { [NODEGROUP_LABEL]: 'workers' }, providerID: `vpsie://${own.identifier}` }));
+    await waitFor(() => s.forwarder.cache.nodes.items.get(own.hostname)?.ready, { description: 'node seen' });
+    const [result, refused] = await runPlan(s.forwarder, s.fake, [
+      command({ kind: 'deleteVm', hostname: extra.hostname, vmIdentifier: extra.identifier, reason: 'duplicate-vm' }),
+    ]).then(async (first) => [...first, ...(await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteVm', hostname: own.hostname, vmIdentifier: own.identifier, reason: 'duplicate-vm' })]))]);
+    expect(result).toMatchObject({ outcome: 'succeeded' });
+    expect(refused).toMatchObject({ outcome: 'refused', message: expect.stringMatching(/^not-tainted/) });
+    expect(liveVms(s).map((v) => v.identifier)).toEqual([own.identifier]);
+    await s.h.core.readNode({ name: own.hostname });
+  });
+
   it('a VM under a live, untainted Node is not deleted', async () => {
     const vm = s.sim.sim.seedVm({ hostname: s.host('vm001'), projectId: PROJECT, notes: clusterMarker(s.clusterId, s.group) });
     await nodes(s, [{ name: vm.hostname, group: 'workers' }]);

@@ -123,6 +123,15 @@ describe('Guardrails: removals', () => {
     expect(plan([taint(h('b')), deleteVm(h('b')), deleteNode(h('b'))]).run()).toEqual(['ok', 'ok', 'ok']);
   });
 
+  it('lets an extra VM under a live Node\'s hostname go (the Node runs on the VM its providerID names), never the Node\'s own', async () => {
+    const { check } = await setup({ nodes: [node(h('a'), { providerID: 'vpsie://own-1' }), node(h('b'))] });
+    expect(check({ ...deleteVm(h('a')), vmIdentifier: 'extra-2' })).toEqual({ allowed: true });
+    expect(check({ ...deleteVm(h('a')), vmIdentifier: 'own-1' })).toMatchObject({ allowed: false, rule: 'not-tainted' });
+    expect(check(deleteVm(h('a')))).toMatchObject({ allowed: false, rule: 'not-tainted' });
+    // Without a providerID the Node's machine is unknown: refused.
+    expect(check({ ...deleteVm(h('b')), vmIdentifier: 'extra-3' })).toMatchObject({ allowed: false, rule: 'not-tainted' });
+  });
+
   it('evicts only from nodes under removal', async () => {
     const pods = [{ namespace: 'kube-system', name: 'coredns', nodeName: h('a'), phase: 'Running' as const, createdAtMs: 0 }];
     const { check, plan } = await setup({ nodes: [node(h('a')), node(h('b'))], pods });

@@ -1,4 +1,4 @@
-import { INSTANCE_TYPE_LABEL, NODEGROUP_LABEL } from '../shared/labels.ts';
+import { INSTANCE_TYPE_LABEL, NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../shared/labels.ts';
 import { capacityMembers, isLeaving, removalKeepsMinimum, type MemberNode } from '../shared/membership.ts';
 import { parseNodeGroupSpec, type NodeGroupSpec } from '../shared/nodegroup.ts';
 import { isDnsLabel, matchesHostnamePattern, type ClusterIdentity } from '../shared/ownership.ts';
@@ -143,7 +143,7 @@ export class PlanGuard {
         return first(
           () => this.fresh(),
           () => this.checkHostname(command.hostname),
-          () => this.checkRemovable(command.hostname, command.nodeGroup?.name, { mayBeGone: true }),
+          () => (this.isOtherMachine(command.hostname, command.vmIdentifier) ? allow : this.checkRemovable(command.hostname, command.nodeGroup?.name, { mayBeGone: true })),
           () => this.checkDeletionRate(command.hostname),
         );
       case 'deleteNode':
@@ -315,6 +315,13 @@ export class PlanGuard {
       total += offering?.priceMonthly ?? dearest;
     }
     return total;
+  }
+
+  /** A second VM under a Node's hostname: the Node's providerID names another machine (the executor reads it again live). */
+  private isOtherMachine(hostname: string, vmIdentifier: string | undefined): boolean {
+    const providerID = this.options.view.node(hostname)?.providerID;
+    if (vmIdentifier === undefined || !providerID?.startsWith(PROVIDER_ID_PREFIX)) return false;
+    return providerID.slice(PROVIDER_ID_PREFIX.length) !== vmIdentifier;
   }
 
   private isTainted(nodeName: string): boolean {

@@ -120,7 +120,8 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
     throw error;
   }
   const identifier = launch.lookup?.where === 'created' ? launch.lookup.vm.identifier : undefined;
-  return succeeded(`launch of ${command.hostname} (${command.offeringId}) accepted`, {
+  const said = launch.outcome === 'unconfirmed' ? 'sent; VPSie\'s answer was lost, later reconciles look for the VM by hostname' : 'accepted';
+  return succeeded(`launch of ${command.hostname} (${command.offeringId}) ${said}`, {
     launch: launch.outcome,
     processId: launch.processId,
     tokenId: token.id,

@@ -1,4 +1,4 @@
-import { NODEGROUP_LABEL } from '../../shared/labels.ts';
+import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
 import { KubeApiError } from '../kube/kube-http.ts';
 import { ownershipWithAdoption } from '../vm-ownership.ts';
 import { hasRemovalTaint } from './live-checks.ts';
@@ -11,7 +11,7 @@ import { failed, GuardRefusal, succeeded, type CommandHandler, type ExecutorCont
 // has one now, must be ours and under removal (tainted).
 export const deleteVm: CommandHandler<'deleteVm'> = async (command, ctx) => {
   if (!ctx.vpsie) return failed('VPSie credentials are not configured (Secret kube-system/vpsie-credentials)', false, { configError: true });
-  await assertNodeRemovable(command.hostname, command.nodeGroup?.name, ctx);
+  await assertNodeRemovable(command.hostname, command.vmIdentifier, command.nodeGroup?.name, ctx);
   let identifier = command.vmIdentifier;
   let notes: string | null;
   if (identifier) {
@@ -42,15 +42,21 @@ export const deleteVm: CommandHandler<'deleteVm'> = async (command, ctx) => {
   return succeeded(result.outcome === 'deleted' ? `deleted VM ${command.hostname}` : `VM ${command.hostname} was already gone`, { vmIdentifier: identifier, gone: true });
 };
 
-/** The Node of that hostname, read live: none, or ours and tainted for deletion. */
-async function assertNodeRemovable(hostname: string, groupName: string | undefined, ctx: ExecutorContext): Promise<void> {
-  let node: KubeNodeObject;
+/**
+ * The Node of that hostname, read live: none, ours and tainted for deletion, or running on another
+ * machine than the one named (a second VM under the hostname, swept as an extra: the Node's
+ * providerID names its own VM, so deleting the other leaves the Node untouched).
+ */
+async function assertNodeRemovable(hostname: string, vmIdentifier: string | undefined, groupName: string | undefined, ctx: ExecutorContext): Promise<void> {
+  let node: KubeNodeObject & { spec?: { providerID?: string } };
   try {
-    node = await ctx.kube.request<KubeNodeObject>({ method: 'GET', path: nodePath(hostname) });
+    node = await ctx.kube.request<KubeNodeObject & { spec?: { providerID?: string } }>({ method: 'GET', path: nodePath(hostname) });
   } catch (error) {
     if (error instanceof KubeApiError && error.status === 404) return;
     throw error;
   }
+  const nodeVm = node.spec?.providerID?.startsWith(PROVIDER_ID_PREFIX) ? node.spec.providerID.slice(PROVIDER_ID_PREFIX.length) : undefined;
+  if (vmIdentifier !== undefined && nodeVm !== undefined && nodeVm !== vmIdentifier) return;
   const label = node.metadata.labels?.[NODEGROUP_LABEL];
   if (label === undefined) throw new GuardRefusal('group-label', `node ${hostname} has no ${NODEGROUP_LABEL} label: its VM is not deleted`);
   if (groupName !== undefined && label !== groupName) throw new GuardRefusal('group-label', `node ${hostname} belongs to NodeGroup ${label}, not ${groupName}`);

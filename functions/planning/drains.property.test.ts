@@ -143,7 +143,7 @@ describe('drains over many reconciles', () => {
       fc.property(clusterArb, fc.array(stepArb, { minLength: 3, maxLength: 25 }), (c, steps) => {
         const policy = testPolicy({ assumeWindowsElapsed: true, maxNonEmptyDrainsPerGroup: c.maxNonEmpty, maxEmptyRemovalsPerGroup: c.maxEmpty });
         const world: World = { snap: buildCluster(c) };
-        world.snap = { ...world.snap, vms: world.snap.nodes.map((n) => ({ hostname: n.name, state: 'running' as const })) };
+        world.snap = { ...world.snap, vms: world.snap.nodes.map((n) => ({ hostname: n.name, state: 'running' as const, marked: true })) };
         let state: PlanningState = structuredClone(EMPTY_STATE);
         let nowMs = TEST_NOW_MS;
         let previous: CommandResult[] = [];

@@ -12,7 +12,7 @@ const tainted = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => nodeA({ tai
 const nodeB = () => snapNode({ name: 'test-nodeb', group: 'workers', instanceType: 'medium' });
 const light = (o: Partial<Parameters<typeof snapPod>[0]> = {}) => snapPod({ name: 'light', node: 'test-nodea', cpu: '500m', labels: { app: 'light' }, ...o });
 const heavy = snapPod({ name: 'heavy', node: 'test-nodeb', cpu: '3' });
-const vms = [vm({ hostname: 'test-nodea', identifier: '101' }), vm({ hostname: 'test-nodeb', identifier: '102' })];
+const vms = [vm({ hostname: 'test-nodea', identifier: '101', marked: true }), vm({ hostname: 'test-nodeb', identifier: '102', marked: true })];
 
 function world(o: { a?: SnapshotNode | null; pods?: BuiltPod[]; results?: CommandResult[]; vms?: SnapshotVm[] | null; synced?: boolean } = {}) {
   return snapshot({
@@ -88,6 +88,15 @@ describe('drain', () => {
     expect(commandKinds(p5)).toEqual(['deleteNode']);
     const p6 = runPlan(world({ a: null, pods: [heavy], vms: [vms[1]!] }), { state: p5.state, policy, nowMs: at(50) });
     expect(drainOf(p6).status).toBe('succeeded');
+  });
+
+  it('never drains a node whose VM carries no ownership marker (the forwarder would never delete it)', () => {
+    const unmarked = [vm({ hostname: 'test-nodea', identifier: '101' }), vms[1]!];
+    const r = runPlan(world({ vms: unmarked }), { policy });
+    expect(commandKinds(r)).toEqual([]);
+    expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'keep-node', target: 'node test-nodea', reason: 'vm-unmarked' }));
+    // Adopted (the forwarder reports it marked): drained as usual.
+    expect(commandKinds(runPlan(world(), { policy }))).toEqual(['taintNode']);
   });
 
   it('waits for the taint to be visible before re-checking, and re-sends a lost taint', () => {

@@ -5,7 +5,7 @@ import { recordDrainFailure, groupState } from './backoff.ts';
 import { clusterIndex, liveVm, podKey } from './cluster-index.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
 import { groupEvent, nodeEvent } from './lifecycle-events.ts';
-import { groupRef, managedGroupOf, vmIdentifierOf } from './managed-nodes.ts';
+import { groupRef, managedGroupOf, unmarkedVmMessage, unmarkedVmOf, vmIdentifierOf } from './managed-nodes.ts';
 import { classifyNodePods, removalSimulation } from './removal-simulation.ts';
 import { isAwaitingResult } from './sent-commands.ts';
 import { isDaemonSetPod, isFinished, isMirrorPod } from './pod-rules.ts';
@@ -120,6 +120,7 @@ function recheck(ctx: PlanContext, op: DrainOperation, node: SnapshotNode): { re
   if (!group || group.key !== op.nodeGroup) return { reason: 'group-changed', message: `node ${node.name} no longer belongs to NodeGroup ${op.nodeGroup}` };
   if (!group.spec.scaleDownPolicy.enabled) return { reason: 'scale-down-disabled', message: `scale-down was disabled for NodeGroup ${group.key}` };
   if (node.annotations[SCALE_DOWN_DISABLED] === 'true') return { reason: 'scale-down-disabled-annotation', message: `node ${node.name} was annotated ${SCALE_DOWN_DISABLED}: "true"` };
+  if (unmarkedVmOf(ctx, node)) return { reason: 'vm-unmarked', message: unmarkedVmMessage(node) };
   const pods = classifyNodePods(ctx, node.name);
   if (pods.block) return { reason: pods.block.reason, message: pods.block.message };
   const sim = removalSimulation(ctx);

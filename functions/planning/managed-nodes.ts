@@ -1,6 +1,6 @@
 import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
 import type { GroupRef } from '../../shared/plan-message.ts';
-import type { Offering, SnapshotNode } from '../../shared/snapshot.ts';
+import type { Offering, SnapshotNode, SnapshotVm } from '../../shared/snapshot.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
 import { findOffering, INSTANCE_TYPE_LABEL } from './node-template.ts';
 import type { GroupKey } from './types.ts';
@@ -51,4 +51,21 @@ export function offeringOfNode(ctx: PlanContext, node: SnapshotNode, group: Vali
   const launch = ctx.state.operations.find((op) => op.kind === 'launch' && op.hostname === node.name);
   const id = node.labels[INSTANCE_TYPE_LABEL] ?? (launch?.kind === 'launch' ? launch.offeringId : undefined);
   return id === undefined ? undefined : findOffering(ctx.snapshot.offerings, group, id);
+}
+
+/**
+ * The node's VM as listed, when it carries no ownership marker (made before markers existed, not
+ * adopted): the forwarder never deletes such a VM, so a removal could only drain the node for
+ * nothing. Undefined when the VM is ours, or not listed (then the drain waits for a listing anyway).
+ */
+export function unmarkedVmOf(ctx: PlanContext, node: SnapshotNode): SnapshotVm | undefined {
+  const vms = ctx.snapshot.vms;
+  if (vms === null) return undefined;
+  const identifier = vmIdentifierOf(node);
+  const vm = vms.find((v) => v.state !== 'gone' && (identifier !== undefined ? v.identifier === identifier : v.hostname === node.name));
+  return vm && vm.marked !== true ? vm : undefined;
+}
+
+export function unmarkedVmMessage(node: SnapshotNode): string {
+  return `the VM of node ${node.name} carries no ownership marker (made before markers existed): the autoscaler never deletes it, so it does not drain the node; adopt the VM (README, "Adopting VMs") to let it be removed`;
 }

@@ -20,7 +20,7 @@ function world(o: { a?: SnapshotNode | null; pods?: BuiltPod[]; results?: Comman
     nodes: [...(o.a === null ? [] : [o.a ?? nodeA(false)]), nodeB],
     pods: o.pods ?? [light, heavy],
     results: o.results ?? [],
-    vms: [...(o.vmA === false ? [] : [vm({ hostname: 'test-nodea', identifier: '1' })]), vm({ hostname: 'test-nodeb', identifier: '2' })],
+    vms: [...(o.vmA === false ? [] : [vm({ hostname: 'test-nodea', identifier: '1', marked: true })]), vm({ hostname: 'test-nodeb', identifier: '2', marked: true })],
   });
 }
 const policy = { assumeWindowsElapsed: true };

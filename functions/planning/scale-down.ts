@@ -4,7 +4,7 @@ import type { SnapshotNode } from '../../shared/snapshot.ts';
 import { groupState } from './backoff.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
 import { isTainted, startDrain } from './drains.ts';
-import { matchNodeGroup, offeringOfNode } from './managed-nodes.ts';
+import { matchNodeGroup, offeringOfNode, unmarkedVmMessage, unmarkedVmOf } from './managed-nodes.ts';
 import { notReadyAfterMs } from './not-ready.ts';
 import { activeDrains, classifyNodePods, removalSimulation, type NodePods } from './removal-simulation.ts';
 import type { GroupKey } from './types.ts';
@@ -87,6 +87,11 @@ export function planScaleDown(ctx: PlanContext): void {
     }
     if (timers.drainBackoffUntilMs !== undefined && timers.drainBackoffUntilMs > nowMs) {
       keep(ctx, node, group.key, 'drain-backoff', `a drain of node ${node.name} failed; not tried again for ${formatDuration(timers.drainBackoffUntilMs - nowMs)}`);
+      continue;
+    }
+    // Would go otherwise: say why it cannot (an operator adopts the VM to let it go).
+    if (unmarkedVmOf(ctx, node)) {
+      keep(ctx, node, group.key, 'vm-unmarked', unmarkedVmMessage(node));
       continue;
     }
     const pods = classifyNodePods(ctx, node.name);
