@@ -1,7 +1,7 @@
 import { DEFAULT_POLICY, type Policy } from '../../functions/planning/types.ts';
 import type { Offering } from '../../shared/snapshot.ts';
 import { caLikeGroups } from './ca-like.ts';
-import { HOURS_PER_MONTH, utilizationOf, type RunMetrics, type Sample } from './metrics.ts';
+import { utilizationOf, type RunMetrics, type Sample } from './metrics.ts';
 import { SIM_START_MS, simulateRun } from './run.ts';
 import { buildGroups, type RawGroup } from './setup.ts';
 import { staticFleet, type StaticFleet } from './static-fleet.ts';
@@ -52,7 +52,7 @@ export function runSimulation(input: SimulationInput): SimulationReport {
   const caRaw = caLikeGroups(input.groups, offerings, trace.workloads);
   const caLike = run('ca-like', caRaw, policyFor(CA_LIKE_POLICY));
   const fleet = staticFleet(trace, projectGroups.groups, offerings);
-  const statics = staticMetrics(trace, fleet, offerings, stepMs);
+  const statics = staticMetrics(trace, fleet, stepMs);
   const pct = (base: number) => (base > 0 ? ((base - project.cost) / base) * 100 : 0);
   return {
     seed,
@@ -73,7 +73,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 /** The static fleet all day: its cost is fixed, its utilization is the trace's demand over its allocatable. */
-function staticMetrics(trace: Trace, fleet: StaticFleet, offerings: readonly Offering[], stepMs: number): StaticMetrics {
+function staticMetrics(trace: Trace, fleet: StaticFleet, stepMs: number): StaticMetrics {
   const durationMs = trace.durationHours * 3600_000;
   const samples: Sample[] = [];
   const vmsByOffering = Object.fromEntries(fleet.nodes.map((n) => [n.offering, n.count]));
@@ -96,7 +96,6 @@ function staticMetrics(trace: Trace, fleet: StaticFleet, offerings: readonly Off
     });
   }
   const vmCount = fleet.nodes.reduce((s, n) => s + n.count, 0);
-  void offerings;
   return {
     name: 'static',
     fleet,
@@ -114,4 +113,3 @@ function staticMetrics(trace: Trace, fleet: StaticFleet, offerings: readonly Off
   };
 }
 
-export { HOURS_PER_MONTH };
