@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'forwarder/**/*.test.ts', 'cli/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/vpsie-sim/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/bench/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['shared/**/*.test.ts', 'functions/**/*.test.ts', 'forwarder/**/*.test.ts', 'cli/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/vpsie-sim/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/bench/**/*.test.ts', 'scripts/**/*.test.ts', 'infra/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
         },
