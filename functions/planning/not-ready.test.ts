@@ -120,6 +120,20 @@ describe('NotReady replacement', () => {
     expect(commandKinds(runPlan(world(nodes), { state: r.state, nowMs: TEST_NOW_MS + 5 * MINUTE_MS }))).toEqual(['taintNode']);
   });
 
+  it('removes the Node of a launch that failed earlier at once, even as half of a two-node group', () => {
+    const failed = { id: 'l', kind: 'launch' as const, nodeGroup: 'default/workers', hostname: 'test-dead0', offeringId: 'medium', status: 'failed' as const, failure: 'registration-deadline', createdAtMs: since, updatedAtMs: TEST_NOW_MS - 2_000, launchDeadlineMs: since + 5 * MINUTE_MS, registrationDeadlineMs: since + 15 * MINUTE_MS };
+    // Never Ready (no transition time), tainted by the launch's clean-up, which VPSie refused.
+    const nodes = [dead({ readyTransitionMs: undefined, taints: [TAINT] }), healthy('test-b')];
+    const r = runPlan(world(nodes), { state: { groups: {}, nodes: {}, operations: [failed] } });
+    expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'replace-node', target: 'node test-dead0', reason: 'failed-launch' }));
+    expect(r.state.operations.filter((op): op is DrainOperation => op.kind === 'drain').map((op) => [op.node, op.reason])).toEqual([['test-dead0', 'not-ready']]);
+    // Not in the plan that failed it (that plan sent its own clean-up).
+    const same = runPlan(world(nodes), { state: { groups: {}, nodes: {}, operations: [{ ...failed, updatedAtMs: TEST_NOW_MS }] } });
+    expect(same.state.operations.some((op) => op.kind === 'drain')).toBe(false);
+    // An ordinary NotReady node as half of the group is still left alone (partition guard).
+    expect(actions(runPlan(world([dead(), healthy('test-b')])))).toEqual([]);
+  });
+
   it('needs a synced snapshot', () => {
     expect(actions(runPlan(world([dead(), healthy('test-b'), healthy('test-c')], false)))).toEqual([]);
   });

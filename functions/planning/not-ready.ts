@@ -21,6 +21,10 @@ import { formatDuration } from './durations.ts';
 //   - more than one per group at a time, and none while more than MAX_NOT_READY_FRACTION of the group
 //     is NotReady (a partition or a control-plane problem is not fixed by deleting nodes — Cluster
 //     Autoscaler's max-total-unready-percentage).
+// A node left by a failed launch (it never became Ready; the launch's one clean-up did not get it
+// removed — VPSie refused the deletion, say) is removed here without waiting again: the registration
+// deadline was the wait, it is no sign of a partition, and it never ran a workload that could hold
+// data. minNodes never blocks it (it serves nobody); its replacement was launched by scale-up already.
 //
 // Why 30 minutes by default (it was 10): Karpenter's node repair waits 30 minutes for Ready=False or
 // Unknown. Pods of a NotReady node are evicted by Kubernetes after 5 minutes anyway and their
@@ -32,6 +36,8 @@ export const MAX_NOT_READY_FRACTION = 0.45;
 export function replaceNotReadyNodes(ctx: PlanContext): void {
   const { snapshot, state, nowMs } = ctx;
   const joining = new Set(state.operations.filter((op) => op.kind === 'launch' && (op.status === 'launching' || op.status === 'registering')).map((op) => op.hostname));
+  // Launches that failed in an earlier plan (this plan's failure sent its own clean-up).
+  const failedLaunches = new Set(state.operations.filter((op) => op.kind === 'launch' && op.status === 'failed' && op.updatedAtMs < nowMs).map((op) => op.hostname));
   const draining = new Set(state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed').map((op) => op.kind === 'drain' ? op.node : ''));
   const byGroup = new Map<ValidGroup, SnapshotNode[]>();
   for (const node of [...snapshot.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -52,6 +58,10 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
 
   for (const [group, nodes] of byGroup) {
     const notReady = nodes.filter((n) => !n.ready && !joining.has(n.name) && !n.terminating);
+    const leftOver = (n: SnapshotNode) => failedLaunches.has(n.name);
+    // Left-overs of failed launches first; they do not count as signs of a partition.
+    notReady.sort((a, b) => Number(leftOver(b)) - Number(leftOver(a)));
+    const suspect = notReady.filter((n) => !leftOver(n));
     if (notReady.length === 0) continue;
     const replacing = state.operations.some((op) => op.kind === 'drain' && op.nodeGroup === group.key && op.reason === 'not-ready'
       && op.status !== 'succeeded' && op.status !== 'failed');
@@ -60,7 +70,7 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
       if (draining.has(node.name)) continue;
       const timers = state.nodes[node.name]!;
       const sinceMs = timers.notReadySinceMs!;
-      const dueMs = sinceMs + afterMs;
+      const dueMs = leftOver(node) ? nowMs : sinceMs + afterMs;
       if (nowMs < dueMs) {
         ctx.wakeAt(dueMs);
         continue;
@@ -68,8 +78,9 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
       if (replacing) break;
       const target = `node ${node.name}`;
       const duration = formatDuration(nowMs - sinceMs);
-      if (notReady.length / nodes.length > MAX_NOT_READY_FRACTION && nodes.length > 1) {
-        ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'too-many-not-ready', message: `node ${node.name} is NotReady for ${duration}, but ${notReady.length} of ${nodes.length} nodes of ${group.key} are NotReady; not replacing while the group looks partitioned` });
+      const serving = nodes.filter((n) => !leftOver(n)).length;
+      if (!leftOver(node) && suspect.length / serving > MAX_NOT_READY_FRACTION && serving > 1) {
+        ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'too-many-not-ready', message: `node ${node.name} is NotReady for ${duration}, but ${suspect.length} of ${serving} nodes of ${group.key} are NotReady; not replacing while the group looks partitioned` });
         continue;
       }
       if (timers.drainBackoffUntilMs !== undefined && timers.drainBackoffUntilMs > nowMs) {
@@ -77,7 +88,7 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
         ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'drain-backoff', message: `node ${node.name} is NotReady for ${duration}, but its removal failed earlier; not tried again for ${formatDuration(timers.drainBackoffUntilMs - nowMs)}` });
         continue;
       }
-      const data = group.spec.notReadyReplacement.replaceNodesWithLocalData ? undefined : localData(ctx, node.name);
+      const data = group.spec.notReadyReplacement.replaceNodesWithLocalData || leftOver(node) ? undefined : localData(ctx, node.name);
       if (data) {
         ctx.decide({
           kind: 'replace-node',
@@ -90,8 +101,10 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
         continue;
       }
       if (!snapshot.synced) continue;
-      const message = `node ${node.name} has been NotReady for ${duration}; replacing it`;
-      ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: 'not-ready', message, details: { notReadySinceMs: sinceMs } });
+      const message = leftOver(node)
+        ? `node ${node.name} of a failed launch is still there (never Ready); removing it`
+        : `node ${node.name} has been NotReady for ${duration}; replacing it`;
+      ctx.decide({ kind: 'replace-node', target, nodeGroup: group.key, reason: leftOver(node) ? 'failed-launch' : 'not-ready', message, details: { notReadySinceMs: sinceMs } });
       startDrain(ctx, { node, group, empty: true, reason: 'not-ready', message });
       ctx.remove.push({ node: node.name, nodeGroup: group.key, reason: 'not-ready' });
       break;

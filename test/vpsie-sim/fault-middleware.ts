@@ -8,7 +8,7 @@ import { failure, HTML_502 } from './wire.ts';
 // Records every API call and applies the next matching injected fault. Wire-level faults (hang, drop)
 // act on the real socket, so the client sees what it would see from a real network.
 
-export type SimEnv = { Bindings: HttpBindings; Variables: { materialise: 'normal' | 'vanish' | 'stuck'; visibilityDelayMs: number | undefined } };
+export type SimEnv = { Bindings: HttpBindings; Variables: { materialise: 'normal' | 'vanish' | 'stuck' | 'never-ready'; visibilityDelayMs: number | undefined } };
 
 const DEFAULT_HANG_MS = 30_000;
 
@@ -60,6 +60,9 @@ export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
         return next();
       case 'createNeverMaterialises':
         c.set('materialise', fault.mode ?? 'vanish');
+        return next();
+      case 'kubeletNeverReady':
+        c.set('materialise', 'never-ready');
         return next();
       case 'delayVisibility':
         c.set('visibilityDelayMs', fault.delayMs);

@@ -48,6 +48,8 @@ export type SimFault = FaultBase &
      * delays the VM's visibility as well (a lost answer and a slow list together).
      */
     | { kind: 'lostAnswer'; hangMs?: number; visibilityDelayMs?: number }
+    /** The create works and the VM runs, but its kubelet never gets Ready (a missing CNI, a bad image): the Node registers NotReady. */
+    | { kind: 'kubeletNeverReady' }
   );
 
 export type FaultKind = SimFault['kind'];
@@ -60,7 +62,7 @@ export class FaultQueue {
   inject(faults: SimFault | SimFault[]): void {
     for (const fault of Array.isArray(faults) ? faults : [faults]) {
       validateFault(fault);
-      const createOnly = fault.kind === 'createNeverMaterialises' || fault.kind === 'delayVisibility';
+      const createOnly = fault.kind === 'createNeverMaterialises' || fault.kind === 'delayVisibility' || fault.kind === 'kubeletNeverReady';
       const match = createOnly ? { operation: 'createVm' as const, ...fault.match } : fault.match;
       this.queue.push({ fault: { ...fault, ...(match ? { match } : {}) }, remaining: fault.count ?? 1 });
     }
@@ -98,7 +100,7 @@ function matches(match: FaultMatch | undefined, call: { operation: SimOperation;
   return true;
 }
 
-const KINDS: FaultKind[] = ['status', 'html502', 'rateLimit', 'errorOn200', 'timeout', 'reset', 'slow', 'respond', 'createNeverMaterialises', 'delayVisibility', 'lostAnswer'];
+const KINDS: FaultKind[] = ['status', 'html502', 'rateLimit', 'errorOn200', 'timeout', 'reset', 'slow', 'respond', 'createNeverMaterialises', 'delayVisibility', 'lostAnswer', 'kubeletNeverReady'];
 
 function validateFault(fault: SimFault): void {
   if (!fault || !KINDS.includes(fault.kind)) throw new Error(`unknown fault kind ${JSON.stringify((fault as { kind?: unknown })?.kind)}; expected one of ${KINDS.join(', ')}`);

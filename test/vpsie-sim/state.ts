@@ -89,6 +89,8 @@ export type SimVm = {
   deletedAtMs: number | undefined;
   deleteStatistic: unknown;
   phase: SimVmPhase;
+  /** Its kubelet never gets Ready (fault kubeletNeverReady): the Node registers, kwok leaves it NotReady. */
+  kubeletNeverReady?: boolean;
 };
 
 export type SimCall = {
@@ -278,7 +280,7 @@ export class SimState {
    * POST /apps/v2/vm. Hostnames are NOT unique: the real API accepts duplicates, which is the danger.
    * `visibilityDelayMs` (a fault) overrides the configured delay for this create.
    */
-  createVm(body: Record<string, unknown>, materialise: 'normal' | 'vanish' | 'stuck' = 'normal', visibilityDelayMs?: number): ApiFailure | undefined {
+  createVm(body: Record<string, unknown>, materialise: 'normal' | 'vanish' | 'stuck' | 'never-ready' = 'normal', visibilityDelayMs?: number): ApiFailure | undefined {
     this.tick();
     const str = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : typeof body[key] === 'number' ? String(body[key]) : '');
     const missing = ['resourceIdentifier', 'osIdentifier', 'dcIdentifier', 'hostname', 'projectId'].filter((k) => !str(k));
@@ -299,7 +301,7 @@ export class SimState {
     const flag = (key: string, fallback: boolean) => (body[key] === '1' ? true : body[key] === '0' ? false : fallback);
     const tags = Array.isArray(body['tags']) ? body['tags'].filter((t): t is string => typeof t === 'string') : [];
     const visibleAtMs = now + (visibilityDelayMs ?? this.config.visibilityDelayMs);
-    const materialisesAtMs = materialise === 'normal' ? visibleAtMs + this.config.provisionMs : undefined;
+    const materialisesAtMs = materialise === 'normal' || materialise === 'never-ready' ? visibleAtMs + this.config.provisionMs : undefined;
     const vm: SimVm = {
       id: this.nextId++,
       identifier: randomUUID(),
@@ -327,6 +329,7 @@ export class SimState {
       deletedAtMs: undefined,
       deleteStatistic: undefined,
       phase: materialise === 'vanish' ? 'vanished' : 'pending',
+      ...(materialise === 'never-ready' ? { kubeletNeverReady: true } : {}),
     };
     this.vmRecords.push(vm);
     this.tick();
