@@ -5,6 +5,7 @@ import { groupState } from './backoff.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
 import { isTainted, startDrain } from './drains.ts';
 import { matchNodeGroup, offeringOfNode, unmarkedVmMessage, unmarkedVmOf } from './managed-nodes.ts';
+import { RemovalBudget } from './removal-budget.ts';
 import { notReadyAfterMs } from './not-ready.ts';
 import { activeDrains, classifyNodePods, removalSimulation, type NodePods } from './removal-simulation.ts';
 import type { GroupKey } from './types.ts';
@@ -107,7 +108,8 @@ export function planScaleDown(ctx: PlanContext): void {
     || (a.utilization.cpu + a.utilization.memory) - (b.utilization.cpu + b.utilization.memory)
     || a.node.name.localeCompare(b.node.name));
   const groups = new GroupBook(ctx);
-  for (const candidate of candidates) tryCandidate(ctx, candidate, groups);
+  const budget = new RemovalBudget(ctx);
+  for (const candidate of candidates) tryCandidate(ctx, candidate, groups, budget);
   groups.decideKept();
   pruneNodeTimers(ctx);
 }
@@ -125,7 +127,7 @@ function pruneNodeTimers(ctx: PlanContext): void {
   }
 }
 
-function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
+function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget: RemovalBudget): void {
   const { node, group, pods } = c;
   const { policy, nowMs } = ctx;
   const book = groups.get(group);
@@ -145,6 +147,12 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
   if (!minimum.allowed) {
     return groups.keepForGroup(node, group, 'min-nodes', `NodeGroup ${group.key} has ${minimum.serving} serving node(s) (Ready, not leaving); removing one leaves ${minimum.remaining}, below minNodes ${group.spec.minNodes}`);
   }
+  // The forwarder's own limits: never start a removal it will refuse to finish.
+  const paced = budget.check();
+  if (!paced.ok) {
+    ctx.wakeAt(nowMs + 60_000);
+    return groups.keepForGroup(node, group, paced.reason, paced.message);
+  }
   const limit = pods.empty ? policy.maxEmptyRemovalsPerGroup : policy.maxNonEmptyDrainsPerGroup;
   const inProgress = pods.empty ? book.emptyRemovals : book.nonEmptyDrains;
   if (inProgress >= limit) {
@@ -159,6 +167,7 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook): void {
   if (!fit.ok) return keep(ctx, node, group.key, fit.reason, fit.message);
 
   sim.pdbs.spend(pods.evictable);
+  budget.spend();
   book.leaving.add(node.name);
   if (pods.empty) book.emptyRemovals += 1;
   else book.nonEmptyDrains += 1;

@@ -1,0 +1,44 @@
+import { NODEGROUP_LABEL } from '../../shared/labels.ts';
+import { isLeaving } from '../../shared/membership.ts';
+import type { PlanContext } from './context.ts';
+
+// The forwarder's limits as the planner reads them (snapshot.forwarder.limits): a removal started
+// now must be able to finish. The forwarder refuses deletions past its window's budget and taints
+// past its cap on nodes leaving; a drain started beyond them evicts pods, then stalls at the delete,
+// then is aborted — churn for nothing. So scale-down starts only what the budget still covers, and
+// says that it is waiting. (Without limits — an older forwarder — nothing is paced here.)
+
+export type BudgetVerdict = { ok: true } | { ok: false; reason: 'deletion-budget' | 'nodes-leaving'; message: string };
+
+export class RemovalBudget {
+  private deletions: number;
+  private leaving: number;
+  private readonly windowMinutes: number;
+
+  constructor(ctx: PlanContext) {
+    const limits = ctx.snapshot.forwarder.limits;
+    const open = ctx.state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed' && op.status !== 'aborting');
+    // Each removal in progress still needs one deletion (a node and its VM count once), unless VPSie
+    // already accepted its VM's deletion.
+    const needing = open.filter((op) => op.kind === 'drain' && !op.vmDeleteAccepted).length;
+    const leavingNow = new Set(open.map((op) => (op.kind === 'drain' ? op.node : '')));
+    for (const node of ctx.snapshot.nodes) if (node.labels[NODEGROUP_LABEL] !== undefined && isLeaving({ taints: node.taints })) leavingNow.add(node.name);
+    this.deletions = limits ? limits.deletionsRemaining - needing : Number.POSITIVE_INFINITY;
+    this.leaving = limits ? limits.maxNodesLeaving - leavingNow.size : Number.POSITIVE_INFINITY;
+    this.windowMinutes = limits ? Math.round(limits.windowMs / 60_000) : 10;
+  }
+
+  check(): BudgetVerdict {
+    if (this.deletions <= 0) {
+      return { ok: false, reason: 'deletion-budget', message: `the forwarder's deletion budget for its ${this.windowMinutes}-minute window is used up by removals done or in progress; waiting for the window` };
+    }
+    if (this.leaving <= 0) return { ok: false, reason: 'nodes-leaving', message: 'as many nodes are being removed as the forwarder allows at once; waiting for them to finish' };
+    return { ok: true };
+  }
+
+  /** A removal was started in this plan. */
+  spend(): void {
+    this.deletions -= 1;
+    this.leaving -= 1;
+  }
+}
