@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { describeError } from '../shared/errors.ts';
 import { errorResponse } from './http/error-response.ts';
+import { reconcileMetricLines } from './metrics.ts';
 import type { AppDeps } from './routes/deps.ts';
 import type { AppEnv } from './routes/env.ts';
 import { reconcileRoute } from './routes/reconcile-route.ts';
@@ -26,6 +27,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const fields = { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status, durationMs: Math.round(performance.now() - startedMs), cluster: c.get('clusterId'), ...c.get('logFields') };
     if (status >= 500) log.error(fields, 'request failed');
     else log.info(fields, 'request');
+    if (deps.metrics && c.req.method === 'POST' && c.req.path === '/v1/reconcile') {
+      const refused = c.get('logFields')?.refused;
+      for (const line of reconcileMetricLines({ nowMs: deps.clock(), cluster: c.get('clusterId'), status, durationMs: fields.durationMs, refused: typeof refused === 'string' ? refused : undefined, plan: c.get('plan') })) deps.metrics(line);
+    }
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -1,6 +1,7 @@
 import type { Logger } from '../../shared/logger.ts';
 import type { Clock } from '../clock.ts';
 import type { FunctionsConfig } from '../config.ts';
+import type { MetricWriter } from '../metrics.ts';
 import type { Planner } from '../reconcile.ts';
 import type { StateTable } from '../state/state-table.ts';
 
@@ -13,4 +14,6 @@ export interface AppDeps {
   planner: Planner;
   /** Unique ids (request ids, lease owners). */
   newId(): string;
+  /** CloudWatch embedded-metric lines (functions/metrics.ts); absent = no metrics. */
+  metrics?: MetricWriter;
 }

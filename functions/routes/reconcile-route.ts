@@ -62,6 +62,7 @@ export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
       },
       { snapshot, requestSha256: sha256Hex(bytes) },
     );
+    c.set('plan', outcome.message);
     c.set('logFields', { planId: outcome.message.planId, fencingToken: outcome.message.fencingToken, commands: outcome.message.commands.length, replayed: outcome.replayed, itemsWritten: outcome.itemsWritten });
 
     const body = JSON.stringify(outcome.message);

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../shared/logger.ts';
+import type { PlanMessage } from '../shared/plan-message.ts';
+import { createApp, type AppDeps } from './app.ts';
+import { parseFunctionsConfig } from './config.ts';
+import { emfLine, housekeepingMetricLines, METRIC_NAMESPACE, reconcileMetricLines } from './metrics.ts';
+
+// EMF lines as CloudWatch reads them: _aws.CloudWatchMetrics names the metrics and their dimension
+// set; each metric and dimension is a top-level member of the same JSON object.
+
+function assertEmf(line: string): Record<string, unknown> {
+  const doc = JSON.parse(line) as Record<string, unknown> & { _aws: { Timestamp: number; CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> } };
+  expect(Number.isInteger(doc._aws.Timestamp)).toBe(true);
+  for (const directive of doc._aws.CloudWatchMetrics) {
+    expect(directive.Namespace).toBe(METRIC_NAMESPACE);
+    for (const set of directive.Dimensions) for (const d of set) expect(typeof doc[d]).toBe('string');
+    for (const m of directive.Metrics) expect(typeof doc[m.Name]).toBe('number');
+  }
+  return doc;
+}
+
+describe('functions metrics (CloudWatch embedded metric format)', () => {
+  it('writes an EMF document', () => {
+    const doc = assertEmf(emfLine(1_700_000_000_000, { Cluster: 'c1' }, [{ name: 'X', value: 3, unit: 'Count' }]));
+    expect(doc).toEqual({ _aws: { Timestamp: 1_700_000_000_000, CloudWatchMetrics: [{ Namespace: 'VpsieAutoscaler', Dimensions: [['Cluster']], Metrics: [{ Name: 'X', Unit: 'Count' }] }] }, Cluster: 'c1', X: 3 });
+  });
+
+  it('counts a reconcile: duration, outcome, commands, and decisions by kind', () => {
+    const plan = { commands: [{}, {}], decisions: [{ kind: 'scale-up' }, { kind: 'keep-node' }, { kind: 'scale-up' }] } as unknown as PlanMessage;
+    const [main, ...byKind] = reconcileMetricLines({ nowMs: 5, cluster: 'c1', status: 200, durationMs: 42, refused: undefined, plan }).map(assertEmf);
+    expect(main).toMatchObject({ Cluster: 'c1', ReconcileDuration: 42, Reconciles: 1, ReconcileErrors: 0, LeaseConflicts: 0, Refusals: 0, Commands: 2 });
+    expect(byKind.map((d) => [d.DecisionKind, d.Decisions])).toEqual([['keep-node', 1], ['scale-up', 2]]);
+  });
+
+  it('tells lease conflicts, refusals and errors apart', () => {
+    const one = (status: number, refused?: string) => assertEmf(reconcileMetricLines({ nowMs: 5, cluster: undefined, status, durationMs: 1, refused, plan: undefined })[0]!);
+    expect(one(409, 'lease-held')).toMatchObject({ Cluster: 'unknown', LeaseConflicts: 1, Refusals: 0, ReconcileErrors: 0 });
+    expect(one(401, 'unauthorized')).toMatchObject({ LeaseConflicts: 0, Refusals: 1, ReconcileErrors: 0 });
+    expect(one(500)).toMatchObject({ LeaseConflicts: 0, Refusals: 0, ReconcileErrors: 1 });
+  });
+
+  it('reports housekeeping: a silent forwarder and stale operations per cluster', () => {
+    const lines = housekeepingMetricLines(5, [{ clusterId: 'a', forwarder: 'ok', staleOperations: [] }, { clusterId: 'b', forwarder: 'silent', staleOperations: ['op-1', 'op-2'] }]).map(assertEmf);
+    expect(lines.map((d) => [d.Cluster, d.ForwarderSilent, d.StaleOperations])).toEqual([['a', 0, 0], ['b', 1, 2]]);
+  });
+
+  it('is emitted by the app for every POST /v1/reconcile, refused ones included', async () => {
+    const lines: string[] = [];
+    const deps: AppDeps = {
+      config: parseFunctionsConfig({ tableName: 'state-table', clusters: { c1: { signingKey: 's'.repeat(40), triggerToken: 't'.repeat(40) } } }),
+      table: {} as AppDeps['table'], // refused before any read: an unsigned request
+      clock: () => 1_700_000_000_000,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      planner: () => { throw new Error('not reached'); },
+      newId: () => 'id-1',
+      metrics: (line) => lines.push(line),
+    };
+    const app = createApp(deps);
+    const response = await app.request('/v1/reconcile', { method: 'POST', body: '{}' });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(lines).toHaveLength(1);
+    expect(assertEmf(lines[0]!)).toMatchObject({ Cluster: 'unknown', Reconciles: 1, Refusals: 1 });
+    await app.request('/healthz');
+    expect(lines).toHaveLength(1);
+  });
+});
