@@ -5,6 +5,7 @@ import { advanceOperations } from './operations.ts';
 import { planScaleUp } from './scale-up.ts';
 import { planScaleDown } from './scale-down.ts';
 import { planStatus } from './status.ts';
+import { discardWhatIf } from './what-if.ts';
 import type { PlanningState, PlanResult, Policy } from './types.ts';
 
 /**
@@ -13,7 +14,8 @@ import type { PlanningState, PlanResult, Policy } from './types.ts';
  * IMPORTANT: the phase order is an invariant. Results are applied before anything is decided (so a
  * result reported twice is recognised), in-flight operations advance before scale-up (their capacity
  * counts and their deadlines may free room under maxNodes), and scale-up runs before scale-down (a
- * group with a scale-up in progress is never scaled down in the same plan).
+ * group with a scale-up in progress is never scaled down in the same plan). A plan for a dry-run
+ * forwarder is a what-if: the state it returns keeps none of the operations it started (what-if.ts).
  */
 export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, nowMs: number): PlanResult {
   const ctx = new PlanContext(snapshot, structuredClone(state), policy, nowMs);
@@ -25,7 +27,7 @@ export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, n
   return {
     commands: ctx.commands,
     decisions: ctx.decisions,
-    state: ctx.state,
+    state: snapshot.forwarder.dryRun ? discardWhatIf(state, ctx.state) : ctx.state,
     provision: ctx.provision,
     remove: ctx.remove,
     unschedulable: ctx.unschedulable,
