@@ -227,6 +227,21 @@ describe('removal-safety: minNodes counts what serves, maxNodes what is billed',
     expect(creates(r)).toEqual([]);
   });
 
+  it('replaces a launch that fails at its registration deadline in the same plan, once; then the backoff holds', () => {
+    const launch: LaunchOperation = {
+      id: 'launch-1', kind: 'launch', nodeGroup: 'default/workers', hostname: 'test-workers-aaaaa', offeringId: 'm', status: 'registering',
+      createdAtMs: NOW - 900_000, updatedAtMs: NOW - 60_000, launchDeadlineMs: NOW - 600_000, registrationDeadlineMs: NOW,
+    };
+    const parts: SnapshotParts = { offerings: [m], groups: [nodeGroup('workers', { offeringIDs: ['m'], minNodes: 1, maxNodes: 2 })], nodes: [stuck] };
+    const first = run(parts, { ...emptyState(), operations: [launch] });
+    expect(first.decisions).toContainEqual(expect.objectContaining({ kind: 'launch-failed', reason: 'registration-deadline' }));
+    expect(creates(first).map((c) => c.reason)).toEqual(['min-nodes']);
+    // Second failure in a row (the group had failed once before): no launch until the backoff ends.
+    const again = run(parts, { groups: { 'default/workers': { consecutiveFailures: 1 } }, nodes: {}, operations: [launch] });
+    expect(again.state.groups['default/workers']!.consecutiveFailures).toBe(2);
+    expect(creates(again)).toEqual([]);
+  });
+
   it('counts a launch in flight towards minNodes (no second launch while it joins)', () => {
     const launch: LaunchOperation = {
       id: 'launch-1', kind: 'launch', nodeGroup: 'default/workers', hostname: 'test-workers-aaaaa', offeringId: 'm', status: 'registering',

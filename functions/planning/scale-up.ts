@@ -206,18 +206,27 @@ class NodePlanner {
 
   /**
    * Groups serving fewer than minNodes (Ready nodes not leaving, plus launches in flight) get nodes,
-   * within the room under maxNodes (which counts everything billed, a NotReady node included) and
-   * not while the group backs off after failed launches (a group whose launches keep failing must
-   * not buy a VM every reconcile).
+   * within the room under maxNodes (which counts everything billed, a NotReady node included). Not
+   * while the group backs off after failed launches (a group whose launches keep failing must not
+   * buy a VM every reconcile) — except the first failure in a row: its replacement is launched in
+   * the plan that fails it, before the failed VM and Node are gone (the backoff holds from the next).
    */
   launchMinNodes(): void {
     this.capacities.forEach((capacity, g) => {
       const missing = Math.min(capacity.group.spec.minNodes - capacity.serving, this.roomLeft(g));
-      if (missing <= 0 || capacity.backoffUntilMs !== undefined) return;
+      if (missing <= 0) return;
+      if (capacity.backoffUntilMs !== undefined && !this.replacesFirstFailure(capacity)) return;
       const template = this.defaultTemplate(g);
       if (!template) return;
       for (let i = 0; i < missing; i++) this.add(g, template, 'min-nodes');
     });
+  }
+
+  /** A launch of the group failed in this very plan, and it is the first failure in a row. */
+  private replacesFirstFailure(capacity: GroupCapacity): boolean {
+    const { ctx } = this;
+    if ((ctx.state.groups[capacity.group.key]?.consecutiveFailures ?? 0) > 1) return false;
+    return ctx.state.operations.some((op) => op.kind === 'launch' && op.nodeGroup === capacity.group.key && op.status === 'failed' && op.updatedAtMs === ctx.nowMs);
   }
 
   /** One round: search, add the nodes, re-check every pod with the simulation. */

@@ -26,6 +26,20 @@ describe('planStatus', () => {
     ]);
   });
 
+  it('says BelowMinNodes when the Ready nodes are leaving: minNodes counts only nodes that serve', () => {
+    const leaving = testNode('w1', { group: 'workers', taints: [{ key: 'autoscaler.vpsie.com/to-be-deleted', effect: 'NoSchedule' }] });
+    const snapshot = buildSnapshot({
+      offerings: [offering('m', 2, 4096, 10)],
+      groups: [nodeGroup('workers', { offeringIDs: ['m'], minNodes: 1, maxNodes: 5 })],
+      nodes: [leaving, testNode('w2', { group: 'workers', ready: false })],
+    });
+    const update = plan(snapshot, emptyState(), testPolicy(), NOW).commands.find((c) => c.kind === 'updateNodeGroupStatus');
+    if (update?.kind !== 'updateNodeGroupStatus') throw new Error('no status update');
+    expect(update.status.conditions.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False', reason: 'BelowMinNodes', message: '1 of 2 node(s) Ready, 0 serving (not leaving; minNodes 1, maxNodes 5)',
+    });
+  });
+
   it('reports an invalid group with a decision, a Warning event and ConfigValid=False', () => {
     const snapshot = buildSnapshot({ groups: [nodeGroup('broken', { offeringIDs: ['m'], minNodes: 5, maxNodes: 2 })] });
     const r = plan(snapshot, emptyState(), testPolicy(), NOW);

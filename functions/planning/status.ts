@@ -1,4 +1,5 @@
 import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import { minimumMembers } from '../../shared/membership.ts';
 import type { Condition, NodeGroupStatus } from '../../shared/nodegroup.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import type { PlanContext } from './context.ts';
@@ -66,6 +67,8 @@ export function planStatus(ctx: PlanContext): void {
     const launchedNow = launches.filter((l) => l.createdAtMs === now).length;
     const live = nodes.filter((n) => !n.terminating);
     const ready = live.filter((n) => n.ready).length;
+    // minNodes is met by nodes that serve (shared/membership.ts): a Ready node being removed does not.
+    const serving = minimumMembers(group.name, live).length;
     const current = live.length + launches.length - launchedNow;
     const removing = new Set([...drains.map((d) => d.node), ...ctx.remove.filter((r) => r.nodeGroup === group.key).map((r) => r.node)]);
     const desired = Math.max(0, live.length + launches.length - removing.size);
@@ -74,7 +77,7 @@ export function planStatus(ctx: PlanContext): void {
     const { minNodes, maxNodes } = group.spec;
     const oldest = (ms: number[]) => (ms.length > 0 ? Math.min(...ms) : now);
     const conditions: Condition[] = [
-      condition('Ready', ready >= minNodes, ready >= minNodes ? 'MinNodesReady' : 'BelowMinNodes', `${ready} of ${live.length} node(s) Ready (minNodes ${minNodes}, maxNodes ${maxNodes})`, now, generation),
+      condition('Ready', serving >= minNodes, serving >= minNodes ? 'MinNodesReady' : 'BelowMinNodes', `${ready} of ${live.length} node(s) Ready, ${serving} serving (not leaving; minNodes ${minNodes}, maxNodes ${maxNodes})`, now, generation),
       condition('ScalingUp', launches.length > 0, launches.length > 0 ? 'LaunchesInProgress' : 'NoLaunches', launches.length > 0 ? `${launches.length} node(s) launching` : 'no launch in progress', oldest(launches.map((l) => l.createdAtMs)), generation),
       condition('ScalingDown', removing.size > 0, removing.size > 0 ? 'RemovalsInProgress' : 'NoRemovals', removing.size > 0 ? `${removing.size} node(s) being removed` : 'no removal in progress', oldest(drains.map((d) => d.createdAtMs)), generation),
       condition('Backoff', backoff, backoff ? 'LaunchFailures' : 'NoBackoff', backoff ? `launches paused until ${iso(groupState!.backoffUntilMs!)} after ${groupState!.consecutiveFailures} consecutive failure(s)` : 'launches allowed', now, generation),

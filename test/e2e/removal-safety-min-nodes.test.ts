@@ -7,8 +7,8 @@ import { SHORT_POLICY } from './stack.ts';
 // that way for good: the planner counted the NotReady node towards minNodes (no replacement), and the
 // forwarder refused to delete it as "min-nodes" (it counted it too), so every other reconcile tainted,
 // failed to delete, untainted and tainted again. Now only Ready nodes count towards minNodes on both
-// sides: within the registration deadline (30 s here) plus the group's backoff (5 s) a replacement
-// is launched — first, while the bad VM still exists (VPSie refuses its deletion for a while here, so
+// sides: at the registration deadline (30 s here) a replacement is launched, in the plan that fails
+// the launch (the backoff holds from a second failure in a row) — first, while the bad VM still exists (VPSie refuses its deletion for a while here, so
 // a planner that waits for the removal before replacing never replaces) — then the bad VM and Node
 // go, the group ends with exactly one Ready node, and the bad node is never handed back and taken
 // again (no untaint).
