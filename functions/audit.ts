@@ -32,7 +32,9 @@ export function auditPlan(sink: AuditSink, message: PlanMessage, context: AuditC
     dryRun: context.snapshot.forwarder.dryRun,
   };
   for (const command of message.commands) {
-    sink.info({ ...common, type: 'command', ...describeCommand(command) }, AUDIT_MESSAGE);
+    // A launch's monthly price (from the snapshot's offerings), so the trail answers what VMs cost.
+    const price = command.kind === 'createVm' ? context.snapshot.offerings.find((o) => o.identifier === command.offeringId)?.priceMonthly : undefined;
+    sink.info({ ...common, type: 'command', ...describeCommand(command), ...(price !== undefined ? { priceMonthly: price } : {}) }, AUDIT_MESSAGE);
   }
   for (const decision of message.decisions) {
     sink.info({ ...common, type: 'decision', ...describeDecision(decision) }, AUDIT_MESSAGE);

@@ -30,6 +30,8 @@ describe('functions metrics (CloudWatch embedded metric format)', () => {
     const [main, ...byKind] = reconcileMetricLines({ nowMs: 5, cluster: 'c1', status: 200, durationMs: 42, refused: undefined, plan }).map(assertEmf);
     expect(main).toMatchObject({ Cluster: 'c1', ReconcileDuration: 42, Reconciles: 1, ReconcileErrors: 0, LeaseConflicts: 0, Refusals: 0, Commands: 2 });
     expect(byKind.map((d) => [d.DecisionKind, d.Decisions])).toEqual([['keep-node', 1], ['scale-up', 2]]);
+    // Per cluster and account-wide (serverless.yml's alarms have no dimensions).
+    expect((main!._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]!.Dimensions).toEqual([['Cluster'], []]);
   });
 
   it('tells lease conflicts, refusals and errors apart', () => {
@@ -62,5 +64,30 @@ describe('functions metrics (CloudWatch embedded metric format)', () => {
     expect(assertEmf(lines[0]!)).toMatchObject({ Cluster: 'unknown', Reconciles: 1, Refusals: 1 });
     await app.request('/healthz');
     expect(lines).toHaveLength(1);
+  });
+});
+
+describe('CloudWatch alarms in serverless.yml', () => {
+  it('watch metrics these lines publish without dimensions, each with a runbook', async () => {
+    const { readFileSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { parse } = await import('yaml');
+    const root = join(import.meta.dirname, '..');
+    const resources = (parse(readFileSync(join(root, 'serverless.yml'), 'utf8')) as { resources: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> } }).resources.Resources;
+    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties);
+    expect(alarms.length).toBe(4);
+    const published = new Set<string>();
+    const plan = { commands: [], decisions: [] } as unknown as PlanMessage;
+    for (const line of [...reconcileMetricLines({ nowMs: 1, cluster: 'c', status: 200, durationMs: 1, refused: undefined, plan }), ...housekeepingMetricLines(1, [{ clusterId: 'c', forwarder: 'ok', staleOperations: [] }])]) {
+      const directive = (JSON.parse(line) as { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } })._aws.CloudWatchMetrics[0]!;
+      if (directive.Dimensions.some((d) => d.length === 0)) for (const m of directive.Metrics) published.add(m.Name);
+    }
+    for (const alarm of alarms) {
+      expect(alarm.Namespace).toBe(METRIC_NAMESPACE);
+      expect(alarm.Dimensions).toBeUndefined();
+      expect({ metric: alarm.MetricName, published: published.has(alarm.MetricName as string) }).toEqual({ metric: alarm.MetricName, published: true });
+      const runbook = /docs\/runbooks\/([\w-]+\.md)/.exec(alarm.AlarmDescription as string)?.[1];
+      expect(runbook && existsSync(join(root, 'docs', 'runbooks', runbook)), String(alarm.AlarmName)).toBe(true);
+    }
   });
 });

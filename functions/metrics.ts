@@ -22,12 +22,15 @@ interface Metric {
   unit: Unit;
 }
 
-/** One EMF document: the metrics under one set of dimensions (values as top-level members). */
-export function emfLine(nowMs: number, dimensions: Record<string, string>, metrics: Metric[]): string {
+/**
+ * One EMF document: the metrics under one set of dimensions (values as top-level members); with
+ * `aggregate`, also without dimensions (the account-wide series serverless.yml's alarms watch).
+ */
+export function emfLine(nowMs: number, dimensions: Record<string, string>, metrics: Metric[], aggregate = false): string {
   const doc: Record<string, unknown> = {
     _aws: {
       Timestamp: nowMs,
-      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: [Object.keys(dimensions)], Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })) }],
+      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: aggregate ? [Object.keys(dimensions), []] : [Object.keys(dimensions)], Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })) }],
     },
   };
   for (const [key, value] of Object.entries(dimensions)) doc[key] = value;
@@ -61,7 +64,7 @@ export function reconcileMetricLines(o: ReconcileObservation): string[] {
       { name: 'LeaseConflicts', value: o.refused === 'lease-held' ? 1 : 0, unit: 'Count' },
       { name: 'Refusals', value: o.status >= 400 && o.status < 500 && o.refused !== 'lease-held' ? 1 : 0, unit: 'Count' },
       { name: 'Commands', value: o.plan?.commands.length ?? 0, unit: 'Count' },
-    ]),
+    ], true),
   ];
   const byKind = new Map<string, number>();
   for (const d of o.plan?.decisions ?? []) byKind.set(d.kind, (byKind.get(d.kind) ?? 0) + 1);
@@ -74,5 +77,5 @@ export function housekeepingMetricLines(nowMs: number, report: Array<{ clusterId
   return report.map((r) => emfLine(nowMs, { Cluster: r.clusterId }, [
     { name: 'ForwarderSilent', value: r.forwarder === 'ok' ? 0 : 1, unit: 'Count' },
     { name: 'StaleOperations', value: r.staleOperations.length, unit: 'Count' },
-  ]));
+  ], true));
 }
