@@ -75,7 +75,7 @@ const create = (hostname: string, over: Partial<Extract<Command, { kind: 'create
 });
 const taint = (name: string): Command => ({ ...base, id: `t-${name}`, kind: 'taintNode', node: name, nodeGroup: group });
 const deleteNode = (name: string): Command => ({ ...base, id: `dn-${name}`, kind: 'deleteNode', node: name, nodeGroup: group });
-const deleteVm = (hostname: string): Command => ({ ...base, id: `dv-${hostname}`, kind: 'deleteVm', hostname, nodeGroup: group });
+const deleteVm = (hostname: string, vmIdentifier?: string): Command => ({ ...base, id: `dv-${hostname}`, kind: 'deleteVm', hostname, nodeGroup: group, ...(vmIdentifier ? { vmIdentifier } : {}) });
 const evict = (pod: string, nodeName: string, namespace = 'default'): Command => ({ ...base, id: `e-${pod}`, kind: 'evictPod', namespace, pod, node: nodeName, nodeGroup: group });
 const event = (involved: Extract<Command, { kind: 'emitEvent' }>['involved'], id = 'ev'): Command => ({ ...base, id, kind: 'emitEvent', involved, type: 'Normal', eventReason: 'Test' });
 
@@ -125,11 +125,11 @@ describe('Guardrails: removals', () => {
 
   it('lets an extra VM under a live Node\'s hostname go (the Node runs on the VM its providerID names), never the Node\'s own', async () => {
     const { check } = await setup({ nodes: [node(h('a'), { providerID: 'vpsie://own-1' }), node(h('b'))] });
-    expect(check({ ...deleteVm(h('a')), vmIdentifier: 'extra-2' })).toEqual({ allowed: true });
-    expect(check({ ...deleteVm(h('a')), vmIdentifier: 'own-1' })).toMatchObject({ allowed: false, rule: 'not-tainted' });
+    expect(check(deleteVm(h('a'), 'extra-2'))).toEqual({ allowed: true });
+    expect(check(deleteVm(h('a'), 'own-1'))).toMatchObject({ allowed: false, rule: 'not-tainted' });
     expect(check(deleteVm(h('a')))).toMatchObject({ allowed: false, rule: 'not-tainted' });
     // Without a providerID the Node's machine is unknown: refused.
-    expect(check({ ...deleteVm(h('b')), vmIdentifier: 'extra-3' })).toMatchObject({ allowed: false, rule: 'not-tainted' });
+    expect(check(deleteVm(h('b'), 'extra-3'))).toMatchObject({ allowed: false, rule: 'not-tainted' });
   });
 
   it('evicts only from nodes under removal', async () => {

@@ -1,4 +1,4 @@
-import { INSTANCE_TYPE_LABEL, NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../shared/labels.ts';
+import { INSTANCE_TYPE_LABEL, NODEGROUP_LABEL, vmIdentifierOfProviderId } from '../shared/labels.ts';
 import { capacityMembers, isLeaving, removalKeepsMinimum, type MemberNode } from '../shared/membership.ts';
 import { parseNodeGroupSpec, type NodeGroupSpec } from '../shared/nodegroup.ts';
 import { isDnsLabel, matchesHostnamePattern, type ClusterIdentity } from '../shared/ownership.ts';
@@ -319,9 +319,8 @@ export class PlanGuard {
 
   /** A second VM under a Node's hostname: the Node's providerID names another machine (the executor reads it again live). */
   private isOtherMachine(hostname: string, vmIdentifier: string | undefined): boolean {
-    const providerID = this.options.view.node(hostname)?.providerID;
-    if (vmIdentifier === undefined || !providerID?.startsWith(PROVIDER_ID_PREFIX)) return false;
-    return providerID.slice(PROVIDER_ID_PREFIX.length) !== vmIdentifier;
+    const nodeVm = vmIdentifierOfProviderId(this.options.view.node(hostname)?.providerID);
+    return vmIdentifier !== undefined && nodeVm !== undefined && nodeVm !== vmIdentifier;
   }
 
   private isTainted(nodeName: string): boolean {

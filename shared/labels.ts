@@ -10,6 +10,11 @@ export const NODEGROUP_LABEL = 'autoscaler.vpsie.com/nodegroup';
 export const TO_BE_DELETED_TAINT = 'autoscaler.vpsie.com/to-be-deleted';
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 export const PROVIDER_ID_PREFIX = 'vpsie://';
+
+/** "vpsie://<identifier>" → the VM identifier; undefined for another cloud's or no providerID. */
+export function vmIdentifierOfProviderId(providerID: string | undefined): string | undefined {
+  return providerID?.startsWith(PROVIDER_ID_PREFIX) ? providerID.slice(PROVIDER_ID_PREFIX.length) || undefined : undefined;
+}
 /** The offering a node runs on (well-known label; the bootstrap sets it to the plan identifier). */
 export const INSTANCE_TYPE_LABEL = 'node.kubernetes.io/instance-type';
 /** A Secret the forwarder may read as a bootstrap template must carry this label set to "true". */

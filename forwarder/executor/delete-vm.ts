@@ -1,4 +1,4 @@
-import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
+import { NODEGROUP_LABEL, vmIdentifierOfProviderId } from '../../shared/labels.ts';
 import { KubeApiError } from '../kube/kube-http.ts';
 import { ownershipWithAdoption } from '../vm-ownership.ts';
 import { hasRemovalTaint } from './live-checks.ts';
@@ -55,7 +55,7 @@ async function assertNodeRemovable(hostname: string, vmIdentifier: string | unde
     if (error instanceof KubeApiError && error.status === 404) return;
     throw error;
   }
-  const nodeVm = node.spec?.providerID?.startsWith(PROVIDER_ID_PREFIX) ? node.spec.providerID.slice(PROVIDER_ID_PREFIX.length) : undefined;
+  const nodeVm = vmIdentifierOfProviderId(node.spec?.providerID);
   if (vmIdentifier !== undefined && nodeVm !== undefined && nodeVm !== vmIdentifier) return;
   const label = node.metadata.labels?.[NODEGROUP_LABEL];
   if (label === undefined) throw new GuardRefusal('group-label', `node ${hostname} has no ${NODEGROUP_LABEL} label: its VM is not deleted`);

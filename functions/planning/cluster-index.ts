@@ -1,4 +1,4 @@
-import { PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
+import { vmIdentifierOfProviderId } from '../../shared/labels.ts';
 import type { PodShape, Snapshot, SnapshotNode, SnapshotPod, SnapshotVm } from '../../shared/snapshot.ts';
 
 // Lookups over one snapshot, built once and shared by the phases that need them.
@@ -33,7 +33,8 @@ export function clusterIndex(snapshot: Snapshot): ClusterIndex {
   }
   const nodeVmIdentifiers = new Set<string>();
   for (const node of snapshot.nodes) {
-    if (node.providerID?.startsWith(PROVIDER_ID_PREFIX)) nodeVmIdentifiers.add(node.providerID.slice(PROVIDER_ID_PREFIX.length));
+    const identifier = vmIdentifierOfProviderId(node.providerID);
+    if (identifier !== undefined) nodeVmIdentifiers.add(identifier);
   }
   const vmsByHostname = new Map<string, SnapshotVm[]>();
   for (const vm of snapshot.vms ?? []) {

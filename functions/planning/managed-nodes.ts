@@ -1,4 +1,4 @@
-import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
+import { NODEGROUP_LABEL, vmIdentifierOfProviderId } from '../../shared/labels.ts';
 import type { GroupRef } from '../../shared/plan-message.ts';
 import type { Offering, SnapshotNode, SnapshotVm } from '../../shared/snapshot.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
@@ -43,7 +43,7 @@ export function groupRef(key: GroupKey): GroupRef {
 
 /** "vpsie://12345" → "12345". */
 export function vmIdentifierOf(node: SnapshotNode): string | undefined {
-  return node.providerID?.startsWith(PROVIDER_ID_PREFIX) ? node.providerID.slice(PROVIDER_ID_PREFIX.length) : undefined;
+  return vmIdentifierOfProviderId(node.providerID);
 }
 
 /** The offering a node runs on: its instance-type label, else the launch that made it. */
