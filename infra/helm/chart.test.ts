@@ -23,7 +23,7 @@ const NOT_VALUES: Record<string, string> = {
   namespace: 'namespace.name',
 };
 /** Where the chart deploys something else than the forwarder's default, on purpose (values.yaml says why). */
-const CHART_CHOICES = ['clusterId', 'functionsUrl', 'listenHost', 'triggerPort', 'join.apiServerEndpoint'];
+const CHART_CHOICES = ['clusterId', 'functionsUrl', 'listenHost', 'triggerPort', 'join.apiServerEndpoint', 'dryRun'];
 
 /** Every leaf setting of the forwarder's configuration schema, as dotted paths. */
 function settingPaths(schema: z.ZodType, prefix = ''): string[] {
@@ -79,6 +79,8 @@ describe('Helm chart infra/helm/vpsie-autoscaler', () => {
     }
     expect(rendered.listenHost).toBe('0.0.0.0');
     expect(rendered.triggerPort).toBe(8081);
+    // A new install starts dry (README, step 7), the kustomize base too.
+    expect(rendered.dryRun).toBe(true);
   });
 
   it('passes every value through to the forwarder (non-default values round-trip through the ConfigMap)', async () => {
