@@ -45,12 +45,19 @@ function codeOf(value: unknown): number | undefined {
 
 /**
  * @param envelope true for API calls (`{error, data}`), false for the login answer, which is a bare object.
- * @returns the envelope's `data` (or the whole body when `envelope` is false).
+ * @param ack true for actions whose answer carries nothing the client needs (create, delete, script
+ *   add/delete): a 2xx with an empty body (204) or `{"error": false}` without `data` is success, as in
+ *   the official SDK, which decodes no answer for these calls. Lists and reads keep `ack` false: a
+ *   missing `data` there is never read as "nothing".
+ * @returns the envelope's `data` (or the whole body when `envelope` is false; `true` for an empty ack).
  */
-export function classifyResponse(response: RawResponse, operation: string, envelope: boolean, nowMs: number): unknown {
+export function classifyResponse(response: RawResponse, operation: string, envelope: boolean, nowMs: number, ack = false): unknown {
   const { status } = response;
   const json = parseJson(response.body);
   const where = `${operation}: HTTP ${status}`;
+  const success = status >= 200 && status < 300;
+
+  if (ack && success && response.body.trim() === '') return true;
 
   if (status === 429) {
     const retryAfterMs = parseRetryAfterMs(response.retryAfter, nowMs);
@@ -89,6 +96,7 @@ export function classifyResponse(response: RawResponse, operation: string, envel
   if (status >= 400) return fail(new VpsieApiError(`${where}: ${snippet(response.body)}`, { operation, httpStatus: status, retryable: false }));
 
   if (!envelope) return json.value;
+  if (ack && body && !('data' in body)) return true;
   if (!body || !('data' in body)) {
     return fail(new VpsieInvalidResponseError(`${where}: JSON without the {"error", "data"} envelope: ${snippet(response.body)}`, { operation, httpStatus: status, bodySnippet: snippet(response.body) }));
   }

@@ -7,9 +7,20 @@ import { DEFAULT_RETRY, retryDelayMs, type RetryOptions } from './backoff.ts';
 import { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker.ts';
 import type { VpsieCredentials } from './credentials.ts';
 import { createMayHaveBeenAccepted } from './create-outcome.ts';
-import { VpsieCircuitOpenError, VpsieCredentialsError, VpsieError, VpsieInvalidResponseError, VpsieNotFoundError, VpsieRequestError } from './errors.ts';
+import { absenceOf, rowsThatCouldBe, type PendingListing, type VmListing } from './absence.ts';
+import {
+  VpsieAbsenceUnconfirmedError,
+  VpsieCircuitOpenError,
+  VpsieCredentialsError,
+  VpsieError,
+  VpsieIncompleteListingError,
+  VpsieInvalidResponseError,
+  VpsieNotFoundError,
+  VpsieRequestError,
+} from './errors.ts';
 import { toCreateBody, validateLaunchRequest } from './launch-request.ts';
-import { categoryList, datacenterList, loginShape, pendingList, planList, vmDetail, vmList } from './schemas.ts';
+import { listRows, parseRows, type UnreadableRow } from './rows.ts';
+import { categoryRow, datacenterRow, isNonVmPendingItem, loginShape, pendingItem, planRow, vmDetail, vmRow } from './schemas.ts';
 import { Transport, type ApiRequest } from './transport.ts';
 import { TtlCache } from './ttl-cache.ts';
 import type {
@@ -60,10 +71,17 @@ export type VpsieClientOptions = {
   newProcessId?: () => string;
   /** Metrics hook, called once per HTTP attempt (method = logical operation). */
   onRequest?: (event: RequestEvent) => void;
+  /**
+   * Called once per list answer that had rows the client could not read (they were skipped). For a
+   * metric and the log; `skipped` rows are certainly harmless (pending work that is not a VM create).
+   */
+  onUnreadableRows?: (event: UnreadableRowsEvent) => void;
   userAgent?: string;
   /** For tests that need a custom adapter; normally omitted. */
   http?: AxiosInstance;
 };
+
+export type UnreadableRowsEvent = { operation: string; unreadable: UnreadableRow[]; skippedNonVm: number };
 
 const DATACENTER_PAGE = 100;
 const MAX_DATACENTER_PAGES = 20;
@@ -86,6 +104,7 @@ export class VpsieClient {
   private readonly datacenters: TtlCache<VpsieDatacenter[]>;
   private readonly categories: TtlCache<VpsieCategory[]>;
   private readonly plans: TtlCache<VpsiePlan[]>;
+  private readonly onUnreadableRows: ((event: UnreadableRowsEvent) => void) | undefined;
 
   constructor(options: VpsieClientOptions) {
     this.now = options.now ?? Date.now;
@@ -101,6 +120,7 @@ export class VpsieClient {
     this.datacenters = new TtlCache(ttlMs, this.now);
     this.categories = new TtlCache(ttlMs, this.now);
     this.plans = new TtlCache(ttlMs, this.now);
+    this.onUnreadableRows = options.onUnreadableRows;
     this.transport = new Transport({
       baseUrl: (options.baseUrl ?? VPSIE_DEFAULT_BASE_URL).replace(/\/+$/, ''),
       http: options.http ?? axios.create(),
@@ -132,50 +152,84 @@ export class VpsieClient {
   }
 
   /**
-   * With `projectId`, only that project's VMs: asked of the API (`?projectId=`) and checked again on
-   * each row, in case an API ignores the parameter (see sameProject for the id formats).
+   * Every VM row the client could read, and the rows it could not (skipped, reported through
+   * onUnreadableRows). With `projectId`, only that project's VMs: asked of the API (`?projectId=`)
+   * and checked again on each row, in case an API ignores the parameter (see sameProject).
    */
-  async listVms(options: { projectId?: string } = {}): Promise<VpsieVm[]> {
+  async listVmListing(options: { projectId?: string } = {}): Promise<VmListing> {
     const query = options.projectId ? { projectId: options.projectId } : undefined;
-    const rows = await this.call({ operation: 'listVms', method: 'GET', path: '/apps/v2/vm', ...(query ? { query } : {}), retry: 'safe' }, vmList);
-    return options.projectId ? rows.filter((vm) => sameProject(vm.projectId, options.projectId!)) : rows;
+    const { rows, unreadable } = await this.callRows({ operation: 'listVms', method: 'GET', path: '/apps/v2/vm', ...(query ? { query } : {}), retry: 'safe' }, vmRow);
+    const vms = options.projectId ? rows.filter((vm) => sameProject(vm.projectId, options.projectId!)) : rows;
+    return { vms, unreadable };
   }
 
-  /** undefined when the VM does not exist (`data: false`, a "Not found" message or a 404). */
+  /**
+   * The complete VM list, or an error: a caller of this decides from absence (the snapshot: a VM not
+   * listed is gone), so a listing with unreadable rows raises VpsieIncompleteListingError instead of
+   * returning the rows it could read.
+   */
+  async listVms(options: { projectId?: string } = {}): Promise<VpsieVm[]> {
+    const listing = await this.listVmListing(options);
+    if (listing.unreadable.length > 0) throw incomplete('listVms', listing.unreadable);
+    return listing.vms;
+  }
+
+  /**
+   * undefined when the VM is gone. IMPORTANT: `data: false`, a "Not found" message or a 404 is never
+   * taken as proof — VPSie answers an unknown route with the same "Not found". Absence is confirmed
+   * by listing the account's VMs; if the listing still shows the VM (or cannot be read completely),
+   * VpsieAbsenceUnconfirmedError is raised.
+   */
   async getVm(identifier: string): Promise<VpsieVm | undefined> {
+    let vm: VpsieVm | false | null;
     try {
-      const vm = await this.call(
+      vm = await this.call(
         { operation: 'getVm', method: 'GET', path: `/apps/v2/vm/${encodeURIComponent(identifier)}`, pathTemplate: '/apps/v2/vm/{identifier}', retry: 'safe' },
         vmDetail,
       );
-      return vm === false || vm === null ? undefined : vm;
     } catch (error) {
-      if (error instanceof VpsieNotFoundError) return undefined;
-      throw error;
+      if (!(error instanceof VpsieNotFoundError)) throw error;
+      vm = false;
     }
+    if (vm !== false && vm !== null) return vm;
+    const gone = await this.confirmGone(identifier, 'getVm');
+    return gone && gone.state === 'gone' ? gone : undefined;
   }
 
-  /** /vm/pending takes no project parameter; with `projectId`, rows are filtered by the project their create echoes. */
+  /** Pending creations the client could read; items that are not VM creates are skipped (and reported). */
+  async listPendingListing(options: { projectId?: string } = {}): Promise<PendingListing> {
+    const { rows, unreadable } = await this.callRows({ operation: 'listPending', method: 'GET', path: '/apps/v2/vm/pending', retry: 'safe' }, pendingItem, isNonVmPendingItem);
+    return { pending: options.projectId ? rows.filter((p) => sameProject(p.projectId, options.projectId!)) : rows, unreadable };
+  }
+
+  /** /vm/pending takes no project parameter; with `projectId`, rows are filtered by the project their create echoes. Complete or an error, as listVms. */
   async listPending(options: { projectId?: string } = {}): Promise<VpsiePendingVm[]> {
-    const rows = await this.call({ operation: 'listPending', method: 'GET', path: '/apps/v2/vm/pending', retry: 'safe' }, pendingList);
-    return options.projectId ? rows.filter((p) => sameProject(p.projectId, options.projectId!)) : rows;
+    const listing = await this.listPendingListing(options);
+    if (listing.unreadable.length > 0) throw incomplete('listPending', listing.unreadable);
+    return listing.pending;
   }
 
   /**
    * Looks for a hostname among pending creations and created VMs (deleted ones are ignored).
+   * Rows that cannot be read are tolerated when they cannot be this hostname; otherwise "not found"
+   * is not an answer (a create could duplicate the VM, a delete could leak it):
+   * VpsieIncompleteListingError.
    *
    * IMPORTANT: pending is read BEFORE the VM list. A VM moves from pending to the list; reading in
    * this order, a VM that moves between the two reads is seen in the list. The other order can miss it
    * in both, and a launch retry would then make a second VM.
    */
   async findVmByHostname(hostname: string, scope: { projectId: string }): Promise<VmLookup | undefined> {
-    const pending = await this.listPending(scope);
-    const vms = await this.listVms(scope);
-    const matches = vms.filter((vm) => vm.hostname === hostname && vm.state !== 'gone');
+    const pending = await this.listPendingListing(scope);
+    const listing = await this.listVmListing(scope);
+    const matches = listing.vms.filter((vm) => vm.hostname === hostname && vm.state !== 'gone');
     const vm = matches.find((m) => m.state === 'running') ?? matches[0];
     if (vm) return { where: 'created', vm };
-    const waiting = pending.find((p) => p.hostname === hostname);
-    return waiting ? { where: 'pending', pending: waiting } : undefined;
+    const waiting = pending.pending.find((p) => p.hostname === hostname);
+    if (waiting) return { where: 'pending', pending: waiting };
+    const doubtful = [...rowsThatCouldBe(hostname, listing.unreadable), ...rowsThatCouldBe(hostname, pending.unreadable)];
+    if (doubtful.length > 0) throw incomplete('findVmByHostname', doubtful, `hostname ${hostname} not found, but`);
+    return undefined;
   }
 
   /**
@@ -185,7 +239,7 @@ export class VpsieClient {
   async createVm(request: LaunchRequest): Promise<{ processId: string }> {
     validateLaunchRequest(request);
     const processId = request.processId ?? this.newProcessId();
-    await this.transport.request({ operation: 'createVm', method: 'POST', path: '/apps/v2/vm', json: toCreateBody(request, processId), retry: 'never', authenticated: true, envelope: true });
+    await this.transport.request({ operation: 'createVm', method: 'POST', path: '/apps/v2/vm', json: toCreateBody(request, processId), retry: 'never', authenticated: true, envelope: true, ack: true });
     return { processId };
   }
 
@@ -232,7 +286,11 @@ export class VpsieClient {
     }
   }
 
-  /** Deletes with the password from the Secret. A VM that is already gone is not an error. */
+  /**
+   * Deletes with the password from the Secret. A VM that is already gone is not an error — but
+   * "already gone" is only reported when a listing confirms it (see getVm): a "Not found" answer to
+   * the DELETE alone may come from a wrong route while the VM keeps running (and billing).
+   */
   async deleteVm(request: DeleteRequest): Promise<DeleteResult> {
     if (!request.identifier) throw new VpsieRequestError('deleteVm: identifier is required', { operation: 'deleteVm' });
     if (!this.deletePassword) throw new VpsieCredentialsError(['deletePassword is empty'], { operation: 'deleteVm' });
@@ -245,41 +303,59 @@ export class VpsieClient {
         retry: 'safe',
         authenticated: true,
         envelope: true,
+        ack: true,
       });
       return { outcome: 'deleted' };
     } catch (error) {
-      // Also covers a retry after a first attempt that deleted but timed out.
-      if (error instanceof VpsieNotFoundError) return { outcome: 'already-gone' };
-      throw error;
+      // Also covers a retry after a first attempt that deleted but timed out — once the listing agrees.
+      if (!(error instanceof VpsieNotFoundError)) throw error;
+      await this.confirmGone(request.identifier, 'deleteVm', error.message);
+      return { outcome: 'already-gone' };
     }
+  }
+
+  /**
+   * After a "Not found" for `identifier`: the account's listing must agree. Returns the listed row
+   * when it shows the VM deleted, undefined when the VM is absent; raises otherwise.
+   */
+  private async confirmGone(identifier: string, operation: string, said = 'VPSie answered "Not found"'): Promise<VpsieVm | undefined> {
+    const verdict = absenceOf(identifier, await this.listVmListing());
+    if (verdict.verdict === 'absent') return verdict.gone;
+    if (verdict.verdict === 'listed') {
+      throw new VpsieAbsenceUnconfirmedError(
+        `${operation}: ${said} for VM ${identifier} (${verdict.vm.hostname}), but the VM list still shows it (${verdict.vm.state}): the "Not found" is not about this VM (a wrong route or API version?); the VM is treated as still there`,
+        { operation, identifier, retryable: false },
+      );
+    }
+    throw new VpsieAbsenceUnconfirmedError(`${operation}: ${said} for VM ${identifier}, and its absence cannot be confirmed: ${verdict.why}`, { operation, identifier, retryable: true });
   }
 
   async listDatacenters(): Promise<VpsieDatacenter[]> {
     return this.datacenters.get('all', async () => {
       const byId = new Map<string, VpsieDatacenter>();
       for (let page = 0; page < MAX_DATACENTER_PAGES; page++) {
-        const rows = await this.call(
+        const { rows, unreadable } = await this.callRows(
           { operation: 'listDatacenters', method: 'GET', path: '/apps/v2/datacenter', query: { offset: page * DATACENTER_PAGE, limit: DATACENTER_PAGE }, retry: 'safe' },
-          datacenterList,
+          datacenterRow,
         );
         const before = byId.size;
         for (const row of rows) byId.set(row.identifier, row);
         // A short page ends the list; so does a page with nothing new (an API that ignores offset).
-        if (rows.length < DATACENTER_PAGE || byId.size === before) break;
+        if (rows.length + unreadable.length < DATACENTER_PAGE || byId.size === before) break;
       }
       return [...byId.values()];
     });
   }
 
   async listPlanCategories(): Promise<VpsieCategory[]> {
-    return this.categories.get('all', () => this.call({ operation: 'listPlanCategories', method: 'GET', path: '/api/v2/plans/category', retry: 'safe' }, categoryList));
+    return this.categories.get('all', () => this.callRows({ operation: 'listPlanCategories', method: 'GET', path: '/api/v2/plans/category', retry: 'safe' }, categoryRow).then((r) => r.rows));
   }
 
   /** Plans for one datacenter, OS and category (form-encoded POST, as the API requires). */
   async listPlans(query: PlanQuery): Promise<VpsiePlan[]> {
     const key = `${query.dcIdentifier}|${query.osIdentifier}|${query.categoryIdentifier}`;
     return this.plans.get(key, () =>
-      this.call(
+      this.callRows(
         {
           operation: 'listPlans',
           method: 'POST',
@@ -287,8 +363,8 @@ export class VpsieClient {
           form: { dcIdentifier: query.dcIdentifier, osIdentifier: query.osIdentifier, planCatIdentifier: query.categoryIdentifier, isCustom: '0' },
           retry: 'safe',
         },
-        planList,
-      ),
+        planRow,
+      ).then((r) => r.rows),
     );
   }
 
@@ -320,6 +396,37 @@ export class VpsieClient {
     });
   }
 
+  /**
+   * A list call read row by row: rows that fail `item` are left out and reported (onUnreadableRows);
+   * those `harmless` says are not the kind of row asked for are counted apart and not returned as
+   * unreadable. A payload that is not a list at all is an invalid response.
+   */
+  private async callRows<S extends z.ZodType>(
+    request: Omit<ApiRequest, 'authenticated' | 'envelope'>,
+    item: S,
+    harmless?: (raw: unknown) => boolean,
+  ): Promise<{ rows: Array<z.output<S>>; unreadable: UnreadableRow[] }> {
+    const payload = await this.transport.request({ ...request, authenticated: true, envelope: true });
+    const parsed = parseRows(payload, item);
+    if (!parsed) {
+      throw new VpsieInvalidResponseError(`${request.operation}: expected a list (an array, or {rows: [...]}), got ${JSON.stringify(payload)?.slice(0, 100) ?? 'nothing'}`, {
+        operation: request.operation,
+        bodySnippet: JSON.stringify(payload)?.slice(0, 300) ?? 'undefined',
+      });
+    }
+    const raw = listRows(payload)!;
+    const unreadable = harmless ? parsed.unreadable.filter((row) => !harmless(raw[row.index])) : parsed.unreadable;
+    const skippedNonVm = parsed.unreadable.length - unreadable.length;
+    if (parsed.unreadable.length > 0) {
+      try {
+        this.onUnreadableRows?.({ operation: request.operation, unreadable, skippedNonVm });
+      } catch {
+        // A broken hook must not break API calls.
+      }
+    }
+    return { rows: parsed.rows, unreadable };
+  }
+
   private async call<S extends z.ZodType>(request: Omit<ApiRequest, 'authenticated' | 'envelope'>, schema: S): Promise<z.output<S>> {
     const payload = await this.transport.request({ ...request, authenticated: true, envelope: true });
     const parsed = schema.safeParse(payload);
@@ -331,6 +438,15 @@ export class VpsieClient {
       cause: parsed.error,
     });
   }
+}
+
+function incomplete(operation: string, rows: readonly UnreadableRow[], prefix = 'the listing is incomplete:'): VpsieIncompleteListingError {
+  const first = rows[0];
+  const what = first ? `row ${first.index}${first.hostname ? ` (${first.hostname})` : ''}: ${first.problem}` : '';
+  return new VpsieIncompleteListingError(`${operation}: ${prefix} ${rows.length} row(s) could not be read (${what}); nothing is concluded from absence`, {
+    operation,
+    unreadableRows: rows.length,
+  });
 }
 
 /**

@@ -150,3 +150,31 @@ export class VpsieRequestError extends VpsieError {
 export function isVpsieError(error: unknown): error is VpsieError {
   return error instanceof VpsieError;
 }
+
+/**
+ * A listing had rows the client could not read, and the question asked of it (is this VM gone? is
+ * this hostname free?) depends on them. Nothing destructive may be decided from it; a later listing
+ * may be readable. Never counted by the circuit breaker (the API answered).
+ */
+export class VpsieIncompleteListingError extends VpsieError {
+  override name = 'VpsieIncompleteListingError';
+  readonly unreadableRows: number;
+  constructor(message: string, options: VpsieErrorOptions & { unreadableRows: number }) {
+    super(message, { ...options, retryable: true, code: 'vpsie.incomplete-listing' });
+    this.unreadableRows = options.unreadableRows;
+  }
+}
+
+/**
+ * VPSie said "Not found" for a VM, but no listing confirms that the VM is gone: either the listing
+ * still shows it (the "Not found" came from a wrong route — VPSie answers unknown routes with the same
+ * message) or the listing could not be read completely. The VM must be treated as still there.
+ */
+export class VpsieAbsenceUnconfirmedError extends VpsieError {
+  override name = 'VpsieAbsenceUnconfirmedError';
+  readonly identifier: string;
+  constructor(message: string, options: VpsieErrorOptions & { identifier: string; retryable: boolean }) {
+    super(message, { ...options, code: 'vpsie.absence-unconfirmed' });
+    this.identifier = options.identifier;
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { apiTimeMs, flag, idString, listOf, money, numeric, optionalNumeric, optionalString } from './wire-types.ts';
+import { apiTimeMs, flag, idString, lenientNumeric, listOf, money, numeric, optionalNumeric, optionalString } from './wire-types.ts';
 import type { VpsieCategory, VpsieDatacenter, VpsiePendingVm, VpsiePlan, VpsieVm } from './types.ts';
 
 // Schemas of the payloads (the `data` of the envelope), mapped to the client's camelCase types
@@ -7,12 +7,12 @@ import type { VpsieCategory, VpsieDatacenter, VpsiePendingVm, VpsiePlan, VpsieVm
 
 export const vmRow = z
   .looseObject({
-    id: optionalNumeric,
+    id: lenientNumeric,
     identifier: z.string().min(1),
     hostname: z.string().min(1),
-    cpu: optionalNumeric,
-    ram: optionalNumeric,
-    ssd: optionalNumeric,
+    cpu: lenientNumeric,
+    ram: lenientNumeric,
+    ssd: lenientNumeric,
     default_ip: optionalString,
     default_ipv6: optionalString,
     private_ip: optionalString,
@@ -57,20 +57,27 @@ export const vmRow = z
 
 export const vmList = listOf(vmRow);
 
-const tagEntry = z.union([
-  z.string(),
-  z.looseObject({ name: z.string() }).transform((t) => t.name),
-  z.looseObject({ tag: z.string() }).transform((t) => t.tag),
-  z.looseObject({ tagName: z.string() }).transform((t) => t.tagName),
-]);
+/** One `vmTags` element, whose shape no source shows: a string, or an object naming the tag. */
+function tagName(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry;
+  const record = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : {};
+  for (const key of ['name', 'tag', 'tagName', 'tag_name']) if (typeof record[key] === 'string') return record[key] as string;
+  return undefined;
+}
 
-/** `GET /apps/v2/vm/{identifier}` → `{ vmData, vmTags }`; `false` means not found. */
+/**
+ * `GET /apps/v2/vm/{identifier}` → `{ vmData, vmTags }`; `false` means not found. Tags are read
+ * best-effort (elements of an unknown shape are dropped): nothing destructive depends on them.
+ */
 export const vmDetail = z.union([
   z.literal(false),
   z.null(),
   z
-    .looseObject({ vmData: vmRow, vmTags: z.array(tagEntry).nullish() })
-    .transform((d): VpsieVm => ({ ...d.vmData, tags: d.vmTags ?? [] })),
+    .looseObject({ vmData: vmRow, vmTags: z.unknown().optional() })
+    .transform((d): VpsieVm => ({
+      ...d.vmData,
+      tags: Array.isArray(d.vmTags) ? d.vmTags.map(tagName).filter((t): t is string => t !== undefined) : [],
+    })),
 ]);
 
 const pendingEcho = z.looseObject({
@@ -84,40 +91,69 @@ const pendingEcho = z.looseObject({
   notes: optionalString,
 });
 
-/** A pending creation: `data` echoes the create request; seen as an object, tolerated as a JSON string. */
+function echoOf(data: unknown): unknown {
+  if (typeof data !== 'string') return data;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A pending creation: `data` echoes the create request; seen as an object, tolerated as a JSON string.
+ * The hostname is also looked for at the top level of the item (a GUESS at a variant, harmless).
+ */
 export const pendingItem = z
   .looseObject({
     id: optionalString,
     created_on: optionalString,
-    data: z.union([
-      pendingEcho,
-      z.string().transform((s, ctx) => {
-        try {
-          return pendingEcho.parse(JSON.parse(s));
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'pending item data is a string but not the JSON of a create request' });
-          return z.NEVER;
-        }
-      }),
-    ]),
+    hostname: optionalString,
+    data: z.unknown(),
   })
-  .transform((p): VpsiePendingVm => ({
-    id: p.id,
-    hostname: p.data.hostname,
-    processId: p.data.processId,
-    resourceIdentifier: p.data.resourceIdentifier,
-    osIdentifier: p.data.osIdentifier,
-    dcIdentifier: p.data.dcIdentifier,
-    projectId: p.data.projectId,
-    notes: p.data.notes,
-    createdOn: p.created_on,
-    createdAtMs: apiTimeMs(p.created_on),
-  }));
+  .transform((p, ctx): VpsiePendingVm => {
+    const echo = pendingEcho.safeParse({ ...(p.hostname ? { hostname: p.hostname } : {}), ...(asObject(echoOf(p.data)) ?? {}) });
+    if (!echo.success) {
+      ctx.addIssue({ code: 'custom', message: typeof p.data === 'string' ? 'pending item data is a string but not the JSON of a create request' : `pending item data: ${echo.error.issues[0]?.message ?? 'unreadable'}` });
+      return z.NEVER;
+    }
+    const d = echo.data;
+    return {
+      id: p.id,
+      hostname: d.hostname,
+      processId: d.processId,
+      resourceIdentifier: d.resourceIdentifier,
+      osIdentifier: d.osIdentifier,
+      dcIdentifier: d.dcIdentifier,
+      projectId: d.projectId,
+      notes: d.notes,
+      createdOn: p.created_on,
+      createdAtMs: apiTimeMs(p.created_on),
+    };
+  });
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * A pending item that is certainly not a VM create: an object whose `data` is an object (or absent)
+ * with no hostname anywhere. /vm/pending may list other pending work; such an item can never be one
+ * of our launches (every launch sends a hostname), so skipping it is safe. Anything else that fails
+ * `pendingItem` is unreadable, and may be a launch.
+ */
+export function isNonVmPendingItem(value: unknown): boolean {
+  const item = asObject(value);
+  if (!item || (typeof item['hostname'] === 'string' && item['hostname'] !== '')) return false;
+  const data = item['data'];
+  if (data === undefined || data === null) return true;
+  const echo = asObject(data);
+  return echo !== undefined && (echo['hostname'] === undefined || echo['hostname'] === null || echo['hostname'] === '');
+}
 
 export const pendingList = listOf(pendingItem);
 
-export const datacenterList = listOf(
-  z
+export const datacenterRow = z
     .looseObject({
       identifier: z.string().min(1),
       dc_name: z.string().nullish(),
@@ -132,18 +168,18 @@ export const datacenterList = listOf(
       country: d.country,
       state: d.state,
       isActive: d.is_active,
-    })),
-);
+    }));
 
-export const categoryList = listOf(
-  z.looseObject({ identifier: idString, name: z.string() }).transform((c): VpsieCategory => ({ identifier: c.identifier, name: c.name })),
-);
+export const datacenterList = listOf(datacenterRow);
+
+export const categoryRow = z.looseObject({ identifier: idString, name: z.string() }).transform((c): VpsieCategory => ({ identifier: c.identifier, name: c.name }));
+
+export const categoryList = listOf(categoryRow);
 
 /** Hours in VPSie's billing month: hourly price = monthly / 720. */
 export const HOURS_PER_MONTH = 720;
 
-export const planList = listOf(
-  z
+export const planRow = z
     .looseObject({
       identifier: z.string().min(1),
       nickname: optionalString,
@@ -162,8 +198,9 @@ export const planList = listOf(
       trafficGb: p.traffic,
       priceMonthly: p.price,
       priceHourly: p.price / HOURS_PER_MONTH,
-    })),
-);
+    }));
+
+export const planList = listOf(planRow);
 
 const expiry = z.union([z.string(), z.number()]).transform((v, ctx) => {
   // RFC 3339 per the sources; epoch seconds or milliseconds tolerated.

@@ -37,6 +37,8 @@ export type ApiRequest = {
   authenticated: boolean;
   /** false for the login answer, which has no {error, data} envelope. */
   envelope: boolean;
+  /** An action whose answer carries nothing needed: 204 / no `data` is success (see classifyResponse). */
+  ack?: boolean;
 };
 
 export type TransportDeps = {
@@ -112,7 +114,7 @@ export class Transport {
     try {
       const response = await this.send(request, authHeaders);
       status = response.status;
-      const payload = classifyResponse(response, request.operation, request.envelope, this.deps.now());
+      const payload = classifyResponse(response, request.operation, request.envelope, this.deps.now(), request.ack ?? false);
       this.deps.breaker.recordSuccess();
       this.emit({ method: request.operation, path, status, durationMs: performance.now() - startedAt, attempt });
       return payload;

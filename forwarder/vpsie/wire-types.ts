@@ -58,3 +58,12 @@ export function apiTimeMs(text: string | null): number | null {
   const ms = Date.parse(zoneless ? `${trimmed.replace(' ', 'T')}${trimmed.length > 10 ? 'Z' : 'T00:00:00Z'}` : trimmed);
   return Number.isFinite(ms) ? ms : null;
 }
+
+/**
+ * A number nobody decides anything from (a VM row's id, cpu, ram, ssd): unreadable → null instead of
+ * an unreadable row, so that an odd size does not hide the VM from a listing.
+ */
+export const lenientNumeric = z.unknown().optional().transform((v) => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v.trim()) : NaN;
+  return Number.isFinite(n) ? n : null;
+});

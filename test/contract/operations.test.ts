@@ -73,7 +73,7 @@ describe('VM lifecycle', () => {
     sim.seedVm({ hostname: 'a', projectId: 'p1' });
     sim.seedVm({ hostname: 'b', projectId: 'p2' });
     sim.seedVm({ hostname: 'c', projectId: 'p1', phase: 'pending' });
-    const everything = JSON.stringify({ error: false, data: sim.vms().filter((vm) => vm.phase === 'running').map((vm) => ({ identifier: vm.identifier, hostname: vm.hostname, is_active: 1, power: 1, is_deleted: 0, is_terminated: 0, is_suspended: 0, is_locked: 0, project_id: vm.projectId })) });
+    const everything = JSON.stringify({ error: false, data: sim.vms().filter((vm) => vm.phase === 'running').map((vm) => ({ id: vm.id, identifier: vm.identifier, hostname: vm.hostname, is_active: 1, power: 1, is_deleted: 0, is_terminated: 0, is_suspended: 0, is_locked: 0, project_id: vm.projectId })) });
     sim.inject({ kind: 'respond', body: everything, match: { operation: 'listVms' } });
     expect((await client.listVms({ projectId: 'p2' })).map((v) => v.hostname)).toEqual(['b']);
     expect((await client.listPending({ projectId: 'p2' })).map((p) => p.hostname)).toEqual([]);
@@ -235,6 +235,8 @@ describe('metrics hook', () => {
     expect(env.events.map((e) => [e.method, e.path, e.status, e.attempt])).toEqual([
       ['getVm', '/apps/v2/vm/{identifier}', 502, 1],
       ['getVm', '/apps/v2/vm/{identifier}', 200, 2],
+      // "not found": confirmed by a listing
+      ['listVms', '/apps/v2/vm', 200, 1],
     ]);
     expect(env.events[0]?.error).toBe('VpsieServerError');
     expect(env.events.every((e) => e.durationMs >= 0)).toBe(true);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   VpsieApiError,
+  VpsieIncompleteListingError,
   VpsieInvalidResponseError,
   VpsieNetworkError,
   VpsieRateLimitError,
   VpsieServerError,
   VpsieTimeoutError,
+  type UnreadableRowsEvent,
   type VpsieClient,
 } from '../../forwarder/vpsie/index.ts';
 import { SIM_CATEGORY, SIM_DC, SIM_OS_IMAGES, type SimFault, type SimOperation } from '../vpsie-sim/index.ts';
@@ -40,7 +42,8 @@ describe.each(reads)('%s', (operation, call) => {
     const env = await contractEnv(fault.kind === 'timeout' ? { client: { timeoutMs: SHORT_TIMEOUT_MS } } : {});
     env.sim.inject({ ...fault, match: { operation } } as SimFault);
     await call(env.client);
-    expect(env.ops()).toEqual([operation, operation]);
+    // a getVm of a missing VM confirms the absence with a listing (a "Not found" alone proves nothing)
+    expect(env.ops()).toEqual([operation, operation, ...(operation === 'getVm' ? ['listVms'] : [])]);
     expect(env.sleeps).toHaveLength(1);
   });
 
@@ -128,9 +131,7 @@ describe('bad input from the API gives a clear typed error, never a crash', () =
     ['an HTML page on 200', { body: '<!DOCTYPE html><html><body>Maintenance</body></html>', contentType: 'text/html' }, /an HTML page/],
     ['an empty body', { body: '' }, /an empty body/],
     ['JSON without the envelope', { body: '[1,2,3]' }, /without the \{"error", "data"\} envelope/],
-    ['data of the wrong type', { body: '{"error":false,"data":"ok"}' }, /listVms: unexpected payload/],
-    ['a row missing its identifier', { body: '{"error":false,"data":[{"id":1,"hostname":"h","is_active":1}]}' }, /0\.identifier|identifier/],
-    ['a 0/1 flag as an object', { body: '{"error":false,"data":[{"identifier":"u","hostname":"h","is_active":{}}]}' }, /is_active/],
+    ['data of the wrong type', { body: '{"error":false,"data":"ok"}' }, /listVms: expected a list/],
   ];
 
   it.each(garbage)('%s', async (_name, response, message) => {
@@ -143,12 +144,29 @@ describe('bad input from the API gives a clear typed error, never a crash', () =
     expect(env.ops()).toEqual(['listVms']);
   });
 
-  it('a plan with an unreadable price', async () => {
+  // Rows are read one by one (issue 15): a bad row no longer fails the call, but a complete VM list
+  // cannot be had from it either.
+  const badRows: Array<[string, string, RegExp]> = [
+    ['a row missing its identifier', '{"error":false,"data":[{"id":1,"hostname":"h","is_active":1}]}', /identifier/],
+    ['a 0/1 flag as an object', '{"error":false,"data":[{"identifier":"u","hostname":"h","is_active":{}}]}', /is_active/],
+  ];
+
+  it.each(badRows)('%s: listVms says the listing is incomplete (retryable), it does not return a shorter list', async (_name, body, message) => {
     const env = await contractEnv();
-    env.sim.inject({ kind: 'respond', body: JSON.stringify({ error: false, data: [{ identifier: 'p', cpu: 1, ram: 1024, price: 'call us' }] }) });
-    const error = await caught(env.client.listPlans({ dcIdentifier: 'd', osIdentifier: 'o', categoryIdentifier: 'c' }));
-    expect(error).toBeInstanceOf(VpsieInvalidResponseError);
-    expect(error.message).toMatch(/0\.price: expected a price, got "call us"/);
+    env.sim.inject({ kind: 'respond', body, match: { operation: 'listVms' } });
+    const error = await caught(env.client.listVms());
+    expect(error).toBeInstanceOf(VpsieIncompleteListingError);
+    expect(error.message).toMatch(message);
+    expect((error as VpsieIncompleteListingError).retryable).toBe(true);
+  });
+
+  it('a plan with an unreadable price is skipped and reported; the others are returned', async () => {
+    const seen: UnreadableRowsEvent[] = [];
+    const env = await contractEnv({ client: { onUnreadableRows: (e) => seen.push(e) } });
+    env.sim.inject({ kind: 'respond', body: JSON.stringify({ error: false, data: [{ identifier: 'p', cpu: 1, ram: 1024, price: 'call us' }, { identifier: 'q', cpu: 2, ram: 2048, price: '14.40' }] }) });
+    const plans = await env.client.listPlans({ dcIdentifier: 'd', osIdentifier: 'o', categoryIdentifier: 'c' });
+    expect(plans.map((p) => [p.identifier, p.priceMonthly])).toEqual([['q', 14.4]]);
+    expect(seen[0]?.unreadable).toEqual([{ index: 0, identifier: 'p', problem: 'price: expected a price, got "call us"' }]);
   });
 
   it('a login answer of neither shape', async () => {

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { plansFor, SIM_CATEGORIES, SIM_DATACENTERS } from './catalogue.ts';
 import { faultMiddleware, type SimEnv } from './fault-middleware.ts';
 import type { SimState } from './state.ts';
-import { envelope, failure, list, pendingItem, planRow, vmRow } from './wire.ts';
+import { envelope, failure, list, pendingItem, planRow, unknownRoute, vmRow } from './wire.ts';
 import { adminRoutes } from './admin.ts';
 
 // The simulated VPSie API: the same paths and shapes as VPSIE-API.md, quirks included.
@@ -117,7 +117,7 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
     return c.json(envelope(true));
   });
 
-  api.all('*', (c) => c.json(failure(404, 'Not found'), 404));
+  api.all('*', (c) => c.json(unknownRoute(), 404));
 
   app.route('/', api);
   return app;

@@ -3,7 +3,7 @@ import type { Context, Next } from 'hono';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { operationOf } from './operations.ts';
 import type { SimState } from './state.ts';
-import { failure, HTML_502 } from './wire.ts';
+import { failure, HTML_502, unknownRoute } from './wire.ts';
 
 // Records every API call and applies the next matching injected fault. Wire-level faults (hang, drop)
 // act on the real socket, so the client sees what it would see from a real network.
@@ -67,6 +67,25 @@ export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
       case 'delayVisibility':
         c.set('visibilityDelayMs', fault.delayMs);
         return next();
+      case 'wrongRoute':
+        return c.json(unknownRoute(), 404);
+      case 'emptyAnswer':
+      case 'noData':
+        await next();
+        c.res = undefined;
+        c.res = fault.kind === 'emptyAnswer' ? c.body(null, 204) : c.json({ error: false, message: 'done' });
+        return;
+      case 'unreadableRows': {
+        await next();
+        const answer = (await c.res.clone().json()) as { data?: unknown };
+        const extra = fault.rows ?? [{ id: 'x', status: 'odd', hostname: null }];
+        const data = answer.data;
+        if (Array.isArray(data)) data.push(...extra);
+        else if (typeof data === 'object' && data !== null && Array.isArray((data as { rows?: unknown[] }).rows)) (data as { rows: unknown[] }).rows.push(...extra);
+        c.res = undefined;
+        c.res = c.json(answer);
+        return;
+      }
       case 'lostAnswer':
         if (fault.visibilityDelayMs !== undefined) c.set('visibilityDelayMs', fault.visibilityDelayMs);
         await next();

@@ -48,6 +48,14 @@ export type SimFault = FaultBase &
      * delays the VM's visibility as well (a lost answer and a slow list together).
      */
     | { kind: 'lostAnswer'; hangMs?: number; visibilityDelayMs?: number }
+    /** Answer as VPSie answers a route it does not know (the catch-all's 404 "Not found"); the request has no effect. */
+    | { kind: 'wrongRoute' }
+    /** The request takes effect, then the answer is a 204 with an empty body (success in the SDK). */
+    | { kind: 'emptyAnswer' }
+    /** The request takes effect, then the answer is `{"error": false}` without `data`. */
+    | { kind: 'noData' }
+    /** A list answer gets `rows` appended (default: one row with no identifier or hostname). */
+    | { kind: 'unreadableRows'; rows?: unknown[] }
     /** The create works and the VM runs, but its kubelet never gets Ready (a missing CNI, a bad image): the Node registers NotReady. */
     | { kind: 'kubeletNeverReady' }
   );
@@ -100,7 +108,7 @@ function matches(match: FaultMatch | undefined, call: { operation: SimOperation;
   return true;
 }
 
-const KINDS: FaultKind[] = ['status', 'html502', 'rateLimit', 'errorOn200', 'timeout', 'reset', 'slow', 'respond', 'createNeverMaterialises', 'delayVisibility', 'lostAnswer', 'kubeletNeverReady'];
+const KINDS: FaultKind[] = ['status', 'html502', 'rateLimit', 'errorOn200', 'timeout', 'reset', 'slow', 'respond', 'createNeverMaterialises', 'delayVisibility', 'lostAnswer', 'kubeletNeverReady', 'wrongRoute', 'emptyAnswer', 'noData', 'unreadableRows'];
 
 function validateFault(fault: SimFault): void {
   if (!fault || !KINDS.includes(fault.kind)) throw new Error(`unknown fault kind ${JSON.stringify((fault as { kind?: unknown })?.kind)}; expected one of ${KINDS.join(', ')}`);

@@ -13,6 +13,15 @@ export function failure(code: number, message: string): Record<string, unknown> 
   return { error: true, code, message, stack: `Error: ${message}\n    at /app/src/controllers/api.js:1:1` };
 }
 
+/**
+ * What an unknown route answers: 404 with `{"error": true, "message": "Not found"}` — the same message a
+ * missing object can get, which is why "Not found" alone proves nothing. The exact body of the real
+ * API is a GUESS (the message is the one the SDK's tests show for mistyped paths).
+ */
+export function unknownRoute(): Record<string, unknown> {
+  return failure(404, 'Not found');
+}
+
 export function list(rows: unknown[], style: SimConfig['listStyle'], total = rows.length): Record<string, unknown> {
   return style === 'rows' ? { error: false, data: { rows, count: rows.length, total }, total } : envelope(rows, total);
 }
