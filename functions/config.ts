@@ -25,6 +25,8 @@ export const policyOverridesSchema = z.strictObject({
   maxNonEmptyDrainsPerGroup: z.number().int().min(0),
   countDaemonSetPodsInUtilization: z.boolean(),
   searchBudget: z.number().int().min(1),
+  /** Pods below this priority never trigger a scale-up nor block a scale-down (default −10, as Cluster Autoscaler). */
+  expendablePodsPriorityCutoff: z.number().int().min(-2_147_483_648).max(2_147_483_647),
 }).partial();
 export type PolicyOverrides = z.infer<typeof policyOverridesSchema>;
 

@@ -122,6 +122,8 @@ export const snapshotPodSchema = z.strictObject({
   /** deletionTimestamp is set. */
   terminating: z.boolean().optional(),
   createdAtMs: nonNegative,
+  /** status.nominatedNodeName: the scheduler is preempting pods on that node for this one (optional, added later). */
+  nominatedNodeName: z.string().min(1).optional(),
 });
 export type SnapshotPod = z.infer<typeof snapshotPodSchema>;
 

@@ -6,7 +6,8 @@ import { matchLabelSelector } from './simulation/index.ts';
 // What a pod means for the removal of its node — the union of Cluster Autoscaler's drainability
 // rules (simulator/drainability/rules, in their order) and Karpenter's do-not-disrupt:
 //   ignored (never evicted, never block, need no room elsewhere): mirror/static pods, DaemonSet pods,
-//     finished pods (Succeeded/Failed), pods already terminating;
+//     finished pods (Succeeded/Failed), pods already terminating, and expendable pods (priority below
+//     the cutoff, CA's --expendable-pods-priority-cutoff: they go with the node);
 //   blocking: karpenter.sh/do-not-disrupt "true"; safe-to-evict "false";
 //   evictable: safe-to-evict "true" (it skips the three rules below, never the PDB check);
 //   blocking: no controller; kube-system without a PDB; local storage (emptyDir on disk, hostPath)
@@ -23,7 +24,7 @@ export type BlockReason =
   /** The forwarder could not read a pod on the node (snapshot.unknownPods): fail closed. */
   | 'unreadable-pod';
 
-export type IgnoreReason = 'mirror' | 'daemonset' | 'finished' | 'terminating';
+export type IgnoreReason = 'mirror' | 'daemonset' | 'finished' | 'terminating' | 'expendable';
 
 export type PodDisposition =
   | { kind: 'ignore'; why: IgnoreReason }
@@ -49,11 +50,13 @@ export function matchingPdbs(pod: SnapshotPod, shape: PodShape, pdbs: readonly S
 
 const EVICT: PodDisposition = Object.freeze({ kind: 'evict' });
 
-export function podDisposition(pod: SnapshotPod, shape: PodShape, pdbs: readonly SnapshotPdb[]): PodDisposition {
+/** `expendableCutoff`: pods below this priority are ignored (none when unset). */
+export function podDisposition(pod: SnapshotPod, shape: PodShape, pdbs: readonly SnapshotPdb[], expendableCutoff = -Infinity): PodDisposition {
   if (isMirrorPod(shape)) return { kind: 'ignore', why: 'mirror' };
   if (pod.terminating) return { kind: 'ignore', why: 'terminating' };
   if (isDaemonSetPod(shape)) return { kind: 'ignore', why: 'daemonset' };
   if (isFinished(pod)) return { kind: 'ignore', why: 'finished' };
+  if (shape.priority < expendableCutoff) return { kind: 'ignore', why: 'expendable' };
   // An explicit "do not touch" wins over an explicit "safe to evict" (Karpenter's annotation).
   if (shape.annotations[DO_NOT_DISRUPT] === 'true') {
     return { kind: 'block', reason: 'do-not-disrupt', message: `pod ${podKey(pod)} has ${DO_NOT_DISRUPT}: "true"` };

@@ -39,7 +39,7 @@ export function classifyNodePods(ctx: PlanContext, nodeName: string): NodePods {
   }
   for (const pod of clusterIndex(snapshot).podsByNode.get(nodeName) ?? []) {
     const shape = shapeOf(snapshot, pod);
-    const disposition = podDisposition(pod, shape, snapshot.pdbs);
+    const disposition = podDisposition(pod, shape, snapshot.pdbs, ctx.policy.expendablePodsPriorityCutoff);
     if (disposition.kind === 'ignore') continue;
     result.empty = false;
     if (disposition.kind === 'evict') result.evictable.push({ pod, shape });
@@ -84,8 +84,10 @@ export class RemovalSimulation {
     this.pdbs = new PdbBudget(snapshot.pdbs);
     this.pdbs.spend(inFlightEvictions);
 
+    // Expendable pending pods claim no room: they would not stop a removal had they been running.
     const pending = snapshot.pods.filter((pod) => pod.nodeName === undefined && pod.phase === 'Pending' && !pod.terminating
-      && !isDaemonSetPod(shapeOf(snapshot, pod)) && !isMirrorPod(shapeOf(snapshot, pod)));
+      && !isDaemonSetPod(shapeOf(snapshot, pod)) && !isMirrorPod(shapeOf(snapshot, pod))
+      && shapeOf(snapshot, pod).priority >= ctx.policy.expendablePodsPriorityCutoff);
     this.unplacedPending = place(this.model, pending.map((pod) => this.simPods.get(pod)!)).unplaced.map((u) => u.pod);
   }
 

@@ -10,6 +10,7 @@ import { buildPackInput, groupIntoClasses, type PodClass } from './scale-up/clas
 import { emitScaleUp, type PlannedNode } from './scale-up/emit.ts';
 import { groupCapacities, type GroupCapacity } from './scale-up/groups.ts';
 import { hostnameFor } from './scale-up/hostname.ts';
+import { ignoredPodDecisions, whyIgnored, type IgnoredPod } from './scale-up/pending-filter.ts';
 import { diagnose } from './scale-up/reasons.ts';
 import { solve } from './scale-up/solve.ts';
 
@@ -17,7 +18,8 @@ import { solve } from './scale-up/solve.ts';
  * Scale-up: launch the cheapest set of nodes that gives every pending pod a place.
  *
  *   1. Groups serving fewer than minNodes get nodes first (their capacity then counts for pending pods).
- *   2. Pending pods (unschedulable, past a group's stabilization window) go first-fit onto existing
+ *   2. Pending pods (unschedulable, past a group's stabilization window; not nominated for a node,
+ *      not expendable, not DaemonSet pods: scale-up/pending-filter.ts) go first-fit onto existing
  *      nodes, then onto in-flight launches (virtual nodes): what fits there needs nothing new.
  *   3. The rest are grouped into classes and the search (scale-up/pack.ts, uniform.ts) picks node
  *      patterns over every group × offering that admits them, within maxNodes and backoff.
@@ -53,7 +55,16 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
 
   const snapshotPods = new Map<SimPod, SnapshotPod>();
   ctx.snapshot.pods.forEach((pod, i) => snapshotPods.set(pods[i]!, pod));
-  const pending = pods.filter((sim) => isUnschedulable(snapshotPods.get(sim)!))
+  const ignored: IgnoredPod[] = [];
+  const cutoff = ctx.policy.expendablePodsPriorityCutoff;
+  const pending = pods.filter((sim) => {
+    const pod = snapshotPods.get(sim)!;
+    if (!isUnschedulable(pod)) return false;
+    const why = whyIgnored(pod, sim.shape, cutoff);
+    if (why === undefined) return true;
+    ignored.push({ key: sim.key, why, priority: sim.shape.priority, ...(pod.nominatedNodeName !== undefined ? { nominatedNodeName: pod.nominatedNodeName } : {}) });
+    return false;
+  })
     .sort((a, b) => b.shape.priority - a.shape.priority || snapshotPods.get(a)!.createdAtMs - snapshotPods.get(b)!.createdAtMs || (a.key < b.key ? -1 : 1));
   const windowEnd = (pod: SimPod, g: number): number | undefined => {
     if (ctx.policy.assumeWindowsElapsed) return undefined;
@@ -71,6 +82,8 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
     }
     return set;
   };
+
+  for (const decision of ignoredPodDecisions(ignored, cutoff)) ctx.decide(decision);
 
   // The scheduler's queue order: higher priority first, then older.
   const first = place(model, pending);

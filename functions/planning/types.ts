@@ -53,6 +53,17 @@ export interface LaunchOperation {
   registrationDeadlineMs: number;
   vmIdentifier?: string;
   failure?: string;
+  /** A consolidation replacement: once its node is Ready, the nodes it replaces are drained (consolidation/). */
+  consolidation?: ConsolidationLink;
+}
+
+export interface ConsolidationLink {
+  /** Nodes this launch replaces. */
+  replaces: string[];
+  /** Their monthly price minus the replacement's. */
+  monthlySaving: number;
+  /** Set once the replaced nodes' drains were started (or the consolidation was given up). */
+  handedOff?: boolean;
 }
 
 export interface DrainOperation {
@@ -126,6 +137,11 @@ export interface Policy {
   assumeWindowsElapsed: boolean;
   /** Bound on the node-selection search (number of candidate evaluations). */
   searchBudget: number;
+  /**
+   * Pods with a priority below this neither trigger a scale-up nor keep a node from being removed
+   * (Cluster Autoscaler's --expendable-pods-priority-cutoff). Overprovisioning pause pods at −1 count.
+   */
+  expendablePodsPriorityCutoff: number;
 }
 
 export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
@@ -142,10 +158,12 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   countDaemonSetPodsInUtilization: true,
   assumeWindowsElapsed: false,
   searchBudget: 200_000,
+  expendablePodsPriorityCutoff: -10,
 };
 
-export interface ProvisionSummary { nodeGroup: GroupKey; offering: string; count: number; monthlyCost: number }
-export interface RemovalSummary { node: string; nodeGroup: GroupKey; reason: string }
+export interface ProvisionSummary { nodeGroup: GroupKey; offering: string; count: number; monthlyCost: number; reason?: string; replaces?: string[] }
+/** `monthlySaving`: the node's monthly price (null when unknown); a consolidation's removal saves the difference to its replacement. */
+export interface RemovalSummary { node: string; nodeGroup: GroupKey; reason: string; monthlySaving?: number | null; replacedBy?: string }
 export interface UnschedulableSummary { pod: string; reason: string; message: string }
 export interface KeptNode { node: string; nodeGroup?: GroupKey; reason: string; message: string }
 

@@ -79,6 +79,7 @@ function podObject(snapshot: Snapshot, pod: SnapshotPod): KubePod {
     spec: { ...podSpecOf(shape), ...(pod.nodeName ? { nodeName: pod.nodeName } : {}) },
     status: {
       phase: pod.phase,
+      ...(pod.nominatedNodeName ? { nominatedNodeName: pod.nominatedNodeName } : {}),
       conditions: pod.unschedulableSinceMs !== undefined
         ? [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', lastTransitionTime: iso(pod.unschedulableSinceMs) }]
         : [],

@@ -82,6 +82,7 @@ export interface KubePod {
   status?: Maybe<{
     phase?: Maybe<string>;
     conditions?: Maybe<ReadonlyArray<{ type: string; status: string; reason?: Maybe<string>; lastTransitionTime?: KubeTime }>>;
+    nominatedNodeName?: Maybe<string>;
   }>;
 }
 

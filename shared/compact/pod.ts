@@ -150,6 +150,8 @@ export function compactPod(pod: KubePod): CompactPod {
       ...(unschedulable ? { unschedulableSinceMs: toEpochMs(unschedulable.lastTransitionTime) ?? createdAtMs } : {}),
       ...(meta.deletionTimestamp ? { terminating: true } : {}),
       createdAtMs,
+      // Preemption is under way for it: a node frees up, so it must not trigger a scale-up.
+      ...(pod.status?.nominatedNodeName ? { nominatedNodeName: pod.status.nominatedNodeName } : {}),
     },
     shape: compactPodShape(meta, spec, object),
   };

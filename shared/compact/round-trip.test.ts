@@ -176,6 +176,7 @@ const podInstance = fc.record({
   createdAtMs: time,
   unschedulableSinceMs: fc.option(time, { nil: undefined }),
   terminating: fc.boolean(),
+  nominatedNodeName: fc.option(fc.constantFrom('n1', 'n2'), { nil: undefined }),
   datesAsObjects: fc.boolean(),
 });
 type Instance = typeof podInstance extends fc.Arbitrary<infer T> ? T : never;
@@ -195,6 +196,7 @@ function kubePod(t: Template, i: Instance): KubePod {
     spec: { ...templateSpec(t), ...(i.nodeName ? { nodeName: i.nodeName } : {}) },
     status: {
       phase: i.phase,
+      ...(i.nominatedNodeName ? { nominatedNodeName: i.nominatedNodeName } : {}),
       conditions: [
         { type: 'Initialized', status: 'True' },
         ...(i.unschedulableSinceMs !== undefined
@@ -259,6 +261,7 @@ describe('round trip Kubernetes objects → snapshot → facts', () => {
           ...(i.nodeName ? { nodeName: i.nodeName } : {}),
           ...(i.unschedulableSinceMs !== undefined ? { unschedulableSinceMs: i.unschedulableSinceMs } : {}),
           ...(i.terminating ? { terminating: true } : {}),
+          ...(i.nominatedNodeName ? { nominatedNodeName: i.nominatedNodeName } : {}),
           ...expectedShape(t),
         });
       });
