@@ -10,7 +10,6 @@ import { ReconcileBatcher } from './batcher.ts';
 import type { ForwarderConfig } from './config.ts';
 import { Delivery, type DeliveryOptions } from './delivery/delivery.ts';
 import { Executor } from './executor/executor.ts';
-import { estimateMonthlyCost, LaunchedOfferings } from './cost-estimate.ts';
 import { computeGroupStats, publishGroupStats } from './group-stats.ts';
 import { configMapLedgerStore, GuardLedger } from './guard-ledger.ts';
 import { Guardrails, type GuardrailView } from './guardrails.ts';
@@ -133,13 +132,12 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     },
     () => clock.now(),
   );
-  const launchedOfferings = new LaunchedOfferings();
   const latency = tracker;
   metrics.setScrapeSources({
     oldestUnschedulablePodSeconds: () => latency.oldestUnschedulablePodSeconds(),
     oldestUnjoinedLaunchSeconds: () => latency.oldestUnjoinedLaunchSeconds(),
     oldestDrainSeconds: () => latency.oldestDrainSeconds(),
-    monthlyCost: () => estimateMonthlyCost({ vms: lastVms, offerings: lastOfferings, node: (name) => cache.nodes.items.get(name), launchedOffering: (h) => launchedOfferings.get(h) }),
+    monthlyCost: () => guardrails.monthlyCost(),
     circuitOpen: () => (vpsie ? vpsie.breakerState !== 'closed' : undefined),
   });
   const { caps } = config;
@@ -186,7 +184,6 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     onResult: (result, command) => {
       metrics.commandsTotal.inc({ kind: command.kind, outcome: result.outcome });
       trackCommand(latency, command, result.outcome);
-      if (command.kind === 'createVm' && result.outcome === 'succeeded') launchedOfferings.remember(command.hostname, command.offeringId);
       const group = 'nodeGroup' in command && command.nodeGroup ? command.nodeGroup.name : '';
       const bad = result.outcome === 'failed' || result.outcome === 'refused';
       if (command.kind === 'createVm') (bad ? metrics.scaleUpFailuresTotal : result.outcome === 'succeeded' ? metrics.scaleUpTotal : undefined)?.inc({ nodegroup: group });
@@ -216,7 +213,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     isSynced: () => cache.listedOnce,
     listVms: async () => (lastVms = await listClusterVms(vpsie, { cluster: { clusterId: config.clusterId, hostnamePrefix }, projectId, adoptedIdentifiers: new Set(config.adoptVmIdentifiers) }, log)),
     listOfferings: async () => (lastOfferings = await listOfferings(vpsie, cache.nodeGroups.items.values(), log)),
-    buildSnapshot: async ({ offerings, vms, results, lastFencingToken }) => {
+    buildSnapshot: async ({ offerings, vms, results, lastFencingToken, whatIf }) => {
       publishStats();
       // What is left of the caps, from the ledger as it is now; unreadable: nothing is left (the
       // forwarder would refuse), so the planner starts nothing it cannot finish.
@@ -226,7 +223,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       );
       return encodeSnapshot(cache, {
         clusterId: config.clusterId,
-        forwarder: { id: identity, version: FORWARDER_VERSION, dryRun, lastFencingToken, limits },
+        forwarder: { id: identity, version: FORWARDER_VERSION, dryRun: dryRun || whatIf === true, lastFencingToken, limits },
         takenAtMs: clock.now(),
         offerings,
         vms,
@@ -318,7 +315,8 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     clearInterval(syncWatch);
     clearInterval(statsTimer);
     batcher?.stop();
-    if (graceful) await loop.stop();
+    // A leader reports its last results on the way out (a standby has none to report).
+    if (graceful) await loop.stop({ reportResults: leader ? leader.isLeader : true });
     else void loop.stop();
     await leader?.stop({ release: graceful });
     await cache.stop();

@@ -21,7 +21,8 @@ export interface ReconcileLoopOptions {
   executor: Executor;
   isLeader: () => boolean;
   isSynced: () => boolean;
-  buildSnapshot: (extras: { offerings: Offering[]; vms: SnapshotVm[] | null; results: CommandResult[]; lastFencingToken: number }) => Promise<EncodedSnapshot>;
+  /** `whatIf`: the plan answering this snapshot will not be executed (reported as a dry run). */
+  buildSnapshot: (extras: { offerings: Offering[]; vms: SnapshotVm[] | null; results: CommandResult[]; lastFencingToken: number; whatIf?: boolean }) => Promise<EncodedSnapshot>;
   listVms: () => Promise<SnapshotVm[] | null>;
   listOfferings: () => Promise<Offering[]>;
   onFencingToken: (token: number) => void;
@@ -37,6 +38,8 @@ export class ReconcileLoop {
   private pendingResults: CommandResult[] = [];
   private fencingToken = 0;
   private stopped = false;
+  /** What VPSie said on the last reconcile (the graceful stop's last snapshot reuses it). */
+  private lastListed: { vms: SnapshotVm[] | null; offerings: Offering[] } | undefined;
   reconciles = 0;
   lastOutcome: DeliveryOutcome['kind'] | undefined;
 
@@ -78,10 +81,37 @@ export class ReconcileLoop {
     while (this.running) await this.running;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * `reportResults`: results still waiting go out once more before the loop ends, so that the
+   * functions learn what the last plan did (a create refused or failed, a dry-run that did nothing)
+   * instead of waiting for its deadlines. IMPORTANT: that snapshot says dry-run, because nothing of
+   * the plan answering it is executed: the planner keeps none of what that plan starts.
+   */
+  async stop({ reportResults = false }: { reportResults?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.options.delivery.abort();
     await this.idle();
+    if (reportResults && this.pendingResults.length > 0 && this.lastListed) await this.reportLastResults(this.lastListed);
+  }
+
+  private async reportLastResults(listed: { vms: SnapshotVm[] | null; offerings: Offering[] }): Promise<void> {
+    const { logger, delivery } = this.options;
+    const results = this.pendingResults;
+    try {
+      delivery.resume();
+      const snapshot = await this.options.buildSnapshot({ ...listed, results, lastFencingToken: this.fencingToken, whatIf: true });
+      const outcome = await delivery.deliver(snapshot, this.fencingToken);
+      if (outcome.kind === 'plan') {
+        this.pendingResults = this.pendingResults.filter((r) => !results.includes(r));
+        logger.info({ results: results.length, planId: outcome.plan.planId }, 'stopping: the last results were reported (the plan answering them is not executed)');
+      } else {
+        logger.warn({ results: results.length, outcome: outcome.kind }, 'stopping: the last results could not be reported; the functions will wait for their deadlines');
+      }
+    } catch (error) {
+      logger.warn({ ...errorFields(error), results: results.length }, 'stopping: the last results could not be reported');
+    } finally {
+      delivery.abort();
+    }
   }
 
   private async runOnce(reasons: TriggerReason[]): Promise<void> {
@@ -98,6 +128,7 @@ export class ReconcileLoop {
     }
     try {
       const [vms, offerings] = await Promise.all([this.options.listVms(), this.options.listOfferings()]);
+      this.lastListed = { vms, offerings };
       const results = this.pendingResults;
       const snapshot = await this.options.buildSnapshot({ offerings, vms, results, lastFencingToken: this.fencingToken });
       const outcome = await this.options.delivery.deliver(snapshot, this.fencingToken);

@@ -63,7 +63,7 @@ export class Delivery {
   private readonly post: HttpPost;
   private readonly logger: Logger;
   private readonly nonceStore: NonceStore;
-  private readonly stopController = new AbortController();
+  private stopController = new AbortController();
 
   constructor(private readonly options: DeliveryOptions) {
     const base = options.functionsUrl.endsWith('/') ? options.functionsUrl : `${options.functionsUrl}/`;
@@ -86,6 +86,11 @@ export class Delivery {
   /** Aborts backoff waits (shutdown, lost leadership). */
   abort(): void {
     this.stopController.abort();
+  }
+
+  /** After abort(): deliveries may go out again (a graceful stop reports its last results). */
+  resume(): void {
+    if (this.stopController.signal.aborted) this.stopController = new AbortController();
   }
 
   /**

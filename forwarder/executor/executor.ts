@@ -47,6 +47,8 @@ export interface ExecutorOptions {
 
 export class Executor {
   private readonly done = new Map<string, CommandResult>();
+  /** Dry-run: the last status summary announced per NodeGroup (the status is never written, so every plan sends it again). */
+  private readonly announcedStatus = new Map<string, string>();
 
   constructor(private readonly options: ExecutorOptions) {}
 
@@ -159,7 +161,16 @@ export class Executor {
     // Events are how a dry run shows what it would do; they change no workload, node, VM or status.
     const group = commandGroup(command);
     try {
-      if (command.kind === 'emitEvent') {
+      if (command.kind === 'updateNodeGroupStatus') {
+        // A status update is announced when its summary changes, not every heartbeat.
+        const key = `${command.nodeGroup.namespace}/${command.nodeGroup.name}`;
+        if (this.announcedStatus.get(key) !== command.message) {
+          this.announcedStatus.delete(key);
+          this.announcedStatus.set(key, command.message);
+          if (this.announcedStatus.size > 1_000) this.announcedStatus.delete(this.announcedStatus.keys().next().value!);
+          await ctx.events.record({ involved: { kind: 'NodeGroup', ...command.nodeGroup }, type: 'Normal', reason: 'DryRun', action: command.kind, note: `dry-run: would ${what} (${command.reason})` });
+        }
+      } else if (command.kind === 'emitEvent') {
         await ctx.events.record({ involved: command.involved, type: command.type, reason: command.eventReason, note: `[dry-run] ${command.message}` });
       } else if (group) {
         await ctx.events.record({ involved: { kind: 'NodeGroup', ...group }, type: 'Normal', reason: 'DryRun', action: command.kind, note: `dry-run: would ${what} (${command.reason})` });
