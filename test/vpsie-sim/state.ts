@@ -21,7 +21,11 @@ export type SimConfig = {
   bootMs: number;
   /** Time a deleted VM stays listed with is_deleted=1 (0: it disappears at once). */
   deletedVisibleMs: number;
-  /** Lists (/vm, /vm/pending, /datacenter) bare or as `{ rows, count, total }`. */
+  /**
+   * Lists (/vm, /vm/pending, /datacenter) bare or as `{ rows, count, total }`. Default bare: the
+   * official SDK decodes these as `data: []` (ListServerRoot{Data []VmData}); only /projects is seen
+   * as `{rows, count}`. 'rows' stays as an option because one older tool reads that shape.
+   */
   listStyle: 'rows' | 'array';
   /** How GET /vm/{id} says "missing": `data: false`, or `error: true` with a "Not found" message. */
   notFoundStyle: 'data-false' | 'error-message';
@@ -48,7 +52,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   provisionMs: 5_000,
   bootMs: 0,
   deletedVisibleMs: 0,
-  listStyle: 'rows',
+  listStyle: 'array',
   notFoundStyle: 'data-false',
   latencyMs: 0,
   quota: undefined,

@@ -3,7 +3,7 @@ import { createBody, rawSim } from './test-helpers.ts';
 
 // Delayed visibility and lost answers: the two faults behind duplicate VMs (issue 14, item 6).
 
-const rows = (body: { data: { rows: unknown[] } }) => body.data.rows as Array<{ hostname: string; notes?: string | null }>;
+const rows = (body: { data: unknown[] }) => body.data as Array<{ hostname: string; notes?: string | null }>;
 
 describe('delayed visibility and lost answers', () => {
   it('delayVisibility: the create is accepted, then listed nowhere until delayMs has passed; its lifecycle starts then', async () => {
@@ -15,7 +15,7 @@ describe('delayed visibility and lost answers', () => {
     expect(rows((await s.call('GET', '/apps/v2/vm/pending')).body)).toEqual([]);
     expect(rows((await s.call('GET', '/apps/v2/vm')).body)).toEqual([]);
     s.sim.advance(1);
-    const pending = (await s.call('GET', '/apps/v2/vm/pending')).body.data.rows as Array<{ data: { hostname: string; notes: string } }>;
+    const pending = (await s.call('GET', '/apps/v2/vm/pending')).body.data as Array<{ data: { hostname: string; notes: string } }>;
     expect(pending.map((p) => p.data)).toEqual([expect.objectContaining({ hostname: 'w-1', notes: 'marker' })]);
     s.sim.advance(10_000);
     expect(rows((await s.call('GET', '/apps/v2/vm')).body)).toEqual([expect.objectContaining({ hostname: 'w-1', notes: 'marker' })]);
@@ -27,7 +27,7 @@ describe('delayed visibility and lost answers', () => {
     await s.call('POST', '/apps/v2/vm', { json: createBody({ hostname: 'late' }) });
     s.sim.configure({ visibilityDelayMs: 0 });
     await s.call('POST', '/apps/v2/vm', { json: createBody({ hostname: 'now' }) });
-    const hostnames = async () => ((await s.call('GET', '/apps/v2/vm/pending')).body.data.rows as Array<{ data: { hostname: string } }>).map((p) => p.data.hostname);
+    const hostnames = async () => ((await s.call('GET', '/apps/v2/vm/pending')).body.data as Array<{ data: { hostname: string } }>).map((p) => p.data.hostname);
     expect(await hostnames()).toEqual(['now']);
     s.sim.advance(5_000);
     expect(await hostnames()).toEqual(['late', 'now']);
@@ -39,9 +39,9 @@ describe('delayed visibility and lost answers', () => {
     await expect(s.call('POST', '/apps/v2/vm', { json: createBody() })).rejects.toThrow();
     expect(s.sim.vms()).toEqual([expect.objectContaining({ hostname: 'w-1', phase: 'pending' })]);
     expect(s.sim.calls('createVm')).toEqual([expect.objectContaining({ fault: 'lostAnswer' })]);
-    expect((await s.call('GET', '/apps/v2/vm/pending')).body.data.rows).toEqual([]);
+    expect((await s.call('GET', '/apps/v2/vm/pending')).body.data).toEqual([]);
     s.sim.advance(15_000);
-    expect((await s.call('GET', '/apps/v2/vm/pending')).body.data.rows).toHaveLength(1);
+    expect((await s.call('GET', '/apps/v2/vm/pending')).body.data).toHaveLength(1);
   });
 
   it('counts live duplicates apart from hostnames ever created twice', async () => {
