@@ -71,6 +71,7 @@ export function readClusterFile(path: string): ClusterObjects {
 export function toSnapshot(objects: ClusterObjects, offerings: readonly Offering[], nowMs: number, vpsie: { clusterId?: string; vms?: SnapshotVm[] | null } = {}): Snapshot {
   const builder = new SnapshotBuilder({ clusterId: vpsie.clusterId ?? 'what-if', forwarder: { id: 'plan-cli', version: 'cli', dryRun: true, lastFencingToken: 0 }, takenAtMs: nowMs, synced: true });
   const known = new Set(offerings.map((o) => o.identifier));
+  const seen = new Set<string>();
   for (const raw of objects.nodeGroups) {
     let group;
     try {
@@ -79,6 +80,10 @@ export function toSnapshot(objects: ClusterObjects, offerings: readonly Offering
       if (error instanceof NodeGroupValidationError) throw new PlanInputError(error.message, { cause: error });
       throw error;
     }
+    // A dump with two NodeGroups of one namespace/name (two files concatenated) has no single answer.
+    const key = `${group.metadata.namespace}/${group.metadata.name}`;
+    if (seen.has(key)) throw new PlanInputError(`NodeGroup ${key} appears more than once in --cluster; a NodeGroup's namespace/name must be unique`);
+    seen.add(key);
     const missing = group.spec.offeringIDs.filter((id) => !known.has(id));
     if (missing.length > 0) {
       throw new PlanInputError(`NodeGroup ${group.metadata.namespace}/${group.metadata.name}: offering ${missing.map((m) => `"${m}"`).join(', ')} not in the --offerings list`);

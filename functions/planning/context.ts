@@ -35,8 +35,20 @@ export class PlanContext {
     readonly nowMs: number,
   ) {
     this.nextContactAfterMs = nowMs + 30_000;
+    // Two NodeGroups under one namespace/name cannot both be obeyed and neither may silently win:
+    // the key is refused as a configuration error (one decision, Event and status, status.ts) and
+    // no plan is made for it until one copy is gone.
+    const copies = new Map<GroupKey, number>();
+    for (const group of snapshot.nodeGroups) copies.set(groupKey(group.namespace, group.name), (copies.get(groupKey(group.namespace, group.name)) ?? 0) + 1);
+    const refused = new Set<GroupKey>();
     for (const group of snapshot.nodeGroups) {
       const key = groupKey(group.namespace, group.name);
+      const count = copies.get(key)!;
+      if (count > 1) {
+        if (!refused.has(key)) this.invalidGroups.push({ key, namespace: group.namespace, name: group.name, problems: [duplicateProblem(key, count)] });
+        refused.add(key);
+        continue;
+      }
       try {
         this.groups.push({ key, namespace: group.namespace, name: group.name, spec: parseNodeGroupSpec(group.spec, key) });
       } catch (error) {
@@ -78,6 +90,10 @@ export class PlanContext {
   wakeAt(atMs: number): void {
     this.nextContactAfterMs = Math.max(this.nowMs, Math.min(this.nextContactAfterMs, atMs));
   }
+}
+
+export function duplicateProblem(key: GroupKey, count: number): string {
+  return `${count} NodeGroups are named ${key}; a NodeGroup's namespace/name must be unique, so none of them is planned for until only one is left`;
 }
 
 export function groupKey(namespace: string, name: string): GroupKey {
