@@ -314,3 +314,20 @@ describe('Guardrails: every refusal says why', () => {
     expect(events.check(event({ kind: 'NodeGroup', ...group }))).toEqual({ allowed: false, rule: 'event-cap', message: '0 Events recorded from this plan already' });
   });
 });
+
+describe('Guardrails: the monthly cost /metrics reports', () => {
+  it('prices VMs as the cost cap does: by launch, then instance-type label, else the dearest offering; gone VMs are free', async () => {
+    const labelled = node(h('b'), { labels: { [NODEGROUP_LABEL]: 'workers', 'node.kubernetes.io/instance-type': 'S' } });
+    const vms: SnapshotVm[] = [
+      { hostname: h('a'), state: 'running' },
+      { hostname: h('b'), state: 'running' },
+      { hostname: h('c'), state: 'pending' },
+      { hostname: h('d'), state: 'gone' },
+    ];
+    const s = await setup({ nodes: [labelled], vms });
+    await s.ledger.recordLaunch({ hostname: h('a'), group: 'default/workers', priceMonthly: 100 });
+    // a: launched at 100; b: its label names S (10); c: unknown, at the dearest (100); d: gone.
+    expect(s.guardrails.monthlyCost()).toBe(100 + 10 + 100);
+    expect((await setup({ vms: null })).guardrails.monthlyCost()).toBeUndefined();
+  });
+});

@@ -110,6 +110,15 @@ export class Guardrails {
     };
   }
 
+  /**
+   * What this cluster's VMs cost a month, counted exactly as the cost cap counts them (for /metrics
+   * and the budget alert); undefined before VPSie has been listed.
+   */
+  monthlyCost(): number | undefined {
+    const vms = this.options.view.vms();
+    return vms === null ? undefined : this.forPlan({ commands: [] }).clusterCost(vms);
+  }
+
   /** Launches of a group that have no Node yet (for /metrics). */
   launchingCount(groupName: string): number {
     const nodes = new Set(this.options.view.groupNodes(groupName).map((n) => n.name));
@@ -251,6 +260,11 @@ export class PlanGuard {
     return allow;
   }
 
+  /** The monthly price of every VM this cluster may be billed for (see monthlyCost below). */
+  clusterCost(vms: readonly SnapshotVm[]): number {
+    return this.monthlyCost(this.clusterMembers(vms));
+  }
+
   /** Hostnames counting towards the group's maxNodes: its Nodes, its VMs, its launches (ledger and this plan). */
   private groupMembers(groupName: string, groupKey: string, vms: readonly SnapshotVm[]): Set<string> {
     const { view, ledger } = this.options;
@@ -312,6 +326,7 @@ export class PlanGuard {
       }
       const type = view.node(hostname)?.labels[INSTANCE_TYPE_LABEL];
       const offering = type === undefined ? undefined : offerings.find((o) => o.identifier === type || o.nickname === type);
+      // (A gone VM is not a member: clusterMembers skips it.)
       total += offering?.priceMonthly ?? dearest;
     }
     return total;
