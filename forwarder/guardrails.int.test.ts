@@ -122,11 +122,23 @@ describe('adversarial plans against the real control plane and the simulator', (
   });
 
   it('bad hostnames: 0 VMs, 0 join tokens', async () => {
-    const bad = ['Bad_Host', '../etc', 'x'.repeat(63), `${s.clusterId}-`, `${s.clusterId}-workers-ab`, 'other-workers-aaaaa', `${s.clusterId}-workers-aaaaa.evil.com`];
-    const results = await runPlan(s.forwarder, s.fake, bad.map((hostname) => command({ kind: 'createVm', nodeGroup: s.group, hostname, offeringId: DEAREST, datacenterID: DC, osImageID: OS })));
-    expect(rules(results)).toEqual({ 'refused:hostname': bad.length });
+    const create = (hostname: string) => command({ kind: 'createVm', nodeGroup: s.group, hostname, offeringId: DEAREST, datacenterID: DC, osImageID: OS });
+    // Not RFC 1123 labels: the plan does not even parse; the forwarder refuses it whole.
+    for (const hostname of ['Bad_Host', '../etc', `${s.clusterId}-`, `${s.clusterId}-workers-aaaaa.evil.com`]) {
+      await s.forwarder.loop.idle();
+      const before = s.fake.snapshots.length;
+      s.fake.answers.push({ status: 200, commands: [create(hostname)] });
+      s.forwarder.trigger();
+      await waitFor(() => s.fake.snapshots.length > before, { description: `the plan with ${hostname} was fetched` });
+      await s.forwarder.loop.idle();
+      expect(s.forwarder.loop.lastOutcome, hostname).toBe('refused');
+    }
+    // Labels, but not of this cluster's exact pattern: refused command by command.
+    const patterned = ['x'.repeat(63), `${s.clusterId}-workers-ab`, 'other-workers-aaaaa', `${s.clusterId}workers-aaaaa`];
+    const results = await runPlan(s.forwarder, s.fake, patterned.map(create));
+    expect(rules(results)).toEqual({ 'refused:hostname': patterned.length });
     expect(liveVms(s)).toHaveLength(0);
-    expect(s.sim.sim.vms().filter((v) => bad.includes(v.hostname))).toHaveLength(0);
+    expect(s.sim.sim.calls().filter((c) => c.operation === 'createVm')).toHaveLength(0);
     expect((await s.h.core.listNamespacedSecret({ namespace: 'kube-system', labelSelector: `autoscaler.vpsie.com/cluster=${s.clusterId}` })).items).toHaveLength(0);
   });
 
