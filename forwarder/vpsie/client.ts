@@ -20,7 +20,7 @@ import {
 } from './errors.ts';
 import { toCreateBody, validateLaunchRequest } from './launch-request.ts';
 import { listRows, parseRows, type UnreadableRow } from './rows.ts';
-import { categoryRow, datacenterRow, isNonVmPendingItem, loginShape, pendingItem, planRow, vmDetail, vmRow } from './schemas.ts';
+import { categoryRow, datacenterRow, isNonVmPendingItem, loginShape, pendingItem, planRow, projectRow, scriptRow, vmDetail, vmRow } from './schemas.ts';
 import { Transport, type ApiRequest } from './transport.ts';
 import { TtlCache } from './ttl-cache.ts';
 import type {
@@ -35,6 +35,8 @@ import type {
   VpsieDatacenter,
   VpsiePendingVm,
   VpsiePlan,
+  VpsieProject,
+  VpsieScript,
   VpsieVm,
 } from './types.ts';
 
@@ -366,6 +368,55 @@ export class VpsieClient {
         planRow,
       ).then((r) => r.rows),
     );
+  }
+
+  /** Every project of the account (`data: {rows, count}`), each with its numeric id and its UUID. */
+  async listProjects(): Promise<VpsieProject[]> {
+    return (await this.callRows({ operation: 'listProjects', method: 'GET', path: '/apps/v2/projects', retry: 'safe' }, projectRow)).rows;
+  }
+
+  async listScripts(): Promise<VpsieScript[]> {
+    return (await this.callRows({ operation: 'listScripts', method: 'GET', path: '/apps/v2/scripts', retry: 'safe' }, scriptRow)).rows;
+  }
+
+  /**
+   * Stores a script and returns its identifier. The add answers no identifier (the SDK decodes
+   * nothing), so the script is found by name afterwards: use a name unique to this launch. Never
+   * retried blindly (a second add makes a second script); a lookup by name comes first.
+   * `scriptType` "bash" is a GUESS (the SDK sends a free string; no source shows the values).
+   */
+  async createScript(script: { name: string; content: string; type?: string }): Promise<string> {
+    if (!script.name || !script.content) throw new VpsieRequestError('createScript: name and content are required', { operation: 'addScript' });
+    const byName = async () => (await this.listScripts()).filter((s) => s.name === script.name).at(-1)?.identifier;
+    const existing = await byName();
+    if (existing) return existing;
+    await this.transport.request({
+      operation: 'addScript',
+      method: 'POST',
+      path: '/apps/v2/script/add',
+      json: { name: script.name, scriptContent: script.content, scriptType: script.type ?? 'bash', tags: [] },
+      retry: 'never',
+      authenticated: true,
+      envelope: true,
+      ack: true,
+    });
+    const identifier = await byName();
+    if (!identifier) throw new VpsieInvalidResponseError(`addScript: script ${script.name} was accepted but is not listed in /apps/v2/scripts`, { operation: 'addScript' });
+    return identifier;
+  }
+
+  /** Deletes a stored script; "Not found" counts as gone only when the script list agrees (as for VMs). */
+  async deleteScript(identifier: string): Promise<DeleteResult> {
+    try {
+      await this.transport.request({ operation: 'deleteScript', method: 'DELETE', path: '/apps/v2/script', json: { scriptIdentifier: identifier }, retry: 'safe', authenticated: true, envelope: true, ack: true });
+      return { outcome: 'deleted' };
+    } catch (error) {
+      if (!(error instanceof VpsieNotFoundError)) throw error;
+      if ((await this.listScripts()).some((s) => s.identifier === identifier)) {
+        throw new VpsieAbsenceUnconfirmedError(`deleteScript: "Not found" for script ${identifier}, but the script list still shows it`, { operation: 'deleteScript', identifier, retryable: false });
+      }
+      return { outcome: 'already-gone' };
+    }
   }
 
   clearCatalogueCache(): void {

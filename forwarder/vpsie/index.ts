@@ -36,6 +36,8 @@ export type {
   VpsieDatacenter,
   VpsiePendingVm,
   VpsiePlan,
+  VpsieProject,
+  VpsieScript,
   VpsieVm,
   VpsieVmState,
 } from './types.ts';

@@ -1,8 +1,11 @@
 import { VpsieRequestError } from './errors.ts';
 import type { LaunchRequest } from './types.ts';
 
-// LaunchRequest → the JSON body of `POST /apps/v2/vm`. The flags must be the strings "0"/"1": the API
-// silently ignores numbers. userData travels base64-encoded (cloud-init NoCloud).
+// LaunchRequest → the JSON body of `POST /apps/v2/vm`, as the official SDK (govpsie CreateServerRequest)
+// sends it to that path: the flags as numbers 0/1, a numeric projectId as a number (a UUID as the
+// newest Terraform provider sends it, a string). A 2026 fork sends "0"/"1" strings and base64 userData,
+// but to /api/v2/vm; whether /apps/v2/vm honours userData is unproven, so `userData` is sent only in
+// that delivery mode; the proven bootstrap path is `scriptIdentifier` (a stored script).
 
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -15,7 +18,7 @@ export function validateLaunchRequest(request: LaunchRequest): void {
   if (problems.length > 0) throw new VpsieRequestError(`invalid launch request: ${problems.join('; ')}`, { operation: 'createVm' });
 }
 
-const flag = (value: boolean | undefined, fallback: boolean): '0' | '1' => ((value ?? fallback) ? '1' : '0');
+const flag = (value: boolean | undefined, fallback: boolean): 0 | 1 => ((value ?? fallback) ? 1 : 0);
 
 export function toCreateBody(request: LaunchRequest, processId: string): Record<string, unknown> {
   const body: Record<string, unknown> = {
@@ -23,7 +26,7 @@ export function toCreateBody(request: LaunchRequest, processId: string): Record<
     osIdentifier: request.osIdentifier,
     dcIdentifier: request.dcIdentifier,
     hostname: request.hostname,
-    projectId: request.projectId,
+    projectId: /^\d+$/.test(request.projectId) ? Number(request.projectId) : request.projectId,
     processId,
     // Workers need a reachable address; public IPv4 and private networking default on.
     addPublicIpV4: flag(request.addPublicIpV4, true),

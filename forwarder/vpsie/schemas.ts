@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { apiTimeMs, flag, idString, lenientNumeric, listOf, money, numeric, optionalNumeric, optionalString } from './wire-types.ts';
-import type { VpsieCategory, VpsieDatacenter, VpsiePendingVm, VpsiePlan, VpsieVm } from './types.ts';
+import type { VpsieCategory, VpsieDatacenter, VpsiePendingVm, VpsiePlan, VpsieProject, VpsieScript, VpsieVm } from './types.ts';
 
 // Schemas of the payloads (the `data` of the envelope), mapped to the client's camelCase types
 // with units in the names.
@@ -237,3 +237,13 @@ export const loginShape = z.union([
       refreshToken: b.refreshToken?.token ?? null,
     })),
 ]);
+
+/** `GET /apps/v2/scripts` rows (the SDK's Script: identifier, script_name, created_on). */
+export const scriptRow = z
+  .looseObject({ identifier: z.string().min(1), script_name: optionalString, name: optionalString, created_on: optionalString })
+  .transform((r): VpsieScript => ({ identifier: r.identifier, name: r.script_name ?? r.name ?? '', createdAtMs: apiTimeMs(r.created_on) }));
+
+/** `GET /apps/v2/projects` rows (`data: {rows, count}`): the numeric id and the UUID of each project. */
+export const projectRow = z
+  .looseObject({ id: idString, identifier: z.string().min(1), name: optionalString, is_default: flag })
+  .transform((r): VpsieProject => ({ id: r.id, identifier: r.identifier, name: r.name ?? '', isDefault: r.is_default }));

@@ -75,6 +75,12 @@ export type VpsiePlan = {
   priceHourly: number;
 };
 
+/** A stored script (`/apps/v2/scripts`); `scriptIdentifier` on a create runs it on the new VM. */
+export type VpsieScript = { identifier: string; name: string; createdAtMs: number | null };
+
+/** A project: the numeric `id` (older tools, VM rows' project_id) and the UUID `identifier` (newest Terraform). */
+export type VpsieProject = { id: string; identifier: string; name: string; isDefault: boolean };
+
 export type PlanQuery = { dcIdentifier: string; osIdentifier: string; categoryIdentifier: string };
 
 export type LaunchRequest = {

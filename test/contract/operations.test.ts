@@ -32,7 +32,7 @@ describe('VM lifecycle', () => {
     const detail = await client.getVm(vm!.identifier);
     expect(detail).toMatchObject({ identifier: vm!.identifier, tags: ['autoscaler', 'cluster-c1'] });
 
-    // the "0"/"1" string flags were honoured: public and private addresses exist
+    // the 0/1 flags were honoured: public and private addresses exist
     expect(detail?.defaultIp).toMatch(/^203\.0\.113\./);
     expect(detail?.privateIp).toMatch(/^10\./);
     expect(detail?.defaultIpv6).toBeNull();
@@ -44,12 +44,12 @@ describe('VM lifecycle', () => {
     expect(await client.deleteVm({ identifier: vm!.identifier, reason: 'again' })).toEqual({ outcome: 'already-gone' });
   });
 
-  it('sends userData base64-encoded, the flags as strings, tags and processId', async () => {
+  it('sends userData base64-encoded, the flags as numbers (as the official SDK), tags and processId', async () => {
     const { client, sim } = await contractEnv();
     await client.createVm(launchRequest({ processId: 'p-7', addPublicIpV6: true, backupEnabled: false }));
     const [vm] = sim.vms();
     expect(Buffer.from(vm!.userData!, 'base64').toString('utf8')).toBe('#cloud-config\nruncmd: [echo hello]\n');
-    expect(vm!.request).toMatchObject({ addPublicIpV4: '1', addPublicIpV6: '1', addPrivateIp: '1', backupEnabled: '0', processId: 'p-7', tags: ['autoscaler', 'cluster-c1'] });
+    expect(vm!.request).toMatchObject({ addPublicIpV4: 1, addPublicIpV6: 1, addPrivateIp: 1, backupEnabled: 0, processId: 'p-7', tags: ['autoscaler', 'cluster-c1'] });
   });
 
   it('treats a VM shown with is_deleted=1 as gone', async () => {

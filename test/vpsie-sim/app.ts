@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { plansFor, SIM_CATEGORIES, SIM_DATACENTERS } from './catalogue.ts';
 import { faultMiddleware, type SimEnv } from './fault-middleware.ts';
 import type { SimState } from './state.ts';
-import { envelope, failure, list, pendingItem, planRow, unknownRoute, vmRow } from './wire.ts';
+import { envelope, failure, list, pendingItem, planRow, timestamp, unknownRoute, vmRow } from './wire.ts';
 import { adminRoutes } from './admin.ts';
 
 // The simulated VPSie API: the same paths and shapes as VPSIE-API.md, quirks included.
@@ -116,6 +116,25 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
     if (problem) return c.json(failure(problem.code, problem.message), 200);
     return c.json(envelope(true));
   });
+
+  api.post('/apps/v2/script/add', async (c) => {
+    const problem = state.scripts.add(await jsonBody(c), state.clock.now());
+    if (problem) return c.json(failure(problem.code, problem.message), 200);
+    // As the SDK reads it: nothing in the answer (no identifier); find the script by name.
+    return c.json(envelope(true));
+  });
+
+  api.get('/apps/v2/scripts', (c) =>
+    c.json(envelope(state.scripts.all().map((s) => ({ identifier: s.identifier, script_name: s.name, script: s.content, type: s.type, created_on: timestamp(s.createdAtMs) })))),
+  );
+
+  api.delete('/apps/v2/script', async (c) => {
+    const problem = state.scripts.remove((await jsonBody(c))['scriptIdentifier']);
+    if (problem) return c.json(failure(problem.code, problem.message), 200);
+    return c.json(envelope(true));
+  });
+
+  api.get('/apps/v2/projects', (c) => c.json(envelope({ rows: state.projects(), count: state.projects().length })));
 
   api.all('*', (c) => c.json(unknownRoute(), 404));
 

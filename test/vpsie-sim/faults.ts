@@ -12,6 +12,10 @@ export type SimOperation =
   | 'listPlanCategories'
   | 'listPlans'
   | 'addTags'
+  | 'addScript'
+  | 'listScripts'
+  | 'deleteScript'
+  | 'listProjects'
   | 'unknown';
 
 export type FaultMatch = {

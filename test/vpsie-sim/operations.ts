@@ -11,5 +11,9 @@ export function operationOf(method: string, path: string): SimOperation {
   if (m === 'GET' && path === '/api/v2/plans/category') return 'listPlanCategories';
   if (m === 'POST' && path === '/apps/v2/resources') return 'listPlans';
   if (m === 'POST' && path === '/apps/v2/tags/add') return 'addTags';
+  if (m === 'POST' && path === '/apps/v2/script/add') return 'addScript';
+  if (m === 'GET' && path === '/apps/v2/scripts') return 'listScripts';
+  if (m === 'DELETE' && path === '/apps/v2/script') return 'deleteScript';
+  if (m === 'GET' && path === '/apps/v2/projects') return 'listProjects';
   return 'unknown';
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { findPlan, plansFor, SIM_DATACENTERS, SIM_OS_IMAGES, SIM_PLANS, type SimPlan } from './catalogue.ts';
 import type { SimClock } from './clock.ts';
 import { FaultQueue, type FaultKind, type SimFault, type SimOperation } from './faults.ts';
+import { ScriptStore } from './scripts.ts';
 
 // The simulator's account: VMs, pending creations, issued tokens, the call log and the hooks fired on
 // state changes. Wire formats live in routes; this is the domain.
@@ -40,6 +41,13 @@ export type SimConfig = {
    */
   visibilityDelayMs: number;
   osImages: string[];
+  /**
+   * Drop `userData` from creates, as /apps/v2/vm may (the official SDK has no such field; only a fork
+   * sends it, to another path). Off by default so that userData-mode setups keep working in tests.
+   */
+  ignoreUserData: boolean;
+  /** GET /apps/v2/projects rows (`data: {rows, count}`, as the SDK decodes it). */
+  projects: Array<{ id: number; identifier: string; name: string; is_default: 0 | 1 }>;
 };
 
 export const DEFAULT_SIM_CONFIG: SimConfig = {
@@ -58,6 +66,8 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   quota: undefined,
   visibilityDelayMs: 0,
   osImages: Object.values(SIM_OS_IMAGES),
+  ignoreUserData: false,
+  projects: [{ id: 7, identifier: '2b7f4c1e-7d3a-4f7e-9a51-0c6d1e2f3a4b', name: 'sim-project', is_default: 1 }],
 };
 
 export type SimVmPhase = 'pending' | 'created' | 'running' | 'deleted' | 'vanished';
@@ -116,6 +126,7 @@ export type ApiFailure = { code: number; message: string };
 export class SimState {
   config: SimConfig;
   readonly faults = new FaultQueue();
+  readonly scripts = new ScriptStore();
   readonly plans: SimPlan[] = SIM_PLANS;
   readonly hookErrors: unknown[] = [];
   private vmRecords: SimVm[] = [];
@@ -130,6 +141,10 @@ export class SimState {
     config: Partial<SimConfig> = {},
   ) {
     this.config = { ...DEFAULT_SIM_CONFIG, ...config };
+  }
+
+  projects(): SimConfig['projects'] {
+    return this.config.projects.map((p) => ({ ...p }));
   }
 
   configure(patch: Partial<SimConfig>): void {
@@ -300,9 +315,14 @@ export class SimState {
     if (this.config.quota !== undefined && this.liveCount() >= this.config.quota) {
       return { code: 403, message: `VM quota exceeded: this account may hold at most ${this.config.quota} VMs` };
     }
+    const scriptIdentifier = str('scriptIdentifier');
+    const script = scriptIdentifier ? this.scripts.find(scriptIdentifier) : undefined;
+    if (scriptIdentifier && !script) return { code: 400, message: 'Invalid scriptIdentifier' }; // GUESS: the text
     const now = this.clock.now();
-    // Quirk: the flags are honoured only as the strings "0"/"1"; numbers are silently ignored.
-    const flag = (key: string, fallback: boolean) => (body[key] === '1' ? true : body[key] === '0' ? false : fallback);
+    // The official SDK sends the flags as numbers 0/1 on /apps/v2/vm; a 2026 fork sends "0"/"1" strings
+    // (to /api/v2/vm, claiming numbers are ignored there). Both are honoured here: which one
+    // /apps/v2/vm ignores, if any, is unproven.
+    const flag = (key: string, fallback: boolean) => (body[key] === '1' || body[key] === 1 ? true : body[key] === '0' || body[key] === 0 ? false : fallback);
     const tags = Array.isArray(body['tags']) ? body['tags'].filter((t): t is string => typeof t === 'string') : [];
     const visibleAtMs = now + (visibilityDelayMs ?? this.config.visibilityDelayMs);
     const materialisesAtMs = materialise === 'normal' || materialise === 'never-ready' ? visibleAtMs + this.config.provisionMs : undefined;
@@ -318,7 +338,9 @@ export class SimState {
       cpu: plan.cpu,
       ramMb: plan.ram,
       ssdGb: plan.ssd,
-      userData: str('userData') || null,
+      // What the VM runs at first boot: the stored script when the create names one, else the user data
+      // (whether /apps/v2/vm honours userData at all is unproven: see config ignoreUserData).
+      userData: script ? Buffer.from(script.content, 'utf8').toString('base64') : this.config.ignoreUserData ? null : str('userData') || null,
       tags,
       notes: str('notes') || null,
       publicIpV4: flag('addPublicIpV4', false),

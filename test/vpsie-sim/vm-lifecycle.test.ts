@@ -26,14 +26,17 @@ describe('create and provisioning', () => {
     expect(running).toMatchObject({ is_active: 1, power: 1 });
   });
 
-  it('flags count only as the strings "0"/"1"; numbers are silently ignored', async () => {
+  it('flags count as numbers 0/1 (the official SDK) and as the strings "0"/"1" (a fork); anything else is ignored', async () => {
     const s = await rawSim({ provisionMs: 0, listStyle: 'array' });
     await s.call('POST', '/apps/v2/vm', { json: createBody({ hostname: 'strings', addPublicIpV4: '1', addPrivateIp: '1', addPublicIpV6: '1' }) });
     await s.call('POST', '/apps/v2/vm', { json: createBody({ hostname: 'numbers', addPublicIpV4: 1, addPrivateIp: 1, addPublicIpV6: 1 }) });
+    await s.call('POST', '/apps/v2/vm', { json: createBody({ hostname: 'booleans', addPublicIpV4: true, addPrivateIp: true, addPublicIpV6: true }) });
     const rows = (await s.call('GET', '/apps/v2/vm')).body.data;
     const byName = Object.fromEntries(rows.map((r: { hostname: string }) => [r.hostname, r]));
     expect(byName['strings']).toMatchObject({ default_ip: expect.any(String), private_ip: expect.any(String), default_ipv6: expect.any(String) });
-    expect(byName['numbers']).toMatchObject({ default_ip: null, private_ip: null, default_ipv6: null });
+    expect(byName['numbers']).toMatchObject({ default_ip: expect.any(String), private_ip: expect.any(String), default_ipv6: expect.any(String) });
+    // GUESS: JSON booleans are not a form any source sends; the simulator ignores them
+    expect(byName['booleans']).toMatchObject({ default_ip: null, private_ip: null, default_ipv6: null });
   });
 
   it('hostnames are not unique: a second create with the same hostname makes a second VM (the danger)', async () => {
