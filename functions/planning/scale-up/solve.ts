@@ -1,27 +1,109 @@
+import { exactPack, stateCount } from './exact.ts';
 import { improveLocally } from './local-moves.ts';
 import { improveHomogeneous } from './uniform.ts';
 import { pack, patternTotals, type PackClass, type PackGroup, type PackResult, type PackTemplate } from './pack.ts';
 
-export interface Solution extends PackResult { cost: number; placed: number; mode: 'cost' | 'capacity' }
+export interface Solution extends PackResult {
+  cost: number;
+  placed: number;
+  mode: 'cost' | 'capacity';
+  /** 'exact' = proven cheapest (DP over class counts); 'heuristic' = greedy + local moves. */
+  method: 'exact' | 'heuristic';
+}
+
+/** DP states (Π(count+1)) above which the exact search is not tried; its budget bounds it anyway. */
+export const EXACT_STATE_LIMIT = 20_000;
+/** Most combinations of one offering per mixed-off group tried (each a full search). */
+export const MAX_TYPE_CHOICES = 16;
 
 /**
  * Runs the search in 'cost' mode; when a group's maxNodes leaves pods behind, also in 'capacity'
  * mode (largest value per node first), and keeps whichever places more pods, then costs less.
  * Each result is then improved by local moves (local-moves.ts) and repaired exactly on its
  * single-class nodes (uniform.ts).
+ *
+ * Groups with allowMixedInstances false and no offering chosen yet: the greedy would lock the group
+ * on the first offering it picks, which may be the wrong one for the whole set (a larger offering
+ * scores best for the first node, and the rest then pay for its size). So every combination of one
+ * offering per such group is searched on its own (up to MAX_TYPE_CHOICES) and the cheapest kept.
+ *
+ * When every pod is placed and the problem is small (≤ EXACT_STATE_LIMIT states), the exact DP
+ * (exact.ts) runs for each such combination within the budget; its answer replaces the heuristic's
+ * only when strictly cheaper and within every group's room.
  */
 export function solve(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): Solution {
-  const run = (mode: 'cost' | 'capacity'): Solution => {
-    const raw = pack(classes, templates, groups, { mode, budget });
-    // Local moves first (they may mix a tail into a bigger node), then the exact single-class repair.
-    const improved = improveHomogeneous(improveLocally(raw, classes, templates, groups, budget), classes, templates, groups, budget);
-    const totals = patternTotals(improved.patterns, templates);
-    return { ...improved, cost: totals.cost, placed: totals.pods, mode };
+  const heuristic = (withGroups: readonly PackGroup[]): Solution => {
+    const run = (mode: 'cost' | 'capacity'): Solution => {
+      const raw = pack(classes, templates, withGroups, { mode, budget });
+      // Local moves first (they may mix a tail into a bigger node), then the exact single-class repair.
+      const improved = improveHomogeneous(improveLocally(raw, classes, templates, withGroups, budget), classes, templates, withGroups, budget);
+      const totals = patternTotals(improved.patterns, templates);
+      return { ...improved, cost: totals.cost, placed: totals.pods, mode, method: 'heuristic' };
+    };
+    const byCost = run('cost');
+    if (byCost.placed >= placeable) return byCost;
+    const byCapacity = run('capacity');
+    return better(byCapacity, byCost) ? byCapacity : byCost;
   };
-  const byCost = run('cost');
   const placeable = classes.reduce((sum, c) => sum + (c.capPerNode.some((k) => k > 0) ? c.count : 0), 0);
-  if (byCost.placed >= placeable) return byCost;
-  const byCapacity = run('capacity');
-  if (byCapacity.placed > byCost.placed || (byCapacity.placed === byCost.placed && byCapacity.cost < byCost.cost - 1e-9)) return byCapacity;
-  return byCost;
+
+  let best = heuristic(groups);
+  const choices = typeChoices(templates, groups, classes);
+  if (choices.length > 1) {
+    for (const choice of choices) {
+      const candidate = heuristic(choice);
+      if (better(candidate, best)) best = candidate;
+    }
+  }
+
+  if (best.placed >= placeable && placeable > 0 && stateCount(classes, EXACT_STATE_LIMIT) <= EXACT_STATE_LIMIT) {
+    let left = budget;
+    for (const choice of choices.length > 0 ? choices : [groups]) {
+      const allowed = templates.map((_, t) => t).filter((t) => usable(t, templates, choice));
+      const exact = exactPack(classes, templates, allowed, left);
+      if (!exact) break; // out of budget (or infeasible): the heuristic's answer stands
+      left -= exact.steps;
+      if (exact.cost < best.cost - 1e-9 && withinRoom(exact.patterns, templates, choice)) {
+        best = { patterns: exact.patterns, unplaced: classes.map(() => 0), steps: best.steps + exact.steps, budgetExhausted: false, cost: exact.cost, placed: best.placed, mode: 'cost', method: 'exact' };
+      }
+    }
+  }
+  return best;
+}
+
+/** More pods placed, else cheaper. */
+function better(a: Solution, b: Solution): boolean {
+  return a.placed > b.placed || (a.placed === b.placed && a.cost < b.cost - 1e-9);
+}
+
+function usable(t: number, templates: readonly PackTemplate[], groups: readonly PackGroup[]): boolean {
+  const g = groups[templates[t]!.group]!;
+  if (g.room <= 0) return false;
+  return g.allowMixedInstances || g.lockedTemplate === undefined || g.lockedTemplate === t;
+}
+
+/**
+ * The groups with each mixed-off, unlocked group locked on one of its offerings that some class can
+ * use, every combination; [] when there is no such choice to make or too many combinations.
+ */
+function typeChoices(templates: readonly PackTemplate[], groups: readonly PackGroup[], classes: readonly PackClass[]): PackGroup[][] {
+  const open = groups.map((g, gi) => {
+    if (g.allowMixedInstances || g.lockedTemplate !== undefined || g.room <= 0) return [];
+    return templates.map((_, t) => t).filter((t) => templates[t]!.group === gi && classes.some((c) => c.count > 0 && c.capPerNode[t]! > 0));
+  });
+  const deciding = open.map((ts, g) => ({ g, ts })).filter(({ ts }) => ts.length > 0);
+  if (deciding.length === 0) return [];
+  const total = deciding.reduce((n, { ts }) => n * ts.length, 1);
+  if (total > MAX_TYPE_CHOICES) return [];
+  let combos: PackGroup[][] = [groups.map((g) => ({ ...g }))];
+  for (const { g, ts } of deciding) {
+    combos = combos.flatMap((combo) => ts.map((t) => combo.map((group, i) => (i === g ? { ...group, lockedTemplate: t } : group))));
+  }
+  return combos;
+}
+
+function withinRoom(patterns: readonly { template: number; nodes: number }[], templates: readonly PackTemplate[], groups: readonly PackGroup[]): boolean {
+  const used = groups.map(() => 0);
+  for (const p of patterns) used[templates[p.template]!.group]! += p.nodes;
+  return used.every((n, g) => n <= groups[g]!.room);
 }
