@@ -113,6 +113,7 @@ describe('NodeGroup defaults', () => {
       scaleDownPolicy: NODEGROUP_DEFAULTS.scaleDownPolicy,
       kubelet: NODEGROUP_DEFAULTS.kubelet,
       notReadyReplacement: NODEGROUP_DEFAULTS.notReadyReplacement,
+      disruption: NODEGROUP_DEFAULTS.disruption,
     });
   });
 

@@ -46,11 +46,20 @@ export function vmIdentifierOf(node: SnapshotNode): string | undefined {
   return vmIdentifierOfProviderId(node.providerID);
 }
 
-/** The offering a node runs on: its instance-type label, else the launch that made it. */
+/**
+ * The offering a node runs on (its price): the launch that made it, else its instance-type label
+ * matched to an offering by identifier, then by nickname (nodes labelled by hand or by an older
+ * bootstrap carry the plan's nickname).
+ */
 export function offeringOfNode(ctx: PlanContext, node: SnapshotNode, group: ValidGroup): Offering | undefined {
   const launch = ctx.state.operations.find((op) => op.kind === 'launch' && op.hostname === node.name);
-  const id = node.labels[INSTANCE_TYPE_LABEL] ?? (launch?.kind === 'launch' ? launch.offeringId : undefined);
-  return id === undefined ? undefined : findOffering(ctx.snapshot.offerings, group, id);
+  const fromLaunch = launch?.kind === 'launch' ? findOffering(ctx.snapshot.offerings, group, launch.offeringId) : undefined;
+  if (fromLaunch) return fromLaunch;
+  const label = node.labels[INSTANCE_TYPE_LABEL];
+  if (label === undefined) return undefined;
+  const byNickname = ctx.snapshot.offerings.filter((o) => o.nickname === label);
+  return findOffering(ctx.snapshot.offerings, group, label)
+    ?? byNickname.find((o) => o.datacenterID === group.spec.datacenterID) ?? byNickname[0];
 }
 
 /**

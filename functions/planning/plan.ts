@@ -4,6 +4,7 @@ import { applyResults } from './results.ts';
 import { advanceOperations } from './operations.ts';
 import { planScaleUp } from './scale-up.ts';
 import { planScaleDown } from './scale-down.ts';
+import { handOffConsolidations } from './consolidation/handoff.ts';
 import { planStatus } from './status.ts';
 import { discardWhatIf } from './what-if.ts';
 import type { PlanningState, PlanResult, Policy } from './types.ts';
@@ -22,6 +23,8 @@ export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, n
   applyResults(ctx);
   advanceOperations(ctx);
   planScaleUp(ctx);
+  // Replacements now Ready get their old nodes drained before scale-down looks (it must not take them).
+  handOffConsolidations(ctx);
   planScaleDown(ctx);
   planStatus(ctx);
   return {

@@ -12,7 +12,7 @@ const limits = (over: Partial<ForwarderLimits> = {}): ForwarderLimits => ({
   maxNodesLeaving: 10, maxClusterVms: 100, maxMonthlyCost: 5000, maxCommandsPerPlan: 1000, maxEventsPerPlan: 200, ...over,
 });
 const world = (l?: ForwarderLimits) => snapshot({
-  nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'], minNodes: 0 })],
+  nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'], minNodes: 0, disruption: { budgets: [{ nodes: '100%' }] } })],
   nodes: names.map((name) => snapNode({ name, group: 'workers', instanceType: 'medium' })),
   vms: names.map((hostname, i) => vm({ hostname, identifier: String(100 + i), marked: true })),
   pods: [],

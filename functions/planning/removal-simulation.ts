@@ -147,6 +147,28 @@ export class RemovalSimulation {
     return { ok: false, reason: 'pods-do-not-fit', message: `pod ${first.pod.key}${more} would not fit on the remaining nodes: ${first.message}` };
   }
 
+  /**
+   * Consolidation's what-if (consolidation/replace.ts): takes the node out, places its evictable
+   * pods (and pending pods the model had put on it) on the remaining nodes, and hands those left
+   * over to `replace`, which may add a new node to the model and place them there. Always rolled
+   * back: nothing is evicted before the replacement is Ready, so nothing may count on the room.
+   */
+  whatIfReplaced<T>(nodeName: string, evictable: readonly PodRef[], replace: (model: ClusterModel, left: SimPod[]) => T): T {
+    const mark = this.model.checkpoint();
+    try {
+      const evictableSim = new Set(evictable.map((p) => this.simPods.get(p.pod)!));
+      const toPlace: SimPod[] = [...evictableSim];
+      if (this.model.node(nodeName)) {
+        for (const sim of this.model.removeNode(nodeName)) if (!evictableSim.has(sim) && this.isPendingSim(sim)) toPlace.push(sim);
+      }
+      this.placements += toPlace.length + this.model.nodes.length;
+      const { unplaced } = place(this.model, toPlace);
+      return replace(this.model, unplaced.map((u) => u.pod));
+    } finally {
+      this.model.rollback(mark);
+    }
+  }
+
   private pendingKeys?: Set<SimPod>;
   private isPendingSim(sim: SimPod): boolean {
     if (!this.pendingKeys) {

@@ -11,7 +11,8 @@ import type { LaunchOperation, PlanningState } from './types.ts';
 // One test per scale-down rule (issue 6). The base cluster: NodeGroup default/workers with two
 // 4-CPU / 8 GiB "medium" nodes: test-a lightly used (one 500m / 512Mi pod), test-b busy (3 CPU).
 
-const group = (spec: Partial<NodeGroupSpecInput> = {}) => nodeGroup({ name: 'workers', offeringIDs: ['medium'], ...spec });
+// The per-group caps are tested here; spec.disruption.budgets (default 10 %) in consolidation/budgets.test.ts.
+const group = (spec: Partial<NodeGroupSpecInput> = {}) => nodeGroup({ name: 'workers', offeringIDs: ['medium'], disruption: { budgets: [{ nodes: '100%' }] }, ...spec });
 const a = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-a', group: 'workers', instanceType: 'medium', ...o });
 const b = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ name: 'test-b', group: 'workers', instanceType: 'medium', ...o });
 const light = (o: Partial<Parameters<typeof snapPod>[0]> = {}) => snapPod({ name: 'light', node: 'test-a', cpu: '500m', memory: '512Mi', labels: { app: 'light' }, ...o });
@@ -213,7 +214,7 @@ describe('removal safety', () => {
   it('DaemonSet, mirror and finished pods do not block, and the node counts as empty', () => {
     const pods = [heavy(), dsPod({ name: 'agent', node: 'test-a', cpu: '100m', namespace: 'kube-system' }), snapPod({ name: 'done', node: 'test-a', owner: null, phase: 'Succeeded' })];
     const r = runPlan(cluster({ pods }), { policy: elapsed });
-    expect(r.remove).toEqual([{ node: 'test-a', nodeGroup: 'default/workers', reason: 'empty' }]);
+    expect(r.remove).toEqual([{ node: 'test-a', nodeGroup: 'default/workers', reason: 'empty', monthlySaving: 40 }]);
   });
 
   it('needs a synced snapshot for a removal', () => {
@@ -313,7 +314,7 @@ describe('starting a removal', () => {
     const op = r.state.operations.find((o) => o.kind === 'drain');
     expect(op).toMatchObject({ kind: 'drain', node: 'test-a', nodeGroup: 'default/workers', status: 'cordoning', empty: false, deadlineMs: TEST_NOW_MS + 10 * MINUTE_MS });
     expect(taint.operationId).toBe(op!.id);
-    expect(r.remove).toEqual([{ node: 'test-a', nodeGroup: 'default/workers', reason: 'underused' }]);
+    expect(r.remove).toEqual([{ node: 'test-a', nodeGroup: 'default/workers', reason: 'underused', monthlySaving: 40 }]);
     expect(r.monthlyCostDelta).toBe(-40);
     expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'scale-down', target: 'node test-a', details: expect.objectContaining({ offering: 'medium', monthlyPrice: 40 }) }));
     expect(r.state.groups['default/workers']?.lastScaleDownMs).toBe(TEST_NOW_MS);

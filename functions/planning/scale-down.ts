@@ -11,6 +11,9 @@ import { activeDrains, classifyNodePods, removalSimulation, type NodePods } from
 import type { GroupKey } from './types.ts';
 import { formatPercent, isUnderused, nodeUtilization, type Utilization } from './utilization.ts';
 import { formatDuration } from './durations.ts';
+import { DisruptionBook } from './consolidation/disruption-book.ts';
+import { tryReplacement } from './consolidation/replace.ts';
+import { consolidationRole } from './consolidation/replacement-nodes.ts';
 
 // Safe scale-down. A node goes only if ALL hold (else it is kept, with the first reason found):
 //   managed (group label naming one valid NodeGroup) and the group's scaleDownPolicy.enabled;
@@ -26,7 +29,7 @@ import { formatDuration } from './durations.ts';
 interface Candidate { node: SnapshotNode; group: ValidGroup; utilization: Utilization; pods: NodePods; underusedSinceMs?: number }
 
 /** Reasons that only say "this node is busy or not ours" go to `kept` without a decision. */
-type QuietReason = 'not-managed' | 'unknown-group' | 'not-ready' | 'cordoned' | 'scale-down-disabled' | 'scale-down-disabled-annotation' | 'do-not-disrupt-annotation' | 'not-underused' | 'stabilizing';
+type QuietReason = 'consolidation-replacement' | 'consolidation-pending' | 'not-managed' | 'unknown-group' | 'not-ready' | 'cordoned' | 'scale-down-disabled' | 'scale-down-disabled-annotation' | 'do-not-disrupt-annotation' | 'not-underused' | 'stabilizing';
 
 export function planScaleDown(ctx: PlanContext): void {
   const { snapshot, state, policy, nowMs } = ctx;
@@ -45,6 +48,11 @@ export function planScaleDown(ctx: PlanContext): void {
     }
     const { group } = match;
     if (leaving.has(node.name)) continue;
+    const consolidating = consolidationRole(ctx, node.name);
+    if (consolidating) {
+      keepQuiet(ctx, node, group.key, consolidating.reason, consolidating.message);
+      continue;
+    }
     if (!node.ready) {
       keepQuiet(ctx, node, group.key, 'not-ready', `node ${node.name} is NotReady; it is replaced after ${formatDuration(notReadyAfterMs(ctx, group))} NotReady instead`);
       continue;
@@ -109,7 +117,8 @@ export function planScaleDown(ctx: PlanContext): void {
     || a.node.name.localeCompare(b.node.name));
   const groups = new GroupBook(ctx);
   const budget = new RemovalBudget(ctx);
-  for (const candidate of candidates) tryCandidate(ctx, candidate, groups, budget);
+  const disruption = new DisruptionBook(ctx);
+  for (const candidate of candidates) tryCandidate(ctx, candidate, groups, budget, disruption);
   groups.decideKept();
   pruneNodeTimers(ctx);
 }
@@ -127,7 +136,7 @@ function pruneNodeTimers(ctx: PlanContext): void {
   }
 }
 
-function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget: RemovalBudget): void {
+function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget: RemovalBudget, disruption: DisruptionBook): void {
   const { node, group, pods } = c;
   const { policy, nowMs } = ctx;
   const book = groups.get(group);
@@ -147,6 +156,12 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget:
   if (!minimum.allowed) {
     return groups.keepForGroup(node, group, 'min-nodes', `NodeGroup ${group.key} has ${minimum.serving} serving node(s) (Ready, not leaving); removing one leaves ${minimum.remaining}, below minNodes ${group.spec.minNodes}`);
   }
+  if (!pods.empty && group.spec.disruption.consolidationPolicy === 'WhenEmpty') {
+    return groups.keepForGroup(node, group, 'consolidation-policy', `NodeGroup ${group.key} has consolidationPolicy WhenEmpty: only empty nodes are removed`);
+  }
+  // spec.disruption.budgets: shared with consolidation (consolidation/budgets.ts).
+  const disrupt = disruption.check(group, pods.empty ? 'Empty' : 'Underutilized');
+  if (!disrupt.ok) return groups.keepForGroup(node, group, disrupt.reason, disrupt.message);
   // The forwarder's own limits: never start a removal it will refuse to finish.
   const paced = budget.check();
   if (!paced.ok) {
@@ -164,10 +179,21 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget:
     return keep(ctx, node, group.key, 'pdb', `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s) now; removing node ${node.name} needs ${shortfall.needed}`);
   }
   const fit = sim.tryRemove(node.name, pods.evictable);
+  if (!fit.ok && fit.reason === 'pods-do-not-fit') {
+    // Consolidation: one cheaper node for the pods that fit nowhere else (consolidation/replace.ts).
+    const replaced = tryReplacement(ctx, { node, group, pods }, disruption, budget);
+    if (replaced.ok) {
+      budget.spend();
+      book.launchesInProgress += 1;
+      return;
+    }
+    return keep(ctx, node, group.key, fit.reason, `${fit.message}; not replaced by a cheaper node: ${replaced.message}`, { consolidation: replaced.reason });
+  }
   if (!fit.ok) return keep(ctx, node, group.key, fit.reason, fit.message);
 
   sim.pdbs.spend(pods.evictable);
   budget.spend();
+  disruption.spend(group);
   book.leaving.add(node.name);
   if (pods.empty) book.emptyRemovals += 1;
   else book.nonEmptyDrains += 1;
@@ -178,7 +204,7 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget:
     ? `node ${node.name} runs only DaemonSet or mirror pods (${usage})`
     : `node ${node.name} is underused (${usage}); its ${pods.evictable.length} pod(s) fit on the remaining nodes`;
   startDrain(ctx, { node, group, empty: pods.empty, reason, message });
-  ctx.remove.push({ node: node.name, nodeGroup: group.key, reason });
+  ctx.remove.push({ node: node.name, nodeGroup: group.key, reason, monthlySaving: offering?.priceMonthly ?? null });
   if (offering) ctx.monthlyCostDelta -= offering.priceMonthly;
   ctx.decide({
     kind: 'scale-down',
@@ -192,6 +218,7 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget:
       podsToEvict: pods.evictable.length,
       offering: offering?.identifier ?? null,
       monthlyPrice: offering?.priceMonthly ?? null,
+      monthlySaving: offering?.priceMonthly ?? null,
       underusedSinceMs: c.underusedSinceMs ?? null,
     },
   });
