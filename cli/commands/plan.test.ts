@@ -94,7 +94,7 @@ describe('vpsie-autoscaler plan (in process)', () => {
     const elapsed = JSON.parse((await inProcess([...base, '--assume-windows-elapsed'])).stdout);
     expect(plain.remove).toEqual([]);
     expect(plain.monthlyCostDelta).toBe(0);
-    expect(elapsed.remove).toEqual([{ node: 'idle', nodeGroup: 'workers', reason: 'empty' }]);
+    expect(elapsed.remove).toEqual([{ node: 'idle', nodeGroup: 'workers', reason: 'empty', monthlySaving: 24 }]);
     expect(elapsed.monthlyCostDelta).toBe(-24);
   });
 });

@@ -4,8 +4,10 @@ import type { VmReport } from './vm-report.ts';
 // The plan command's two outputs: JSON for tools, a table for people.
 
 export interface PlanReport {
-  provision: { nodeGroup: string; offering: string; count: number; monthlyCost: number }[];
-  remove: { node: string; nodeGroup: string; reason: string }[];
+  /** A consolidation's replacement: reason "consolidation" and the nodes it replaces. */
+  provision: { nodeGroup: string; offering: string; count: number; monthlyCost: number; reason?: string; replaces?: string[] }[];
+  /** monthlySaving: the node's price (null when unknown); a consolidation's removal names its replacement. */
+  remove: { node: string; nodeGroup: string; reason: string; monthlySaving?: number | null; replacedBy?: string }[];
   unschedulable: { pod: string; reason: string; message: string }[];
   monthlyCostDelta: number;
   /** Every decision with its reason (the audit trail). */
@@ -21,8 +23,8 @@ function groupName(key: string): string {
 
 export function toReport(result: PlanResult): PlanReport {
   return {
-    provision: result.provision.map((p) => ({ nodeGroup: groupName(p.nodeGroup), offering: p.offering, count: p.count, monthlyCost: round(p.monthlyCost) })),
-    remove: result.remove.map((r) => ({ node: r.node, nodeGroup: groupName(r.nodeGroup), reason: r.reason })),
+    provision: result.provision.map((p) => ({ nodeGroup: groupName(p.nodeGroup), offering: p.offering, count: p.count, monthlyCost: round(p.monthlyCost), ...(p.reason !== undefined ? { reason: p.reason } : {}), ...(p.replaces ? { replaces: p.replaces } : {}) })),
+    remove: result.remove.map((r) => ({ node: r.node, nodeGroup: groupName(r.nodeGroup), reason: r.reason, ...(r.monthlySaving !== undefined ? { monthlySaving: r.monthlySaving === null ? null : round(r.monthlySaving) } : {}), ...(r.replacedBy !== undefined ? { replacedBy: r.replacedBy } : {}) })),
     unschedulable: result.unschedulable.map((u) => ({ pod: u.pod, reason: u.reason, message: u.message })),
     monthlyCostDelta: result.monthlyCostDelta,
     decisions: result.decisions,
@@ -49,7 +51,10 @@ export function renderTable(report: PlanReport): string {
   }
   out.push('');
   out.push(report.remove.length === 0 ? 'Remove: nothing.' : `Remove ${report.remove.length} node(s):`);
-  if (report.remove.length > 0) out.push(table(['NODE', 'NODEGROUP', 'REASON'], report.remove.map((r) => [r.node, r.nodeGroup, r.reason])));
+  if (report.remove.length > 0) {
+    out.push(table(['NODE', 'NODEGROUP', 'REASON', 'SAVES/MONTH'], report.remove.map((r) => [r.node, r.nodeGroup, r.replacedBy ? `${r.reason} (by ${r.replacedBy})` : r.reason, r.monthlySaving == null ? '-' : r.monthlySaving.toFixed(2)])));
+    for (const d of report.decisions.filter((d) => d.kind === 'replace-node' && d.reason === 'consolidation')) out.push(`  - ${d.message}`);
+  }
   out.push('');
   out.push(report.unschedulable.length === 0 ? 'Left pending: none.' : `Left pending ${report.unschedulable.length} pod(s):`);
   if (report.unschedulable.length > 0) out.push(table(['POD', 'REASON', 'WHY'], report.unschedulable.map((u) => [u.pod, u.reason, u.message])));

@@ -162,7 +162,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
 };
 
 export interface ProvisionSummary { nodeGroup: GroupKey; offering: string; count: number; monthlyCost: number; reason?: string; replaces?: string[] }
-/** `monthlySaving`: the node's monthly price (null when unknown); a consolidation's removal saves the difference to its replacement. */
+/** `monthlySaving`: the node's monthly price (null when unknown); for a consolidation, its price minus its replacement's (`replacedBy`). */
 export interface RemovalSummary { node: string; nodeGroup: GroupKey; reason: string; monthlySaving?: number | null; replacedBy?: string }
 export interface UnschedulableSummary { pod: string; reason: string; message: string }
 export interface KeptNode { node: string; nodeGroup?: GroupKey; reason: string; message: string }

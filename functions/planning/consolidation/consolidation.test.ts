@@ -45,7 +45,7 @@ describe('single-node consolidation (Karpenter: "can replace node")', () => {
     expect(taints(r)).toEqual([]); // nothing is tainted before the replacement is Ready
     const hostname = launches(r)[0]!.hostname;
     expect(r.provision).toEqual([{ nodeGroup: 'default/workers', offering: 'small', count: 1, monthlyCost: 20, reason: 'consolidation', replaces: ['test-big'] }]);
-    expect(r.remove).toEqual([{ node: 'test-big', nodeGroup: 'default/workers', reason: 'consolidation', monthlySaving: 80, replacedBy: hostname }]);
+    expect(r.remove).toEqual([{ node: 'test-big', nodeGroup: 'default/workers', reason: 'consolidation', monthlySaving: 60, replacedBy: hostname }]);
     expect(r.monthlyCostDelta).toBe(-60);
     expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'replace-node', reason: 'consolidation', details: expect.objectContaining({ replaces: 'test-big', offering: 'small', monthlySaving: 60 }) }));
     const op = r.state.operations.find((o): o is LaunchOperation => o.kind === 'launch');

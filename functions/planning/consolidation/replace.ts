@@ -145,7 +145,7 @@ function emitReplacement(ctx: PlanContext, c: ReplaceCandidate, v: Extract<Repla
   ctx.wakeAt(launch.launchDeadlineMs);
   book.spend(group);
   ctx.provision.push({ nodeGroup: group.key, offering: v.offering.identifier, count: 1, monthlyCost: v.offering.priceMonthly, reason: 'consolidation', replaces: [node.name] });
-  ctx.remove.push({ node: node.name, nodeGroup: group.key, reason: 'consolidation', monthlySaving: v.replacedPrice, replacedBy: v.hostname });
+  ctx.remove.push({ node: node.name, nodeGroup: group.key, reason: 'consolidation', monthlySaving: saving, replacedBy: v.hostname });
   ctx.monthlyCostDelta -= v.monthlySaving;
   ctx.decide({
     kind: 'replace-node',
