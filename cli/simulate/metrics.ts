@@ -31,6 +31,8 @@ export interface RunMetrics {
   vmDeletes: number;
   /** Shortest life of a VM that was deleted (VPSie's abuse rule), null when none was. */
   minVmLifetimeSeconds: number | null;
+  /** Plans the simulated forwarder asked for (0 for the static fleet). */
+  reconciles: number;
   samples: Sample[];
 }
 

@@ -32,6 +32,7 @@ export function renderTable(r: SimulationReport): string {
     ['VM creates', (m) => String(m.vmCreates)],
     ['VM deletes', (m) => String(m.vmDeletes)],
     ['shortest VM lifetime', (m) => lifetime(m.minVmLifetimeSeconds)],
+    ['reconciles', (m) => String(m.reconciles)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   const col = 11;

@@ -8,16 +8,19 @@ import { seededRandom } from './rng.ts';
 import { schedule } from './scheduler.ts';
 import type { Delay, TraceWorkload } from './trace.ts';
 import { World } from './world.ts';
+import { ReconcileTiming, type ReconcileTimingConfig } from './reconcile-timing.ts';
 
-// One simulated day through the real planning core. Each step (the trace's stepSeconds):
-//   1. time moves on: VMs come up, Nodes join, ReplicaSets follow the trace;
-//   2. the scheduler binds what fits;
-//   3. one reconcile: the snapshot (with the results of the previous plan's commands) → plan() →
-//      the plan's commands executed against the world, their results kept for the next snapshot;
-//   4. the scheduler again (evicted pods' replacements), then a sample.
-// The planning state is carried from plan to plan, as the functions persist it in their table.
-// The day starts warm: launches decided at time 0 are there at once (the cluster as the autoscaler
-// left it the night before), so the figures measure the day, not a cold start.
+// One simulated day through the real planning core, on the real loop's timing. Simulated time moves
+// from event to event: the trace's steps (the ReplicaSets follow the trace, a sample is taken), a VM
+// coming up or its Node joining (kube-scheduler binds at once), and the forwarder's reconciles, at
+// the times forwarder/batcher.ts would fire them (reconcile-timing.ts: the 30 s heartbeat, sooner
+// when the plan asks through nextContactAfterMs, and a batching window after pods become
+// unschedulable). A reconcile: the snapshot (with the results of the previous plan's commands) →
+// plan() → the plan's commands executed against the world, their results kept for the next snapshot;
+// then the scheduler again (evicted pods' replacements). The planning state is carried from plan to
+// plan, as the functions persist it in their table. The day starts warm: launches decided at time 0
+// are there at once (the cluster as the autoscaler left it the night before), so the figures measure
+// the day, not a cold start.
 
 /** Simulated days start here (a fixed time: runs are reproducible). */
 export const SIM_START_MS = Date.UTC(2025, 0, 6, 0, 0, 0);
@@ -34,6 +37,8 @@ export interface RunInput {
   durationMs: number;
   stepMs: number;
   seed: number;
+  /** The forwarder's loop timing (default: its defaults, forwarder/batcher.ts). */
+  timing?: Partial<ReconcileTimingConfig>;
 }
 
 export interface RunResult { metrics: RunMetrics; world: World; plans: number }
@@ -61,20 +66,33 @@ export function simulateRun(input: RunInput): RunResult {
   let longestWaitMs = 0;
   const events = { onBound: (_: unknown, waitedMs: number) => { longestWaitMs = Math.max(longestWaitMs, waitedMs); } };
   const endMs = SIM_START_MS + input.durationMs;
+  const timing = new ReconcileTiming(SIM_START_MS, input.timing);
   let plans = 0;
-  for (let nowMs = SIM_START_MS; nowMs <= endMs; nowMs += input.stepMs) {
+  let nextStepMs = SIM_START_MS;
+  let nowMs = SIM_START_MS;
+  let pendingPods = 0;
+  for (;;) {
     world.advance(nowMs);
-    schedule(world, nowMs, events);
-    const result = plan(world.snapshot(nowMs, results), state, input.policy, nowMs);
-    plans++;
-    state = result.state;
-    results = executePlan(world, result.commands, `sim-${input.name}-${plans}`, nowMs).map((e) => e.result);
-    world.advance(nowMs);
-    schedule(world, nowMs, events);
-    warm = false;
-    const sample = sampleWorld(world, nowMs);
-    samples.push(sample);
-    if (nowMs < endMs) pendingMs += sample.pendingPods * input.stepMs;
+    timing.podsUnschedulable(schedule(world, nowMs, events).newlyUnschedulable, nowMs);
+    if (timing.nextAtMs <= nowMs) {
+      const result = plan(world.snapshot(nowMs, results), state, input.policy, nowMs);
+      plans++;
+      state = result.state;
+      results = executePlan(world, result.commands, `sim-${input.name}-${plans}`, nowMs).map((e) => e.result);
+      timing.reconciled(nowMs, result.nextContactAfterMs);
+      world.advance(nowMs);
+      timing.podsUnschedulable(schedule(world, nowMs, events).newlyUnschedulable, nowMs);
+      warm = false;
+    }
+    if (nowMs === nextStepMs) {
+      samples.push(sampleWorld(world, nowMs));
+      nextStepMs += input.stepMs;
+    }
+    pendingPods = world.pendingCount();
+    if (nowMs >= endMs) break;
+    const nextMs = Math.min(nextStepMs, endMs, timing.nextAtMs, world.nextChangeAfterMs(nowMs));
+    pendingMs += pendingPods * (nextMs - nowMs);
+    nowMs = nextMs;
   }
   for (const pod of world.pods.values()) if (pod.nodeName === undefined) longestWaitMs = Math.max(longestWaitMs, endMs - pod.createdAtMs);
   const deleted = world.vms.filter((vm) => vm.deletedAtMs !== undefined);
@@ -93,6 +111,7 @@ export function simulateRun(input: RunInput): RunResult {
       podsPendingBecauseOfScaleDown: world.displacedPending,
       vmCreates: world.vms.length,
       vmDeletes: deleted.length,
+      reconciles: plans,
       minVmLifetimeSeconds: deleted.length === 0 ? null : Math.min(...deleted.map((vm) => (vm.deletedAtMs! - vm.createdAtMs) / 1000)),
       samples,
     },

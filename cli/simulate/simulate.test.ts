@@ -97,4 +97,17 @@ ${groupYaml(['medium-4c8g'])}workloads:
     expect(r.project.longestWaitSeconds).toBeLessThanOrEqual(180 + 2 * 30);
     expect(r.project.pendingPodMinutes).toBeGreaterThan(0);
   });
+
+  it('reconciles on the forwarder\'s timing, not once per step: a quiet hour at 300 s steps is a heartbeat every 30 s', () => {
+    const r = simulateYaml(`durationHours: 1
+stepSeconds: 300
+${groupYaml(['medium-4c8g'])}workloads:
+  - name: web
+    requests: { cpu: 1, memory: 1Gi }
+    replicas: [[0h, 2]]
+`);
+    // The start-up reconcile and then 3600 s / 30 s heartbeats (nothing pending, nothing in progress).
+    expect(r.project.reconciles).toBe(1 + 3600 / 30);
+    expect(r.project.samples).toHaveLength(1 + 3600 / 300);
+  });
 });

@@ -109,6 +109,7 @@ function staticMetrics(trace: Trace, fleet: StaticFleet, stepMs: number): Static
     vmCreates: vmCount,
     vmDeletes: 0,
     minVmLifetimeSeconds: null,
+    reconciles: 0,
     samples,
   };
 }

@@ -36,7 +36,7 @@ describe('the simulated world', () => {
     expect(w.nodes.has('sim-a')).toBe(false);
     w.advance(120_000);
     expect(w.nodes.get('sim-a')?.ready).toBe(true);
-    expect(schedule(w, 120_000)).toEqual({ bound: 2, pending: 0 });
+    expect(schedule(w, 120_000)).toEqual({ bound: 2, pending: 0, newlyUnschedulable: 0 });
     expect(snapshotSchema.safeParse(w.snapshot(120_000, [])).success).toBe(true);
   });
 
@@ -64,7 +64,10 @@ describe('the simulated world', () => {
     for (const pod of [...w.pods.values()]) {
       executePlan(w, [{ id: `e-${pod.name}`, kind: 'evictPod', namespace: 'default', pod: pod.name, node: 'sim-a', nodeGroup: { namespace: 'default', name: 'workers' }, reason: 'underused', message: '' }], 'p4', 150_000);
     }
-    expect(schedule(w, 150_000)).toEqual({ bound: 0, pending: 3 });
+    // The three replacements are new pods: each becomes unschedulable now (what triggers a reconcile) …
+    expect(schedule(w, 150_000)).toEqual({ bound: 0, pending: 3, newlyUnschedulable: 3 });
     expect(w.displacedPending).toBe(3);
+    // … once: still pending a step later, they trigger nothing more.
+    expect(schedule(w, 160_000)).toEqual({ bound: 0, pending: 3, newlyUnschedulable: 0 });
   });
 });

@@ -97,6 +97,22 @@ export class World {
     this.options.workloads.forEach((workload, index) => this.reconcileWorkload(index, replicasAt(workload, nowMs - this.options.startMs), nowMs));
   }
 
+  /** The next time after `nowMs` at which a VM comes up or its Node joins (Infinity: none). */
+  nextChangeAfterMs(nowMs: number): number {
+    let next = Infinity;
+    for (const vm of this.liveVms()) {
+      if (vm.runningAtMs > nowMs) next = Math.min(next, vm.runningAtMs);
+      if (vm.joinAtMs > nowMs) next = Math.min(next, vm.joinAtMs);
+    }
+    return next;
+  }
+
+  pendingCount(): number {
+    let n = 0;
+    for (const pod of this.pods.values()) if (pod.nodeName === undefined) n++;
+    return n;
+  }
+
   private join(vm: WorldVm): void {
     const spec = vm.group.spec;
     this.nodes.set(vm.hostname, {
@@ -140,14 +156,17 @@ export class World {
     events.onBound?.(pod, nowMs - pod.createdAtMs);
   }
 
-  markUnschedulable(podName: string, nowMs: number): void {
+  /** True when the pod was not marked before (the forwarder's watch would see it become unschedulable now). */
+  markUnschedulable(podName: string, nowMs: number): boolean {
     const pod = this.pods.get(podName);
-    if (!pod) return;
+    if (!pod) return false;
+    const fresh = pod.unschedulableSinceMs === undefined;
     pod.unschedulableSinceMs ??= nowMs;
     if (pod.displacedByRemoval && !pod.countedDisplacedPending) {
       pod.countedDisplacedPending = true;
       this.displacedPending++;
     }
+    return fresh;
   }
 
   /** Deletes a pod (eviction, or its node went); its ReplicaSet replaces it with a pending one. */
