@@ -4,6 +4,7 @@ import { KubeApiError } from '../kube/kube-http.ts';
 import { BOOTSTRAP_TEMPLATE_LABEL } from '../../shared/labels.ts';
 import { errorFields } from '../util/logger.ts';
 import { VpsieApiError } from '../vpsie/errors.ts';
+import { bootstrapScriptName, resolveDelivery } from '../vpsie/bootstrap-delivery.ts';
 import { createBootstrapToken, deleteBootstrapToken } from './bootstrap-token.ts';
 import { ensureKubeletFlags, renderTemplate, TemplateError } from './cloud-init.ts';
 import { kubeletFlags } from './kubelet-flags.ts';
@@ -76,6 +77,11 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
     ctx.logger.warn({ nodeGroup: `${namespace}/${name}`, secretName: bootstrap.secretName }, 'the bootstrap template places neither {{kubeletArgs}} nor --node-labels; the kubelet flags were appended as a comment only');
   }
   const userData = ensured.userData;
+  const delivery = resolveDelivery(bootstrap.delivery, userData);
+  if (delivery.mode === 'unsupported') {
+    await deleteBootstrapToken(ctx.kube, token.id).catch(() => undefined);
+    return failed(`NodeGroup ${namespace}/${name}: ${delivery.why}`, false, { configError: true });
+  }
 
   function templateValues(tokenText: string, tokenId: string) {
     return {
@@ -101,13 +107,15 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
 
   let launch;
   try {
+    // Script delivery (issue 15): the rendered bootstrap is stored as a VPSie script and named on the create.
+    const scriptIdentifier = delivery.mode === 'script' ? await ctx.vpsie.createScript({ name: bootstrapScriptName(command.hostname), content: userData }) : undefined;
     launch = await ctx.vpsie.launchVm({
       hostname: command.hostname,
       resourceIdentifier: command.offeringId,
       osIdentifier: command.osImageID,
       dcIdentifier: command.datacenterID,
       projectId: ctx.vpsieProjectId,
-      userData,
+      ...(scriptIdentifier ? { scriptIdentifier } : { userData }),
       tags: [`cluster-${ctx.clusterId}`, `nodegroup-${name}`].map((t) => t.slice(0, 64)),
       // The ownership marker (shared/ownership.ts): list rows return notes, so ownership is readable per VM.
       notes: clusterMarker(ctx.clusterId, { namespace, name }),
