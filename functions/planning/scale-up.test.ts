@@ -267,8 +267,16 @@ describe('removal-safety: minNodes counts what serves, maxNodes what is billed',
     expect(creates(withVms([]))).toHaveLength(1);
     // A pending VM of the group (no Node yet, no launch of ours) is billed: no room left.
     expect(creates(withVms(['test-workers-bbbbb']))).toHaveLength(0);
-    // A VM of another group, or gone, does not count.
+    // A VM of another group does not count.
     expect(creates(withVms(['test-other-bbbbb']))).toHaveLength(1);
+    // The marker's NodeGroup wins over the hostname.
+    const marked = (nodeGroup: { namespace: string; name: string }) => {
+      const snapshot = buildSnapshot(parts);
+      snapshot.vms = [{ hostname: 'test-workers-ccccc', state: 'running', marked: true, nodeGroup }];
+      return plan(snapshot, emptyState(), testPolicy(), NOW);
+    };
+    expect(creates(marked({ namespace: 'default', name: 'workers' }))).toHaveLength(0);
+    expect(creates(marked({ namespace: 'default', name: 'other' }))).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { capacityMembers, minimumMembers } from '../../../shared/membership.ts';
-import type { Snapshot } from '../../../shared/snapshot.ts';
+import type { Snapshot, SnapshotVm } from '../../../shared/snapshot.ts';
 import type { ValidGroup } from '../context.ts';
 import { findOffering, nodeTemplate, type NodeTemplate } from '../node-template.ts';
 import type { SimPod } from '../simulation/types.ts';
@@ -33,9 +33,12 @@ function groupLaunchHostnames(group: ValidGroup, launches: readonly LaunchOperat
   return launches.filter((launch) => launch.nodeGroup === group.key).map((launch) => launch.hostname);
 }
 
-/** VMs VPSie lists (not gone) whose hostname is one this group's launches make. */
+/** VMs VPSie lists (not gone) of this group: the one their marker names, else by the hostname this group's launches make. */
 export function groupVmHostnames(snapshot: Snapshot, hostnamePrefix: string, group: ValidGroup): string[] {
-  return (snapshot.vms ?? []).filter((vm) => vm.state !== 'gone' && isGroupHostname(vm.hostname, hostnamePrefix, group.name)).map((vm) => vm.hostname);
+  const ofGroup = (vm: SnapshotVm) => vm.nodeGroup
+    ? vm.nodeGroup.namespace === group.namespace && vm.nodeGroup.name === group.name
+    : isGroupHostname(vm.hostname, hostnamePrefix, group.name);
+  return (snapshot.vms ?? []).filter((vm) => vm.state !== 'gone' && ofGroup(vm)).map((vm) => vm.hostname);
 }
 
 /** Members of the group that count against maxNodes. */
