@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_GROUP, API_VERSION, NODEGROUP_KIND } from './labels.ts';
 import { isQuantity, QUANTITY_PATTERN } from './quantity.ts';
+import { cronProblem } from './cron.ts';
 
 // The NodeGroup custom resource (autoscaler.vpsie.com/v1alpha1, namespaced).
 // IMPORTANT: this schema is the single source of truth; infra/crds/ is generated from it and a test
@@ -36,7 +37,26 @@ export const NODEGROUP_DEFAULTS = {
     /** Nodes holding pods without a controller or with local storage are not replaced unless opted in. */
     replaceNodesWithLocalData: false,
   },
+  disruption: {
+    /** Off: no replacement by a cheaper node; WhenEmpty: only empty nodes are removed. */
+    consolidationPolicy: 'WhenEmptyOrUnderutilized',
+    /** No pod may have landed on the node (and the node not joined) for this long before it is replaced. */
+    consolidateAfterSeconds: 600,
+    /** A replacement must save at least this share of the replaced node's monthly price. */
+    minSavingPercent: 20,
+    /**
+     * A node younger than this is never replaced: VPSie may flag VMs created and deleted within about
+     * 15 days as abuse (docs/consolidation.md), so a replacement waits until the VM has lived that long.
+     */
+    minNodeAgeSeconds: 15 * 24 * 3600,
+    budgets: [{ nodes: '10%' }] as DisruptionBudget[],
+  },
 } as const;
+
+/** The reasons a disruption budget may be limited to. */
+export const DISRUPTION_REASONS = ['Empty', 'Underutilized', 'Drifted'] as const;
+export type DisruptionReason = (typeof DISRUPTION_REASONS)[number];
+export interface DisruptionBudget { nodes: string; schedule?: string; durationSeconds?: number; reasons?: DisruptionReason[] }
 
 /** Bounds of notReadyReplacement.afterSeconds: at least the node lifecycle controller's 5 min eviction, at most a week. */
 export const NOT_READY_AFTER_SECONDS = { min: 300, max: 7 * 24 * 3600 } as const;
@@ -130,6 +150,28 @@ export const notReadyReplacementSchema = z.strictObject({
   replaceNodesWithLocalData: z.boolean().default(NODEGROUP_DEFAULTS.notReadyReplacement.replaceNodesWithLocalData),
 });
 
+// A string, as in Karpenter ("10%" or "2"): a structural CRD cannot say int-or-string without losing its type check.
+const budgetNodes = z.string().regex(/^([0-9]{1,6}|(100|[1-9]?[0-9])%)$/, 'must be a node count ("2") or a percentage from 0% to 100% ("10%")');
+
+export const disruptionBudgetSchema = z.strictObject({
+  nodes: budgetNodes,
+  /** Cron, 5 fields, UTC (or @hourly, @daily, @weekly, @monthly, @yearly): when the budget starts to apply. */
+  schedule: z.string().min(1).max(128).superRefine((text, ctx) => {
+    const problem = cronProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
+  durationSeconds: z.number().int('must be an integer').min(60, 'must be at least 60').max(31 * 24 * 3600, 'must be at most 31 days').optional(),
+  reasons: z.array(z.enum(DISRUPTION_REASONS)).max(DISRUPTION_REASONS.length).optional(),
+}).refine((b) => (b.schedule === undefined) === (b.durationSeconds === undefined), { message: 'schedule and durationSeconds go together' });
+
+export const disruptionSchema = z.strictObject({
+  consolidationPolicy: z.enum(['Off', 'WhenEmpty', 'WhenEmptyOrUnderutilized']).default(NODEGROUP_DEFAULTS.disruption.consolidationPolicy),
+  consolidateAfterSeconds: count.default(NODEGROUP_DEFAULTS.disruption.consolidateAfterSeconds),
+  minSavingPercent: percent.default(NODEGROUP_DEFAULTS.disruption.minSavingPercent),
+  minNodeAgeSeconds: count.default(NODEGROUP_DEFAULTS.disruption.minNodeAgeSeconds),
+  budgets: z.array(disruptionBudgetSchema).max(50).default(() => NODEGROUP_DEFAULTS.disruption.budgets.map((b) => ({ ...b }))),
+});
+
 export const nodeGroupSpecSchema = z.strictObject({
   minNodes: count.default(NODEGROUP_DEFAULTS.minNodes),
   maxNodes: count,
@@ -149,6 +191,7 @@ export const nodeGroupSpecSchema = z.strictObject({
   kubelet: kubeletSchema.prefault({}),
   bootstrap: bootstrapSchema.optional(),
   notReadyReplacement: notReadyReplacementSchema.prefault({}),
+  disruption: disruptionSchema.prefault({}),
 }).superRefine((spec, ctx) => {
   // IMPORTANT: runs even when fields are invalid (`when` below), so "minNodes > maxNodes" is reported
   // together with every other problem instead of only after they are fixed. The value may therefore
