@@ -1,5 +1,6 @@
 import { exactPack, stateCount } from './exact.ts';
 import { improveLocally } from './local-moves.ts';
+import { improveTail } from './tail.ts';
 import { improveHomogeneous } from './uniform.ts';
 import { pack, patternTotals, type PackClass, type PackGroup, type PackResult, type PackTemplate } from './pack.ts';
 
@@ -19,8 +20,8 @@ export const MAX_TYPE_CHOICES = 16;
 /**
  * Runs the search in 'cost' mode; when a group's maxNodes leaves pods behind, also in 'capacity'
  * mode (largest value per node first), and keeps whichever places more pods, then costs less.
- * Each result is then improved by local moves (local-moves.ts) and repaired exactly on its
- * single-class nodes (uniform.ts).
+ * Each result is then improved by local moves (local-moves.ts), repaired exactly on its
+ * single-class nodes (uniform.ts) and on its least-filled nodes taken together (tail.ts).
  *
  * Groups with allowMixedInstances false and no offering chosen yet: the greedy would lock the group
  * on the first offering it picks, which may be the wrong one for the whole set (a larger offering
@@ -36,7 +37,10 @@ export function solve(classes: readonly PackClass[], templates: readonly PackTem
     const run = (mode: 'cost' | 'capacity'): Solution => {
       const raw = pack(classes, templates, withGroups, { mode, budget });
       // Local moves first (they may mix a tail into a bigger node), then the exact single-class repair.
-      const improved = improveHomogeneous(improveLocally(raw, classes, templates, withGroups, budget), classes, templates, withGroups, budget);
+      const local = improveHomogeneous(improveLocally(raw, classes, templates, withGroups, budget), classes, templates, withGroups, budget);
+      // Then the least-filled nodes re-solved together exactly (tail.ts).
+      const tail = improveTail(local.patterns, classes, templates, withGroups, budget);
+      const improved = { ...local, patterns: tail.patterns, steps: local.steps + tail.steps };
       const totals = patternTotals(improved.patterns, templates);
       return { ...improved, cost: totals.cost, placed: totals.pods, mode, method: 'heuristic' };
     };

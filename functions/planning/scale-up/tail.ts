@@ -1,0 +1,89 @@
+import { exactPack, stateCount } from './exact.ts';
+import type { NodePattern, PackClass, PackGroup, PackTemplate } from './pack.ts';
+
+// Exact repair of the tail: the greedy commits its best patterns many times over, and what it
+// wastes sits in the last, least-filled nodes. Those nodes' pods are taken together (as many of
+// the least efficient nodes as keep the DP small) and re-solved exactly (exact.ts); the change is
+// kept when cheaper and within every group's room and allowMixedInstances. Deterministic.
+
+/** Most nodes re-solved together, and most DP states allowed for them. */
+const TAIL_NODES = 12;
+const TAIL_STATES = 4_000;
+
+interface Node { template: number; pods: [number, number][] }
+
+function fill(node: Node, classes: readonly PackClass[], templates: readonly PackTemplate[]): number {
+  const free = templates[node.template]!.free;
+  let cpu = 0;
+  let memory = 0;
+  for (const [c, n] of node.pods) {
+    cpu += n * classes[c]!.requests.cpuMillis;
+    memory += n * classes[c]!.requests.memoryBytes;
+  }
+  return Math.max(cpu / Math.max(1, free.cpuMillis), memory / Math.max(1, free.memoryBytes));
+}
+
+export function improveTail(patterns: readonly NodePattern[], classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): { patterns: NodePattern[]; steps: number } {
+  if (classes.some((c) => c.singleNode)) return { patterns: [...patterns], steps: 0 };
+  const nodes: Node[] = patterns.flatMap((p) => Array.from({ length: p.nodes }, () => ({ template: p.template, pods: p.pods })));
+  const order = nodes.map((_, i) => i).sort((a, b) => fill(nodes[a]!, classes, templates) - fill(nodes[b]!, classes, templates) || a - b);
+  const chosen: number[] = [];
+  const counts = classes.map(() => 0);
+  for (const i of order) {
+    if (chosen.length >= TAIL_NODES) break;
+    const next = [...counts];
+    for (const [c, n] of nodes[i]!.pods) next[c] = next[c]! + n;
+    const sub = classes.map((cls, c) => ({ ...cls, count: next[c]! }));
+    if (stateCount(sub, TAIL_STATES) > TAIL_STATES) break;
+    chosen.push(i);
+    next.forEach((n, c) => { counts[c] = n; });
+  }
+  if (chosen.length < 2) return { patterns: [...patterns], steps: 0 };
+
+  const taken = new Set(chosen);
+  const kept = nodes.filter((_, i) => !taken.has(i));
+  // Room and the one-offering rule, given the nodes that stay.
+  const used = groups.map(() => 0);
+  const lockedBy = groups.map((g) => g.lockedTemplate);
+  for (const n of kept) {
+    const g = templates[n.template]!.group;
+    used[g]! += 1;
+    if (!groups[g]!.allowMixedInstances) lockedBy[g] = n.template;
+  }
+  const allowed = templates.map((_, t) => t).filter((t) => {
+    const g = templates[t]!.group;
+    if (groups[g]!.room - used[g]! <= 0) return false;
+    return groups[g]!.allowMixedInstances || lockedBy[g] === undefined || lockedBy[g] === t;
+  });
+  // A mixed-off group still free to choose may only take one offering: one DP per choice.
+  const open = [...new Set(allowed.map((t) => templates[t]!.group))].filter((g) => !groups[g]!.allowMixedInstances && lockedBy[g] === undefined);
+  const variants: number[][] = open.length === 0 ? [allowed] : open.length === 1
+    ? allowed.filter((t) => templates[t]!.group === open[0]).map((t) => allowed.filter((u) => templates[u]!.group !== open[0] || u === t))
+    : [allowed.filter((t) => !open.includes(templates[t]!.group))];
+  const sub = classes.map((cls, c) => ({ ...cls, count: counts[c]! }));
+  const before = chosen.reduce((s, i) => s + templates[nodes[i]!.template]!.priceMonthly, 0);
+  let best: NodePattern[] | undefined;
+  let bestCost = before;
+  let steps = 0;
+  for (const variant of variants) {
+    const exact = exactPack(sub, templates, variant, budget - steps);
+    if (!exact) break;
+    steps += exact.steps;
+    const room = groups.map((g, i) => g.room - used[i]!);
+    for (const p of exact.patterns) room[templates[p.template]!.group]! -= p.nodes;
+    if (exact.cost < bestCost - 1e-9 && room.every((r) => r >= 0)) {
+      best = exact.patterns;
+      bestCost = exact.cost;
+    }
+  }
+  if (!best) return { patterns: [...patterns], steps };
+  // The nodes kept, grouped back into patterns, then the new tail.
+  const byKey = new Map<string, NodePattern>();
+  for (const n of kept) {
+    const key = `${n.template}|${n.pods.map(([c, k]) => `${c}:${k}`).join(',')}`;
+    const known = byKey.get(key);
+    if (known) known.nodes++;
+    else byKey.set(key, { template: n.template, pods: n.pods, nodes: 1 });
+  }
+  return { patterns: [...byKey.values(), ...best], steps };
+}
