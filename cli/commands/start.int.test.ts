@@ -53,6 +53,12 @@ describe('npm start (removal-safety: a laptop never acts on, nor leads, a produc
     const h = useHarness();
     const namespace = await h.newNamespace('start');
     const kubeconfig = h.info.kubeconfigPath;
+    // Without credentials (an e2e stack of this run may have left its Secret: e2e stacks put it again when they start).
+    await h.core.deleteNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials' }).catch(ignoreNotFound);
+    const refused = start(['--kubeconfig', kubeconfig, '--cluster-id', 'startint', '--namespace', namespace, '--live']);
+    expect(await refused.exit).toBe(2);
+    expect(refused.stderr()).toContain('--live needs VPSie credentials in the Secret kube-system/vpsie-credentials');
+
     await h.core.createNamespacedSecret({
       namespace: 'kube-system',
       body: { metadata: { name: 'vpsie-credentials' }, stringData: { token: 't', deletePassword: 'p', projectId: 'proj' } },
@@ -85,9 +91,5 @@ describe('npm start (removal-safety: a laptop never acts on, nor leads, a produc
     } finally {
       await h.core.deleteNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials' }).catch(ignoreNotFound);
     }
-
-    const refused = start(['--kubeconfig', kubeconfig, '--cluster-id', 'startint', '--namespace', namespace, '--live']);
-    expect(await refused.exit).toBe(2);
-    expect(refused.stderr()).toContain('--live needs VPSie credentials in the Secret kube-system/vpsie-credentials');
   });
 });
