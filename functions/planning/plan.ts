@@ -7,6 +7,7 @@ import { planScaleDown } from './scale-down.ts';
 import { handOffConsolidations } from './consolidation/handoff.ts';
 import { planStatus } from './status.ts';
 import { discardWhatIf } from './what-if.ts';
+import { nameOfferingsInPlan } from './names.ts';
 import type { PlanningState, PlanResult, Policy } from './types.ts';
 
 /**
@@ -27,6 +28,7 @@ export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, n
   handOffConsolidations(ctx);
   planScaleDown(ctx);
   planStatus(ctx);
+  nameOfferingsInPlan(ctx.commands, ctx.decisions, snapshot.offerings);
   return {
     commands: ctx.commands,
     decisions: ctx.decisions,
