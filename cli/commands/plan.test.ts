@@ -26,7 +26,8 @@ describe('vpsie-autoscaler plan (spawned)', () => {
     expect(stderr).toBe('');
     expect(status).toBe(0);
     const report = JSON.parse(stdout);
-    expect(report.provision).toEqual([{ nodeGroup: 'workers', offering: 'vps-4c8g', count: 1, monthlyCost: 24 }]);
+    // The JSON keeps the identifier and adds the nickname from the offerings file.
+    expect(report.provision).toEqual([{ nodeGroup: 'workers', offering: 'vps-4c8g', offeringName: 'Medium', count: 1, monthlyCost: 24 }]);
     expect(report.remove).toEqual([]);
     expect(report.unschedulable.map((u: { pod: string; reason: string }) => [u.pod, u.reason])).toEqual([['ml/huge-0', 'too-large'], ['ml/train-0', 'no-group-admits']]);
     expect(report.monthlyCostDelta).toBe(24);
@@ -35,7 +36,7 @@ describe('vpsie-autoscaler plan (spawned)', () => {
   it('prints a table for people', () => {
     const { status, stdout } = cli(['--cluster', fixture('cluster.yaml'), '--offerings', fixture('offerings.json'), '--now', NOW]);
     expect(status).toBe(0);
-    expect(stdout).toMatch(/NODEGROUP\s+OFFERING\s+COUNT\s+MONTHLY\nworkers\s+vps-4c8g\s+1\s+24\.00/);
+    expect(stdout).toMatch(/NODEGROUP\s+OFFERING\s+COUNT\s+MONTHLY\nworkers\s+Medium \(vps-4c8g\)\s+1\s+24\.00/);
     expect(stdout).toMatch(/Left pending 2 pod\(s\)/);
     expect(stdout).toMatch(/ml\/train-0\s+no-group-admits/);
     expect(stdout).toMatch(/Monthly cost change: \+24\.00/);
@@ -56,7 +57,7 @@ describe('vpsie-autoscaler plan (in process)', () => {
     expect(status).toBe(0);
     expect(stderr).toMatch(/ignored objects of kind Service/);
     // 3 × 1.5 CPU: one 8-CPU node ($40) vs three 2-CPU nodes ($36): the small ones are cheaper.
-    expect(JSON.parse(stdout).provision).toEqual([{ nodeGroup: 'workers', offering: 'vps-2c4g', count: 3, monthlyCost: 36 }]);
+    expect(JSON.parse(stdout).provision).toEqual([{ nodeGroup: 'workers', offering: 'vps-2c4g', offeringName: 'Small', count: 3, monthlyCost: 36 }]);
   });
 
   it.each([
@@ -96,6 +97,17 @@ describe('vpsie-autoscaler plan (in process)', () => {
     expect(plain.monthlyCostDelta).toBe(0);
     expect(elapsed.remove).toEqual([{ node: 'idle', nodeGroup: 'workers', reason: 'empty', monthlySaving: 24 }]);
     expect(elapsed.monthlyCostDelta).toBe(-24);
+  });
+
+  it('explains every kept node when nothing is removed (JSON and table)', async () => {
+    const base = ['--cluster', fixture('scale-down.yaml'), '--offerings', fixture('offerings.json'), '--now', NOW];
+    const report = JSON.parse((await inProcess([...base, '--output', 'json'])).stdout);
+    // scale-down.yaml: "busy" runs pods above the 50% thresholds, "idle" runs none but the window has only begun.
+    expect(report.kept.map((k: { node: string; nodeGroup: string; reason: string }) => [k.node, k.nodeGroup, k.reason])).toEqual([['busy', 'workers', 'not-underused'], ['idle', 'workers', 'stabilizing']]);
+    const { stdout } = await inProcess([...base, '--output', 'table']);
+    expect(stdout).toContain('Remove: nothing.');
+    expect(stdout).toMatch(/Kept 2 node\(s\):\nNODE\s+NODEGROUP\s+REASON\s+WHY\nbusy\s+workers\s+not-underused\s+CPU [\d.]+%, memory [\d.]+% requested; thresholds CPU 50%, memory 50%\nidle\s+workers\s+stabilizing\s+.*of the 600s window/);
+    expect(stdout).toContain('--assume-windows-elapsed shows the plan once they have passed');
   });
 });
 

@@ -91,7 +91,7 @@ export async function runPlan(args: string[], io: PlanIo): Promise<number> {
     // One what-if is one reconcile; the sweep deletes only VMs seen unaccounted for a while already.
     for (const vm of vms ?? []) state.nodes[vm.hostname] = { vmUnaccountedSinceMs: nowMs - ORPHAN_CONFIRM_MS };
     const result = plan(snapshot, state, policy, nowMs);
-    const report = { ...toReport(result), ...(vpsieVms ? { vms: vmReport(result, vpsieVms, cluster) } : {}) };
+    const report = { ...toReport(result, snapshot.offerings), ...(vpsieVms ? { vms: vmReport(result, vpsieVms, cluster) } : {}) };
     if (objects.ignoredKinds.length > 0) io.stderr(`note: ignored objects of kind ${objects.ignoredKinds.join(', ')}\n`);
     io.stdout(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderTable(report));
     return 0;

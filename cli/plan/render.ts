@@ -1,14 +1,17 @@
 import type { PlanResult } from '../../functions/planning/types.ts';
+import type { Offering } from '../../shared/snapshot.ts';
 import type { VmReport } from './vm-report.ts';
 
 // The plan command's two outputs: JSON for tools, a table for people.
 
 export interface PlanReport {
   /** A consolidation's replacement: reason "consolidation" and the nodes it replaces. */
-  provision: { nodeGroup: string; offering: string; count: number; monthlyCost: number; reason?: string; replaces?: string[] }[];
+  provision: { nodeGroup: string; offering: string; offeringName?: string; count: number; monthlyCost: number; reason?: string; replaces?: string[] }[];
   /** monthlySaving: the node's price (null when unknown); a consolidation's removal names its replacement. */
   remove: { node: string; nodeGroup: string; reason: string; monthlySaving?: number | null; replacedBy?: string }[];
   unschedulable: { pod: string; reason: string; message: string }[];
+  /** Every node the plan keeps, with the first reason that keeps it (why "Remove: nothing."). */
+  kept: { node: string; nodeGroup?: string; reason: string; message: string }[];
   monthlyCostDelta: number;
   /** Every decision with its reason (the audit trail). */
   decisions: PlanResult['decisions'];
@@ -21,15 +24,21 @@ function groupName(key: string): string {
   return key.slice(key.indexOf('/') + 1);
 }
 
-export function toReport(result: PlanResult): PlanReport {
+/** `offerings`: the snapshot's, whose nicknames stand beside the identifiers (the JSON keeps both). */
+export function toReport(result: PlanResult, offerings: readonly Offering[] = []): PlanReport {
+  const names = new Map(offerings.filter((o) => o.nickname !== '' && o.nickname !== o.identifier).map((o) => [o.identifier, o.nickname]));
   return {
-    provision: result.provision.map((p) => ({ nodeGroup: groupName(p.nodeGroup), offering: p.offering, count: p.count, monthlyCost: round(p.monthlyCost), ...(p.reason !== undefined ? { reason: p.reason } : {}), ...(p.replaces ? { replaces: p.replaces } : {}) })),
+    provision: result.provision.map((p) => ({ nodeGroup: groupName(p.nodeGroup), offering: p.offering, ...(names.has(p.offering) ? { offeringName: names.get(p.offering)! } : {}), count: p.count, monthlyCost: round(p.monthlyCost), ...(p.reason !== undefined ? { reason: p.reason } : {}), ...(p.replaces ? { replaces: p.replaces } : {}) })),
     remove: result.remove.map((r) => ({ node: r.node, nodeGroup: groupName(r.nodeGroup), reason: r.reason, ...(r.monthlySaving !== undefined ? { monthlySaving: r.monthlySaving === null ? null : round(r.monthlySaving) } : {}), ...(r.replacedBy !== undefined ? { replacedBy: r.replacedBy } : {}) })),
     unschedulable: result.unschedulable.map((u) => ({ pod: u.pod, reason: u.reason, message: u.message })),
+    kept: result.kept.map((k) => ({ node: k.node, ...(k.nodeGroup !== undefined ? { nodeGroup: groupName(k.nodeGroup) } : {}), reason: k.reason, message: k.message })),
     monthlyCostDelta: result.monthlyCostDelta,
     decisions: result.decisions,
   };
 }
+
+/** Kept only because a window or cooldown has not passed yet. */
+const WINDOW_REASONS = new Set(['stabilizing', 'scale-up-cooldown']);
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
@@ -46,7 +55,7 @@ export function renderTable(report: PlanReport): string {
   const signed = (v: number) => `${v >= 0 ? '+' : '-'}${Math.abs(v).toFixed(2)}`;
   out.push(report.provision.length === 0 ? 'Launch: nothing.' : `Launch ${report.provision.reduce((s, p) => s + p.count, 0)} node(s):`);
   if (report.provision.length > 0) {
-    out.push(table(['NODEGROUP', 'OFFERING', 'COUNT', 'MONTHLY'], report.provision.map((p) => [p.nodeGroup, p.offering, String(p.count), p.monthlyCost.toFixed(2)])));
+    out.push(table(['NODEGROUP', 'OFFERING', 'COUNT', 'MONTHLY'], report.provision.map((p) => [p.nodeGroup, p.offeringName ? `${p.offeringName} (${p.offering})` : p.offering, String(p.count), p.monthlyCost.toFixed(2)])));
     for (const d of report.decisions.filter((d) => d.kind === 'scale-up')) out.push(`  - ${d.message}`);
   }
   out.push('');
@@ -58,11 +67,12 @@ export function renderTable(report: PlanReport): string {
   out.push('');
   out.push(report.unschedulable.length === 0 ? 'Left pending: none.' : `Left pending ${report.unschedulable.length} pod(s):`);
   if (report.unschedulable.length > 0) out.push(table(['POD', 'REASON', 'WHY'], report.unschedulable.map((u) => [u.pod, u.reason, u.message])));
-  const kept = report.decisions.filter((d) => d.kind === 'keep-node');
-  if (kept.length > 0) {
+  // Every kept node with what keeps it, so that "Remove: nothing." is never left unexplained.
+  if (report.kept.length > 0) {
     out.push('');
-    out.push(`Kept ${kept.length} node(s):`);
-    out.push(table(['NODE', 'REASON', 'WHY'], kept.map((d) => [d.target.replace(/^node /, ''), d.reason, d.message])));
+    out.push(`Kept ${report.kept.length} node(s):`);
+    out.push(table(['NODE', 'NODEGROUP', 'REASON', 'WHY'], report.kept.map((k) => [k.node, k.nodeGroup ?? '-', k.reason, k.message])));
+    if (report.kept.some((k) => WINDOW_REASONS.has(k.reason))) out.push('  (windows and cooldowns start with this run: --assume-windows-elapsed shows the plan once they have passed)');
   }
   if (report.vms) {
     const { delete: deletes, untouched } = report.vms;
