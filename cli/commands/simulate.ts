@@ -20,7 +20,7 @@ export const DEFAULT_OFFERINGS = join(import.meta.dirname, '..', '..', 'examples
 const USAGE = `usage: vpsie-autoscaler simulate --trace <file.yaml> [--cluster <dump.yaml>] [--offerings <file.json>] [--plot <out.svg>] [--output table|json] [--seed <n>]
 
   --trace <file>       the workload trace (docs/simulate.md; examples in examples/traces/)
-  --cluster <file>     take the NodeGroups from a cluster dump (kubectl get ng -A -o yaml) instead of the trace
+  --cluster <file>     a cluster dump (kubectl get nodes,pods,ng -A -o yaml): its NodeGroups instead of the trace's, its Nodes and Pods as the starting state
   --offerings <file>   the VPSie plan list {"data":[{identifier,cpu,ram,ssd,price}]} (default examples/offerings.json, illustrative prices)
   --plot <out.svg>     draw requested vs capacity, nodes by offering and cost over time (SVG)
   --output table|json  default table; both end with the summary
@@ -74,7 +74,7 @@ export async function runSimulate(args: string[], io: SimulateIo): Promise<numbe
     const groups = options.cluster ? groupsFromCluster(options.cluster) : traceGroups(trace);
     buildGroups(groups, offerings); // every problem with the groups before anything runs
     const seed = options.seed !== undefined ? Number(options.seed) : trace.seed ?? 1;
-    const report = runSimulation({ trace, groups, offerings, seed });
+    const report = runSimulation({ trace, groups, offerings, seed, ...(options.cluster ? { clusterDump: options.cluster } : {}) });
     if (options.plot) {
       try {
         writeFileSync(options.plot, renderPlotSvg(report, `vpsie-autoscaler simulate ${options.trace} (seed ${seed})`));

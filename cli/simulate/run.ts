@@ -8,6 +8,7 @@ import { seededRandom } from './rng.ts';
 import { schedule } from './scheduler.ts';
 import type { Delay, TraceWorkload } from './trace.ts';
 import { World } from './world.ts';
+import type { ClusterStart } from './cluster-start.ts';
 import { ReconcileTiming, type ReconcileTimingConfig } from './reconcile-timing.ts';
 
 // One simulated day through the real planning core, on the real loop's timing. Simulated time moves
@@ -37,6 +38,8 @@ export interface RunInput {
   durationMs: number;
   stepMs: number;
   seed: number;
+  /** Nodes and pods there at time 0 (--cluster); their background workloads are in `workloads`. */
+  start?: ClusterStart;
   /** The forwarder's loop timing (default: its defaults, forwarder/batcher.ts). */
   timing?: Partial<ReconcileTimingConfig>;
 }
@@ -58,6 +61,7 @@ export function simulateRun(input: RunInput): RunResult {
     },
     random,
     startMs: SIM_START_MS,
+    ...(input.start ? { start: input.start } : {}),
   });
   let state: PlanningState = structuredClone(EMPTY_STATE);
   let results: CommandResult[] = [];
@@ -109,7 +113,7 @@ export function simulateRun(input: RunInput): RunResult {
       pendingPodMinutes: pendingMs / 60_000,
       longestWaitSeconds: longestWaitMs / 1000,
       podsPendingBecauseOfScaleDown: world.displacedPending,
-      vmCreates: world.vms.length,
+      vmCreates: world.vms.filter((vm) => !vm.adopted).length,
       vmDeletes: deleted.length,
       reconciles: plans,
       minVmLifetimeSeconds: deleted.length === 0 ? null : Math.min(...deleted.map((vm) => (vm.deletedAtMs! - vm.createdAtMs) / 1000)),

@@ -3,7 +3,8 @@ import type { Offering } from '../../shared/snapshot.ts';
 import { caLikeGroups } from './ca-like.ts';
 import { utilizationOf, type RunMetrics, type Sample } from './metrics.ts';
 import { SIM_START_MS, simulateRun } from './run.ts';
-import { buildGroups, type RawGroup } from './setup.ts';
+import { buildGroups, type GroupSet, type RawGroup } from './setup.ts';
+import { clusterStart, NO_START } from './cluster-start.ts';
 import { staticFleet, type StaticFleet } from './static-fleet.ts';
 import { DEFAULT_PROVISIONING, replicasAt, type Trace } from './trace.ts';
 
@@ -12,7 +13,14 @@ import { DEFAULT_PROVISIONING, replicasAt, type Trace } from './trace.ts';
 
 export const SIM_CLUSTER = { clusterId: 'sim', hostnamePrefix: 'sim-' } as const;
 
-export interface SimulationInput { trace: Trace; groups: readonly RawGroup[]; offerings: readonly Offering[]; seed: number }
+export interface SimulationInput {
+  trace: Trace;
+  groups: readonly RawGroup[];
+  offerings: readonly Offering[];
+  seed: number;
+  /** --cluster: replay the dump's Nodes and Pods as the starting state. */
+  clusterDump?: string;
+}
 
 export interface StaticMetrics extends Omit<RunMetrics, 'name'> { name: 'static'; fleet: StaticFleet }
 
@@ -39,15 +47,18 @@ export function policyFor(overrides: Partial<Policy> = {}): Policy {
 export const CA_LIKE_POLICY: Partial<Policy> = { scaleDownCooldownAfterScaleUpMs: 10 * 60_000, maxEmptyRemovalsPerGroup: 10, maxNonEmptyDrainsPerGroup: 1 };
 
 export function runSimulation(input: SimulationInput): SimulationReport {
-  const { trace, offerings, seed } = input;
-  const durationMs = trace.durationHours * 3600_000;
-  const stepMs = trace.stepSeconds * 1000;
-  const provisioning = { ...DEFAULT_PROVISIONING, ...stripUndefined(trace.provisioning) };
+  const { offerings, seed } = input;
+  const durationMs = input.trace.durationHours * 3600_000;
+  const stepMs = input.trace.stepSeconds * 1000;
+  const provisioning = { ...DEFAULT_PROVISIONING, ...stripUndefined(input.trace.provisioning) };
+  const projectGroups = buildGroups(input.groups, offerings);
+  const startOf = (groups: GroupSet['groups']) => (input.clusterDump ? clusterStart(input.clusterDump, groups, offerings, input.trace.workloads, SIM_START_MS) : NO_START);
+  // The dump's pods outside the trace's workloads run all day as background workloads, in every run.
+  const trace: Trace = { ...input.trace, workloads: [...input.trace.workloads, ...startOf(projectGroups.groups).background] };
   const run = (name: string, raw: readonly RawGroup[], policy: Policy) => {
     const set = buildGroups(raw, offerings);
-    return simulateRun({ name, clusterId: SIM_CLUSTER.clusterId, groups: set.groups, nodeGroups: set.nodeGroups, offerings, workloads: trace.workloads, provisioning, policy, durationMs, stepMs, seed }).metrics;
+    return simulateRun({ name, clusterId: SIM_CLUSTER.clusterId, groups: set.groups, nodeGroups: set.nodeGroups, offerings, workloads: trace.workloads, provisioning, policy, durationMs, stepMs, seed, start: startOf(set.groups) }).metrics;
   };
-  const projectGroups = buildGroups(input.groups, offerings);
   const project = run('project', input.groups, policyFor());
   const caRaw = caLikeGroups(input.groups, offerings, trace.workloads);
   const caLike = run('ca-like', caRaw, policyFor(CA_LIKE_POLICY));

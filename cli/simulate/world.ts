@@ -3,6 +3,7 @@ import { findOffering, offeringAllocatable, templateLabels } from '../../functio
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
 import type { CommandResult, NodeResources, Offering, PodShape, Snapshot, SnapshotNode, SnapshotTaint } from '../../shared/snapshot.ts';
 import { drawDelayMs, type Random } from './rng.ts';
+import type { ClusterStart } from './cluster-start.ts';
 import { replicasAt, type Delay, type TraceWorkload } from './trace.ts';
 import { WORKLOAD_LABEL, workloadShape } from './workload-shape.ts';
 
@@ -23,6 +24,8 @@ export interface WorldVm {
   /** Its Node registers, Ready, then. */
   joinAtMs: number;
   deletedAtMs?: number;
+  /** There at time 0 (--cluster): not a create of the run. */
+  adopted?: boolean;
 }
 
 export interface WorldNode {
@@ -60,6 +63,8 @@ export interface WorldOptions {
   random: Random;
   /** Trace time 0 (the workloads' replica counts are given from it). */
   startMs: number;
+  /** Nodes (running VMs) and pods there at time 0 (--cluster). */
+  start?: ClusterStart;
 }
 
 export interface PodEvents {
@@ -79,6 +84,23 @@ export class World {
 
   constructor(readonly options: WorldOptions) {
     this.shapes = options.workloads.map(workloadShape);
+    if (options.start) this.adopt(options.start);
+  }
+
+  /** The dump's managed Nodes as running VMs joined at time 0, and its pods where it has them. */
+  private adopt(start: ClusterStart): void {
+    const t = this.options.startMs;
+    for (const { node, group, offering } of start.nodes) {
+      const serial = ++this.vmCounter;
+      const identifier = node.providerID?.startsWith('vpsie://') ? node.providerID.slice('vpsie://'.length) : `sim-vm-${serial}`;
+      const vm: WorldVm = { hostname: node.name, identifier, processId: `sim-process-${serial}`, group, offering, createdAtMs: t, runningAtMs: t, joinAtMs: t, adopted: true };
+      this.vms.push(vm);
+      this.nodes.set(node.name, { name: node.name, vm, labels: node.labels, taints: node.taints, unschedulable: node.unschedulable, ready: node.ready, allocatable: node.allocatable, createdAtMs: t, readyTransitionMs: t });
+    }
+    for (const pod of start.pods) {
+      if (this.pods.has(pod.name)) continue;
+      this.pods.set(pod.name, { name: pod.name, workload: pod.workload, createdAtMs: t, displacedByRemoval: false, ...(pod.nodeName !== undefined ? { nodeName: pod.nodeName } : {}) });
+    }
   }
 
   get groups(): readonly ValidGroup[] {
