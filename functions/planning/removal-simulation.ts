@@ -132,9 +132,11 @@ export class RemovalSimulation {
     const evictableSim = new Set(evictable.map((p) => this.simPods.get(p.pod)!));
     const toPlace: SimPod[] = [...evictableSim];
     if (this.model.node(nodeName)) {
-      // Pending pods the model put here must move too; DaemonSet, mirror and terminating pods go with the node.
+      // Pending pods the model put here must move too, and so must pods an earlier removal of this
+      // plan moved here (dropping them would strand them); the node's own DaemonSet, mirror and
+      // terminating pods go with it.
       for (const sim of this.model.removeNode(nodeName)) {
-        if (!evictableSim.has(sim) && this.isPendingSim(sim)) toPlace.push(sim);
+        if (!evictableSim.has(sim) && this.cameFromElsewhere(sim, nodeName)) toPlace.push(sim);
       }
     }
     // First-fit with per-shape cursors costs about pods + nodes checks.
@@ -159,7 +161,7 @@ export class RemovalSimulation {
       const evictableSim = new Set(evictable.map((p) => this.simPods.get(p.pod)!));
       const toPlace: SimPod[] = [...evictableSim];
       if (this.model.node(nodeName)) {
-        for (const sim of this.model.removeNode(nodeName)) if (!evictableSim.has(sim) && this.isPendingSim(sim)) toPlace.push(sim);
+        for (const sim of this.model.removeNode(nodeName)) if (!evictableSim.has(sim) && this.cameFromElsewhere(sim, nodeName)) toPlace.push(sim);
       }
       this.placements += toPlace.length + this.model.nodes.length;
       const { unplaced } = place(this.model, toPlace);
@@ -169,14 +171,17 @@ export class RemovalSimulation {
     }
   }
 
-  private pendingKeys?: Set<SimPod>;
-  private isPendingSim(sim: SimPod): boolean {
-    if (!this.pendingKeys) {
-      this.pendingKeys = new Set();
-      for (const [pod, s] of this.simPods) if (pod.nodeName === undefined) this.pendingKeys.add(s);
+  private homes?: Map<SimPod, string | undefined>;
+  /** A pod the model holds on `nodeName` that the snapshot has elsewhere or pending. */
+  private cameFromElsewhere(sim: SimPod, nodeName: string): boolean {
+    if (!this.homes) {
+      this.homes = new Map();
+      for (const [pod, s] of this.simPods) this.homes.set(s, pod.nodeName);
     }
-    return this.pendingKeys.has(sim);
+    // Not in the map: a template's DaemonSet pod, bound to its own node.
+    return this.homes.has(sim) && this.homes.get(sim) !== nodeName;
   }
+
 }
 
 const cache = new WeakMap<PlanContext, RemovalSimulation>();
