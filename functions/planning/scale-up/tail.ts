@@ -1,4 +1,4 @@
-import { exactPack, stateCount } from './exact.ts';
+import { exactPack } from './exact.ts';
 import type { NodePattern, PackClass, PackGroup, PackTemplate } from './pack.ts';
 
 // Exact repair of the tail: the greedy commits its best patterns many times over, and what it
@@ -9,6 +9,8 @@ import type { NodePattern, PackClass, PackGroup, PackTemplate } from './pack.ts'
 /** Most nodes re-solved together, and most DP states allowed for them. */
 const TAIL_NODES = 12;
 const TAIL_STATES = 4_000;
+/** Enumeration steps the tail's DP may spend per search (a small share of the plan's budget). */
+const TAIL_BUDGET = 20_000;
 
 interface Node { template: number; pods: [number, number][] }
 
@@ -33,8 +35,9 @@ export function improveTail(patterns: readonly NodePattern[], classes: readonly 
     if (chosen.length >= TAIL_NODES) break;
     const next = [...counts];
     for (const [c, n] of nodes[i]!.pods) next[c] = next[c]! + n;
-    const sub = classes.map((cls, c) => ({ ...cls, count: next[c]! }));
-    if (stateCount(sub, TAIL_STATES) > TAIL_STATES) break;
+    let states = 1;
+    for (const n of next) if (n > 0) states *= n + 1;
+    if (states > TAIL_STATES) break;
     chosen.push(i);
     next.forEach((n, c) => { counts[c] = n; });
   }
@@ -60,13 +63,21 @@ export function improveTail(patterns: readonly NodePattern[], classes: readonly 
   const variants: number[][] = open.length === 0 ? [allowed] : open.length === 1
     ? allowed.filter((t) => templates[t]!.group === open[0]).map((t) => allowed.filter((u) => templates[u]!.group !== open[0] || u === t))
     : [allowed.filter((t) => !open.includes(templates[t]!.group))];
-  const sub = classes.map((cls, c) => ({ ...cls, count: counts[c]! }));
+  // Only the classes the tail holds, renumbered (the DP's work then does not grow with all classes).
+  const present = classes.map((_, c) => c).filter((c) => counts[c]! > 0);
+  const renumber = new Map(present.map((c, i) => [c, i]));
+  const sub: PackClass[] = present.map((c) => {
+    const cls = classes[c]!;
+    const conflicts = cls.conflicts ? new Set([...cls.conflicts].filter((o) => renumber.has(o)).map((o) => renumber.get(o)!)) : undefined;
+    return { requests: cls.requests, count: counts[c]!, capPerNode: cls.capPerNode, ...(conflicts && conflicts.size > 0 ? { conflicts } : {}) };
+  });
   const before = chosen.reduce((s, i) => s + templates[nodes[i]!.template]!.priceMonthly, 0);
   let best: NodePattern[] | undefined;
   let bestCost = before;
   let steps = 0;
+  const tailBudget = Math.min(budget, TAIL_BUDGET);
   for (const variant of variants) {
-    const exact = exactPack(sub, templates, variant, budget - steps);
+    const exact = exactPack(sub, templates, variant, tailBudget - steps);
     if (!exact) break;
     steps += exact.steps;
     const room = groups.map((g, i) => g.room - used[i]!);
@@ -77,6 +88,7 @@ export function improveTail(patterns: readonly NodePattern[], classes: readonly 
     }
   }
   if (!best) return { patterns: [...patterns], steps };
+  best = best.map((p) => ({ ...p, pods: p.pods.map(([c, n]) => [present[c]!, n] as [number, number]) }));
   // The nodes kept, grouped back into patterns, then the new tail.
   const byKey = new Map<string, NodePattern>();
   for (const n of kept) {
