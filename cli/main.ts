@@ -3,6 +3,7 @@
 type Command = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  doctor: { summary: 'preflight: credentials, project, NodeGroups, bootstrap, join endpoint, RBAC, functions (exit 0 = ready)', load: () => import('./commands/doctor.ts') },
   catalog: { summary: 'VPSie datacenters, plan categories and plans (size, price); a NodeGroup skeleton', load: () => import('./commands/catalog.ts') },
   plan: { summary: 'what-if: plan scale-up/scale-down for a cluster dump (kubectl get -o yaml)', load: () => import('./commands/plan.ts') },
   simulate: { summary: 'replay a workload trace through the planner; cost against static and CA-like', load: () => import('./commands/simulate.ts') },
