@@ -4,7 +4,6 @@ import {
 } from '../../../test/fixtures/planning-builders.ts';
 import { runPlan } from '../../../test/fixtures/plan-helpers.ts';
 import { nodeGroup as snapGroup, snapNode, snapPod, snapshot, TEST_NOW_MS } from '../../../test/fixtures/snapshot-builders.ts';
-import { policyOverridesSchema } from '../../config.ts';
 import { plan } from '../plan.ts';
 import { DEFAULT_POLICY, type Policy } from '../types.ts';
 import { MAX_IGNORED_DECISIONS } from './pending-filter.ts';
@@ -54,11 +53,6 @@ describe('pending pods that do not trigger a scale-up', () => {
     const pods = [...pendingPods('pause', shape({ cpu: '1', memory: '1Gi', priority: -1 }), 2), ...pendingPods('web', cpu1, 2)];
     expect(launched(run(parts(pods)))).toBe(2);
     expect(launched(run(parts(pods), { expendablePodsPriorityCutoff: 0 }))).toBe(1);
-  });
-
-  it('the functions configuration accepts the cutoff as a policy override and refuses a non-integer', () => {
-    expect(policyOverridesSchema.parse({ expendablePodsPriorityCutoff: -100 })).toEqual({ expendablePodsPriorityCutoff: -100 });
-    expect(policyOverridesSchema.safeParse({ expendablePodsPriorityCutoff: 0.5 }).success).toBe(false);
   });
 
   it('a pending DaemonSet pod (pinned to its node) buys nothing and is not reported unschedulable', () => {
