@@ -242,6 +242,14 @@ describe('removal-safety: minNodes counts what serves, maxNodes what is billed',
     expect(creates(again)).toEqual([]);
   });
 
+  it('does not buy a VM for a NotReady blip shorter than the grace (a kubelet restart), but does after it', () => {
+    const blip = (sinceMs: number) => ({ ...testNode('test-workers-bbbbb', { group: 'workers', ready: false }), readyTransitionMs: NOW - sinceMs });
+    const parts = (sinceMs: number): SnapshotParts => ({ offerings: [m], groups: [nodeGroup('workers', { offeringIDs: ['m'], minNodes: 1, maxNodes: 2 })], nodes: [blip(sinceMs)] });
+    expect(creates(run(parts(60_000)))).toEqual([]);
+    expect(creates(run(parts(5 * 60_000 - 1)))).toEqual([]);
+    expect(creates(run(parts(5 * 60_000))).map((c) => c.reason)).toEqual(['min-nodes']);
+  });
+
   it('counts a launch in flight towards minNodes (no second launch while it joins)', () => {
     const launch: LaunchOperation = {
       id: 'launch-1', kind: 'launch', nodeGroup: 'default/workers', hostname: 'test-workers-aaaaa', offeringId: 'm', status: 'registering',

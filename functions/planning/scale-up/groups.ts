@@ -1,4 +1,4 @@
-import { capacityMembers, minimumMembers } from '../../../shared/membership.ts';
+import { capacityMembers, isGroupNode, isLeaving, minimumMembers } from '../../../shared/membership.ts';
 import type { Snapshot, SnapshotVm } from '../../../shared/snapshot.ts';
 import type { ValidGroup } from '../context.ts';
 import { findOffering, nodeTemplate, type NodeTemplate } from '../node-template.ts';
@@ -50,9 +50,18 @@ export function countCapacityMembers(snapshot: Snapshot, hostnamePrefix: string,
   }).size;
 }
 
-/** Members of the group that count towards minNodes: serving nodes and launches in flight, once per name. */
-export function countServingMembers(snapshot: Snapshot, group: ValidGroup, launches: readonly LaunchOperation[]): number {
-  return new Set([...minimumMembers(group.name, snapshot.nodes), ...groupLaunchHostnames(group, launches)]).size;
+/**
+ * A node NotReady for less than this still counts towards the min fill: a kubelet restart or a short
+ * network blip must not buy a VM (VPSie's churn rule) that scale-down removes again later. A launch
+ * that never became Ready is past it by its registration deadline, so it never delays a replacement.
+ */
+export const NOT_READY_GRACE_MS = 5 * 60_000;
+
+/** Members of the group that count towards minNodes: serving nodes, launches in flight and brief NotReady blips, once per name. */
+export function countServingMembers(snapshot: Snapshot, group: ValidGroup, launches: readonly LaunchOperation[], nowMs: number): number {
+  const blips = snapshot.nodes.filter((n) => isGroupNode(n, group.name) && !n.ready && !isLeaving(n)
+    && n.readyTransitionMs !== undefined && nowMs - n.readyTransitionMs < NOT_READY_GRACE_MS).map((n) => n.name);
+  return new Set([...minimumMembers(group.name, snapshot.nodes), ...groupLaunchHostnames(group, launches), ...blips]).size;
 }
 
 export function groupCapacities(snapshot: Snapshot, state: PlanningState, hostnamePrefix: string, groups: readonly ValidGroup[], launches: readonly LaunchOperation[], daemonSets: readonly SimPod[], nowMs: number): GroupCapacity[] {
@@ -69,7 +78,7 @@ export function groupCapacities(snapshot: Snapshot, state: PlanningState, hostna
     return {
       group,
       current,
-      serving: countServingMembers(snapshot, group, launches),
+      serving: countServingMembers(snapshot, group, launches, nowMs),
       room: Math.max(0, group.spec.maxNodes - current),
       ...(backoffUntilMs !== undefined && backoffUntilMs > nowMs ? { backoffUntilMs } : {}),
       missingOfferings,
