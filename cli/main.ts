@@ -1,5 +1,9 @@
 // The one CLI: `npx vpsie-autoscaler <command> …`. Each command lives in cli/commands/<name>.ts
 // and is imported only when used, so `plan` does not load the forwarder or the simulator.
+import packageJson from '../package.json' with { type: 'json' };
+
+export const CLI_VERSION: string = packageJson.version;
+
 type Command = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -16,11 +20,26 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`);
-  return ['usage: vpsie-autoscaler <command> [options]', '', 'commands:', ...lines].join('\n');
+  return [
+    'usage: vpsie-autoscaler <command> [options]', '', 'commands:', ...lines, '',
+    'vpsie-autoscaler help <command> (or <command> --help) shows a command\'s options; --version its version.',
+  ].join('\n');
 }
 
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`vpsie-autoscaler ${CLI_VERSION}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest[0] !== undefined) {
+    const target = commands[rest[0]];
+    if (!target) {
+      process.stderr.write(`vpsie-autoscaler: unknown command "${rest[0]}"\n${usage()}\n`);
+      return 2;
+    }
+    return (await target.load()).run(['--help']);
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 2;

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { envSection, mergeConfig } from '../shared/config.ts';
+import { flagsFromEnv, withoutFlagEnv } from '../shared/env-flags.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { ENV_PREFIX, parseForwarderConfig, type ForwarderConfig } from './config.ts';
 
@@ -19,6 +20,7 @@ export const USAGE = `usage: vpsie-autoscaler forwarder --functions-url <url> --
   --dry-run                   mutate nothing: log and announce (events) what would be done
   --listen <host:port>        /metrics, /healthz, /readyz, /trigger (default 127.0.0.1:8080; port 0 = any)
   --trigger-token <token>     bearer token of POST /trigger (off without it)
+  --trigger-token-file <path> read the trigger token from a file instead
   --heartbeat-seconds <n>     reconcile at least this often (default 30)
   --hostname-prefix <p>       VM hostname prefix of this cluster (default "<cluster-id>-")
   --adopt-vms <id,id,...>     VMs made before ownership markers that this cluster adopts (README)
@@ -30,8 +32,10 @@ export const USAGE = `usage: vpsie-autoscaler forwarder --functions-url <url> --
   --identity <name>           this replica's name in the Lease (default <hostname>-<random>)
   --log-level <level>         trace|debug|info|warn|error (default info)
 
-Every option can also come from the environment: VPSIE_FWD_<NAME>, e.g. VPSIE_FWD_SIGNING_KEY,
-VPSIE_FWD_FUNCTIONS_URL, VPSIE_FWD_DRY_RUN=true, VPSIE_FWD_VPSIE__PROJECT_ID ("__" nests). Flags win.
+Every option can also come from the environment: --some-option as VPSIE_FWD_SOME_OPTION, e.g.
+VPSIE_FWD_SIGNING_KEY, VPSIE_FWD_HEARTBEAT_SECONDS=10, VPSIE_FWD_LISTEN=0.0.0.0:8080, VPSIE_FWD_DRY_RUN=true
+(secrets so stay out of the process list). Flags win. Settings without a flag by their configuration
+name (forwarder/config.ts, "__" nests): VPSIE_FWD_HEARTBEAT_MS, VPSIE_FWD_CAPS__MAX_CLUSTER_VMS, ...
 VPSie credentials are read from the Secret kube-system/vpsie-credentials; without it the forwarder runs dry.
 `;
 
@@ -39,37 +43,37 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The forwarder's flags; each also comes from VPSIE_FWD_<FLAG> (shared/env-flags.ts). */
+export const FORWARDER_FLAGS = {
+  kubeconfig: { type: 'string' },
+  'functions-url': { type: 'string' },
+  'cluster-id': { type: 'string' },
+  'signing-key': { type: 'string' },
+  'signing-key-file': { type: 'string' },
+  namespace: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  listen: { type: 'string' },
+  'trigger-token': { type: 'string' },
+  'trigger-token-file': { type: 'string' },
+  'heartbeat-seconds': { type: 'string' },
+  'hostname-prefix': { type: 'string' },
+  'adopt-vms': { type: 'string' },
+  'max-deletions': { type: 'string' },
+  'vpsie-url': { type: 'string' },
+  'vpsie-project-id': { type: 'string' },
+  'join-endpoint': { type: 'string' },
+  'no-leader-election': { type: 'boolean' },
+  identity: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Flags and environment → validated configuration; throws a ConfigError listing every problem. */
 export function forwarderConfigFromArgs(args: string[], env: Record<string, string | undefined> = process.env): ForwarderConfig {
   let values;
+  const fromEnv = flagsFromEnv(FORWARDER_FLAGS, ENV_PREFIX, env, args);
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kubeconfig: { type: 'string' },
-        'functions-url': { type: 'string' },
-        'cluster-id': { type: 'string' },
-        'signing-key': { type: 'string' },
-        'signing-key-file': { type: 'string' },
-        namespace: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        listen: { type: 'string' },
-        'trigger-token': { type: 'string' },
-        'heartbeat-seconds': { type: 'string' },
-        'hostname-prefix': { type: 'string' },
-        'adopt-vms': { type: 'string' },
-        'max-deletions': { type: 'string' },
-        'vpsie-url': { type: 'string' },
-        'vpsie-project-id': { type: 'string' },
-        'join-endpoint': { type: 'string' },
-        'no-leader-election': { type: 'boolean' },
-        identity: { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseArgs({ args: [...fromEnv, ...args], strict: true, allowPositionals: false, options: FORWARDER_FLAGS }));
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
@@ -78,10 +82,10 @@ export function forwarderConfigFromArgs(args: string[], env: Record<string, stri
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? undefined,
     functionsUrl: values['functions-url'],
     clusterId: values['cluster-id'],
-    signingKey: values['signing-key'] ?? (values['signing-key-file'] ? readFileSync(values['signing-key-file'], 'utf8').trim() : undefined),
+    signingKey: values['signing-key'] ?? secretFile('signing-key-file', values['signing-key-file']),
     namespace: values.namespace ?? env.POD_NAMESPACE,
     dryRun: values['dry-run'],
-    triggerToken: values['trigger-token'],
+    triggerToken: values['trigger-token'] ?? secretFile('trigger-token-file', values['trigger-token-file']),
     hostnamePrefix: values['hostname-prefix'],
     adoptVmIdentifiers: values['adopt-vms'],
     maxDeletionsPer10Min: values['max-deletions'],
@@ -97,7 +101,19 @@ export function forwarderConfigFromArgs(args: string[], env: Record<string, stri
     if (match) Object.assign(flags, { listenHost: match[1] || '127.0.0.1', listenPort: Number(match[2]) });
     else flags.listenPort = values.listen; // reported by the schema
   }
-  return parseForwarderConfig(mergeConfig(envSection(ENV_PREFIX, env), flags));
+  // The variables of flags were read as flags above; the rest are settings by their config name.
+  return parseForwarderConfig(mergeConfig(envSection(ENV_PREFIX, withoutFlagEnv(FORWARDER_FLAGS, ENV_PREFIX, env)), flags));
+}
+
+/** A secret kept in a file (a mounted Secret): at most 64 KiB, surrounding whitespace trimmed. */
+function secretFile(flag: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    if (statSync(path).size > 65_536) throw new Error('larger than 64 KiB');
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new UsageError(`--${flag} ${path}: ${(error as Error).message}`);
+  }
 }
 
 function secondsToMs(text: string): number | string {
@@ -111,7 +127,8 @@ export async function runForwarderCommand(args: string[]): Promise<number> {
     config = forwarderConfigFromArgs(args);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`${error.message ? `vpsie-autoscaler forwarder: ${error.message}\n\n` : ''}${USAGE}`);
+      if (error.message) process.stderr.write(`vpsie-autoscaler forwarder: ${error.message}\n\n${USAGE}`);
+      else process.stdout.write(USAGE); // asked-for help
       return error.message ? 2 : 0;
     }
     if (error instanceof ConfigError) {

@@ -72,7 +72,9 @@ function parseOptions(args: string[]): DemoOptions | string {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseOptions(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed ? `vpsie-autoscaler demo: ${parsed}\n\n` : ''}${USAGE}`);
+    // Asked-for help goes to stdout (pipe it to less); a usage error to stderr.
+    if (parsed) process.stderr.write(`vpsie-autoscaler demo: ${parsed}\n\n${USAGE}`);
+    else process.stdout.write(USAGE);
     return parsed ? 2 : 0;
   }
   const options = parsed;

@@ -26,7 +26,7 @@ const USAGE = `usage: vpsie-autoscaler start [options]
   --kubeconfig <path>     the cluster (default: $KUBECONFIG, else ~/.kube/config)
   --cluster-id <id>       this cluster's id (default local; VM hostnames start with "<id>-")
   --namespace <ns>        the forwarder's namespace: bootstrap Secrets, Lease (default vpsie-autoscaler)
-  --port <p>              the functions' port (default 8080)
+  --port <p>              the functions' port (default 8090)
   --listen <host:port>    the forwarder's /metrics, /healthz, /readyz (default 127.0.0.1:8081)
   --live                  create, delete and change things (needs kube-system/vpsie-credentials);
                           without it the run is dry: decisions are logged and announced, nothing changes
@@ -81,7 +81,7 @@ export function parseStartOptions(args: string[]): StartOptions | string {
     return (error as Error).message;
   }
   if (values.help) return '';
-  const port = Number(values.port ?? 8080);
+  const port = Number(values.port ?? 8090);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be 0-65535, got "${values.port}"`;
   if (values.live && values['dry-run']) return '--live and --dry-run contradict each other';
   const leaseName = values['lease-name'] ?? defaultLeaseName();
@@ -173,7 +173,9 @@ function status(error: unknown): number | undefined {
 export async function run(args: string[]): Promise<number> {
   const parsed = parseStartOptions(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed ? `vpsie-autoscaler start: ${parsed}\n\n` : ''}${USAGE}`);
+    // Asked-for help goes to stdout (pipe it to less); a usage error to stderr.
+    if (parsed) process.stderr.write(`vpsie-autoscaler start: ${parsed}\n\n${USAGE}`);
+    else process.stdout.write(USAGE);
     return parsed ? 2 : 0;
   }
   const options = parsed;
