@@ -13,7 +13,8 @@ const node = (name: string, o: Partial<Parameters<typeof snapNode>[0]> = {}): Sn
 const pod = (name: string, nodeName: string | undefined, o: Partial<Parameters<typeof snapPod>[0]> = {}): BuiltPod =>
   snapPod({ name, ...(nodeName ? { node: nodeName } : {}), cpu: '1', labels: { app: 'test' }, owner: { kind: 'ReplicaSet', name: 'rs' }, ...o });
 const threePods = (o2: Partial<Parameters<typeof snapPod>[0]> = {}, n1 = 'node1', n2 = 'node2') => [pod('pod-0', n1), pod('pod-1', n1), pod('pod-2', n2, o2)];
-const pool = nodeGroup({ name: POOL, offeringIDs: ['medium'], maxNodes: 100 });
+// Karpenter's consolidation suite runs its NodePool with a budget of 100 % (its default is 10 %).
+const pool = nodeGroup({ name: POOL, offeringIDs: ['medium'], maxNodes: 100, disruption: { budgets: [{ nodes: '100%' }] } });
 
 function consolidate(nodes: SnapshotNode[], pods: BuiltPod[], extra: Parameters<typeof snapshot>[0] = {}) {
   return planOnce(snapshot({ nodeGroups: [pool], nodes, pods, ...extra }), { policy: { maxNonEmptyDrainsPerGroup: 1 } });

@@ -14,8 +14,11 @@ import type { DrainOperation, PlanningState, PlanResult, Policy } from '../../..
 // The anchors' planner tests bypass utilization (a fake eligibility checker): thresholds are 100.
 
 export const GROUP = 'ng1';
+// Cluster Autoscaler has no disruption budgets (its limits are global: --max-scale-down-parallelism,
+// --max-empty-bulk-delete, both far above these cases): its cases are ported with a budget that
+// never binds, so that they test what CA tests — which nodes are unneeded — not our budget default.
 export const groupSpec = (o: Record<string, unknown> = {}) =>
-  nodeGroup({ name: GROUP, offeringIDs: ['medium'], maxNodes: 1000, scaleDownPolicy: { cpuThreshold: 100, memoryThreshold: 100 }, ...o });
+  nodeGroup({ name: GROUP, offeringIDs: ['medium'], maxNodes: 1000, scaleDownPolicy: { cpuThreshold: 100, memoryThreshold: 100 }, disruption: { budgets: [{ nodes: '100%' }] }, ...o });
 
 /** CA's BuildTestNode(name, milliCPU, memBytes). */
 export function caNode(name: string, cpuMillis: number, memoryBytes: number, o: { eligible?: boolean; deleting?: boolean; ready?: boolean; managed?: boolean } = {}) {
