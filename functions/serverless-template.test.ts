@@ -89,7 +89,7 @@ describe('serverless package template', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey).sort();
     expect(routes).toEqual(['GET /healthz', 'GET /v1/clusters/{id}/status', 'POST /v1/clusters/{id}/trigger', 'POST /v1/reconcile']);
     const functions = Object.fromEntries(ofType('AWS::Lambda::Function').map(([, r]) => [r.Properties.FunctionName, r.Properties]));
-    expect(functions['vpsie-autoscaler-dev-api']).toMatchObject({ Handler: 'dist/functions/lambda.handler', Runtime: 'nodejs20.x' });
+    expect(functions['vpsie-autoscaler-dev-api']).toMatchObject({ Handler: 'dist/functions/lambda.handler', Runtime: 'nodejs24.x' });
     expect(functions['vpsie-autoscaler-dev-housekeeping']).toMatchObject({ Handler: 'dist/functions/lambda.housekeeping' });
     expect(ofType('AWS::Events::Rule')[0]![1].Properties.ScheduleExpression).toBe('rate(5 minutes)');
     const env = functions['vpsie-autoscaler-dev-api'].Environment.Variables;
