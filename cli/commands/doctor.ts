@@ -27,6 +27,7 @@ forwarder's RBAC, and the functions (a signed read-only request). Exit 0 only wh
                               credentials (default: the Secret kube-system/vpsie-credentials, or VPSIE_TOKEN)
   --project <id|uuid|name>    the VPSie project
   --kubeconfig <path>         the cluster (default $KUBECONFIG, ~/.kube/config)
+  --namespace <ns>            only the NodeGroups of this namespace (default: all)
   --join-endpoint <host:port> the API server endpoint new nodes join
   --functions-url <url>       --cluster-id <id>   --signing-key-file <path>
   --rbac-file <path>          default infra/forwarder/rbac.yaml
@@ -43,7 +44,7 @@ export async function run(args: string[], env: Record<string, string | undefined
       allowPositionals: false,
       options: {
         'vpsie-url': { type: 'string' }, token: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
-        project: { type: 'string' }, kubeconfig: { type: 'string' }, 'join-endpoint': { type: 'string' },
+        project: { type: 'string' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'join-endpoint': { type: 'string' },
         'functions-url': { type: 'string' }, 'cluster-id': { type: 'string' }, 'signing-key-file': { type: 'string' },
         'rbac-file': { type: 'string' }, 'rbac-subject': { type: 'string' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' },
       },
@@ -98,7 +99,7 @@ export async function run(args: string[], env: Record<string, string | undefined
       return 1;
     }
   }
-  const nodeGroups = kube ? await listNodeGroups(kube) : { error: 'no kubeconfig' };
+  const nodeGroups = kube ? await listNodeGroups(kube, values.namespace) : { error: 'no kubeconfig' };
   try {
     const checks = await runDoctor({
       client: new VpsieClient({ credentials, baseUrl: vpsieUrl, retry: { maxAttempts: 2 } }),
@@ -120,9 +121,10 @@ export async function run(args: string[], env: Record<string, string | undefined
   }
 }
 
-async function listNodeGroups(kube: KubeHttp): Promise<DoctorNodeGroup[] | { error: string }> {
+async function listNodeGroups(kube: KubeHttp, namespace: string | undefined): Promise<DoctorNodeGroup[] | { error: string }> {
+  const scope = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
   try {
-    const list = await kube.request<{ items?: Array<{ metadata: { namespace: string; name: string }; spec: unknown }> }>({ method: 'GET', path: `/apis/${API_GROUP}/${API_VERSION}/${NODEGROUP_PLURAL}` });
+    const list = await kube.request<{ items?: Array<{ metadata: { namespace: string; name: string }; spec: unknown }> }>({ method: 'GET', path: `/apis/${API_GROUP}/${API_VERSION}${scope}/${NODEGROUP_PLURAL}` });
     return (list.items ?? []).map((i) => ({ namespace: i.metadata.namespace, name: i.metadata.name, spec: i.spec }));
   } catch (error) {
     return { error: (error as Error).message };

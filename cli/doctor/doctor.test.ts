@@ -1,13 +1,10 @@
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VpsieClient } from '../../forwarder/vpsie/index.ts';
-import { MemoryNonceStore, verifyMessage } from '../../shared/signing.ts';
 import { SIM_CATEGORY, SIM_DC, SIM_OS_IMAGES, SIM_PLANS, startVpsieSimulator, type VpsieSimulator } from '../../test/vpsie-sim/index.ts';
 import { renderChecks } from './check.ts';
 import { checkJoinEndpoint, permissionsOf } from './cluster-checks.ts';
 import { checkFunctions } from './functions-check.ts';
+import { startSignedStatusServer } from './signed-status-server.ts';
 import { checkCredentials, checkNodeGroup, checkProject } from './vpsie-checks.ts';
 
 // doctor's VPSie and functions checks against the simulator and a signed endpoint; the cluster
@@ -67,20 +64,9 @@ describe('doctor: VPSie checks', () => {
 
 describe('doctor: functions and join endpoint', () => {
   async function signedStatusServer(key: string): Promise<string> {
-    const app = new Hono();
-    const nonces = new MemoryNonceStore();
-    app.get('/v1/clusters/:id/status', async (c) => {
-      try {
-        await verifyMessage({ key: () => key, method: 'GET', path: new URL(c.req.url).pathname, body: '', headers: c.req.raw.headers, nowMs: Date.now(), nonceStore: nonces });
-      } catch {
-        return c.json({ error: 'bad signature' }, 401);
-      }
-      return c.json({ ok: true });
-    });
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((resolve) => server.once('listening', resolve));
-    stops.push(() => new Promise((resolve) => server.close(resolve)));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await startSignedStatusServer(key);
+    stops.push(() => server.stop());
+    return server.url;
   }
 
   it('a signed request with the right key passes; a wrong key and an unreachable URL fail with the fix', async () => {
