@@ -1,3 +1,4 @@
+import { parseFencingToken } from '../shared/fencing-token.ts';
 import { KubeApiError, type KubeHttp } from './kube/kube-http.ts';
 import { formatMicroTime } from './kube/micro-time.ts';
 import { sleep, systemClock, type Clock } from './util/clock.ts';
@@ -159,8 +160,12 @@ export class LeaderElector {
     const ours = holder === this.options.identity;
     if (!ours && holder !== '' && this.observed.atMs + durationMs > nowMs) return false;
 
-    const stored = Number(lease.metadata.annotations?.[FENCING_TOKEN_ANNOTATION] ?? 0);
-    if (Number.isFinite(stored)) this.fencingToken = Math.max(this.fencingToken, stored);
+    // Parsed strictly (shared/fencing-token.ts): a bare Number() rounds past 2^53, and an unreadable
+    // annotation must not pass for 0 silently.
+    const text = lease.metadata.annotations?.[FENCING_TOKEN_ANNOTATION];
+    const stored = text === undefined ? 0 : parseFencingToken(text);
+    if (stored === undefined) this.logger.warn({ annotation: FENCING_TOKEN_ANNOTATION, value: text!.slice(0, 40) }, 'the Lease carries an unreadable fencing token; keeping the highest one this process knows');
+    else this.fencingToken = Math.max(this.fencingToken, stored);
     const now = formatMicroTime(nowMs);
     const updated: LeaseObject = {
       ...lease,
