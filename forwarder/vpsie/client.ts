@@ -2,7 +2,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepReal } from 'node:timers/promises';
 import type { z } from 'zod';
-import { LoginSessionAuth, StaticTokenAuth } from './auth.ts';
+import { LoginSessionAuth, StaticTokenAuth, type AuthHeaderMode } from './auth.ts';
 import { DEFAULT_RETRY, retryDelayMs, type RetryOptions } from './backoff.ts';
 import { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './circuit-breaker.ts';
 import type { VpsieCredentials } from './credentials.ts';
@@ -57,6 +57,13 @@ export type VpsieClientOptions = {
   tokenRefreshSkewMs?: number;
   /** Also send `Authorization: Bearer <token>`. Default false. */
   sendBearer?: boolean;
+  /**
+   * Client-credentials login (issue 15): the body as JSON (the SDK) or form-encoded (a later tool),
+   * and where the token goes (see AuthHeaderMode). Default 'auto' for both: JSON first and form
+   * after a refusal; Vpsie-Auth first and Bearer too when a fresh token is refused. Detected at the
+   * first login and kept.
+   */
+  login?: { body?: 'json' | 'form' | 'auto'; header?: AuthHeaderMode };
   launch?: {
     /**
      * Create requests per launchVm call. Default 3. Only a create VPSie certainly refused (its API
@@ -107,6 +114,9 @@ export class VpsieClient {
   private readonly categories: TtlCache<VpsieCategory[]>;
   private readonly plans: TtlCache<VpsiePlan[]>;
   private readonly onUnreadableRows: ((event: UnreadableRowsEvent) => void) | undefined;
+  /** The login body that works: configured, or detected at the first login ('auto' until then). */
+  private loginBody: 'json' | 'form' | 'auto';
+  private readonly session: LoginSessionAuth | undefined;
 
   constructor(options: VpsieClientOptions) {
     this.now = options.now ?? Date.now;
@@ -123,6 +133,7 @@ export class VpsieClient {
     this.categories = new TtlCache(ttlMs, this.now);
     this.plans = new TtlCache(ttlMs, this.now);
     this.onUnreadableRows = options.onUnreadableRows;
+    this.loginBody = options.login?.body ?? 'auto';
     this.transport = new Transport({
       baseUrl: (options.baseUrl ?? VPSIE_DEFAULT_BASE_URL).replace(/\/+$/, ''),
       http: options.http ?? axios.create(),
@@ -137,15 +148,21 @@ export class VpsieClient {
     });
     const sendBearer = options.sendBearer ?? false;
     const credentials = options.credentials;
-    this.transport.setAuthenticator(
+    this.session =
       credentials.kind === 'token'
-        ? new StaticTokenAuth(credentials.token, sendBearer)
+        ? undefined
         : new LoginSessionAuth(() => this.login(credentials.clientId, credentials.clientSecret), {
             refreshSkewMs: options.tokenRefreshSkewMs ?? 300_000,
             sendBearer,
             now: this.now,
-          }),
-    );
+            headerMode: options.login?.header ?? 'auto',
+          });
+    this.transport.setAuthenticator(this.session ?? new StaticTokenAuth(credentials.kind === 'token' ? credentials.token : '', sendBearer));
+  }
+
+  /** What the client-credentials login settled on (for doctor and the log); undefined in token mode. */
+  get loginMode(): { body: 'json' | 'form' | 'auto'; bearer: boolean } | undefined {
+    return this.session ? { body: this.loginBody, bearer: this.session.bearerSent } : undefined;
   }
 
   /** For health endpoints and metrics. */
@@ -426,15 +443,29 @@ export class VpsieClient {
   }
 
   private async login(clientId: string, clientSecret: string) {
-    const body = await this.transport.request({
-      operation: 'login',
-      method: 'POST',
-      path: '/apps/v2/auth/from/api',
-      json: { clientId, clientSecret },
-      retry: 'safe',
-      authenticated: false,
-      envelope: false,
-    });
+    const send = (body: 'json' | 'form') =>
+      this.transport.request({
+        operation: 'login',
+        method: 'POST',
+        path: '/apps/v2/auth/from/api',
+        ...(body === 'json' ? { json: { clientId, clientSecret } } : { form: { clientId, clientSecret } }),
+        retry: 'safe',
+        authenticated: false,
+        envelope: false,
+      });
+    let body: unknown;
+    if (this.loginBody !== 'auto') body = await send(this.loginBody);
+    else {
+      try {
+        body = await send('json');
+        this.loginBody = 'json';
+      } catch (error) {
+        // Refused (not an outage): this deployment may want the form-encoded body. Once.
+        if (!(error instanceof VpsieError) || error.retryable) throw error;
+        body = await send('form');
+        this.loginBody = 'form';
+      }
+    }
     // Either shape, at the top level or inside an envelope's `data`.
     const candidates = [body, (body as { data?: unknown } | null)?.data];
     for (const candidate of candidates) {

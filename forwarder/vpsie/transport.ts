@@ -78,7 +78,9 @@ export class Transport {
     for (let attempt = 1; ; attempt++) {
       const headers = request.authenticated ? await this.requireAuth().headers() : {};
       try {
-        return await this.attempt(request, headers, attempt);
+        const payload = await this.attempt(request, headers, attempt);
+        if (request.authenticated) this.requireAuth().markAccepted?.();
+        return payload;
       } catch (error) {
         if (error instanceof VpsieAuthError && request.authenticated && this.requireAuth().canRelogin && !reloggedIn) {
           // The server refused the token, so it did not act on the request: logging in again and

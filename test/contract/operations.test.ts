@@ -206,15 +206,23 @@ describe('authentication', () => {
   });
 
   it('does not loop when the fresh token is refused too', async () => {
-    const env = await contractEnv({ client: { credentials: CLIENT_CREDENTIALS } });
+    // header mode configured: a refusal means "log in again", once
+    const env = await contractEnv({ client: { credentials: CLIENT_CREDENTIALS, login: { header: 'vpsie-auth' } } });
     env.sim.inject({ kind: 'status', status: 401, message: 'Please authenticate', count: 5, match: { operation: 'listVms' } });
     const error = await caught(env.client.listVms());
     expect(error).toBeInstanceOf(VpsieAuthError);
     expect(env.ops()).toEqual(['login', 'listVms', 'login', 'listVms']);
   });
 
+  it('does not loop either with the header detected (auto): the fresh token is tried as Bearer once, then the error', async () => {
+    const env = await contractEnv({ client: { credentials: CLIENT_CREDENTIALS } });
+    env.sim.inject({ kind: 'status', status: 401, message: 'Please authenticate', count: 5, match: { operation: 'listVms' } });
+    expect(await caught(env.client.listVms())).toBeInstanceOf(VpsieAuthError);
+    expect(env.ops()).toEqual(['login', 'listVms', 'listVms']);
+  });
+
   it('wrong client credentials: a typed auth error, login not retried', async () => {
-    const env = await contractEnv({ client: { credentials: { ...CLIENT_CREDENTIALS, clientSecret: 'bad' } } });
+    const env = await contractEnv({ client: { credentials: { ...CLIENT_CREDENTIALS, clientSecret: 'bad' }, login: { body: 'json' } } });
     const error = await caught(env.client.listVms());
     expect(error).toBeInstanceOf(VpsieAuthError);
     expect(env.ops()).toEqual(['login']);

@@ -5,7 +5,7 @@ import type { SimConfig, SimState } from './state.ts';
 // /__sim/…: drives the simulator from other processes (e2e tests, the demo). Not part of the VPSie
 // API: no auth, not recorded in the call log, never faulted.
 
-const CONFIG_KEYS: Array<keyof SimConfig> = ['loginShape', 'tokenTtlMs', 'provisionMs', 'bootMs', 'deletedVisibleMs', 'listStyle', 'notFoundStyle', 'quota', 'deletePassword', 'latencyMs', 'visibilityDelayMs', 'ignoreUserData'];
+const CONFIG_KEYS: Array<keyof SimConfig> = ['loginShape', 'tokenTtlMs', 'provisionMs', 'bootMs', 'deletedVisibleMs', 'listStyle', 'notFoundStyle', 'quota', 'deletePassword', 'latencyMs', 'visibilityDelayMs', 'ignoreUserData', 'loginBody', 'authHeader'];
 
 export function adminRoutes(state: SimState): Hono {
   const admin = new Hono();

@@ -30,9 +30,9 @@ async function anyBody(c: Context<SimEnv>): Promise<Record<string, unknown>> {
   return Object.keys(form).length > 0 ? form : jsonBody(c);
 }
 
-function tokenOf(c: Context<SimEnv>): string | undefined {
+function tokenOf(c: Context<SimEnv>, mode: 'any' | 'bearer-only'): string | undefined {
   const header = c.req.header('vpsie-auth');
-  if (header) return header.trim();
+  if (header && mode === 'any') return header.trim();
   const bearer = c.req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1];
   return bearer?.trim();
 }
@@ -45,7 +45,8 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
   api.use('*', faultMiddleware(state, shutdown));
 
   api.post('/apps/v2/auth/from/api', async (c) => {
-    const body = await anyBody(c);
+    const body = state.config.loginBody === 'form-only' ? await formBody(c) : await anyBody(c);
+    if (state.config.loginBody === 'form-only' && !body['clientId']) return c.json(failure(400, 'clientId is required'), 400); // GUESS: the text
     const session = state.login(body['clientId'], body['clientSecret']);
     if (!session) return c.json(failure(401, 'Invalid clientId or clientSecret'), 401);
     const expires = new Date(session.expiresAtMs).toISOString();
@@ -56,7 +57,7 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
   });
 
   api.use('*', async (c, next) => {
-    if (!state.isAuthorised(tokenOf(c))) return c.json(failure(401, 'Please authenticate'), 401);
+    if (!state.isAuthorised(tokenOf(c, state.config.authHeader))) return c.json(failure(401, 'Please authenticate'), 401);
     return next();
   });
 

@@ -46,6 +46,12 @@ export type SimConfig = {
    * sends it, to another path). Off by default so that userData-mode setups keep working in tests.
    */
   ignoreUserData: boolean;
+  /**
+   * Login variants (GUESSES at deployments the sources hint at): 'form-only' refuses a JSON login
+   * body; 'bearer-only' reads the token only from `Authorization: Bearer` (Vpsie-Auth ignored).
+   */
+  loginBody: 'any' | 'form-only';
+  authHeader: 'any' | 'bearer-only';
   /** GET /apps/v2/projects rows (`data: {rows, count}`, as the SDK decodes it). */
   projects: Array<{ id: number; identifier: string; name: string; is_default: 0 | 1 }>;
 };
@@ -67,6 +73,8 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   visibilityDelayMs: 0,
   osImages: Object.values(SIM_OS_IMAGES),
   ignoreUserData: false,
+  loginBody: 'any',
+  authHeader: 'any',
   projects: [{ id: 7, identifier: '2b7f4c1e-7d3a-4f7e-9a51-0c6d1e2f3a4b', name: 'sim-project', is_default: 1 }],
 };
 
