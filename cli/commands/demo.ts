@@ -1,5 +1,6 @@
 import { AppsV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { scaleDeployment } from '../../test/e2e/e2e-helpers.ts';
 import { ensureNamespace } from '../../test/e2e/stack-cluster.ts';
 import { startStack, type Stack } from '../../test/e2e/stack.ts';
 import { ensureBinaries, MissingToolError } from '../demo/binaries.ts';
+import { keepLogs } from '../demo/keep-logs.ts';
 import { decisionKey, decisionLine, describeState, renderScreen, stateKey, stateLine, summaryLine, type DemoState, type DemoSummary } from '../demo/view.ts';
 
 // `npm run demo`: the whole product on this machine — a real control plane with kwok nodes, the
@@ -86,6 +88,17 @@ export async function run(args: string[]): Promise<number> {
 
   // The harness's process supervisors kill the children synchronously on SIGINT; this only says so
   // and exits (their handlers run first: they were registered first).
+  // Where the logs stay after the demo (the harness deletes its run folders when it stops).
+  const logsDir = join(tmpdir(), `vpsie-autoscaler-demo-${new Date(startedMs).toISOString().replace(/[:.]/g, '-')}`);
+  const saveLogs = () => {
+    const sources = [...(controlPlane ? [{ prefix: 'control-plane', dir: controlPlane.tmpDir }] : []), ...(stack ? [{ prefix: 'stack', dir: stack.runDir }] : [])];
+    try {
+      keepLogs(sources, logsDir);
+    } catch (error) {
+      process.stderr.write(`vpsie-autoscaler demo: could not keep the logs in ${logsDir}: ${(error as Error).message}\n`);
+    }
+  };
+  const keepOnSignal = () => saveLogs();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
@@ -108,7 +121,10 @@ export async function run(args: string[]): Promise<number> {
     });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    say(`stack ready: functions ${stack.functions.url}, forwarder ${stack.forwarders[0]!.metricsUrl}, VPSie simulator ${stack.simulator.url}; logs in ${stack.runDir}`);
+    // Runs before the harness's own signal hooks (which kill the children and delete their folders).
+    process.prependOnceListener('SIGINT', keepOnSignal);
+    process.prependOnceListener('SIGTERM', keepOnSignal);
+    say(`stack ready: functions ${stack.functions.url}, forwarder ${stack.forwarders[0]!.metricsUrl}, VPSie simulator ${stack.simulator.url}; logs in ${stack.runDir} (kept in ${logsDir} when the demo ends)`);
 
     const summary = await runScenario(stack, options, startedMs, say);
     say(summaryLine(summary));
@@ -125,6 +141,10 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGINT', keepOnSignal);
+    process.off('SIGTERM', keepOnSignal);
+    saveLogs();
+    process.stdout.write(`logs kept in ${logsDir}\n`);
     await stack?.stop().catch(() => {});
     await controlPlane?.stop().catch(() => {});
   }
@@ -265,7 +285,10 @@ class LiveView {
       this.lastKey = key;
       return;
     }
-    // Terminal: clear and redraw.
-    process.stdout.write(`\x1b[H\x1b[2J${renderScreen(state, this.decisions, 'Ctrl-C stops the demo and everything it started.')}\n`);
+    // Terminal: redraw in place (home, clear below: no full-screen clear that tmux would keep in its
+    // scrollback), within the terminal's size so the header never scrolls away.
+    const size = { columns: process.stdout.columns ?? 80, rows: process.stdout.rows ?? 24 };
+    const screen = renderScreen(state, this.decisions, 'Ctrl-C stops the demo and everything it started.', size);
+    process.stdout.write(`\x1b[H${screen.split('\n').join('\x1b[K\n')}\x1b[K\x1b[J`);
   }
 }

@@ -163,11 +163,23 @@ export function decisionKey(line: AuditLine): string {
 }
 
 /** The full-screen view for a terminal. */
-export function renderScreen(state: DemoState, decisions: readonly string[], footer: string): string {
+/** The terminal's size; absent: no limit (a pipe, a test). */
+export interface ScreenSize { columns: number; rows: number }
+
+/** Lines cut to the width (with "…"), so that no line wraps and pushes the header off the screen. */
+function fit(line: string, columns: number): string {
+  return line.length <= columns ? line : `${line.slice(0, Math.max(0, columns - 1))}…`;
+}
+
+/**
+ * The live view. With a size it never has more lines than the terminal minus one (the cursor's), nor
+ * a line wider than it: the newest decisions that fit are shown, the header always stays.
+ */
+export function renderScreen(state: DemoState, decisions: readonly string[], footer: string, size?: ScreenSize): string {
   const rows = state.groups.map((g) =>
     `  ${g.name.padEnd(12)} ${String(g.launching).padStart(9)} ${String(g.ready).padStart(6)} ${String(g.draining).padStart(9)} ${String(g.notReady).padStart(10)}`,
   );
-  return [
+  const head = [
     `vpsie-autoscaler demo — ${seconds(state.elapsedMs)} — ${state.phase}`,
     '',
     `pods      ${state.pods.pending} pending   ${state.pods.running} running${state.pods.terminating ? `   ${state.pods.terminating} terminating` : ''}`,
@@ -177,10 +189,16 @@ export function renderScreen(state: DemoState, decisions: readonly string[], foo
     ...(rows.length > 0 ? rows : ['  (no NodeGroup yet)']),
     '',
     'decisions (newest last):',
-    ...(decisions.length > 0 ? decisions.slice(-14).map((d) => `  ${d}`) : ['  (none yet)']),
-    '',
-    footer,
-  ].join('\n');
+  ];
+  const tail = ['', footer];
+  const room = size ? Math.max(1, size.rows - 1 - head.length - tail.length) : 14;
+  const shown = decisions.length > 0 ? decisions.slice(-Math.min(14, room)).map((d) => `  ${d}`) : ['  (none yet)'];
+  let lines = [...head, ...shown, ...tail];
+  if (size) {
+    // A very small terminal: the header first, the rest as far as it goes.
+    lines = lines.slice(0, Math.max(1, size.rows - 1)).map((l) => fit(l, Math.max(10, size.columns)));
+  }
+  return lines.join('\n');
 }
 
 export interface DemoSummary {
