@@ -8,6 +8,7 @@ import { handOffConsolidations } from './consolidation/handoff.ts';
 import { planStatus } from './status.ts';
 import { discardWhatIf } from './what-if.ts';
 import { nameOfferingsInPlan } from './names.ts';
+import { explainUnreadCatalogue } from './catalogue-unread.ts';
 import type { PlanningState, PlanResult, Policy } from './types.ts';
 
 /**
@@ -28,6 +29,7 @@ export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, n
   handOffConsolidations(ctx);
   planScaleDown(ctx);
   planStatus(ctx);
+  explainUnreadCatalogue(snapshot, ctx.unschedulable, ctx.decisions);
   nameOfferingsInPlan(ctx.commands, ctx.decisions, snapshot.offerings);
   return {
     commands: ctx.commands,
