@@ -32,3 +32,17 @@ describe('offering names beside identifiers', () => {
     expect(decision.details).toMatchObject({ offering: PLAN_ID, offeringName: 'A-4C-8G' });
   });
 });
+
+describe('NodeGroup status names the plans being launched', () => {
+  it('ScalingUp says how many of which plan, by nickname', () => {
+    const r = runPlan(snapshot({
+      nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: [PLAN_ID] })],
+      offerings: [offering({ identifier: PLAN_ID, nickname: 'A-4C-8G', cpu: 4, ramMiB: 8192, priceMonthly: 40 })],
+      pods: snapPods(6, 'web', { cpu: '1', unschedulableSinceMs: TEST_NOW_MS - 60_000 }),
+    }), { policy: { assumeWindowsElapsed: true } });
+    const launches = commandsOf(r, 'createVm').length;
+    expect(launches).toBeGreaterThan(0);
+    const status = commandsOf(r, 'updateNodeGroupStatus')[0]!.status;
+    expect(status.conditions.find((c) => c.type === 'ScalingUp')?.message).toBe(`${launches} node(s) launching (${launches} × A-4C-8G)`);
+  });
+});

@@ -59,6 +59,16 @@ function describe(ctx: PlanContext, group: GroupView): { nodes: SnapshotNode[]; 
   return { nodes, launches: launches.filter((l) => !names.has(l.hostname)), drains, nodeList };
 }
 
+/** "2 × A-4C-8G, 1 × A-2C-4G": the plans of the launches, by nickname (the id when it has none). */
+function launchedPlans(ctx: PlanContext, launches: readonly LaunchOperation[]): string {
+  const counts = new Map<string, number>();
+  for (const l of launches) {
+    const name = ctx.snapshot.offerings.find((o) => o.identifier === l.offeringId)?.nickname || l.offeringId;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].map(([name, n]) => `${n} × ${name}`).join(', ');
+}
+
 export function planStatus(ctx: PlanContext): void {
   const now = ctx.nowMs;
   for (const group of ctx.groups) {
@@ -78,7 +88,7 @@ export function planStatus(ctx: PlanContext): void {
     const oldest = (ms: number[]) => (ms.length > 0 ? Math.min(...ms) : now);
     const conditions: Condition[] = [
       condition('Ready', serving >= minNodes, serving >= minNodes ? 'MinNodesReady' : 'BelowMinNodes', `${ready} of ${live.length} node(s) Ready, ${serving} serving (not leaving; minNodes ${minNodes}, maxNodes ${maxNodes})`, now, generation),
-      condition('ScalingUp', launches.length > 0, launches.length > 0 ? 'LaunchesInProgress' : 'NoLaunches', launches.length > 0 ? `${launches.length} node(s) launching` : 'no launch in progress', oldest(launches.map((l) => l.createdAtMs)), generation),
+      condition('ScalingUp', launches.length > 0, launches.length > 0 ? 'LaunchesInProgress' : 'NoLaunches', launches.length > 0 ? `${launches.length} node(s) launching (${launchedPlans(ctx, launches)})` : 'no launch in progress', oldest(launches.map((l) => l.createdAtMs)), generation),
       condition('ScalingDown', removing.size > 0, removing.size > 0 ? 'RemovalsInProgress' : 'NoRemovals', removing.size > 0 ? `${removing.size} node(s) being removed` : 'no removal in progress', oldest(drains.map((d) => d.createdAtMs)), generation),
       condition('Backoff', backoff, backoff ? 'LaunchFailures' : 'NoBackoff', backoff ? `launches paused until ${iso(groupState!.backoffUntilMs!)} after ${groupState!.consecutiveFailures} consecutive failure(s)` : 'launches allowed', now, generation),
       condition('ConfigValid', true, 'Valid', 'spec is valid', now, generation),
