@@ -56,6 +56,13 @@ describe('bootstrap delivery: script', () => {
 
       const node = await waitFor(() => h.core.readNode({ name: hostname }), { timeoutMs: 30_000, description: `node ${hostname} joined from the script` });
       expect(node.metadata!.labels![NODEGROUP_LABEL]).toBe('workers');
+
+      // Once the node is Ready, its script (and join token) is deleted at the next script launch.
+      await waitFor(() => forwarder.cache.nodes.items.get(hostname)?.ready === true || undefined, { timeoutMs: 30_000, description: `node ${hostname} Ready in the forwarder's view` });
+      const second = `${clusterId}-workers-s0002`;
+      const [next] = await runPlan(forwarder, fake, [command({ kind: 'createVm', nodeGroup: { namespace: ns, name: 'workers' }, hostname: second, offeringId: OFFERING, datacenterID: DC, osImageID: OS })]);
+      expect(next, next?.message).toMatchObject({ outcome: 'succeeded' });
+      expect(sim.sim.scripts.all().map((s) => s.name)).toEqual([`${second}-bootstrap`]);
       await h.core.deleteNode({ name: hostname }).catch(() => {});
     } finally {
       await forwarder.stop();

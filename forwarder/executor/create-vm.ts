@@ -5,6 +5,7 @@ import { BOOTSTRAP_TEMPLATE_LABEL } from '../../shared/labels.ts';
 import { errorFields } from '../util/logger.ts';
 import { VpsieApiError } from '../vpsie/errors.ts';
 import { bootstrapScriptName, resolveDelivery } from '../vpsie/bootstrap-delivery.ts';
+import { deleteSettledBootstrapScripts } from '../vpsie/bootstrap-scripts.ts';
 import { createBootstrapToken, deleteBootstrapToken } from './bootstrap-token.ts';
 import { ensureKubeletFlags, renderTemplate, TemplateError } from './cloud-init.ts';
 import { kubeletFlags } from './kubelet-flags.ts';
@@ -126,6 +127,12 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
       await deleteBootstrapToken(ctx.kube, token.id).catch((e: unknown) => ctx.logger.warn({ ...errorFields(e), tokenId: token.id }, 'could not delete the join token of a refused launch'));
     }
     throw error;
+  }
+  if (delivery.mode === 'script') {
+    // Scripts of earlier launches that joined (or failed long ago) are deleted here: they hold join tokens.
+    const vms = ctx.view.vms();
+    await deleteSettledBootstrapScripts(ctx.vpsie, { nodeReady: (h) => ctx.view.node(h)?.ready === true, vmHostnames: () => (vms ? new Set(vms.map((v) => v.hostname)) : null) }, { hostnamePrefix: ctx.guardrails.options.cluster.hostnamePrefix, nowMs: ctx.clock.now() })
+      .catch((e: unknown) => ctx.logger.warn({ ...errorFields(e) }, 'could not delete settled bootstrap scripts'));
   }
   const identifier = launch.lookup?.where === 'created' ? launch.lookup.vm.identifier : undefined;
   const said = launch.outcome === 'unconfirmed' ? 'sent; VPSie\'s answer was lost, later reconciles look for the VM by hostname' : 'accepted';

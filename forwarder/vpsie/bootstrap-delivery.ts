@@ -7,6 +7,8 @@
 // `#cloud-config` document cannot be delivered that way. 'auto' (the default) therefore picks 'script'
 // for a template that renders to a shell script (`#!`) and 'userData' for anything else.
 
+import { BOOTSTRAP_SCRIPT_SUFFIX } from './bootstrap-scripts.ts';
+
 export const BOOTSTRAP_DELIVERY_MODES = ['auto', 'script', 'userData'] as const;
 export type BootstrapDeliveryMode = (typeof BOOTSTRAP_DELIVERY_MODES)[number];
 
@@ -26,5 +28,5 @@ export function resolveDelivery(mode: BootstrapDeliveryMode | undefined, rendere
 
 /** The stored script's name: unique per launch (the add answers no identifier; it is found by name). */
 export function bootstrapScriptName(hostname: string): string {
-  return `${hostname}-bootstrap`;
+  return `${hostname}${BOOTSTRAP_SCRIPT_SUFFIX}`;
 }

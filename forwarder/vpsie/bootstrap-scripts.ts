@@ -1,0 +1,44 @@
+import { matchesHostnamePattern } from '../../shared/ownership.ts';
+import type { VpsieScript } from './types.ts';
+
+// Stored bootstrap scripts hold a join token; each is deleted once its launch is settled:
+// - the VM joined: a Node of that hostname is Ready; or
+// - the launch failed: the listing (which must have been read) shows no VM and no pending create of
+//   that hostname, and the script is older than `orphanAfterMs` (a create may take a while to show:
+//   deleting a script the VM has not run yet would make the launch fail).
+// Only scripts named `<hostname>-bootstrap` with this cluster's hostname pattern are touched.
+
+export const BOOTSTRAP_SCRIPT_SUFFIX = '-bootstrap';
+/** GUESS: comfortably longer than a VM's provisioning and first boot; no source gives the timing. */
+export const DEFAULT_ORPHAN_SCRIPT_AFTER_MS = 2 * 3_600_000;
+
+export type ScriptSweepView = {
+  /** Whether a Node of this name is Ready. */
+  nodeReady(hostname: string): boolean;
+  /** Hostnames of the VMs and pending creates of the last listing; null when it could not be read. */
+  vmHostnames(): ReadonlySet<string> | null;
+};
+
+export function settledBootstrapScripts(scripts: readonly VpsieScript[], view: ScriptSweepView, scope: { hostnamePrefix: string; nowMs: number; orphanAfterMs?: number }): VpsieScript[] {
+  const hostnames = view.vmHostnames();
+  const orphanAfterMs = scope.orphanAfterMs ?? DEFAULT_ORPHAN_SCRIPT_AFTER_MS;
+  return scripts.filter((script) => {
+    if (!script.name.endsWith(BOOTSTRAP_SCRIPT_SUFFIX)) return false;
+    const hostname = script.name.slice(0, -BOOTSTRAP_SCRIPT_SUFFIX.length);
+    if (!matchesHostnamePattern(hostname, scope.hostnamePrefix)) return false;
+    if (view.nodeReady(hostname)) return true;
+    if (hostnames === null || hostnames.has(hostname)) return false;
+    return script.createdAtMs !== null && scope.nowMs - script.createdAtMs >= orphanAfterMs;
+  });
+}
+
+/** Lists the stored scripts and deletes the settled ones; returns the names deleted. */
+export async function deleteSettledBootstrapScripts(
+  vpsie: { listScripts(): Promise<VpsieScript[]>; deleteScript(identifier: string): Promise<unknown> },
+  view: ScriptSweepView,
+  scope: { hostnamePrefix: string; nowMs: number; orphanAfterMs?: number },
+): Promise<string[]> {
+  const settled = settledBootstrapScripts(await vpsie.listScripts(), view, scope);
+  for (const script of settled) await vpsie.deleteScript(script.identifier);
+  return settled.map((s) => s.name);
+}
