@@ -167,6 +167,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         `--manage-nodes-with-annotation-selector=${KWOK_ANNOTATION}=${KWOK_ANNOTATION_VALUE}`,
         `--server-address=127.0.0.1:${kwokPort}`,
         '--cidr=10.0.0.0/16',
+        // IMPORTANT: kwok keeps no node Leases unless told (0 = none; 40 is only kwokctl's default): without
+        // them a healthy node went NotReady every node-monitor-grace-period (50 s) and Ready again. Renewed
+        // every 10 s (a quarter of the duration), as a kubelet does.
+        '--node-lease-duration-seconds=40',
       ],
       // kwok also reads ~/.kwok/kwok.yaml when it exists: point HOME at the run folder so a developer's file cannot leak in.
       { ...process.env, HOME: dir },
