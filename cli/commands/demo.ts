@@ -13,7 +13,7 @@ import { ensureNamespace } from '../../test/e2e/stack-cluster.ts';
 import { startStack, type Stack } from '../../test/e2e/stack.ts';
 import { ensureBinaries, MissingToolError } from '../demo/binaries.ts';
 import { keepLogs } from '../demo/keep-logs.ts';
-import { decisionKey, decisionLine, describeState, renderScreen, stateKey, stateLine, summaryLine, type DemoState, type DemoSummary } from '../demo/view.ts';
+import { decisionKey, decisionLine, describeState, renderScreen, scaleDownPhase, stateKey, stateLine, summaryLine, type DemoState, type DemoSummary } from '../demo/view.ts';
 
 // `npm run demo`: the whole product on this machine — a real control plane with kwok nodes, the
 // VPSie simulator whose VMs join as Nodes, the functions with their embedded store and the forwarder
@@ -198,7 +198,8 @@ async function runScenario(stack: Stack, options: DemoOptions, startedMs: number
     // The load goes; after the window the empty nodes are drained and removed.
     await scaleDeployment(apps, namespace, deployment.metadata!.name!, 0);
     say(`load gone: ${namespace}/${deployment.metadata!.name} scaled to 0; nodes go after ${options.windowSeconds}s below the thresholds`);
-    const drained = await view.until('scale-down: nodes draining and removed', options.timeoutMs, (state) => {
+    const windowEndsMs = Date.now() + options.windowSeconds * 1000;
+    const drained = await view.until(() => scaleDownPhase(Date.now(), windowEndsMs), options.timeoutMs, (state) => {
       track(state);
       return state.groups.every((g) => g.ready + g.draining + g.notReady + g.launching === 0) && stack.liveVms().length === 0;
     });
@@ -232,11 +233,12 @@ class LiveView {
   ) {}
 
   /** Refreshes every 500 ms until `done(state)` or the timeout; true when done. */
-  async until(phase: string, timeoutMs: number, done: (state: DemoState) => boolean): Promise<boolean> {
+  async until(phase: string | (() => string), timeoutMs: number, done: (state: DemoState) => boolean): Promise<boolean> {
     const deadlineMs = Date.now() + timeoutMs;
-    if (this.options.plain) this.say(`— ${phase}`);
+    const label = typeof phase === 'string' ? () => phase : phase;
+    if (this.options.plain) this.say(`— ${label()}`);
     for (;;) {
-      const state = await this.collect(phase);
+      const state = await this.collect(label());
       this.show(state);
       if (done(state)) return true;
       if (Date.now() >= deadlineMs || this.closed) return false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderScreen, type DemoState } from './view.ts';
+import { renderScreen, scaleDownPhase, type DemoState } from './view.ts';
 
 // The live view fits the terminal (issue 21: at 80×24 the header scrolled away).
 
@@ -26,5 +26,13 @@ describe('demo live view size', () => {
     expect(screen.at(-1)).toBe('footer');
     expect(screen.some((l) => l.startsWith('  decision 39:'))).toBe(true);
     expect(screen.some((l) => l.startsWith('  decision 0:'))).toBe(false);
+  });
+});
+
+describe('demo scale-down countdown', () => {
+  it('counts the window down in whole seconds, then says the nodes are drained', () => {
+    expect(scaleDownPhase(1_000, 31_000)).toBe('scale-down: nodes below the thresholds; the window ends in 30s, then they are drained');
+    expect(scaleDownPhase(30_500, 31_000)).toContain('ends in 1s');
+    expect(scaleDownPhase(31_000, 31_000)).toBe('scale-down: nodes draining and removed');
   });
 });

@@ -163,6 +163,12 @@ export function decisionKey(line: AuditLine): string {
 }
 
 /** The full-screen view for a terminal. */
+/** The scale-down phase with a countdown while the window runs (nothing seems to happen meanwhile). */
+export function scaleDownPhase(nowMs: number, windowEndsMs: number): string {
+  const leftS = Math.ceil((windowEndsMs - nowMs) / 1000);
+  return leftS > 0 ? `scale-down: nodes below the thresholds; the window ends in ${leftS}s, then they are drained` : 'scale-down: nodes draining and removed';
+}
+
 /** The terminal's size; absent: no limit (a pipe, a test). */
 export interface ScreenSize { columns: number; rows: number }
 
