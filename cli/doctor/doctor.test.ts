@@ -39,6 +39,13 @@ describe('doctor: VPSie checks', () => {
     expect(checks[2]!.detail).toBe(`${PLAN.nickname}: ${PLAN.cpu} CPU, ${PLAN.ram / 1024} GiB, ${PLAN.ssd} GB disk, ${Number(PLAN.price).toFixed(2)}/month`);
   });
 
+  it('client credentials: the login mode detected at the first login is shown', async () => {
+    const s = await startVpsieSimulator({ loginBody: 'form-only' });
+    stops.push(() => s.stop());
+    const c = new VpsieClient({ baseUrl: s.url, credentials: { kind: 'client', clientId: 'sim-client', clientSecret: 'sim-secret', deletePassword: '' }, retry: { maxAttempts: 1 } });
+    expect(await checkCredentials(c, 'client credentials', s.url)).toMatchObject({ ok: true, detail: expect.stringContaining('login body form, token sent as Vpsie-Auth)') });
+  });
+
   it('a wrong token fails the credentials check and says how to fix it', async () => {
     const s = await sim();
     const check = await checkCredentials(client(s.url, 'wrong'), 'API token', s.url);

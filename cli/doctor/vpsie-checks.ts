@@ -13,7 +13,9 @@ export async function checkCredentials(client: VpsieClient, mode: string, vpsieU
   const name = 'VPSie credentials';
   try {
     const dcs = await client.listDatacenters();
-    return pass(name, `${mode} accepted by ${vpsieUrl} (${dcs.length} datacenters visible)`);
+    const login = client.loginMode;
+    const how = login ? `; login body ${login.body}, token sent as Vpsie-Auth${login.bearer ? ' and Bearer' : ''}` : '';
+    return pass(name, `${mode} accepted by ${vpsieUrl} (${dcs.length} datacenters visible${how})`);
   } catch (error) {
     if (error instanceof VpsieAuthError) return fail(name, `${mode} refused: ${error.message}`, 'check the token (or clientId/clientSecret) in kube-system/vpsie-credentials, or --token / --client-id / --client-secret');
     return fail(name, `VPSie could not be reached at ${vpsieUrl}: ${message(error)}`, 'check --vpsie-url and the network path to the VPSie API');
