@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Command, PlanMessage } from '../shared/plan-message.ts';
 import { snapshot } from '../test/fixtures/snapshot-builders.ts';
-import { auditPlan, describeCommand } from './audit.ts';
+import { auditFieldsOf, auditPlan } from './audit.ts';
 
 const ng = { namespace: 'default', name: 'workers' };
 const base = { reason: 'r', message: 'm' };
@@ -18,10 +18,10 @@ const commands: Command[] = [
 
 describe('audit trail', () => {
   it('names the target of every command kind', () => {
-    expect(commands.map((c) => describeCommand(c).target)).toEqual([
+    expect(commands.map((c) => auditFieldsOf(c).target)).toEqual([
       'vm test-workers-a1', 'vm test-workers-a1', 'node w-1', 'node w-1', 'pod web/web-0', 'node w-1', 'ng default/workers', 'node w-1',
     ]);
-    expect(describeCommand(commands[0]!)).toMatchObject({ operationId: 'op-1', nodeGroup: 'default/workers', inputs: { offeringId: 'small' } });
+    expect(auditFieldsOf(commands[0]!)).toMatchObject({ operationId: 'op-1', nodeGroup: 'default/workers', inputs: { offeringId: 'small' } });
   });
 
   it('writes one line per command and per decision, with the plan\'s identity on each', () => {

@@ -34,7 +34,7 @@ export function auditPlan(sink: AuditSink, message: PlanMessage, context: AuditC
   for (const command of message.commands) {
     // A launch's monthly price (from the snapshot's offerings), so the trail answers what VMs cost.
     const price = command.kind === 'createVm' ? context.snapshot.offerings.find((o) => o.identifier === command.offeringId)?.priceMonthly : undefined;
-    sink.info({ ...common, type: 'command', ...describeCommand(command), ...(price !== undefined ? { priceMonthly: price } : {}) }, AUDIT_MESSAGE);
+    sink.info({ ...common, type: 'command', ...auditFieldsOf(command), ...(price !== undefined ? { priceMonthly: price } : {}) }, AUDIT_MESSAGE);
   }
   for (const decision of message.decisions) {
     sink.info({ ...common, type: 'decision', ...describeDecision(decision) }, AUDIT_MESSAGE);
@@ -53,7 +53,7 @@ interface AuditFields {
   inputs: Record<string, Scalar>;
 }
 
-export function describeCommand(command: Command): AuditFields {
+export function auditFieldsOf(command: Command): AuditFields {
   const base = {
     kind: command.kind,
     commandId: command.id,

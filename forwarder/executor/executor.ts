@@ -1,3 +1,4 @@
+import { commandGroup, commandMachine, describeCommand } from '../../shared/command-subject.ts';
 import type { Command, CommandKind, PlanMessage } from '../../shared/plan-message.ts';
 import type { CommandResult } from '../../shared/snapshot.ts';
 import { KubeApiError } from '../kube/kube-http.ts';
@@ -8,7 +9,6 @@ import { VpsieApiError } from '../vpsie/errors.ts';
 import { createVm } from './create-vm.ts';
 import { deleteNode } from './delete-node.ts';
 import { deleteVm } from './delete-vm.ts';
-import { commandGroup, commandTarget, describeCommand } from './describe.ts';
 import { emitEvent } from './emit-event.ts';
 import { evictPod } from './evict-pod.ts';
 import { taintNode, untaintNode } from './taint-node.ts';
@@ -74,7 +74,7 @@ export class Executor {
         results.push(earlier);
         continue;
       }
-      const target = commandTarget(command);
+      const target = commandMachine(command);
       let outcome: HandlerOutcome | { outcome: 'refused' | 'dry-run'; message: string; retryable?: boolean };
       const verdict = ledgerProblem && LEDGERED.has(command.kind) ? { allowed: false as const, rule: 'ledger', message: ledgerProblem } : guard.check(command);
       if (!verdict.allowed) {

@@ -1,3 +1,4 @@
+import { commandObject } from '../../shared/command-subject.ts';
 import type { Command, CommandKind } from '../../shared/plan-message.ts';
 import type { PlanningState, SentCommand } from './types.ts';
 
@@ -15,21 +16,9 @@ export const COMMAND_RESEND_AFTER_MS = 2 * 60_000;
 export const SENT_COMMAND_RETENTION_MS = 60 * 60_000;
 export const MAX_SENT_COMMANDS = 5_000;
 
-export function commandTarget(command: Command): string | undefined {
-  switch (command.kind) {
-    case 'createVm':
-    case 'deleteVm': return command.hostname;
-    case 'taintNode':
-    case 'untaintNode':
-    case 'deleteNode': return command.node;
-    case 'evictPod': return `${command.namespace}/${command.pod}`;
-    default: return undefined;
-  }
-}
-
 /** Called by PlanContext.emit for every command. */
 export function trackSentCommand(state: PlanningState, command: Command, nowMs: number): void {
-  const target = commandTarget(command);
+  const target = commandObject(command);
   if (UNTRACKED.has(command.kind) || target === undefined) return;
   const sent: SentCommand = { commandId: command.id, kind: command.kind, target, sentAtMs: nowMs };
   if (command.operationId !== undefined) sent.operationId = command.operationId;
