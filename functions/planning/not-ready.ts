@@ -6,6 +6,7 @@ import { isDaemonSetPod, isFinished, isMirrorPod, unlistedLocalVolumes } from '.
 import { SAFE_TO_EVICT } from '../../shared/labels.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import { formatDuration } from './durations.ts';
+import { nodesOf, openDrains } from './open-drains.ts';
 
 // A managed node NotReady for longer than its group's notReadyReplacement.afterSeconds (unset: the
 // policy's notReadyReplaceAfterMs, 30 min by default) is removed (taint, delete the VM and the Node);
@@ -38,7 +39,7 @@ export function replaceNotReadyNodes(ctx: PlanContext): void {
   const joining = new Set(state.operations.filter((op) => op.kind === 'launch' && (op.status === 'launching' || op.status === 'registering')).map((op) => op.hostname));
   // Launches that failed in an earlier plan (this plan's failure sent its own clean-up).
   const failedLaunches = new Set(state.operations.filter((op) => op.kind === 'launch' && op.status === 'failed' && op.updatedAtMs < nowMs).map((op) => op.hostname));
-  const draining = new Set(state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed').map((op) => op.kind === 'drain' ? op.node : ''));
+  const draining = nodesOf(openDrains(state));
   const byGroup = new Map<ValidGroup, SnapshotNode[]>();
   for (const node of [...snapshot.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
     const group = managedGroupOf(ctx, node);

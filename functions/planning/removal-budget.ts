@@ -1,6 +1,7 @@
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
 import { isLeaving } from '../../shared/membership.ts';
 import type { PlanContext } from './context.ts';
+import { nodesOf, removalsUnderway } from './open-drains.ts';
 
 // The forwarder's limits as the planner reads them (snapshot.forwarder.limits): a removal started
 // now must be able to finish. The forwarder refuses deletions past its window's budget and taints
@@ -17,11 +18,11 @@ export class RemovalBudget {
 
   constructor(ctx: PlanContext) {
     const limits = ctx.snapshot.forwarder.limits;
-    const open = ctx.state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed' && op.status !== 'aborting');
+    const open = removalsUnderway(ctx.state);
     // Each removal in progress still needs one deletion (a node and its VM count once), unless VPSie
     // already accepted its VM's deletion.
-    const needing = open.filter((op) => op.kind === 'drain' && !op.vmDeleteAccepted).length;
-    const leavingNow = new Set(open.map((op) => (op.kind === 'drain' ? op.node : '')));
+    const needing = open.filter((op) => !op.vmDeleteAccepted).length;
+    const leavingNow = nodesOf(open);
     for (const node of ctx.snapshot.nodes) if (node.labels[NODEGROUP_LABEL] !== undefined && isLeaving({ taints: node.taints })) leavingNow.add(node.name);
     this.deletions = limits ? limits.deletionsRemaining - needing : Number.POSITIVE_INFINITY;
     this.leaving = limits ? limits.maxNodesLeaving - leavingNow.size : Number.POSITIVE_INFINITY;

@@ -6,6 +6,7 @@ import { isDaemonSetPod, isMirrorPod, podDisposition, type BlockReason } from '.
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
 import { buildClusterModel, fits, place, type ClusterModel, type SimPod } from './simulation/index.ts';
 import type { DrainOperation } from './types.ts';
+import { nodesOf, openDrains, removalsUnderway } from './open-drains.ts';
 
 // "Can this node go?" for scale-down and for the re-check of a drain: which of its pods block, and
 // whether the pods to evict fit on the remaining nodes (the scale-up simulation, not a second one).
@@ -50,10 +51,9 @@ export function classifyNodePods(ctx: PlanContext, nodeName: string): NodePods {
 
 export type RemovalOutcome = { ok: true } | { ok: false; reason: 'pods-do-not-fit' | 'search-budget'; message: string };
 
-/** Drains whose node still counts as leaving (everything but finished and aborting drains). */
+/** Drains whose node is going (open-drains.ts: removals underway). */
 export function activeDrains(ctx: PlanContext): DrainOperation[] {
-  return ctx.state.operations.filter((op): op is DrainOperation =>
-    op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed' && op.status !== 'aborting');
+  return removalsUnderway(ctx.state);
 }
 
 const PAST_RECHECK = new Set(['draining', 'deleting-node', 'deleting-vm']);
@@ -68,7 +68,7 @@ export class RemovalSimulation {
     const { snapshot } = ctx;
     const drains = activeDrains(ctx).sort((a, b) => a.createdAtMs - b.createdAtMs || a.node.localeCompare(b.node));
     // Aborting drains stay out too: their nodes are tainted until the untaint lands.
-    const leaving = new Set(ctx.state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed').map((op) => (op as DrainOperation).node));
+    const leaving = nodesOf(openDrains(ctx.state));
     // In-flight launches are not counted as room: a pod must not be evicted towards a node that may never come.
     const built = buildClusterModel(snapshot, { groups: ctx.groups, launches: [], excludeNodes: leaving });
     this.model = built.model;

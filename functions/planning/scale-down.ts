@@ -14,6 +14,7 @@ import { formatDuration } from './durations.ts';
 import { DisruptionBook } from './consolidation/disruption-book.ts';
 import { tryReplacement } from './consolidation/replace.ts';
 import { consolidationRole } from './consolidation/replacement-nodes.ts';
+import { nodesOf, openDrains } from './open-drains.ts';
 
 // Safe scale-down. A node goes only if ALL hold (else it is kept, with the first reason found):
 //   managed (group label naming one valid NodeGroup) and the group's scaleDownPolicy.enabled;
@@ -33,7 +34,7 @@ type QuietReason = 'consolidation-replacement' | 'consolidation-pending' | 'not-
 
 export function planScaleDown(ctx: PlanContext): void {
   const { snapshot, state, policy, nowMs } = ctx;
-  const leaving = new Set(state.operations.filter((op) => op.kind === 'drain' && op.status !== 'succeeded' && op.status !== 'failed').map((op) => op.kind === 'drain' ? op.node : ''));
+  const leaving = nodesOf(openDrains(state));
   const candidates: Candidate[] = [];
 
   for (const node of [...snapshot.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
