@@ -60,6 +60,9 @@ describe('demo view', () => {
   it('words decisions with plan nicknames and prints restated ones once', () => {
     const up = audit({ message: `launch 1 × ${plan('A-4C-8G')} for 5 pending pod(s)` });
     expect(decisionLine(up)).toBe('scale-up ng ns/workers: launch 1 × A-4C-8G for 5 pending pod(s) [pending-pods]');
+    // The planner's "<nickname> (<id>)" reads as the nickname alone; another word before an id stays.
+    expect(decisionLine(audit({ message: `launch 1 × A-4C-8G (${plan('A-4C-8G')}) for 5 pending pod(s)` }))).toBe('scale-up ng ns/workers: launch 1 × A-4C-8G for 5 pending pod(s) [pending-pods]');
+    expect(decisionLine(audit({ message: `node w1 (${plan('A-4C-8G')})` }))).toBe('scale-up ng ns/workers: node w1 (A-4C-8G) [pending-pods]');
     const other = audit({ message: `launch 1 × ${plan('A-2C-4G')} for 2 pending pod(s)` });
     expect(decisionKey(other)).not.toBe(decisionKey(up));
     // A scale-up in a later plan is a new event, even with the same words.

@@ -131,7 +131,10 @@ export function stateKey(state: DemoState): string {
 
 /** Decisions and the commands that act, in words; repeated ones are printed once. */
 export function decisionLine(line: AuditLine): string | undefined {
-  const readable = (text: string) => text.replace(/9b1e0000-0000-4000-8000-\d{12}/g, (id) => planNickname(id));
+  // The planner writes "<nickname> (<id>)"; the demo's screen is narrow: the nickname alone.
+  const readable = (text: string) => text
+    .replace(/([A-Za-z0-9-]+) \((9b1e0000-0000-4000-8000-\d{12})\)/g, (whole, name: string, id: string) => (name === planNickname(id) ? name : whole))
+    .replace(/9b1e0000-0000-4000-8000-\d{12}/g, (id) => planNickname(id));
   if (line.type === 'decision') {
     if (line.kind === 'info') return undefined;
     return `${line.kind} ${line.target}: ${readable(line.message)} [${line.reason}]`;
