@@ -264,6 +264,29 @@ describe('removal-safety: live re-checks before a deletion', () => {
     expect(again).toMatchObject({ outcome: 'succeeded' });
   });
 
+  it('a dead Node (NotReady for 10 minutes) is deleted with its replicated pods still bound, never with a pod without a controller', async () => {
+    const name = s.host('dead1');
+    // A Node no kubelet (and no kwok) keeps: Ready=False since 10 minutes ago, tainted for removal.
+    await s.h.core.createNode({ body: { metadata: { name, labels: { [NODEGROUP_LABEL]: 'workers' } }, spec: { taints: [{ key: TO_BE_DELETED_TAINT, effect: 'NoSchedule' }] } } });
+    const since = new Date(Date.now() - 10 * 60_000).toISOString();
+    // The node controllers write the same status: read-modify-write until the write is not a conflict.
+    await waitFor(async () => {
+      const current = await s.h.core.readNodeStatus({ name });
+      const body = { ...current, status: { ...current.status, conditions: [{ type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'gone', lastTransitionTime: since as never, lastHeartbeatTime: since as never }] } };
+      return s.h.core.replaceNodeStatus({ name, body }).then(() => true, () => false);
+    }, { description: 'the dead node\'s status written' });
+    await waitFor(() => s.forwarder.cache.nodes.items.has(name), { description: 'forwarder sees the dead node' });
+    await s.h.apps.createNamespacedDeployment({ namespace: s.ns, body: { metadata: { name: 'stuck' }, spec: { replicas: 1, selector: { matchLabels: { app: 'stuck' } }, template: { metadata: { labels: { app: 'stuck' } }, spec: { nodeName: name, containers: [{ name: 'c', image: 'busybox' }] } } } } });
+    await waitFor(async () => (await s.h.core.listNamespacedPod({ namespace: s.ns, labelSelector: 'app=stuck' })).items.length === 1, { description: 'replicated pod bound to the dead node' });
+    await s.h.core.createNamespacedPod({ namespace: s.ns, body: { metadata: { name: 'bare' }, spec: { nodeName: name, containers: [{ name: 'c', image: 'busybox' }] } } });
+    const [refused] = await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteNode', node: name, nodeGroup: s.group, reason: 'not-ready' })]);
+    expect(refused).toMatchObject({ outcome: 'refused', message: `pods-on-node: node ${name} still runs 1 pod(s) that must move first: ${s.ns}/bare` });
+    await s.h.core.deleteNamespacedPod({ namespace: s.ns, name: 'bare', gracePeriodSeconds: 0 });
+    await waitFor(async () => !(await s.h.core.readNamespacedPod({ namespace: s.ns, name: 'bare' }).catch(() => undefined)), { description: 'bare pod gone' });
+    const [deleted] = await runPlan(s.forwarder, s.fake, [command({ kind: 'deleteNode', node: name, nodeGroup: s.group, reason: 'not-ready' })]);
+    expect(deleted).toMatchObject({ outcome: 'succeeded' });
+  });
+
   it('a second VM under a live Node\'s hostname (an extra) is deleted; the Node and its own VM are kept', async () => {
     const own = s.sim.sim.seedVm({ hostname: s.host('dup01'), projectId: PROJECT, notes: clusterMarker(s.clusterId, s.group) });
     const extra = s.sim.sim.seedVm({ hostname: s.host('dup01'), projectId: PROJECT, notes: clusterMarker(s.clusterId, s.group) });

@@ -11,8 +11,20 @@ import type { KubeNodeObject } from './node-patch.ts';
 const POD_PAGE = 500;
 
 interface LivePod {
-  metadata: { namespace?: string; name?: string; annotations?: Record<string, string>; ownerReferences?: Array<{ kind?: string; controller?: boolean }> };
+  metadata: { namespace?: string; name?: string; deletionTimestamp?: string; annotations?: Record<string, string>; ownerReferences?: Array<{ kind?: string; controller?: boolean }> };
   status?: { phase?: string };
+}
+
+/**
+ * A node NotReady at least this long has lost its kubelet: its pods run nowhere, and deleting the
+ * Node is what lets their controllers place them again (the pod garbage collector removes the pods
+ * of a deleted Node). Pods without a controller would be gone for good: they still block.
+ */
+export const DEAD_NODE_AFTER_MS = 5 * 60_000;
+
+export interface NodeLiveness {
+  /** The Node's Ready condition is not True, and has not been since this long. */
+  notReadyForMs: number | undefined;
 }
 
 export function hasRemovalTaint(node: KubeNodeObject): boolean {
@@ -23,17 +35,24 @@ export function hasRemovalTaint(node: KubeNodeObject): boolean {
  * Pods bound to the node that must be gone before it may be deleted: everything except DaemonSet
  * pods, mirror pods and finished pods (terminating ones included: their grace period still runs).
  */
-export async function podsBlockingRemoval(kube: KubeHttp, nodeName: string): Promise<string[]> {
+export async function podsBlockingRemoval(kube: KubeHttp, nodeName: string, liveness: NodeLiveness = { notReadyForMs: undefined }): Promise<string[]> {
   const list = await kube.request<{ items?: LivePod[]; metadata?: { continue?: string } }>({
     method: 'GET',
     path: '/api/v1/pods',
     query: { fieldSelector: `spec.nodeName=${nodeName}`, limit: POD_PAGE },
   });
   const items = list.items ?? [];
+  const dead = liveness.notReadyForMs !== undefined && liveness.notReadyForMs >= DEAD_NODE_AFTER_MS;
   const blocking = items.filter((pod) => {
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return false;
     if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return false;
-    return !(pod.metadata.ownerReferences ?? []).some((o) => o.controller === true && o.kind === 'DaemonSet');
+    // Being deleted already (evicted through the Eviction API, or by the taint manager): it is moving.
+    if (pod.metadata.deletionTimestamp !== undefined) return false;
+    const owners = pod.metadata.ownerReferences ?? [];
+    if (owners.some((o) => o.controller === true && o.kind === 'DaemonSet')) return false;
+    // On a dead node a pod with a controller comes back elsewhere once the Node is gone.
+    if (dead && owners.some((o) => o.controller === true)) return false;
+    return true;
   }).map((pod) => `${pod.metadata.namespace ?? '?'}/${pod.metadata.name ?? '?'}`);
   if (list.metadata?.continue) blocking.push(`(more than ${POD_PAGE} pods)`);
   return blocking;
@@ -54,4 +73,12 @@ export async function liveGroupNodes(kube: KubeHttp, groupName: string): Promise
     ready: (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
     terminating: node.metadata.deletionTimestamp !== undefined,
   }));
+}
+
+/** How long the Node's Ready condition has not been True (undefined while it is Ready or unknown). */
+export function notReadyFor(node: { status?: { conditions?: Array<{ type?: string; status?: string; lastTransitionTime?: string }> } }, nowMs: number): number | undefined {
+  const ready = (node.status?.conditions ?? []).find((c) => c.type === 'Ready');
+  if (!ready || ready.status === 'True' || !ready.lastTransitionTime) return undefined;
+  const sinceMs = Date.parse(ready.lastTransitionTime);
+  return Number.isFinite(sinceMs) ? Math.max(0, nowMs - sinceMs) : undefined;
 }
