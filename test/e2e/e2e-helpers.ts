@@ -123,14 +123,14 @@ export function expectNoDuplicateVms(stack: Stack): void {
 }
 
 /** Deployment fully available: replicas == ready == available == updated (nothing lost for good). */
-export async function expectDeploymentWhole(stack: Stack, namespace: string, name: string, replicas: number): Promise<void> {
+export async function expectDeploymentWhole(stack: Stack, namespace: string, name: string, replicas: number, timeoutMs = 60_000): Promise<void> {
   const { kc } = stack.kube;
   const { AppsV1Api } = await import('@kubernetes/client-node');
   const apps = kc.makeApiClient(AppsV1Api);
   await eventually(stack, `Deployment ${namespace}/${name} with ${replicas} ready replica(s)`, async () => {
     const d = await apps.readNamespacedDeployment({ namespace, name });
     return (d.status?.readyReplicas ?? 0) === replicas && (d.status?.availableReplicas ?? 0) === replicas && (d.status?.replicas ?? 0) === replicas;
-  });
+  }, timeoutMs);
 }
 
 /** Deploys `name` with requests, optional selector/tolerations and one pod per node (required anti-affinity). */
