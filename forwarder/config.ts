@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envBoolean, envInteger, loadConfig } from '../shared/config.ts';
 import { functionsUrlProblem } from './delivery/functions-url.ts';
+import { DEAD_NODE_AFTER_MS } from './executor/live-checks.ts';
 import { DEFAULT_CAPS } from './guardrails.ts';
 
 /** A number from the environment ("12.5") or from JSON. */
@@ -44,6 +45,11 @@ export const forwarderConfigSchema = z.strictObject({
   triggerToken: z.string().min(16, 'must be at least 16 characters').optional(),
   heartbeatMs: ms.pipe(z.number().min(1_000, 'must be at least 1000 ms')).default(30_000),
   maxDeletionsPer10Min: envInteger.pipe(z.number().int().min(0)).default(DEFAULT_CAPS.maxDeletionsPerWindow),
+  /**
+   * A Node NotReady this long has lost its kubelet: deleteNode then lets its pods with a controller
+   * go with it (they come back elsewhere once the Node is gone); pods without one always block.
+   */
+  deadNodeAfterMs: ms.pipe(z.number().min(1_000, 'must be at least 1000 ms')).default(DEAD_NODE_AFTER_MS),
   /** The forwarder's caps, whatever a plan says (forwarder/guardrails.ts); counted across restarts. */
   caps: z.strictObject({
     maxLaunchesPer10Min: envInteger.pipe(z.number().int().min(0)).default(DEFAULT_CAPS.maxLaunchesPerWindow),

@@ -175,6 +175,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       namespace: config.namespace,
       vpsieProjectId: projectId,
       adoptedVmIdentifiers: new Set(config.adoptVmIdentifiers),
+      deadNodeAfterMs: config.deadNodeAfterMs,
       join: {
         apiServerEndpoint: config.join.apiServerEndpoint ?? apiServerEndpoint(auth.server),
         caCertHash,

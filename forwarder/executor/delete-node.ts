@@ -23,7 +23,7 @@ export const deleteNode: CommandHandler<'deleteNode'> = async (command, ctx) => 
   const label = node.metadata.labels?.[NODEGROUP_LABEL];
   if (label !== command.nodeGroup.name) return failed(`node ${command.node} carries ${NODEGROUP_LABEL}=${label ?? '(none)'}, not ${command.nodeGroup.name}`, false);
   if (!hasRemovalTaint(node)) throw new GuardRefusal('not-tainted', `node ${command.node} does not carry the to-be-deleted taint (re-registered?): it is drained again before it is deleted`);
-  const blocking = await podsBlockingRemoval(ctx.kube, command.node, { notReadyForMs: notReadyFor(node, ctx.clock.now()) });
+  const blocking = await podsBlockingRemoval(ctx.kube, command.node, { notReadyForMs: notReadyFor(node, ctx.clock.now()), deadAfterMs: ctx.deadNodeAfterMs });
   if (blocking.length > 0) {
     throw new GuardRefusal('pods-on-node', `node ${command.node} still runs ${blocking.length} pod(s) that must move first: ${blocking.slice(0, 5).join(', ')}${blocking.length > 5 ? ', …' : ''}`);
   }

@@ -25,6 +25,8 @@ export const DEAD_NODE_AFTER_MS = 5 * 60_000;
 export interface NodeLiveness {
   /** The Node's Ready condition is not True, and has not been since this long. */
   notReadyForMs: number | undefined;
+  /** From this long on it counts as dead (default DEAD_NODE_AFTER_MS). */
+  deadAfterMs?: number;
 }
 
 export function hasRemovalTaint(node: KubeNodeObject): boolean {
@@ -42,7 +44,7 @@ export async function podsBlockingRemoval(kube: KubeHttp, nodeName: string, live
     query: { fieldSelector: `spec.nodeName=${nodeName}`, limit: POD_PAGE },
   });
   const items = list.items ?? [];
-  const dead = liveness.notReadyForMs !== undefined && liveness.notReadyForMs >= DEAD_NODE_AFTER_MS;
+  const dead = liveness.notReadyForMs !== undefined && liveness.notReadyForMs >= (liveness.deadAfterMs ?? DEAD_NODE_AFTER_MS);
   const blocking = items.filter((pod) => {
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return false;
     if (pod.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return false;

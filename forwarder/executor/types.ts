@@ -30,6 +30,8 @@ export interface ExecutorContext {
   /** The forwarder's namespace: bootstrap Secrets live here. */
   namespace: string;
   vpsieProjectId: string | undefined;
+  /** How long a Node must be NotReady to count as dead (forwarder setting deadNodeAfterMs). */
+  deadNodeAfterMs: number;
   /** Unmarked VMs the operator adopted (forwarder setting adoptVmIdentifiers): deletable as ours. */
   adoptedVmIdentifiers: ReadonlySet<string>;
   join: JoinSettings;

@@ -78,6 +78,8 @@ export interface StackOptions {
   keepLogs?: boolean;
   /** The forwarders reach the API server through a TCP proxy the test can cut (stack.kubeProxy). */
   kubeProxy?: boolean;
+  /** Extra environment of the forwarder processes (VPSIE_FWD_* settings). */
+  forwarderEnv?: Record<string, string>;
 }
 
 export interface ForwarderPart extends CliPart {
@@ -240,6 +242,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ...(options.forwarderArgs ?? []),
         ],
         healthUrl: `http://127.0.0.1:${port}/healthz`,
+        ...(options.forwarderEnv ? { env: options.forwarderEnv } : {}),
       });
       return Object.assign(part, { identity, metricsUrl: `http://127.0.0.1:${port}/metrics` });
     });
