@@ -67,6 +67,9 @@ async function setup({ dryRun = false, minNodes = 1, maxNodes = 2, maxDeletions 
       await s.forwarder.stop();
       await fake.stop();
       await sim.stop();
+      // The control plane is shared: this cluster's Nodes go with it.
+      const own = (await h.core.listNode()).items.filter((n) => n.metadata?.name?.startsWith(`${clusterId}-`));
+      await Promise.all(own.map((n) => h.core.deleteNode({ name: n.metadata!.name! }).catch(() => {})));
       await h.core.deleteNamespacedSecret({ namespace: 'kube-system', name: secret }).catch(() => {});
     },
   };

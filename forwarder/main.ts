@@ -213,7 +213,13 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     // flagged not synced (the planner then holds every destructive step).
     isSynced: () => cache.listedOnce,
     listVms: async () => (lastVms = await listClusterVms(vpsie, { cluster: { clusterId: config.clusterId, hostnamePrefix }, projectId, adoptedIdentifiers: new Set(config.adoptVmIdentifiers) }, log)),
-    listOfferings: async () => (lastOfferings = await listOfferings(vpsie, cache.nodeGroups.items.values(), log)),
+    listOfferings: async () => {
+      const listed = await listOfferings(vpsie, cache.nodeGroups.items.values(), log);
+      // Prices for the cost cap: a catalogue read that failed (listed nothing) keeps the last good one,
+      // so one slow answer from VPSie does not make every create "of unknown price".
+      if (listed.length > 0) lastOfferings = listed;
+      return listed;
+    },
     buildSnapshot: async ({ offerings, vms, results, lastFencingToken, whatIf }) => {
       publishStats();
       // What is left of the caps, from the ledger as it is now; unreadable: nothing is left (the

@@ -242,7 +242,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ...(options.forwarderArgs ?? []),
         ],
         healthUrl: `http://127.0.0.1:${port}/healthz`,
-        ...(options.forwarderEnv ? { env: options.forwarderEnv } : {}),
+        // One control plane hosts many stacks in a test run: other stacks' labelled Nodes would count
+        // against this forwarder's cluster-wide caps (its own tests set the caps they test).
+        env: { VPSIE_FWD_CAPS__MAX_CLUSTER_VMS: '100000', VPSIE_FWD_CAPS__MAX_MONTHLY_COST: '100000000', ...options.forwarderEnv },
       });
       return Object.assign(part, { identity, metricsUrl: `http://127.0.0.1:${port}/metrics` });
     });

@@ -72,6 +72,9 @@ export async function startTestForwarder(options: TestForwarderOptions): Promise
       : { enabled: false },
     vpsie: { ...(options.vpsieUrl ? { baseUrl: options.vpsieUrl } : {}), credentialsSecret: options.credentialsSecret ?? 'no-such-secret', projectId: 'project-test' },
     join: { apiServerEndpoint: '127.0.0.1:6443' },
+    // The harness's control plane is shared by every test file: Nodes other tests labelled for their
+    // NodeGroups would count against this forwarder's cluster-wide caps. Tests of those caps set them.
+    caps: { maxClusterVms: 100_000, maxMonthlyCost: 100_000_000 },
     ...options.extra,
   });
   return startForwarder(config, {
