@@ -91,9 +91,17 @@ export async function listOfferings(vpsie: VpsieClient | undefined, groups: Iter
   }
   if (wanted.size === 0) return [];
   const out = new Map<string, Offering>();
+  let categories;
   try {
-    const categories = await vpsie.listPlanCategories();
-    for (const { dc, os, ids } of wanted.values()) {
+    categories = await vpsie.listPlanCategories();
+  } catch (error) {
+    logger.warn({ ...errorFields(error) }, 'VPSie plan categories could not be listed');
+    return [];
+  }
+  // One datacenter/OS pair at a time: a NodeGroup naming a datacenter VPSie refuses must not leave
+  // every other group without prices (and so without scale-up under the cost cap).
+  for (const { dc, os, ids } of wanted.values()) {
+    try {
       for (const category of categories) {
         const plans = await vpsie.listPlans({ dcIdentifier: dc, osIdentifier: os, categoryIdentifier: category.identifier });
         for (const plan of plans) {
@@ -110,9 +118,9 @@ export async function listOfferings(vpsie: VpsieClient | undefined, groups: Iter
         }
         if ([...ids].every((id) => out.has(`${dc}|${id}`))) break;
       }
+    } catch (error) {
+      logger.warn({ ...errorFields(error), datacenter: dc, osImage: os }, 'VPSie plans could not be listed for this datacenter and OS image');
     }
-  } catch (error) {
-    logger.warn({ ...errorFields(error) }, 'VPSie plans could not be listed');
   }
   return [...out.values()];
 }
