@@ -31,6 +31,7 @@ interface Setup {
   synced?: boolean;
   store?: MemoryLedgerStore;
   clock?: FakeClock;
+  dryRun?: boolean;
 }
 
 async function setup(o: Setup = {}) {
@@ -52,7 +53,7 @@ async function setup(o: Setup = {}) {
   };
   const ledger = new GuardLedger(store, clock);
   await ledger.refresh();
-  const guardrails = new Guardrails({ cluster: { clusterId: 'c1', hostnamePrefix: 'c1-' }, caps: { ...DEFAULT_CAPS, ...o.caps }, view, ledger });
+  const guardrails = new Guardrails({ cluster: { clusterId: 'c1', hostnamePrefix: 'c1-' }, caps: { ...DEFAULT_CAPS, ...o.caps }, view, ledger, ...(o.dryRun ? { dryRun: true } : {}) });
   /** A guard for a plan of these commands; `run` checks them in order and counts what was allowed as done. */
   const plan = (commands: Command[]) => {
     const guard = guardrails.forPlan({ commands });
@@ -209,9 +210,13 @@ describe('Guardrails: launches and caps', () => {
     expect(plan([create(h('x')), create(h('y')), create(h('z'))]).run()).toEqual(['ok', 'ok', 'max-nodes']);
   });
 
-  it('refuses a launch when VPSie\'s VM list could not be read', async () => {
+  it('refuses a launch when VPSie\'s VM list could not be read — except in a dry run, which buys nothing', async () => {
     const { check } = await setup({ vms: null });
     expect(check(create(h('x')))).toMatchObject({ allowed: false, rule: 'vm-list' });
+    const dry = await setup({ vms: null, dryRun: true });
+    expect(dry.check(create(h('x')))).toEqual({ allowed: true });
+    // Other rules still hold in a dry run.
+    expect(dry.check(create('prod-db-1'))).toMatchObject({ allowed: false, rule: 'hostname' });
   });
 
   it('limits launches per window, VMs per cluster and the monthly cost', async () => {

@@ -70,6 +70,11 @@ export interface GuardrailOptions {
   caps: GuardCaps;
   view: GuardrailView;
   ledger: GuardLedger;
+  /**
+   * A dry run buys nothing: a create it cannot count (no VM list, no price — typically no VPSie
+   * credentials yet) is shown as what it would do instead of refused. Every other rule still applies.
+   */
+  dryRun?: boolean;
 }
 
 export type GuardRule =
@@ -237,7 +242,9 @@ export class PlanGuard {
     // Not a launch of ours, yet the name is taken: a VM for it would be a second machine under one name.
     if (view.node(command.hostname)) return refuse('hostname', `a Node named ${command.hostname} exists already and no launch of it is recorded`);
     const vms = view.vms();
-    if (vms === null) return refuse('vm-list', 'VPSie\'s VM list could not be read: without it the VMs of the group cannot be counted against maxNodes');
+    if (vms === null) {
+      return this.options.dryRun ? allow : refuse('vm-list', 'VPSie\'s VM list could not be read: without it the VMs of the group cannot be counted against maxNodes');
+    }
 
     const members = this.groupMembers(command.nodeGroup.name, name, vms);
     if (members.size + 1 > spec.maxNodes) {
@@ -252,6 +259,7 @@ export class PlanGuard {
       return refuse('cluster-vms', `the cluster has ${cluster.size} VMs (Nodes, VMs and launches); another would exceed the cluster-wide cap ${caps.maxClusterVms}`);
     }
     const price = this.priceOf(command.offeringId);
+    if (price === undefined && this.options.dryRun) return allow;
     if (price === undefined) return refuse('cost-cap', `the price of offering ${command.offeringId} is unknown (not in the VPSie catalogue read this reconcile): the cost cap cannot be checked`);
     const cost = this.monthlyCost(cluster);
     if (cost + price > caps.maxMonthlyCost) {

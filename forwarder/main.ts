@@ -154,6 +154,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     },
     view,
     ledger: new GuardLedger(configMapLedgerStore(kube, config.namespace), clock),
+    dryRun,
   });
   const caCertHash = config.join.caCertHash ?? (auth.caPem ? caCertHashFromPem(auth.caPem) : '');
   if (!caCertHash) log.warn({}, 'no cluster CA known: {{caCertHash}} renders empty (set join.caCertHash)');
