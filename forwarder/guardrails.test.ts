@@ -205,6 +205,22 @@ describe('Guardrails: launches and caps', () => {
     expect(second.check(create(h('x')))).toEqual({ allowed: true });
   });
 
+  it('counts a create of this plan once against the launch rate, whether the ledger has it yet or not', async () => {
+    const { guardrails, ledger } = await setup({ nodes: [], caps: { maxLaunchesPerWindow: 2 } });
+    const creates = [h('x'), h('y'), h('z')].map((hostname) => create(hostname));
+    const guard = guardrails.forPlan({ commands: creates });
+    const outcomes: string[] = [];
+    for (const c of creates) {
+      const verdict = guard.check(c);
+      outcomes.push(verdict.allowed ? 'ok' : verdict.rule);
+      if (!verdict.allowed || c.kind !== 'createVm') continue;
+      // As the executor does live: the ledger first (write-ahead), then the create.
+      await ledger.recordLaunch({ hostname: c.hostname, group: 'default/workers', priceMonthly: 10 });
+      guard.executed(c);
+    }
+    expect(outcomes).toEqual(['ok', 'ok', 'launch-rate']);
+  });
+
   it('counts the creates earlier in the same plan', async () => {
     const { plan } = await setup({ nodes: [node(h('a'))] });
     expect(plan([create(h('x')), create(h('y')), create(h('z'))]).run()).toEqual(['ok', 'ok', 'max-nodes']);

@@ -250,7 +250,9 @@ export class PlanGuard {
     if (members.size + 1 > spec.maxNodes) {
       return refuse('max-nodes', `NodeGroup ${name} has ${members.size} members (Nodes, VMs and launches); another would exceed maxNodes ${spec.maxNodes}`);
     }
-    const launches = ledger.launchesInWindow() + this.launched.size;
+    // Launches of this plan are in the ledger already when they ran live (written before the create);
+    // only a dry run's are not: count each once.
+    const launches = ledger.launchesInWindow() + [...this.launched.keys()].filter((hostname) => !ledger.hasLaunch(hostname)).length;
     if (launches + 1 > caps.maxLaunchesPerWindow) {
       return refuse('launch-rate', `${launches} VMs launched in the last 10 minutes; the limit is ${caps.maxLaunchesPerWindow}`);
     }
