@@ -49,6 +49,15 @@ describe('vpsie-autoscaler simulate', () => {
     for (const name of ['capacity: project', 'capacity: ca-like', 'capacity: static', 'project: $/hour']) expect(svg).toContain(name);
   });
 
+  it('--plot out.png writes a PNG (the chart rasterised; its pixels are tested in cli/simulate/plot-png.test.ts)', async () => {
+    const plot = join(dir, 'out.png');
+    const { status } = await inProcess(['--trace', TRACE, '--plot', plot]);
+    expect(status).toBe(0);
+    const png = readFileSync(plot);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([2000, 1520]); // IHDR width, height
+  });
+
   it('--cluster takes the NodeGroups from a dump (both groups of the plan fixture)', async () => {
     const trace = file('nogroups-ok.yaml', 'durationHours: 1\nworkloads:\n  - name: web\n    requests: { cpu: 500m, memory: 512Mi }\n    replicas: [[0h, 2], [30m, 6]]\n');
     const fixtures = `${root}test/fixtures/plan-cli`;
@@ -65,7 +74,7 @@ describe('vpsie-autoscaler simulate', () => {
       [['--trace', join(dir, 'missing.yaml')], /cannot read --trace .*missing\.yaml: ENOENT/],
       [['--trace', TRACE, '--output', 'xml'], /--output must be json or table/],
       [['--trace', TRACE, '--seed', 'abc'], /--seed must be a whole number/],
-      [['--trace', TRACE, '--plot', join(dir, 'x.png')], /--plot writes SVG/],
+      [['--trace', TRACE, '--plot', join(dir, 'x.jpg')], /--plot writes SVG or PNG: .*x\.jpg/],
       [['--trace', TRACE, '--offerings', file('o.json', '{"data":[{"identifier":"other","cpu":1,"ram":1024,"price":1}]}')], /offering "small-2c4g", "medium-4c8g" not in the offerings list/],
       [['--trace', file('nogroups.yaml', 'durationHours: 1\nworkloads:\n  - name: web\n    requests: { cpu: 1, memory: 1Gi }\n    replicas: [[0h, 1]]\n')], /no NodeGroups/],
       [['--trace', file('badgroup.yaml', 'durationHours: 1\nnodeGroups:\n  - name: w\n    spec: { maxNodes: -1, datacenterID: d, osImageID: o, offeringIDs: [small-2c4g] }\nworkloads:\n  - name: web\n    requests: { cpu: 1, memory: 1Gi }\n    replicas: [[0h, 1]]\n')], /NodeGroup default\/w is invalid: spec\.maxNodes/],

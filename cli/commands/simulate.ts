@@ -5,6 +5,7 @@ import { PlanInputError } from '../plan/input-error.ts';
 import { readOfferings } from '../plan/offerings.ts';
 import { SimulateInputError } from '../simulate/input-error.ts';
 import { renderPlotSvg } from '../simulate/plot.ts';
+import { svgToPng } from '../simulate/plot-png.ts';
 import { renderTable, toJson } from '../simulate/report.ts';
 import { buildGroups, groupsFromCluster, traceGroups } from '../simulate/setup.ts';
 import { runSimulation } from '../simulate/simulate.ts';
@@ -17,12 +18,12 @@ import { readTrace } from '../simulate/trace.ts';
 /** The small illustrative catalogue used when no --offerings is given (documented in docs/simulate.md). */
 export const DEFAULT_OFFERINGS = join(import.meta.dirname, '..', '..', 'examples', 'offerings.json');
 
-const USAGE = `usage: vpsie-autoscaler simulate --trace <file.yaml> [--cluster <dump.yaml>] [--offerings <file.json>] [--plot <out.svg>] [--output table|json] [--seed <n>]
+const USAGE = `usage: vpsie-autoscaler simulate --trace <file.yaml> [--cluster <dump.yaml>] [--offerings <file.json>] [--plot <out.svg|out.png>] [--output table|json] [--seed <n>]
 
   --trace <file>       the workload trace (docs/simulate.md; examples in examples/traces/)
   --cluster <file>     a cluster dump (kubectl get nodes,pods,ng -A -o yaml): its NodeGroups instead of the trace's, its Nodes and Pods as the starting state
   --offerings <file>   the VPSie plan list {"data":[{identifier,cpu,ram,ssd,price}]} (default examples/offerings.json, illustrative prices)
-  --plot <out.svg>     draw requested vs capacity, nodes by offering and cost over time (SVG)
+  --plot <out.svg|png> draw requested vs capacity, nodes by offering and cost over time (SVG, or PNG by the file name)
   --output table|json  default table; both end with the summary
   --seed <n>           seed of the launch delays (default: the trace's seed, else 1)
 `;
@@ -62,7 +63,7 @@ export async function runSimulate(args: string[], io: SimulateIo): Promise<numbe
     if (!options.trace) throw new SimulateInputError('--trace <file.yaml> is required');
     if (options.output !== 'json' && options.output !== 'table') throw new SimulateInputError(`--output must be json or table, not "${options.output}"`);
     if (options.seed !== undefined && !/^\d{1,9}$/.test(options.seed)) throw new SimulateInputError(`--seed must be a whole number, not "${options.seed}"`);
-    if (options.plot !== undefined && !options.plot.endsWith('.svg')) throw new SimulateInputError(`--plot writes SVG: the file name must end in .svg, not "${options.plot}"`);
+    if (options.plot !== undefined && !/\.(svg|png)$/i.test(options.plot)) throw new SimulateInputError(`--plot writes SVG or PNG: the file name must end in .svg or .png, not "${options.plot}"`);
     const trace = readTrace(options.trace);
     let offerings;
     try {
@@ -77,7 +78,8 @@ export async function runSimulate(args: string[], io: SimulateIo): Promise<numbe
     const report = runSimulation({ trace, groups, offerings, seed, ...(options.cluster ? { clusterDump: options.cluster } : {}) });
     if (options.plot) {
       try {
-        writeFileSync(options.plot, renderPlotSvg(report, `vpsie-autoscaler simulate ${options.trace} (seed ${seed})`));
+        const svg = renderPlotSvg(report, `vpsie-autoscaler simulate ${options.trace} (seed ${seed})`);
+        writeFileSync(options.plot, /\.png$/i.test(options.plot) ? svgToPng(svg).png : svg);
       } catch (error) {
         throw new SimulateInputError(`cannot write --plot ${options.plot}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
       }
