@@ -1,7 +1,7 @@
 // The two deployables' esbuild bundles, defined once: `npm run build` writes them to dist/, and the
 // forwarder benchmark measures the same bundle the image runs.
 //   functions/lambda.ts → dist/functions/lambda.mjs   (AWS Lambda, Node 20)
-//   forwarder/main.ts   → dist/forwarder/main.mjs     (the in-cluster agent's image)
+//   forwarder/bin.ts    → dist/forwarder/main.mjs     (the in-cluster agent's image; bin.ts runs the CLI)
 // ESM, minified, with source maps; a banner defines `require` (and __filename/__dirname) because
 // some CommonJS dependencies call them and an ESM bundle has neither.
 import { build, type Metafile } from 'esbuild';
@@ -13,7 +13,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const BUNDLES = [
   { name: 'functions', entry: 'functions/lambda.ts', outfile: 'dist/functions/lambda.mjs' },
-  { name: 'forwarder', entry: 'forwarder/main.ts', outfile: 'dist/forwarder/main.mjs' },
+  { name: 'forwarder', entry: 'forwarder/bin.ts', outfile: 'dist/forwarder/main.mjs' },
 ] as const;
 
 export type BundleName = (typeof BUNDLES)[number]['name'];

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FORWARDER_FLAGS, forwarderConfigFromArgs, USAGE } from '../../forwarder/command.ts';
+import { FORWARDER_FLAGS, forwarderConfigFromArgs, USAGE } from '../../forwarder/cli.ts';
 import { flagEnvName } from '../../shared/env-flags.ts';
 
 // The help's rule, "every option can also come from the environment: --some-option as

@@ -5,8 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { signMessage } from '../../shared/signing.ts';
 import { snapshot } from '../../test/fixtures/snapshot-builders.ts';
 import { FUNCTIONS_DEFAULT_PORT, FUNCTIONS_FLAGS, FUNCTIONS_USAGE, run } from './functions.ts';
-import { FORWARDER_FLAGS } from '../../forwarder/command.ts';
-import { forwarderConfigFromArgs } from '../../forwarder/command.ts';
+import { FORWARDER_FLAGS } from '../../forwarder/cli.ts';
+import { forwarderConfigFromArgs } from '../../forwarder/cli.ts';
 
 // `functions`: every option from the environment (VPSIE_AUTOSCALER_<OPTION>), secrets from files, and
 // a default port of its own (the forwarder's is 8080: both on one machine must not collide).

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { clusterVmRows } from '../../forwarder/vpsie-view.ts';
+import { clusterVmRows } from '../../forwarder/vpsie/snapshot-view.ts';
 import { ORPHAN_CONFIRM_MS } from '../../functions/planning/orphan-vms.ts';
 import { plan } from '../../functions/planning/plan.ts';
 import { DEFAULT_POLICY, EMPTY_STATE, type PlanningState } from '../../functions/planning/types.ts';

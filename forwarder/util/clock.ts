@@ -33,3 +33,19 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** Calls `fn` every `ms` on the given clock until the returned function is called. */
+export function every(clock: Clock, ms: number, fn: () => void): () => void {
+  let stopped = false;
+  let handle: TimerHandle;
+  const tick = () => {
+    if (stopped) return;
+    fn();
+    if (!stopped) handle = clock.setTimeout(tick, ms);
+  };
+  handle = clock.setTimeout(tick, ms);
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+}

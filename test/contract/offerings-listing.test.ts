@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listOfferings } from '../../forwarder/vpsie-view.ts';
+import { listOfferings } from '../../forwarder/vpsie/snapshot-view.ts';
 import { silentLogger } from '../../forwarder/util/logger.ts';
 import { SIM_DC, SIM_OS_IMAGES, SIM_PLANS } from '../vpsie-sim/index.ts';
 import { contractEnv } from './setup.ts';

@@ -1,9 +1,10 @@
-import { parseNodeGroupSpec } from '../shared/nodegroup.ts';
-import type { ClusterIdentity } from '../shared/ownership.ts';
-import type { Offering, SnapshotNodeGroup, SnapshotVm } from '../shared/snapshot.ts';
-import { errorFields, type Logger } from './util/logger.ts';
-import { ownershipWithAdoption } from './vm-ownership.ts';
-import type { VpsieClient, VpsiePendingVm, VpsieVm } from './vpsie/index.ts';
+import { parseNodeGroupSpec } from '../../shared/nodegroup.ts';
+import type { ClusterIdentity } from '../../shared/ownership.ts';
+import type { Offering, SnapshotNodeGroup, SnapshotVm } from '../../shared/snapshot.ts';
+import { errorFields, type Logger } from '../util/logger.ts';
+import { ownershipWithAdoption } from '../vm-ownership.ts';
+import type { VpsieClient } from './client.ts';
+import type { VpsiePendingVm, VpsieVm } from './types.ts';
 
 // What the snapshot says about VPSie: this cluster's VMs and the plans the NodeGroups name. A failed
 // listing yields null VMs (the planner then holds back) and no offerings.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clusterMarker } from '../shared/ownership.ts';
-import { clusterVmRows } from './vpsie-view.ts';
-import type { VpsiePendingVm, VpsieVm } from './vpsie/index.ts';
+import { clusterMarker } from '../../shared/ownership.ts';
+import { clusterVmRows } from './snapshot-view.ts';
+import type { VpsiePendingVm, VpsieVm } from './types.ts';
 
 // Which VPSie rows enter the snapshot: ours and unmarked ones, each row (duplicates too); never foreign.
 

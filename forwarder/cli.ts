@@ -4,10 +4,12 @@ import { envSection, mergeConfig } from '../shared/config.ts';
 import { flagsFromEnv, withoutFlagEnv } from '../shared/env-flags.ts';
 import { ConfigError } from '../shared/errors.ts';
 import { ENV_PREFIX, parseForwarderConfig, type ForwarderConfig } from './config.ts';
+import { startForwarder } from './main.ts';
 
 // The forwarder's command line, shared by `npx vpsie-autoscaler forwarder` (cli/commands/forwarder.ts)
-// and the image (the bundle of forwarder/main.ts runs it when executed directly). In a cluster the
-// configuration comes from VPSIE_FWD_* variables; outside, from flags and the current kubeconfig.
+// and the image (its bundle's entry is forwarder/bin.ts). In a cluster the configuration comes from
+// VPSIE_FWD_* variables; outside, from flags and the current kubeconfig. The composition root
+// (main.ts) knows nothing of this file: the dependency goes one way.
 
 export const USAGE = `usage: vpsie-autoscaler forwarder --functions-url <url> --cluster-id <id> --signing-key <key> [options]
 
@@ -121,7 +123,7 @@ function secondsToMs(text: string): number | string {
 }
 
 /** Parses, starts, runs until SIGINT/SIGTERM, stops gracefully. Returns the exit code. */
-export async function runForwarderCommand(args: string[]): Promise<number> {
+export async function runForwarderCli(args: string[]): Promise<number> {
   let config: ForwarderConfig;
   try {
     config = forwarderConfigFromArgs(args);
@@ -137,7 +139,6 @@ export async function runForwarderCommand(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const { startForwarder } = await import('./main.ts');
   const forwarder = await startForwarder(config);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

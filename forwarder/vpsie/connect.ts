@@ -1,0 +1,48 @@
+import type { ForwarderConfig } from '../config.ts';
+import { KubeApiError, type KubeHttp } from '../kube/kube-http.ts';
+import { errorFields, type Logger } from '../util/logger.ts';
+import { VpsieClient, type VpsieClientOptions } from './client.ts';
+import { credentialsFromSecret } from './credentials.ts';
+
+// The VPSie client from the credentials Secret, read once at start-up. No Secret (404) or no right
+// to read it (403): no client, and the forwarder runs dry. A Secret with bad contents throws, listing
+// every problem with it.
+
+export interface VpsieConnection {
+  vpsie: VpsieClient | undefined;
+  projectId: string | undefined;
+}
+
+export interface ConnectVpsieOptions {
+  kube: KubeHttp;
+  settings: ForwarderConfig['vpsie'];
+  logger: Logger;
+  /** Options of the client built here (hooks, clock; tests shorten retries). */
+  clientOptions?: Partial<VpsieClientOptions>;
+  /** Replaces the client built from the Secret (tests); null = no VPSie at all. */
+  override?: VpsieClient | null;
+}
+
+export async function connectVpsie({ kube, settings, logger, clientOptions, override }: ConnectVpsieOptions): Promise<VpsieConnection> {
+  const { credentialsNamespace: ns, credentialsSecret: name } = settings;
+  let data: Record<string, string> | undefined;
+  try {
+    const secret = await kube.request<{ data?: Record<string, string> }>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}` });
+    data = secret.data ?? {};
+  } catch (error) {
+    if (!(error instanceof KubeApiError && (error.status === 404 || error.status === 403))) throw error;
+    logger.warn({ secretName: `${ns}/${name}`, status: error.status }, `VPSie credentials Secret ${ns}/${name} ${error.status === 404 ? 'does not exist' : 'cannot be read (RBAC)'}`);
+  }
+  const projectFromSecret = data?.projectId ? Buffer.from(data.projectId, 'base64').toString('utf8').trim() : undefined;
+  const projectId = settings.projectId ?? projectFromSecret;
+  if (override !== undefined) return { vpsie: override ?? undefined, projectId };
+  if (!data) return { vpsie: undefined, projectId };
+  const credentials = credentialsFromSecret(data); // throws listing every problem with the Secret
+  const vpsie = new VpsieClient({ credentials, baseUrl: settings.baseUrl, ...clientOptions });
+  // A first call to say early in the log whether VPSie answers; start-up does not wait for it.
+  vpsie.listDatacenters().then(
+    (dcs) => logger.info({ datacenters: dcs.length }, 'VPSie API reachable'),
+    (error: unknown) => logger.warn({ ...errorFields(error) }, 'VPSie API check failed at start-up; the forwarder keeps trying on every reconcile'),
+  );
+  return { vpsie, projectId };
+}
