@@ -170,6 +170,8 @@ export const disruptionSchema = z.strictObject({
   minSavingPercent: percent.default(NODEGROUP_DEFAULTS.disruption.minSavingPercent),
   minNodeAgeSeconds: count.default(NODEGROUP_DEFAULTS.disruption.minNodeAgeSeconds),
   budgets: z.array(disruptionBudgetSchema).max(50).default(() => NODEGROUP_DEFAULTS.disruption.budgets.map((b) => ({ ...b }))),
+  /** Maximum node lifetime: an older node is replaced as drifted (gracefully, within budgets). Unset: no limit. */
+  expireAfterSeconds: z.number().int('must be an integer').min(3600, 'must be at least 3600 (an hour)').max(5 * 365 * 24 * 3600, 'must be at most 5 years').optional(),
 });
 
 export const nodeGroupSpecSchema = z.strictObject({

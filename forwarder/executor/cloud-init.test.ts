@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNodeGroupSpec } from '../../shared/nodegroup.ts';
+import { launchTemplateHash } from '../../shared/launch-template.ts';
 import { ensureKubeletFlags, PLACEHOLDERS, renderTemplate, TemplateError, type Placeholder } from './cloud-init.ts';
 import { kubeletFlags } from './kubelet-flags.ts';
 
@@ -35,7 +36,7 @@ describe('kubeletFlags', () => {
     });
     const flags = kubeletFlags('workers', spec, 'small');
     expect(flags.args).toBe([
-      '--node-labels=tier=web,autoscaler.vpsie.com/nodegroup=workers,node.kubernetes.io/instance-type=small',
+      `--node-labels=tier=web,autoscaler.vpsie.com/nodegroup=workers,node.kubernetes.io/instance-type=small,autoscaler.vpsie.com/launch-template=${launchTemplateHash(spec)}`,
       '--register-with-taints=gpu:NoSchedule,team=a:PreferNoSchedule',
       '--kube-reserved=cpu=200m',
       '--system-reserved=memory=1Gi',

@@ -6,6 +6,7 @@ import type { NodeGroupSpec } from '../../shared/nodegroup.ts';
 
 export { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
 import { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
+import { LAUNCH_TEMPLATE_LABEL, launchTemplateHash } from '../../shared/launch-template.ts';
 
 export interface KubeletFlags {
   nodeLabels: string;
@@ -26,7 +27,8 @@ function pairs(map: Record<string, string | undefined>, separator = '='): string
 }
 
 export function kubeletFlags(groupName: string, spec: NodeGroupSpec, offeringId: string): KubeletFlags {
-  const labels = { ...spec.labels, [NODEGROUP_LABEL]: groupName, [INSTANCE_TYPE_LABEL]: offeringId };
+  // The launch template's hash: how the planner tells a drifted node (shared/launch-template.ts).
+  const labels = { ...spec.labels, [NODEGROUP_LABEL]: groupName, [INSTANCE_TYPE_LABEL]: offeringId, [LAUNCH_TEMPLATE_LABEL]: launchTemplateHash(spec) };
   const nodeLabels = pairs(labels);
   const registerWithTaints = spec.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(',');
   const kubeReserved = pairs(spec.kubelet.kubeReserved);

@@ -31,7 +31,7 @@ import { formatDuration } from './durations.ts';
 /** How often the forwarder is asked back while a drain is in progress. */
 export const DRAIN_POLL_MS = 10_000;
 
-export type DrainReason = 'underused' | 'empty' | 'not-ready' | 'consolidation';
+export type DrainReason = 'underused' | 'empty' | 'not-ready' | 'consolidation' | 'drifted';
 
 export interface StartDrain {
   node: SnapshotNode;

@@ -29,17 +29,18 @@ export class RemovalBudget {
     this.windowMinutes = limits ? Math.round(limits.windowMs / 60_000) : 10;
   }
 
-  check(): BudgetVerdict {
-    if (this.deletions <= 0) {
+  /** Room for `nodes` more removals (a multi-node consolidation needs all of them at once). */
+  check(nodes = 1): BudgetVerdict {
+    if (this.deletions < nodes) {
       return { ok: false, reason: 'deletion-budget', message: `the forwarder's deletion budget for its ${this.windowMinutes}-minute window is used up by removals done or in progress; waiting for the window` };
     }
-    if (this.leaving <= 0) return { ok: false, reason: 'nodes-leaving', message: 'as many nodes are being removed as the forwarder allows at once; waiting for them to finish' };
+    if (this.leaving < nodes) return { ok: false, reason: 'nodes-leaving', message: 'as many nodes are being removed as the forwarder allows at once; waiting for them to finish' };
     return { ok: true };
   }
 
   /** A removal was started in this plan. */
-  spend(): void {
-    this.deletions -= 1;
-    this.leaving -= 1;
+  spend(nodes = 1): void {
+    this.deletions -= nodes;
+    this.leaving -= nodes;
   }
 }

@@ -155,13 +155,16 @@ export class RemovalSimulation {
    * over to `replace`, which may add a new node to the model and place them there. Always rolled
    * back: nothing is evicted before the replacement is Ready, so nothing may count on the room.
    */
-  whatIfReplaced<T>(nodeName: string, evictable: readonly PodRef[], replace: (model: ClusterModel, left: SimPod[]) => T): T {
+  whatIfReplaced<T>(nodeNames: string | readonly string[], evictable: readonly PodRef[], replace: (model: ClusterModel, left: SimPod[]) => T): T {
     const mark = this.model.checkpoint();
     try {
       const evictableSim = new Set(evictable.map((p) => this.simPods.get(p.pod)!));
       const toPlace: SimPod[] = [...evictableSim];
-      if (this.model.node(nodeName)) {
-        for (const sim of this.model.removeNode(nodeName)) if (!evictableSim.has(sim) && this.cameFromElsewhere(sim, nodeName)) toPlace.push(sim);
+      // Several nodes (multi-node consolidation): all leave the model before any pod is placed.
+      const names = typeof nodeNames === 'string' ? [nodeNames] : nodeNames;
+      for (const nodeName of names) {
+        if (!this.model.node(nodeName)) continue;
+        for (const sim of this.model.removeNode(nodeName)) if (!evictableSim.has(sim) && this.cameFromElsewhere(sim, nodeName) && !names.includes(this.homes!.get(sim) ?? '')) toPlace.push(sim);
       }
       this.placements += toPlace.length + this.model.nodes.length;
       const { unplaced } = place(this.model, toPlace);

@@ -1,19 +1,20 @@
 import { DO_NOT_DISRUPT, SCALE_DOWN_DISABLED } from '../../shared/labels.ts';
 import { removalKeepsMinimum } from '../../shared/membership.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
-import { groupState } from './backoff.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
 import { isTainted, startDrain } from './drains.ts';
 import { matchNodeGroup, offeringOfNode, unmarkedVmMessage, unmarkedVmOf } from './managed-nodes.ts';
 import { RemovalBudget } from './removal-budget.ts';
 import { notReadyAfterMs } from './not-ready.ts';
-import { activeDrains, classifyNodePods, removalSimulation, type NodePods } from './removal-simulation.ts';
-import type { GroupKey } from './types.ts';
+import { classifyNodePods, removalSimulation, type NodePods } from './removal-simulation.ts';
 import { formatPercent, isUnderused, nodeUtilization, type Utilization } from './utilization.ts';
 import { formatDuration } from './durations.ts';
 import { DisruptionBook } from './consolidation/disruption-book.ts';
-import { tryReplacement } from './consolidation/replace.ts';
-import { consolidationRole } from './consolidation/replacement-nodes.ts';
+import { consolidate } from './consolidation/consolidate.ts';
+import type { ReplaceCandidate } from './consolidation/eligibility.ts';
+import { planDrift } from './consolidation/drift-replace.ts';
+import { GroupBook, keep, keepQuiet } from './scale-down-book.ts';
+import { consolidationRole, isAbandonedReplacement } from './consolidation/replacement-nodes.ts';
 import { nodesOf, openDrains } from './open-drains.ts';
 
 // Safe scale-down. A node goes only if ALL hold (else it is kept, with the first reason found):
@@ -28,9 +29,6 @@ import { nodesOf, openDrains } from './open-drains.ts';
 // Candidates are tried empty nodes first, then least utilized; each success is final for the plan.
 
 interface Candidate { node: SnapshotNode; group: ValidGroup; utilization: Utilization; pods: NodePods; underusedSinceMs?: number }
-
-/** Reasons that only say "this node is busy or not ours" go to `kept` without a decision. */
-type QuietReason = 'consolidation-replacement' | 'consolidation-pending' | 'not-managed' | 'unknown-group' | 'not-ready' | 'cordoned' | 'scale-down-disabled' | 'scale-down-disabled-annotation' | 'do-not-disrupt-annotation' | 'not-underused' | 'stabilizing';
 
 export function planScaleDown(ctx: PlanContext): void {
   const { snapshot, state, policy, nowMs } = ctx;
@@ -89,7 +87,9 @@ export function planScaleDown(ctx: PlanContext): void {
     }
     const windowMs = stabilizationWindowSeconds * 1000;
     const sinceMs = timers.underusedSinceMs;
-    if (!policy.assumeWindowsElapsed && (sinceMs === undefined || nowMs - sinceMs < windowMs)) {
+    // An abandoned replacement still empty was never needed: no window to wait (consolidation/handoff.ts).
+    const surplus = isAbandonedReplacement(ctx, node.name) && classifyNodePods(ctx, node.name).empty;
+    if (!policy.assumeWindowsElapsed && !surplus && (sinceMs === undefined || nowMs - sinceMs < windowMs)) {
       const forS = sinceMs === undefined ? 0 : Math.round((nowMs - sinceMs) / 1000);
       keepQuiet(ctx, node, group.key, 'stabilizing', `${usage}; underused for ${forS}s of the ${stabilizationWindowSeconds}s window`);
       if (sinceMs !== undefined) ctx.wakeAt(sinceMs + windowMs);
@@ -119,7 +119,13 @@ export function planScaleDown(ctx: PlanContext): void {
   const groups = new GroupBook(ctx);
   const budget = new RemovalBudget(ctx);
   const disruption = new DisruptionBook(ctx);
-  for (const candidate of candidates) tryCandidate(ctx, candidate, groups, budget, disruption);
+  // IMPORTANT: the order of the methods (Karpenter's): deletions (empty nodes first, then those
+  // whose pods fit elsewhere), then multi-node, then single-node replacement (consolidate.ts),
+  // then drift; each sees the room and the budgets the earlier ones used.
+  const replaceable: ReplaceCandidate[] = [];
+  for (const candidate of candidates) tryCandidate(ctx, candidate, groups, budget, disruption, replaceable);
+  consolidate(ctx, replaceable, disruption, budget);
+  planDrift(ctx, disruption, budget);
   groups.decideKept();
   pruneNodeTimers(ctx);
 }
@@ -137,7 +143,7 @@ function pruneNodeTimers(ctx: PlanContext): void {
   }
 }
 
-function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget: RemovalBudget, disruption: DisruptionBook): void {
+function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget: RemovalBudget, disruption: DisruptionBook, replaceable: ReplaceCandidate[]): void {
   const { node, group, pods } = c;
   const { policy, nowMs } = ctx;
   const book = groups.get(group);
@@ -180,16 +186,8 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget:
     return keep(ctx, node, group.key, 'pdb', `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s) now; removing node ${node.name} needs ${shortfall.needed}`);
   }
   const fit = sim.tryRemove(node.name, pods.evictable);
-  if (!fit.ok && fit.reason === 'pods-do-not-fit') {
-    // Consolidation: one cheaper node for the pods that fit nowhere else (consolidation/replace.ts).
-    const replaced = tryReplacement(ctx, { node, group, pods }, disruption, budget);
-    if (replaced.ok) {
-      budget.spend();
-      book.launchesInProgress += 1;
-      return;
-    }
-    return keep(ctx, node, group.key, fit.reason, `${fit.message}; not replaced by a cheaper node: ${replaced.message}`, { consolidation: replaced.reason });
-  }
+  // Consolidation, after every deletion was tried: one cheaper node for the pods that fit nowhere else.
+  if (!fit.ok && fit.reason === 'pods-do-not-fit') return void replaceable.push({ node, group, pods, fitMessage: fit.message });
   if (!fit.ok) return keep(ctx, node, group.key, fit.reason, fit.message);
 
   sim.pdbs.spend(pods.evictable);
@@ -225,80 +223,3 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget:
   });
 }
 
-/** Per-group counts the checks need, updated as removals are decided. */
-interface GroupEntry {
-  /** Nodes whose removal has started (drains in progress, and those decided in this plan). */
-  leaving: Set<string>;
-  emptyRemovals: number;
-  nonEmptyDrains: number;
-  launchesInProgress: number;
-  lastScaleUpMs?: number;
-}
-
-class GroupBook {
-  private readonly entries = new Map<GroupKey, GroupEntry>();
-  /** Nodes kept for a reason that concerns their whole group: one decision per group and reason. */
-  private readonly keptForGroup = new Map<string, { group: ValidGroup; reason: string; message: string; nodes: string[] }>();
-  constructor(private readonly ctx: PlanContext) {}
-
-  keepForGroup(node: SnapshotNode, group: ValidGroup, reason: string, message: string): void {
-    this.ctx.kept.push({ node: node.name, nodeGroup: group.key, reason, message });
-    const key = `${group.key}\u0000${reason}`;
-    const entry = this.keptForGroup.get(key) ?? { group, reason, message, nodes: [] };
-    entry.nodes.push(node.name);
-    this.keptForGroup.set(key, entry);
-  }
-
-  /** Per-group reasons would repeat for every node of a large group; they are decided once. */
-  decideKept(): void {
-    for (const { group, reason, message, nodes } of this.keptForGroup.values()) {
-      const shown = nodes.slice(0, 5).join(', ') + (nodes.length > 5 ? `, … (${nodes.length} in all)` : '');
-      this.ctx.decide({
-        kind: 'keep-node',
-        target: `ng ${group.key}`,
-        nodeGroup: group.key,
-        reason,
-        message: `${message}; kept: ${shown}`,
-        details: { nodes: nodes.length, firstNode: nodes[0] ?? null },
-      });
-    }
-  }
-
-  get(group: ValidGroup): GroupEntry {
-    let entry = this.entries.get(group.key);
-    if (!entry) {
-      entry = this.compute(group);
-      this.entries.set(group.key, entry);
-    }
-    return entry;
-  }
-
-  /** Counts from the ledger; minNodes is checked on the snapshot's nodes (shared/membership.ts). */
-  private compute(group: ValidGroup): GroupEntry {
-    const { ctx } = this;
-    const launches = ctx.state.operations.filter((op) => op.kind === 'launch' && op.nodeGroup === group.key);
-    const inProgress = launches.filter((op) => op.status === 'launching' || op.status === 'registering');
-    const leaving = new Set(activeDrains(ctx).map((op) => op.node));
-    const drains = activeDrains(ctx).filter((op) => op.nodeGroup === group.key && op.reason !== 'not-ready');
-    const launchTimes = launches.map((op) => op.createdAtMs);
-    const recorded = groupState(ctx.state, group.key).lastScaleUpMs;
-    if (recorded !== undefined) launchTimes.push(recorded);
-    return {
-      leaving,
-      emptyRemovals: drains.filter((op) => op.empty).length,
-      nonEmptyDrains: drains.filter((op) => !op.empty).length,
-      launchesInProgress: inProgress.length,
-      ...(launchTimes.length > 0 ? { lastScaleUpMs: Math.max(...launchTimes) } : {}),
-    };
-  }
-}
-
-function keepQuiet(ctx: PlanContext, node: SnapshotNode, nodeGroup: GroupKey | undefined, reason: QuietReason, message: string): void {
-  ctx.kept.push({ node: node.name, ...(nodeGroup !== undefined ? { nodeGroup } : {}), reason, message });
-}
-
-/** A node that would otherwise go: kept, and the decision says what keeps it. */
-function keep(ctx: PlanContext, node: SnapshotNode, nodeGroup: GroupKey, reason: string, message: string, details?: Record<string, string>): void {
-  ctx.kept.push({ node: node.name, nodeGroup, reason, message });
-  ctx.decide({ kind: 'keep-node', target: `node ${node.name}`, nodeGroup, reason, message, ...(details ? { details } : {}) });
-}

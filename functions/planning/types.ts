@@ -64,6 +64,10 @@ export interface ConsolidationLink {
   monthlySaving: number;
   /** Set once the replaced nodes' drains were started (or the consolidation was given up). */
   handedOff?: boolean;
+  /** Why: a cheaper fleet (unset) or a drifted/expired node (consolidation/drift.ts), which need not be cheaper. */
+  cause?: 'drifted';
+  /** Given up before any of its nodes was drained: the replacement is surplus (scale-down may take it at once). */
+  abandoned?: boolean;
 }
 
 export interface DrainOperation {

@@ -77,6 +77,30 @@ describe('single-node consolidation (Karpenter: "can replace node")', () => {
     expect(keptFor(r, 'test-big')).toMatchObject({ reason: 'do-not-disrupt-annotation', details: { consolidation: 'given-up', replacement: hostname } });
   });
 
+  it('an abandoned replacement (given up before any drain) is removed at once, not after the 10-minute window', () => {
+    // Real windows: test-big has been underused for 11 minutes when the replacement is launched.
+    const underused: PlanningState = { groups: {}, nodes: { 'test-big': { underusedSinceMs: TEST_NOW_MS - 11 * MINUTE_MS } }, operations: [] };
+    const first = runPlan(cluster(), { state: underused });
+    const hostname = launches(first)[0]!.hostname;
+    const replacement = snapNode({ name: hostname, group: 'workers', instanceType: 'small', cpu: '1800m', memory: '3Gi', createdAtMs: TEST_NOW_MS + MINUTE_MS });
+    const snap = (annotations: Record<string, string>) => cluster({ nodes: [big({ annotations }), busy(), replacement], extraVms: [vm({ hostname, identifier: '103', marked: true })] });
+    const r = runPlan(snap({ [DO_NOT_DISRUPT]: 'true' }), { state: first.state, nowMs: TEST_NOW_MS + 3 * MINUTE_MS });
+    expect(keptFor(r, 'test-big')).toMatchObject({ details: { consolidation: 'given-up', replacement: hostname } });
+    expect(r.state.operations.find((o): o is LaunchOperation => o.kind === 'launch')?.consolidation).toMatchObject({ handedOff: true, abandoned: true });
+    // The surplus replacement goes in the same plan (empty node, every other rule of scale-down applies).
+    expect(taints(r)).toEqual([hostname]);
+    expect(r.remove).toContainEqual(expect.objectContaining({ node: hostname, reason: 'empty' }));
+  });
+
+  it('a replacement whose move was partly done (a node drained) is kept as capacity', () => {
+    const first = runPlan(cluster(), { policy: elapsed });
+    const hostname = launches(first)[0]!.hostname;
+    const replacement = snapNode({ name: hostname, group: 'workers', instanceType: 'small', cpu: '1800m', memory: '3Gi', createdAtMs: TEST_NOW_MS + MINUTE_MS });
+    const ready = runPlan(cluster({ nodes: [big(), busy(), replacement], extraVms: [vm({ hostname, identifier: '103', marked: true })] }), { state: first.state, policy: elapsed, nowMs: TEST_NOW_MS + 3 * MINUTE_MS });
+    expect(taints(ready)).toEqual(['test-big']);
+    expect(ready.state.operations.find((o): o is LaunchOperation => o.kind === 'launch')?.consolidation?.abandoned).toBeUndefined();
+  });
+
   it('a failed replacement launch disrupts nothing', () => {
     const first = runPlan(cluster(), { policy: elapsed });
     const later = runPlan(cluster(), { state: first.state, policy: elapsed, nowMs: TEST_NOW_MS + 20 * MINUTE_MS });

@@ -34,27 +34,31 @@ export function handOffConsolidations(ctx: PlanContext): void {
 function handOff(ctx: PlanContext, op: ConsolidationLaunch, limits: RemovalBudget): void {
   const index = clusterIndex(ctx.snapshot);
   const waitUntilMs = op.updatedAtMs + ctx.policy.drainDeadlineMs;
+  // Drains started by an earlier reconcile of this move (it may have waited for a PDB) count too.
+  let drained = op.consolidation.replaces.filter((n) => !index.nodeByName.has(n) || activeDrains(ctx).some((d) => d.node === n)).length;
   for (const name of op.consolidation.replaces) {
     const node = index.nodeByName.get(name);
     if (!node || activeDrains(ctx).some((d) => d.node === name)) continue;
     const group = managedGroupOf(ctx, node);
     const problem = group ? lastingProblem(ctx, node.name, group, op) : { reason: 'group-changed', message: `node ${name} no longer belongs to NodeGroup ${op.nodeGroup}` };
-    if (problem) return giveUp(ctx, op, name, problem.reason, problem.message);
+    if (problem) return giveUp(ctx, op, name, problem.reason, problem.message, drained);
     const sim = removalSimulation(ctx);
     const pods = classifyNodePods(ctx, name);
     const paced = limits.check();
     const shortfall = sim.pdbs.shortfall(pods.evictable);
     if (!paced.ok || shortfall) {
       const why = !paced.ok ? paced.message : `PodDisruptionBudget ${shortfall!.pdb.namespace}/${shortfall!.pdb.name} allows ${shortfall!.allowed} disruption(s) now, the drain needs ${shortfall!.needed}`;
-      if (ctx.nowMs >= waitUntilMs) return giveUp(ctx, op, name, !paced.ok ? paced.reason : 'pdb', why);
+      if (ctx.nowMs >= waitUntilMs) return giveUp(ctx, op, name, !paced.ok ? paced.reason : 'pdb', why, drained);
       ctx.wakeAt(Math.min(waitUntilMs, ctx.nowMs + 60_000));
       return;
     }
     const fit = sim.tryRemove(name, pods.evictable);
-    if (!fit.ok) return giveUp(ctx, op, name, fit.reason, fit.message);
+    if (!fit.ok) return giveUp(ctx, op, name, fit.reason, fit.message, drained);
     sim.pdbs.spend(pods.evictable);
     limits.spend();
-    startDrain(ctx, { node, group: group!, empty: pods.empty, reason: 'consolidation', message: `replaced by ${op.hostname}, now Ready (saves ${op.consolidation.monthlySaving.toFixed(2)}/month)` });
+    const saving = op.consolidation.monthlySaving;
+    startDrain(ctx, { node, group: group!, empty: pods.empty, reason: op.consolidation.cause ?? 'consolidation', message: `replaced by ${op.hostname}, now Ready (${saving >= 0 ? `saves ${saving.toFixed(2)}` : `costs ${(-saving).toFixed(2)} more`}/month)` });
+    drained += 1;
   }
   op.consolidation.handedOff = true;
 }
@@ -68,7 +72,8 @@ function lastingProblem(ctx: PlanContext, name: string, group: ValidGroup, op: C
   if (!node.ready) return { reason: 'not-ready', message: `node ${name} is NotReady` };
   if (node.unschedulable || isTainted(node) || node.terminating) return { reason: 'cordoned', message: `node ${name} is cordoned or terminating by someone else` };
   if (!group.spec.scaleDownPolicy.enabled) return { reason: 'scale-down-disabled', message: `scale-down was disabled for NodeGroup ${group.key}` };
-  if (group.spec.disruption.consolidationPolicy !== 'WhenEmptyOrUnderutilized') return { reason: 'consolidation-off', message: `consolidationPolicy is now ${group.spec.disruption.consolidationPolicy}` };
+  // Drift replaces whatever the consolidation policy says (a drifted node is not kept for being cheap).
+  if (op.consolidation.cause !== 'drifted' && group.spec.disruption.consolidationPolicy !== 'WhenEmptyOrUnderutilized') return { reason: 'consolidation-off', message: `consolidationPolicy is now ${group.spec.disruption.consolidationPolicy}` };
   if (node.annotations[SCALE_DOWN_DISABLED] === 'true') return { reason: 'scale-down-disabled-annotation', message: `node ${name} has ${SCALE_DOWN_DISABLED}: "true"` };
   if (node.annotations[DO_NOT_DISRUPT] === 'true') return { reason: 'do-not-disrupt-annotation', message: `node ${name} has ${DO_NOT_DISRUPT}: "true"` };
   if (unmarkedVmOf(ctx, node)) return { reason: 'vm-unmarked', message: unmarkedVmMessage(node) };
@@ -80,9 +85,18 @@ function lastingProblem(ctx: PlanContext, name: string, group: ValidGroup, op: C
   return undefined;
 }
 
-function giveUp(ctx: PlanContext, op: ConsolidationLaunch, node: string, reason: string, message: string): void {
+/**
+ * Gives the move up. IMPORTANT: a replacement none of whose nodes was drained holds no pod it was
+ * launched for: it is surplus, paid for nothing. It is marked abandoned, and scale-down may remove
+ * it at once (no stabilization window, no cooldown: replacement-nodes.ts) if it is still empty and
+ * every other rule allows. Waiting would not avoid VPSie's create-then-delete flag — the VM exists
+ * already — it would only cost money. If some nodes were drained, it holds their pods: it stays.
+ */
+function giveUp(ctx: PlanContext, op: ConsolidationLaunch, node: string, reason: string, message: string, drained: number): void {
   op.consolidation.handedOff = true;
-  const text = `consolidation given up: node ${node} is kept (${message}); its replacement ${op.hostname} stays as ordinary capacity`;
+  if (drained === 0) op.consolidation.abandoned = true;
+  const fate = drained === 0 ? 'is surplus: scale-down removes it once it is confirmed empty' : 'stays as ordinary capacity';
+  const text = `consolidation given up: node ${node} is kept (${message}); its replacement ${op.hostname} ${fate}`;
   ctx.kept.push({ node, nodeGroup: op.nodeGroup, reason, message: text });
   ctx.decide({ kind: 'keep-node', target: `node ${node}`, nodeGroup: op.nodeGroup, reason, message: text, details: { consolidation: 'given-up', replacement: op.hostname } });
   groupEvent(ctx, op.nodeGroup, { type: 'Normal', eventReason: 'ConsolidationAbandoned', reason, message: text, operationId: op.id });

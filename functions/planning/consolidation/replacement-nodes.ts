@@ -24,3 +24,8 @@ export function consolidationRole(ctx: PlanContext, nodeName: string): { reason:
   }
   return undefined;
 }
+
+/** A replacement whose move was given up before any of its nodes was drained (handoff.ts): surplus. */
+export function isAbandonedReplacement(ctx: PlanContext, nodeName: string): boolean {
+  return consolidationLaunches(ctx).some((op) => op.hostname === nodeName && op.consolidation.abandoned === true);
+}
