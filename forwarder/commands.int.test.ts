@@ -96,7 +96,7 @@ describe('forwarder executes every command kind', () => {
     const hostname = `${clusterId}-workers-b0001`;
     // A running VM: the simulator registers its Node (labels from the user data), as a kubelet would.
     const userData = Buffer.from(`--node-labels=${NODEGROUP_LABEL}=workers`).toString('base64');
-    const vm = sim.sim.seedVm({ hostname, resourceIdentifier: OFFERING, dcIdentifier: DC, osIdentifier: OS, phase: 'running', userData, projectId: 'project-test', notes: clusterMarker(clusterId, group()) });
+    const vm = sim.sim.seedVm({ hostname, resourceIdentifier: OFFERING, dcIdentifier: DC, osIdentifier: OS, phase: 'running', userData, projectId: 'sim-project', notes: clusterMarker(clusterId, group()) });
     onTestFinished(() => h.core.deleteNode({ name: hostname }).then(() => undefined, () => undefined));
     await waitFor(async () => (await h.core.readNode({ name: hostname })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), { timeoutMs: 60_000, description: `node ${hostname} registered by the simulator and Ready` });
     await h.apps.createNamespacedDeployment({ namespace: ns, body: deployment({ name: 'web', namespace: ns, replicas: 1, nodeSelector: { 'kubernetes.io/hostname': hostname } }) });

@@ -18,7 +18,7 @@ import type { ForwarderHandle } from './main.ts';
 const DEAREST = [...SIM_PLANS].sort((a, b) => Number(b.price) - Number(a.price))[0]!.identifier;
 const OS = SIM_OS_IMAGES['ubuntu-24.04'];
 const DC = SIM_DC.newYork;
-const PROJECT = 'project-test';
+const PROJECT = 'sim-project'; // the simulator's default project (the forwarder resolves it through /apps/v2/projects)
 
 interface Setup {
   h: Harness;

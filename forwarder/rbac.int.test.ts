@@ -145,8 +145,8 @@ describe('the shipped RBAC', () => {
       fake = await startFakeFunctions({ clusterId, signingKey: SIGNING_KEY });
       const ns = await h.newNamespace('rbacwl');
       const suffix = clusterId;
-      await h.core.createNamespacedSecret({ namespace: 'kube-system', body: { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'p' } } })
-        .catch(async () => h.core.replaceNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials', body: { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'p' } } }));
+      await h.core.createNamespacedSecret({ namespace: 'kube-system', body: { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'sim-project' } } })
+        .catch(async () => h.core.replaceNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials', body: { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'sim-project' } } }));
       const bootstrap = `boot-${suffix}`;
       const group = `g-${suffix}`;
       await h.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: bootstrap, labels: { [BOOTSTRAP_TEMPLATE_LABEL]: 'true' } }, stringData: { 'cloud-init': '#!/bin/sh\nkubeadm join {{apiServer}} --token {{token}}\n# {{kubeletArgs}}\nkubelet {{kubeletArgs}}\n' } } });
@@ -156,7 +156,7 @@ describe('the shipped RBAC', () => {
       });
       // Hostnames follow the cluster's pattern <clusterId>-<group>-<5 letters/digits>; the VM carries the marker.
       const nodeName = `${clusterId}-${group}-n0001`;
-      const vm = sim.sim.seedVm({ hostname: nodeName, phase: 'running', projectId: 'p', notes: clusterMarker(clusterId, { namespace: NS, name: group }) });
+      const vm = sim.sim.seedVm({ hostname: nodeName, phase: 'running', projectId: 'sim-project', notes: clusterMarker(clusterId, { namespace: NS, name: group }) });
       await h.createKwokNode(kwokNode({ name: nodeName, labels: { [NODEGROUP_LABEL]: group } }));
       await h.apps.createNamespacedDeployment({ namespace: ns, body: deployment({ name: 'web', namespace: ns, nodeSelector: { 'kubernetes.io/hostname': nodeName } }) });
       const pod = await waitFor(async () => (await h.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items.find((p) => p.spec?.nodeName === nodeName), { timeoutMs: 60_000, description: 'pod on the node' });

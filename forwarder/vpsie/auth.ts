@@ -1,7 +1,8 @@
 import type { LoginResult } from './schemas.ts';
 
-// The two ways to authenticate. Either way the token travels in `Vpsie-Auth` (no "Bearer"), and
-// optionally also as `Authorization: Bearer` for deployments that want it.
+// The two ways to authenticate (an API token, or a client-credentials login), and where the token
+// goes: `Vpsie-Auth` (no "Bearer"; the SDK and most tools), `Authorization: Bearer` (the one tool that
+// claims a working client-credentials login), or both.
 
 export interface Authenticator {
   /** Headers for the next request; may log in first. */
@@ -14,25 +15,35 @@ export interface Authenticator {
   markAccepted?(): void;
 }
 
-function tokenHeaders(token: string, sendBearer: boolean): Record<string, string> {
-  return sendBearer ? { 'Vpsie-Auth': token, Authorization: `Bearer ${token}` } : { 'Vpsie-Auth': token };
+/**
+ * Where the token goes. 'auto' (login mode only): Vpsie-Auth until a token fresh from a login is
+ * refused, then both from then on (detected once, kept for the client's life). In token mode 'auto'
+ * means Vpsie-Auth (nothing to detect it from: a refused token is a wrong token).
+ */
+export type AuthHeaderMode = 'vpsie-auth' | 'bearer' | 'both' | 'auto';
+type HeaderStyle = 'vpsie-auth' | 'bearer' | 'both';
+
+function tokenHeaders(token: string, style: HeaderStyle): Record<string, string> {
+  if (style === 'bearer') return { Authorization: `Bearer ${token}` };
+  return style === 'both' ? { 'Vpsie-Auth': token, Authorization: `Bearer ${token}` } : { 'Vpsie-Auth': token };
 }
 
-/**
- * Where a logged-in token goes: `Vpsie-Auth` (the SDK), also `Authorization: Bearer` (the one tool
- * that claims a working client-credentials login), or 'auto': Vpsie-Auth until a token fresh from a
- * login is refused, then both from then on (detected once, kept for the client's life).
- */
-export type AuthHeaderMode = 'vpsie-auth' | 'both' | 'auto';
+/** The token a request carried, whichever header it went in. */
+function sentToken(headers: Record<string, string>): string | undefined {
+  return headers['Vpsie-Auth'] ?? headers['Authorization']?.replace(/^Bearer /, '');
+}
 
 export class StaticTokenAuth implements Authenticator {
   readonly canRelogin = false;
+  private readonly style: HeaderStyle;
   constructor(
     private readonly token: string,
-    private readonly sendBearer: boolean,
-  ) {}
+    mode: AuthHeaderMode,
+  ) {
+    this.style = mode === 'auto' ? 'vpsie-auth' : mode;
+  }
   async headers(): Promise<Record<string, string>> {
-    return tokenHeaders(this.token, this.sendBearer);
+    return tokenHeaders(this.token, this.style);
   }
   invalidate(): void {}
 }
@@ -47,33 +58,38 @@ export class LoginSessionAuth implements Authenticator {
   private session: LoginResult | undefined;
   private loggingIn: Promise<LoginResult> | undefined;
 
-  private sendBearer: boolean;
+  private style: HeaderStyle;
   /** The session's token has been accepted at least once (so a refusal is not about the header). */
   private accepted = false;
 
   constructor(
     private readonly login: () => Promise<LoginResult>,
-    private readonly options: { refreshSkewMs: number; sendBearer: boolean; now: () => number; headerMode?: AuthHeaderMode },
+    private readonly options: { refreshSkewMs: number; now: () => number; headerMode: AuthHeaderMode },
   ) {
-    this.sendBearer = options.sendBearer || options.headerMode === 'both';
+    this.style = options.headerMode === 'auto' ? 'vpsie-auth' : options.headerMode;
   }
 
-  /** The header style in use: detected ('auto') or configured. */
+  /** Whether the token goes as `Authorization: Bearer` (detected under 'auto', or configured). */
   get bearerSent(): boolean {
-    return this.sendBearer;
+    return this.style !== 'vpsie-auth';
+  }
+
+  /** Whether it goes as `Vpsie-Auth`. */
+  get vpsieAuthSent(): boolean {
+    return this.style !== 'bearer';
   }
 
   async headers(): Promise<Record<string, string>> {
     const session = this.session;
     if (session && this.options.now() < session.accessExpiresAtMs - this.options.refreshSkewMs) {
-      return tokenHeaders(session.accessToken, this.sendBearer);
+      return tokenHeaders(session.accessToken, this.style);
     }
     this.loggingIn ??= this.login().finally(() => {
       this.loggingIn = undefined;
     });
     this.session = await this.loggingIn;
     this.accepted = false;
-    return tokenHeaders(this.session.accessToken, this.sendBearer);
+    return tokenHeaders(this.session.accessToken, this.style);
   }
 
   /** Called by the transport after a request with this session's token succeeded. */
@@ -82,10 +98,10 @@ export class LoginSessionAuth implements Authenticator {
   }
 
   invalidate(refusedHeaders: Record<string, string>): void {
-    if (!this.session || refusedHeaders['Vpsie-Auth'] !== this.session.accessToken) return; // another request logged in again already
-    if (this.options.headerMode === 'auto' && !this.sendBearer && !this.accepted) {
+    if (!this.session || sentToken(refusedHeaders) !== this.session.accessToken) return; // another request logged in again already
+    if (this.options.headerMode === 'auto' && this.style === 'vpsie-auth' && !this.accepted) {
       // A token fresh from the login, refused at once: this deployment wants Bearer. Keep the token.
-      this.sendBearer = true;
+      this.style = 'both';
       return;
     }
     this.session = undefined;

@@ -1,6 +1,9 @@
 // Public boundary of the VPSie client.
 export { VpsieClient, VPSIE_DEFAULT_BASE_URL, type UnreadableRowsEvent, type VpsieClientOptions } from './client.ts';
 export type { PendingListing, VmListing } from './absence.ts';
+export { matchProject, VpsieProjectError } from './projects.ts';
+export type { AuthHeaderMode } from './auth.ts';
+export type { LoginBody } from './login.ts';
 export type { UnreadableRow } from './rows.ts';
 export { credentialsFromSecret, VPSIE_SECRET_NAME, VPSIE_SECRET_NAMESPACE, type VpsieCredentials } from './credentials.ts';
 export { DEFAULT_RETRY, type RetryOptions } from './backoff.ts';

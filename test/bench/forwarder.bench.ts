@@ -156,7 +156,7 @@ export async function measureForwarder(options: { bundle: string; kubeconfigPath
   const sim = await startVpsieSimulator({});
   for (let i = 0; i < 20; i++) sim.sim.seedVm({ hostname: `bench-vm-${i}`, phase: 'running' });
   const admin = new KubeHttp(await loadKubeAuth(options.kubeconfigPath));
-  await create(admin, '/api/v1/namespaces/kube-system/secrets', { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'bench' } });
+  await create(admin, '/api/v1/namespaces/kube-system/secrets', { metadata: { name: 'vpsie-credentials' }, stringData: { token: 'sim-token', deletePassword: 'sim-delete-password', projectId: 'sim-project' } });
   admin.close();
   const [port] = await freePorts(1);
   const child = spawn(process.execPath, [

@@ -70,8 +70,8 @@ describe('per-row tolerance', () => {
   it('an odd VM row is skipped and reported, and the listing says it is incomplete', async () => {
     const seen: UnreadableRowsEvent[] = [];
     const env = await contractEnv({ client: { onUnreadableRows: (e) => seen.push(e) } });
-    env.sim.seedVm({ hostname: 'c1-workers-a1', projectId: 'project-1' });
-    env.sim.inject({ kind: 'unreadableRows', match: { operation: 'listVms' }, count: 3, rows: [{ id: 'x', identifier: null, hostname: 'c1-workers-b2', project_id: 'project-1' }] });
+    env.sim.seedVm({ hostname: 'c1-workers-a1', projectId: 'sim-project' });
+    env.sim.inject({ kind: 'unreadableRows', match: { operation: 'listVms' }, count: 3, rows: [{ id: 'x', identifier: null, hostname: 'c1-workers-b2', project_id: 'sim-project' }] });
 
     const listing = await env.client.listVmListing();
     expect(listing.vms.map((v) => v.hostname)).toEqual(['c1-workers-a1']);
@@ -82,15 +82,15 @@ describe('per-row tolerance', () => {
     expect(await caught(env.client.listVms())).toBeInstanceOf(VpsieIncompleteListingError);
 
     // a hostname found among the readable rows is found; one that the odd row may be is not "free"
-    expect((await env.client.findVmByHostname('c1-workers-a1', { projectId: 'project-1' }))?.where).toBe('created');
+    expect((await env.client.findVmByHostname('c1-workers-a1', { projectId: 'sim-project' }))?.where).toBe('created');
     env.sim.inject({ kind: 'unreadableRows', match: { operation: 'listVms' }, rows: [{ id: 'x', identifier: null, hostname: 'c1-workers-b2' }] });
-    expect(await caught(env.client.findVmByHostname('c1-workers-b2', { projectId: 'project-1' }))).toBeInstanceOf(VpsieIncompleteListingError);
+    expect(await caught(env.client.findVmByHostname('c1-workers-b2', { projectId: 'sim-project' }))).toBeInstanceOf(VpsieIncompleteListingError);
   });
 
   it('an odd row whose hostname is another one does not block a lookup', async () => {
     const { client, sim } = await contractEnv();
     sim.inject({ kind: 'unreadableRows', match: { operation: 'listVms' }, rows: [{ identifier: 'u-9', hostname: 'someone-else', is_deleted: { odd: true } }] });
-    expect(await client.findVmByHostname('c1-workers-new', { projectId: 'project-1' })).toBeUndefined();
+    expect(await client.findVmByHostname('c1-workers-new', { projectId: 'sim-project' })).toBeUndefined();
   });
 
   it('a pending item that is not a VM create is skipped without blocking anything', async () => {
@@ -99,13 +99,13 @@ describe('per-row tolerance', () => {
     sim.inject({ kind: 'unreadableRows', match: { operation: 'listPending' }, count: 2, rows: [{ id: 5, status: 'pending', data: { action: 'snapshot', vmIdentifier: 'u-1' } }] });
     expect(await client.listPending()).toEqual([]);
     expect(seen).toEqual([{ operation: 'listPending', unreadable: [], skippedNonVm: 1 }]);
-    expect(await client.findVmByHostname('c1-workers-new', { projectId: 'project-1' })).toBeUndefined();
+    expect(await client.findVmByHostname('c1-workers-new', { projectId: 'sim-project' })).toBeUndefined();
   });
 
   it('a pending item whose data cannot be read blocks a lookup that does not find the hostname', async () => {
     const { client, sim } = await contractEnv();
     sim.inject({ kind: 'unreadableRows', match: { operation: 'listPending' }, rows: [{ id: 6, data: '{not json' }] });
-    expect(await caught(client.findVmByHostname('c1-workers-new', { projectId: 'project-1' }))).toBeInstanceOf(VpsieIncompleteListingError);
+    expect(await caught(client.findVmByHostname('c1-workers-new', { projectId: 'sim-project' }))).toBeInstanceOf(VpsieIncompleteListingError);
   });
 
   it('vmTags of an unknown shape do not fail getVm', async () => {

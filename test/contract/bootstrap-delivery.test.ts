@@ -7,13 +7,15 @@ import { caught, contractEnv, launchRequest } from './setup.ts';
 // bootstrap path (a stored script named by scriptIdentifier) next to the unproven userData.
 
 describe('create body', () => {
-  it('flags are numbers 0/1; a numeric project id is a number, a UUID stays a string', async () => {
+  it('flags are numbers 0/1; the project goes as its numeric id (a JSON number), however it was named', async () => {
     const { client, sim } = await contractEnv();
-    await client.createVm(launchRequest({ hostname: 'c1-workers-n1', projectId: '42' }));
+    await client.createVm(launchRequest({ hostname: 'c1-workers-n1', projectId: '7' }));
     await client.createVm(launchRequest({ hostname: 'c1-workers-n2', projectId: '2b7f4c1e-7d3a-4f7e-9a51-0c6d1e2f3a4b', userData: undefined }));
-    const [a, b] = sim.vms();
-    expect(a!.request).toMatchObject({ projectId: 42, addPublicIpV4: 1, addPrivateIp: 1, addPublicIpV6: 0, backupEnabled: 0 });
-    expect(b!.request['projectId']).toBe('2b7f4c1e-7d3a-4f7e-9a51-0c6d1e2f3a4b');
+    await client.createVm(launchRequest({ hostname: 'c1-workers-n3', projectId: 'sim-project' }));
+    const [a, b, c] = sim.vms();
+    expect(a!.request).toMatchObject({ projectId: 7, addPublicIpV4: 1, addPrivateIp: 1, addPublicIpV6: 0, backupEnabled: 0 });
+    expect(b!.request['projectId']).toBe(7);
+    expect(c!.request['projectId']).toBe(7);
     expect('userData' in b!.request).toBe(false);
   });
 });

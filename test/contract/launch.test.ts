@@ -67,7 +67,7 @@ describe('launchVm', () => {
     expect(env.sleeps).toEqual([]);
     // A later look (what the next reconciles do) finds the one VM once VPSie shows it.
     env.sim.advance(delayMs);
-    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' })).toMatchObject({ where: 'pending', pending: { processId: result.processId } });
+    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'sim-project' })).toMatchObject({ where: 'pending', pending: { processId: result.processId } });
     // ...and a repeated launch of the same hostname (a command sent again) does not create either.
     expect(await env.client.launchVm(launchRequest())).toMatchObject({ outcome: 'existing', createAttempts: 0 });
     expect(env.sim.vms()).toHaveLength(1);
@@ -129,7 +129,7 @@ describe('launchVm', () => {
     env.sim.seedVm({ hostname: 'c1-workers-abc12', projectId: 'another-project' });
     const result = await env.client.launchVm(launchRequest());
     expect(result.outcome).toBe('created');
-    expect(env.sim.vms().map((vm) => vm.projectId).sort()).toEqual(['another-project', 'project-1']);
+    expect(env.sim.vms().map((vm) => vm.projectId).sort()).toEqual(['7', 'another-project']);
   });
 
   it('is idempotent across calls: a second launch of the same hostname does not create', async () => {
@@ -167,7 +167,7 @@ describe('launchVm', () => {
     const result = await env.client.launchVm(launchRequest());
     expect(result).toMatchObject({ outcome: 'created', lookup: undefined });
     env.sim.advance(3_600_000);
-    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' })).toBeUndefined();
+    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'sim-project' })).toBeUndefined();
   });
 
   it('a create stuck in pending stays pending', async () => {
@@ -175,7 +175,7 @@ describe('launchVm', () => {
     env.sim.inject({ kind: 'createNeverMaterialises', mode: 'stuck' });
     await env.client.launchVm(launchRequest());
     env.sim.advance(3_600_000);
-    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' })).toMatchObject({ where: 'pending' });
+    expect(await env.client.findVmByHostname('c1-workers-abc12', { projectId: 'sim-project' })).toMatchObject({ where: 'pending' });
     expect(await env.client.listVms()).toEqual([]);
   });
 

@@ -11,14 +11,14 @@ describe('login variants', () => {
     const client = newClient({ credentials: CLIENT_CREDENTIALS });
     await client.listVms();
     expect(ops()).toEqual(['login', 'listVms']);
-    expect(client.loginMode).toEqual({ body: 'json', bearer: false });
+    expect(client.loginMode).toEqual({ body: 'json', bearer: false, vpsieAuth: true });
   });
 
   it('a deployment that wants a form body: auto falls back to it once, and keeps it', async () => {
     const { newClient, ops, sim } = await contractEnv({ sim: { loginBody: 'form-only', tokenTtlMs: 600_000 } });
     const client = newClient({ credentials: CLIENT_CREDENTIALS, tokenRefreshSkewMs: 0 });
     await client.listVms();
-    expect(client.loginMode).toEqual({ body: 'form', bearer: false });
+    expect(client.loginMode).toEqual({ body: 'form', bearer: false, vpsieAuth: true });
     expect(ops()).toEqual(['login', 'login', 'listVms']);
     sim.advance(600_000); // the token expires: the next login goes straight to the form body
     await client.listVms();
@@ -30,7 +30,7 @@ describe('login variants', () => {
     const client = newClient({ credentials: CLIENT_CREDENTIALS });
     await client.listVms();
     expect(ops()).toEqual(['login', 'listVms', 'listVms']);
-    expect(client.loginMode).toEqual({ body: 'json', bearer: true });
+    expect(client.loginMode).toEqual({ body: 'json', bearer: true, vpsieAuth: true });
     await client.listPending();
     expect(ops().slice(3)).toEqual(['listPending']);
   });
@@ -39,6 +39,21 @@ describe('login variants', () => {
     const { newClient } = await contractEnv({ sim: { authHeader: 'bearer-only' } });
     const client = newClient({ credentials: CLIENT_CREDENTIALS, login: { body: 'json', header: 'vpsie-auth' } });
     expect(await caught(client.listVms())).toBeInstanceOf(VpsieAuthError);
+  });
+
+  it('configured Bearer only: the token goes in Authorization alone, which a Bearer-only server accepts at once', async () => {
+    const { newClient, ops } = await contractEnv({ sim: { authHeader: 'bearer-only' } });
+    const client = newClient({ credentials: CLIENT_CREDENTIALS, login: { body: 'json', header: 'bearer' } });
+    await client.listVms();
+    expect(ops()).toEqual(['login', 'listVms']);
+    expect(client.loginMode).toEqual({ body: 'json', bearer: true, vpsieAuth: false });
+  });
+
+  it('an API token can go as Bearer too (token mode takes the header setting)', async () => {
+    const { newClient, ops } = await contractEnv({ sim: { authHeader: 'bearer-only' } });
+    expect(await caught(newClient({ login: { header: 'vpsie-auth' } }).listDatacenters())).toBeInstanceOf(VpsieAuthError);
+    await newClient({ login: { header: 'both' } }).listDatacenters();
+    expect(ops().at(-1)).toBe('listDatacenters');
   });
 
   it('wrong credentials still fail as an auth error (after trying both bodies)', async () => {

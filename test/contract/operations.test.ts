@@ -5,6 +5,11 @@ import { caught, CLIENT_CREDENTIALS, contractEnv, launchRequest } from './setup.
 
 // Every client operation against the simulator, no faults.
 
+const TWO_PROJECTS = [
+  { id: 1, identifier: '11111111-1111-4111-8111-111111111111', name: 'p1', is_default: 1 as const },
+  { id: 2, identifier: '22222222-2222-4222-8222-222222222222', name: 'p2', is_default: 0 as const },
+];
+
 describe('VM lifecycle', () => {
   it('launch → pending → created and running → delete → gone', async () => {
     const env = await contractEnv({ sim: { provisionMs: 20_000, bootMs: 5_000 } });
@@ -23,10 +28,11 @@ describe('VM lifecycle', () => {
     expect(await client.listPending()).toEqual([]);
 
     sim.advance(5_000);
-    const lookup = await client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' });
+    const lookup = await client.findVmByHostname('c1-workers-abc12', { projectId: 'sim-project' });
     expect(lookup?.where).toBe('created');
     const vm = lookup?.where === 'created' ? lookup.vm : undefined;
-    expect(vm).toMatchObject({ state: 'running', isActive: true, power: true, projectId: 'project-1' });
+    // The project is named by its name; VPSie's rows carry its numeric id (7 in the simulator).
+    expect(vm).toMatchObject({ state: 'running', isActive: true, power: true, projectId: '7' });
     // list rows carry no tags; getVm does
     expect(vm?.tags).toEqual([]);
     const detail = await client.getVm(vm!.identifier);
@@ -40,7 +46,7 @@ describe('VM lifecycle', () => {
     expect(await client.deleteVm({ identifier: vm!.identifier, reason: 'scale-down', note: 'underutilized' })).toEqual({ outcome: 'deleted' });
     expect(sim.vms()[0]).toMatchObject({ phase: 'deleted', deleteStatistic: { reason: 'scale-down', note: 'underutilized' } });
     expect(await client.getVm(vm!.identifier)).toBeUndefined();
-    expect(await client.findVmByHostname('c1-workers-abc12', { projectId: 'project-1' })).toBeUndefined();
+    expect(await client.findVmByHostname('c1-workers-abc12', { projectId: 'sim-project' })).toBeUndefined();
     expect(await client.deleteVm({ identifier: vm!.identifier, reason: 'again' })).toEqual({ outcome: 'already-gone' });
   });
 
@@ -62,14 +68,14 @@ describe('VM lifecycle', () => {
   });
 
   it('filters the VM list by project', async () => {
-    const { client, sim } = await contractEnv();
+    const { client, sim } = await contractEnv({ sim: { projects: TWO_PROJECTS } });
     sim.seedVm({ hostname: 'a', projectId: 'p1' });
     sim.seedVm({ hostname: 'b', projectId: 'p2' });
     expect((await client.listVms({ projectId: 'p2' })).map((v) => v.hostname)).toEqual(['b']);
   });
 
   it('filters by project itself when the API ignores the parameter, and filters pending creations by their echo', async () => {
-    const { client, sim } = await contractEnv();
+    const { client, sim } = await contractEnv({ sim: { projects: TWO_PROJECTS } });
     sim.seedVm({ hostname: 'a', projectId: 'p1' });
     sim.seedVm({ hostname: 'b', projectId: 'p2' });
     sim.seedVm({ hostname: 'c', projectId: 'p1', phase: 'pending' });
@@ -199,9 +205,10 @@ describe('authentication', () => {
   it('logs in again once on 401, even for a create (the server refused it before acting)', async () => {
     const env = await contractEnv({ client: { credentials: CLIENT_CREDENTIALS } });
     await env.client.listVms();
+    await env.client.resolveProject('sim-project');
     env.sim.expireTokens();
     await env.client.createVm(launchRequest());
-    expect(env.ops()).toEqual(['login', 'listVms', 'createVm', 'login', 'createVm']);
+    expect(env.ops()).toEqual(['login', 'listVms', 'listProjects', 'createVm', 'login', 'createVm']);
     expect(env.sim.vms()).toHaveLength(1);
   });
 

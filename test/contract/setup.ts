@@ -53,17 +53,28 @@ export async function contractEnv(options: { sim?: VpsieSimulatorOptions; client
       ...options.client,
       ...overrides,
     });
+  const client = newClient();
+  const defaultAccount = options.sim?.projects === undefined && options.sim?.authHeader !== 'bearer-only';
+  if (defaultAccount && (options.client?.credentials ?? TOKEN_CREDENTIALS).kind === 'token') {
+    // As a forwarder does once: the default project is resolved before the calls a test counts.
+    await client.resolveProject(SIM_PROJECT);
+    simulator.sim.clearCalls();
+    events.splice(0);
+  }
   return {
     sim: simulator.sim,
     url: simulator.url,
     clock,
-    client: newClient(),
+    client,
     sleeps,
     events,
     ops: () => simulator.sim.calls().map((c) => c.operation),
     newClient,
   };
 }
+
+/** The simulator's default project, by name (the client resolves it to id 7 through /apps/v2/projects). */
+export const SIM_PROJECT = 'sim-project';
 
 /** A valid launch request against the simulator's catalogue. */
 export function launchRequest(overrides: Partial<LaunchRequest> = {}): LaunchRequest {
@@ -73,7 +84,7 @@ export function launchRequest(overrides: Partial<LaunchRequest> = {}): LaunchReq
     resourceIdentifier: plan.identifier,
     osIdentifier: SIM_OS_IMAGES['ubuntu-22.04'],
     dcIdentifier: SIM_DC.newYork,
-    projectId: 'project-1',
+    projectId: SIM_PROJECT,
     userData: '#cloud-config\nruncmd: [echo hello]\n',
     tags: ['autoscaler', 'cluster-c1'],
     ...overrides,

@@ -50,7 +50,8 @@ export const SHORT_POLICY: PolicyOverrides = {
 
 export const SIM_TOKEN = 'sim-token';
 export const SIM_DELETE_PASSWORD = 'sim-delete-password';
-export const SIM_PROJECT_ID = 'e2e-project';
+/** The simulator's default project, by name: the forwarder resolves it through /apps/v2/projects. */
+export const SIM_PROJECT_ID = 'sim-project';
 
 export interface StackOptions {
   kubeconfigPath: string;

@@ -70,7 +70,7 @@ export async function startTestForwarder(options: TestForwarderOptions): Promise
     leaderElection: options.leaderElection
       ? { enabled: true, leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 1_000 }
       : { enabled: false },
-    vpsie: { ...(options.vpsieUrl ? { baseUrl: options.vpsieUrl } : {}), credentialsSecret: options.credentialsSecret ?? 'no-such-secret', projectId: 'project-test' },
+    vpsie: { ...(options.vpsieUrl ? { baseUrl: options.vpsieUrl } : {}), credentialsSecret: options.credentialsSecret ?? 'no-such-secret', projectId: 'sim-project' },
     join: { apiServerEndpoint: '127.0.0.1:6443' },
     // The harness's control plane is shared by every test file: Nodes other tests labelled for their
     // NodeGroups would count against this forwarder's cluster-wide caps. Tests of those caps set them.

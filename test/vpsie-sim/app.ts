@@ -62,7 +62,9 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
   });
 
   api.get('/apps/v2/vm', (c) => {
-    const projectId = c.req.query('projectId');
+    // GUESS: the filter takes the numeric id or the UUID (the SDK's ListServer passes a free string).
+    const wanted = c.req.query('projectId');
+    const projectId = wanted ? state.projectIdOf(wanted) : undefined;
     const rows = state.listedVms().filter((vm) => !projectId || vm.projectId === projectId).map(vmRow);
     return c.json(list(rows, state.config.listStyle));
   });

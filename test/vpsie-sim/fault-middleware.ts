@@ -19,7 +19,8 @@ export function faultMiddleware(state: SimState, shutdown: AbortSignal) {
     const operation = operationOf(method, path);
     state.tick();
     const fault = state.faults.take({ operation, method, path });
-    state.recordCall({ method, path, operation, ...(fault ? { fault: fault.kind } : {}) });
+    const query = new URL(c.req.url).search.slice(1);
+    state.recordCall({ method, path, operation, ...(query ? { query } : {}), ...(fault ? { fault: fault.kind } : {}) });
     c.set('materialise', 'normal');
     c.set('visibilityDelayMs', undefined);
     if (state.config.latencyMs > 0) await sleepUnlessShutdown(state.config.latencyMs, shutdown);

@@ -120,6 +120,8 @@ export type SimCall = {
   method: string;
   path: string;
   operation: SimOperation;
+  /** The query string, without '?', when there was one. */
+  query?: string;
   atMs: number;
   fault?: FaultKind;
 };
@@ -153,6 +155,17 @@ export class SimState {
 
   projects(): SimConfig['projects'] {
     return this.config.projects.map((p) => ({ ...p }));
+  }
+
+  /**
+   * The numeric id (as a string) of the project a reference names: its id or its UUID (what the two SDK
+   * lineages send on create), or — `byName`, for seeds only — its name. A reference that names no
+   * project is kept as given: whether VPSie refuses an unknown projectId on create is unknown (GUESS:
+   * accepted, so tests of other things need not declare projects).
+   */
+  projectIdOf(reference: string, byName = false): string {
+    const project = this.config.projects.find((p) => String(p.id) === reference || p.identifier.toLowerCase() === reference.toLowerCase() || (byName && p.name === reference));
+    return project ? String(project.id) : reference;
   }
 
   configure(patch: Partial<SimConfig>): void {
@@ -342,7 +355,7 @@ export class SimState {
       resourceIdentifier: plan.identifier,
       osIdentifier: str('osIdentifier'),
       dcIdentifier: dc.identifier,
-      projectId: str('projectId'),
+      projectId: this.projectIdOf(str('projectId')),
       cpu: plan.cpu,
       ramMb: plan.ram,
       ssdGb: plan.ssd,
@@ -377,7 +390,7 @@ export class SimState {
       resourceIdentifier: input.resourceIdentifier ?? this.plans[0]!.identifier,
       dcIdentifier: input.dcIdentifier ?? SIM_DATACENTERS[0]!.identifier,
       osIdentifier: input.osIdentifier ?? this.config.osImages[0]!,
-      projectId: input.projectId ?? 'sim-project',
+      projectId: this.projectIdOf(input.projectId ?? 'sim-project', true),
       addPublicIpV4: '1',
       addPrivateIp: '1',
       ...(input.userData ? { userData: input.userData } : {}),

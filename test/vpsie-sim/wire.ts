@@ -62,7 +62,8 @@ export function vmRow(vm: SimVm): Record<string, unknown> {
     is_deleted: vm.phase === 'deleted' ? 1 : 0,
     created_on: timestamp(vm.createdAtMs),
     notes: vm.notes,
-    project_id: vm.projectId,
+    // An int64 in the SDK's VmData; a reference the sim could not resolve stays as sent.
+    project_id: /^\d+$/.test(vm.projectId) ? Number(vm.projectId) : vm.projectId,
   };
 }
 
