@@ -3,7 +3,7 @@ import { createLogger } from '../shared/logger.ts';
 import type { PlanMessage } from '../shared/plan-message.ts';
 import { createApp, type AppDeps } from './app.ts';
 import { parseFunctionsConfig } from './config.ts';
-import { emfLine, housekeepingMetricLines, METRIC_NAMESPACE, reconcileMetricLines } from './metrics.ts';
+import { disruptionMetricLines, emfLine, housekeepingMetricLines, METRIC_NAMESPACE, reconcileMetricLines } from './metrics.ts';
 
 // EMF lines as CloudWatch reads them: _aws.CloudWatchMetrics names the metrics and their dimension
 // set; each metric and dimension is a top-level member of the same JSON object.
@@ -89,5 +89,29 @@ describe('CloudWatch alarms in serverless.yml', () => {
       const runbook = /docs\/runbooks\/([\w-]+\.md)/.exec(alarm.AlarmDescription as string)?.[1];
       expect(runbook && existsSync(join(root, 'docs', 'runbooks', runbook)), String(alarm.AlarmName)).toBe(true);
     }
+  });
+});
+
+describe('disruption metrics (issue 17)', () => {
+  it('counts consolidation moves, nodes replaced, drift, the planned saving and blocked candidates', () => {
+    const plan = { commands: [], decisions: [
+      { kind: 'replace-node', reason: 'consolidation', target: 'nodes a,b', message: '', details: { method: 'multi-node', replacedNodes: 2, monthlySaving: 105 } },
+      { kind: 'replace-node', reason: 'consolidation', target: 'node c', message: '', details: { method: 'single-node', replacedNodes: 1, monthlySaving: 40 } },
+      { kind: 'replace-node', reason: 'drifted', target: 'node d', message: '', details: { method: 'drift', replacedNodes: 1, monthlySaving: -5 } },
+      { kind: 'scale-down', reason: 'underused', target: 'node e', message: '', details: { monthlySaving: 20 } },
+      { kind: 'keep-node', reason: 'pods-do-not-fit', target: 'node f', message: '', details: { consolidation: 'node-too-young' } },
+      { kind: 'keep-node', reason: 'disruption-budget', target: 'node g', message: '', details: { drift: 'launch-template' } },
+      { kind: 'keep-node', reason: 'not-underused', target: 'node h', message: '' },
+    ] } as unknown as PlanMessage;
+    const lines = reconcileMetricLines({ nowMs: 5, cluster: 'c1', status: 200, durationMs: 1, refused: undefined, plan }).map(assertEmf);
+    const main = lines.find((l) => 'ConsolidationMoves' in l && !('Method' in l));
+    expect(main).toMatchObject({ Cluster: 'c1', ConsolidationMoves: 2, NodesReplaced: 4, DriftDisruptions: 1, PlannedMonthlySaving: 160, ConsolidationBlocked: 2 });
+    expect(lines.filter((l) => 'Method' in l).map((l) => [l.Method, l.ConsolidationMoves])).toEqual([['multi-node', 1], ['single-node', 1]]);
+    expect(lines.filter((l) => 'BlockedReason' in l).map((l) => [l.BlockedReason, l.ConsolidationBlocked])).toEqual([['disruption-budget', 1], ['node-too-young', 1]]);
+  });
+
+  it('writes nothing for a plan without consolidation or drift', () => {
+    const plan = { commands: [], decisions: [{ kind: 'scale-up', reason: 'pending', target: 'ng x', message: '' }] } as unknown as PlanMessage;
+    expect(disruptionMetricLines(5, 'c1', plan)).toEqual([]);
   });
 });

@@ -69,6 +69,55 @@ export function reconcileMetricLines(o: ReconcileObservation): string[] {
   const byKind = new Map<string, number>();
   for (const d of o.plan?.decisions ?? []) byKind.set(d.kind, (byKind.get(d.kind) ?? 0) + 1);
   for (const [kind, count] of [...byKind].sort()) lines.push(emfLine(o.nowMs, { Cluster: cluster, DecisionKind: kind }, [{ name: 'Decisions', value: count, unit: 'Count' }]));
+  lines.push(...disruptionMetricLines(o.nowMs, cluster, o.plan));
+  return lines;
+}
+
+/**
+ * Consolidation and drift in one plan (docs/consolidation.md), only when the plan has any:
+ * ConsolidationMoves (replacements by a cheaper fleet; also per Method: single-node, multi-node),
+ * NodesReplaced (old nodes those moves and drift replace), DriftDisruptions (drifted nodes replaced
+ * or removed), PlannedMonthlySaving (sum of the saving of every removal and replacement decided;
+ * a drift replacement may count negative), and ConsolidationBlocked (nodes a consolidation or drift
+ * would have moved, kept by a rule; also per BlockedReason: disruption-budget, pdb, node-too-young…).
+ */
+export function disruptionMetricLines(nowMs: number, cluster: string, plan: PlanMessage | undefined): string[] {
+  let moves = 0;
+  let replaced = 0;
+  let drift = 0;
+  let saving = 0;
+  let blocked = 0;
+  const byMethod = new Map<string, number>();
+  const byBlock = new Map<string, number>();
+  for (const d of plan?.decisions ?? []) {
+    const details = d.details ?? {};
+    if (d.kind === 'replace-node' && (d.reason === 'consolidation' || d.reason === 'drifted')) {
+      replaced += typeof details.replacedNodes === 'number' ? details.replacedNodes : 1;
+      if (d.reason === 'drifted') drift += 1;
+      else {
+        moves += 1;
+        const method = String(details.method ?? 'single-node');
+        byMethod.set(method, (byMethod.get(method) ?? 0) + 1);
+      }
+    }
+    if (d.kind === 'scale-down' && d.reason === 'drifted') drift += 1;
+    if ((d.kind === 'replace-node' || d.kind === 'scale-down') && typeof details.monthlySaving === 'number') saving += details.monthlySaving;
+    if (d.kind === 'keep-node' && (typeof details.consolidation === 'string' || typeof details.drift === 'string')) {
+      blocked += 1;
+      const why = typeof details.consolidation === 'string' && details.consolidation !== 'given-up' ? details.consolidation : d.reason;
+      byBlock.set(why, (byBlock.get(why) ?? 0) + 1);
+    }
+  }
+  if (moves + replaced + drift + blocked === 0 && saving === 0) return [];
+  const lines = [emfLine(nowMs, { Cluster: cluster }, [
+    { name: 'ConsolidationMoves', value: moves, unit: 'Count' },
+    { name: 'NodesReplaced', value: replaced, unit: 'Count' },
+    { name: 'DriftDisruptions', value: drift, unit: 'Count' },
+    { name: 'PlannedMonthlySaving', value: Math.round(saving * 100) / 100, unit: 'None' },
+    { name: 'ConsolidationBlocked', value: blocked, unit: 'Count' },
+  ])];
+  for (const [method, count] of [...byMethod].sort()) lines.push(emfLine(nowMs, { Cluster: cluster, Method: method }, [{ name: 'ConsolidationMoves', value: count, unit: 'Count' }]));
+  for (const [reason, count] of [...byBlock].sort()) lines.push(emfLine(nowMs, { Cluster: cluster, BlockedReason: reason }, [{ name: 'ConsolidationBlocked', value: count, unit: 'Count' }]));
   return lines;
 }
 

@@ -12,6 +12,27 @@ import type { LaunchOperation, PlanResult, PlanningState } from '../types.ts';
 // a medium node whose 3.5-CPU pod leaves no room for it. Karpenter would replace test-big by the
 // cheapest instance type that holds the pod; so do we, with a launch first and the drain only once
 // the replacement is Ready.
+//
+// Checked against the suite (kubernetes-sigs/karpenter at 2266468; these cases were first written
+// from memory). Where they differ from Karpenter, and why:
+//   - "can replace node": Karpenter's cluster has the one node only; ours adds test-busy (full) so
+//     that the pod has nowhere else to go — same outcome (one cheaper node, the old one deleted).
+//   - "waits for the replacement to be Ready": not one It() of the suite; every Replace case makes the
+//     new NodeClaim Ready (ExpectMakeNewNodeClaimsReady) before the old one is deleted — same rule.
+//   - "gives up when the node becomes do-not-disrupt": Karpenter re-validates after its 15 s TTL
+//     before launching ("should not replace node if a pod schedules with do-not-disrupt during the
+//     TTL wait"); we launch at once and re-check at the hand-off, so a replacement may be surplus
+//     (removed at once: "an abandoned replacement…").
+//   - "a failed replacement launch disrupts nothing": from the queue's behaviour, not this suite.
+//   - like-for-like: the earlier port used a same-price offering; Karpenter's case is "won't replace
+//     on-demand node if on-demand replacement is more expensive" — both are here.
+//   - consolidateAfter: Karpenter gates the SOURCE node on it (Consolidatable condition) and, in the
+//     suite read, also destination nodes of a deletion ("should not consolidate pods onto a
+//     destination node that is under its consolidateAfter window"); we gate the source only.
+//   - consolidationPolicy WhenEmpty/Off: Karpenter also fires a ConsolidationDisabled Event; we do not.
+//   - maxNodes, minSavingPercent, minNodeAgeSeconds, nickname pricing: ours (no Karpenter case).
+// Multi-node, budget and lifetime cases: test/golden/scale-down/karpenter-multi-node.test.ts;
+// multi-node moves proper: multi-node.test.ts; drift: drift.test.ts (after drift_test.go).
 
 const DAY_MS = 24 * 3_600_000;
 const OLD = TEST_NOW_MS - 20 * DAY_MS;
@@ -112,7 +133,13 @@ describe('single-node consolidation (Karpenter: "can replace node")', () => {
 describe('what is not replaced', () => {
   const reasonOf = (r: PlanResult) => keptFor(r, 'test-big')?.details?.consolidation ?? keptFor(r, 'test-big')?.reason;
 
-  it('never like-for-like: only the same offering is available (Karpenter: "won\'t replace with the same instance type")', () => {
+  it('won\'t replace if the replacement is more expensive (Karpenter: "won\'t replace on-demand node if on-demand replacement is more expensive")', () => {
+    const r = runPlan(cluster({ group: group({ offeringIDs: ['large', 'medium'] }), offerings: [offering({ identifier: 'large', cpu: 8, ramMiB: 16384, priceMonthly: 80 }), offering({ identifier: 'medium', cpu: 4, ramMiB: 8192, priceMonthly: 96 })] }), { policy: elapsed });
+    expect(launches(r)).toEqual([]);
+    expect(reasonOf(r)).toBe('no-cheaper-offering');
+  });
+
+  it('never like-for-like: no offering cheaper than the node\'s own (same price)', () => {
     const r = runPlan(cluster({ group: group({ offeringIDs: ['large', 'medium'] }), offerings: [offering({ identifier: 'large', cpu: 8, ramMiB: 16384, priceMonthly: 80 }), offering({ identifier: 'medium', cpu: 4, ramMiB: 8192, priceMonthly: 80 })] }), { policy: elapsed });
     expect(launches(r)).toEqual([]);
     expect(reasonOf(r)).toBe('no-cheaper-offering');

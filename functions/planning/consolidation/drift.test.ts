@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandsOf, MINUTE_MS, runPlan } from '../../../test/fixtures/plan-helpers.ts';
+import { commandsOf, eventReasons, MINUTE_MS, runPlan } from '../../../test/fixtures/plan-helpers.ts';
 import { nodeGroup, snapNode, snapPod, snapshot, TEST_NOW_MS, vm, type BuiltPod } from '../../../test/fixtures/snapshot-builders.ts';
 import { DO_NOT_DISRUPT } from '../../../shared/labels.ts';
 import { LAUNCH_TEMPLATE_LABEL, launchTemplateHash } from '../../../shared/launch-template.ts';
@@ -92,6 +92,7 @@ describe('how drift is replaced (Karpenter drift suite)', () => {
     expect(commandsOf(first, 'taintNode')).toEqual([]);
     const op = first.state.operations.find((o): o is LaunchOperation => o.kind === 'launch');
     expect(op?.consolidation).toMatchObject({ replaces: ['n-a'], cause: 'drifted' });
+    expect(eventReasons(first)).toContain('DriftReplacementTriggered');
     const fresh = snapNode({ name: hostname, group: 'workers', instanceType: 'medium', cpu: '3800m', memory: '7Gi', labels: { tier: 'web', [LAUNCH_TEMPLATE_LABEL]: launchTemplateHash(parseNodeGroupSpec({ ...LAUNCHED, osImageID: 'debian-12' })) }, createdAtMs: TEST_NOW_MS + MINUTE_MS });
     const ready = runPlan(snapshot({ nodeGroups: [changed()], nodes: [node('n-a', 0), fresh], pods: [busyPod('n-a')], vms: [...vms(['n-a']), vm({ hostname, identifier: '300', marked: true })] }), { state: first.state, nowMs: TEST_NOW_MS + 3 * MINUTE_MS });
     expect(commandsOf(ready, 'taintNode').map((t) => [t.node, t.reason])).toEqual([['n-a', 'drifted']]);

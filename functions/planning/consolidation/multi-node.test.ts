@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandsOf, runPlan } from '../../../test/fixtures/plan-helpers.ts';
+import { commandsOf, eventReasons, runPlan } from '../../../test/fixtures/plan-helpers.ts';
 import { nodeGroup, offering, snapNode, snapPod, snapshot, TEST_NOW_MS, vm, type BuiltPod } from '../../../test/fixtures/snapshot-builders.ts';
 import type { NodeGroupSpecInput } from '../../../shared/nodegroup.ts';
 import type { SnapshotNode } from '../../../shared/snapshot.ts';
@@ -54,6 +54,8 @@ describe('multi-node consolidation', () => {
     expect(String(decision?.details?.notTaken)).toContain('single-node');
     const op = r.state.operations.find((o) => o.kind === 'launch');
     expect(op).toMatchObject({ consolidation: { replaces: ['n-a', 'n-b'], monthlySaving: 105 } });
+    // An Event on the NodeGroup says it (kubectl describe ng workers).
+    expect(eventReasons(r)).toContain('ConsolidationTriggered');
   });
 
   it('takes the largest set one node can hold; the rest goes single-node', () => {
