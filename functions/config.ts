@@ -27,6 +27,8 @@ export const policyOverridesSchema = z.strictObject({
   searchBudget: z.number().int().min(1),
   /** Pods below this priority never trigger a scale-up nor block a scale-down (default −10, as Cluster Autoscaler). */
   expendablePodsPriorityCutoff: z.number().int().min(-2_147_483_648).max(2_147_483_647),
+  /** Similar NodeGroups share a scale-up evenly (Cluster Autoscaler's --balance-similar-node-groups; default false). */
+  balanceSimilarNodeGroups: z.boolean(),
 }).partial();
 export type PolicyOverrides = z.infer<typeof policyOverridesSchema>;
 

@@ -174,6 +174,22 @@ export const disruptionSchema = z.strictObject({
   expireAfterSeconds: z.number().int('must be an integer').min(3600, 'must be at least 3600 (an hour)').max(5 * 365 * 24 * 3600, 'must be at most 5 years').optional(),
 });
 
+/**
+ * Karpenter's NodePool spec.limits: a launch that would take the group's provisioned total (every
+ * member that may be billed: Nodes, VMs, launches in flight, counted at their offering's size and
+ * price) over a limit is not planned, and the forwarder refuses a create over monthlyCost.
+ */
+export const groupLimitsSchema = z.strictObject({
+  cpu: quantity.optional(),
+  memory: quantity.optional(),
+  /** In the VPSie account's currency, as the catalogue's monthly prices. */
+  monthlyCost: z.number().nonnegative('must not be negative').optional(),
+});
+export type GroupLimits = z.infer<typeof groupLimitsSchema>;
+
+/** Karpenter's NodePool weight bounds (1-100); unset counts as 0, below every weighted group. */
+export const WEIGHT_BOUNDS = { min: 1, max: 100 } as const;
+
 export const nodeGroupSpecSchema = z.strictObject({
   minNodes: count.default(NODEGROUP_DEFAULTS.minNodes),
   maxNodes: count,
@@ -194,6 +210,9 @@ export const nodeGroupSpecSchema = z.strictObject({
   bootstrap: bootstrapSchema.optional(),
   notReadyReplacement: notReadyReplacementSchema.prefault({}),
   disruption: disruptionSchema.prefault({}),
+  /** Higher first: pending pods go to the highest-weight group that can take them (Karpenter weight, CA priority expander). */
+  weight: z.number().int('must be an integer').min(WEIGHT_BOUNDS.min, `must be at least ${WEIGHT_BOUNDS.min}`).max(WEIGHT_BOUNDS.max, `must be at most ${WEIGHT_BOUNDS.max}`).optional(),
+  limits: groupLimitsSchema.optional(),
 }).superRefine((spec, ctx) => {
   // IMPORTANT: runs even when fields are invalid (`when` below), so "minNodes > maxNodes" is reported
   // together with every other problem instead of only after they are fixed. The value may therefore
@@ -222,6 +241,9 @@ export const nodeGroupSpecSchema = z.strictObject({
 export type NodeGroupSpec = z.infer<typeof nodeGroupSpecSchema>;
 export type NodeGroupSpecInput = z.input<typeof nodeGroupSpecSchema>;
 
+/** status.scaleDownCandidates holds at most this many nodes (removals first). */
+export const MAX_SCALE_DOWN_CANDIDATES = 20;
+
 export const conditionSchema = z.strictObject({
   type: z.string().min(1),
   status: z.enum(['True', 'False', 'Unknown']),
@@ -245,6 +267,16 @@ export const nodeGroupStatusSchema = z.strictObject({
     createdAt: z.string(),
   })).default([]),
   observedGeneration: z.number().int().optional(),
+  /** When the last scale-up (launch) / scale-down (drain start) of the group was decided. */
+  lastScaleUpTime: z.string().optional(),
+  lastScaleDownTime: z.string().optional(),
+  /** Nodes the scale-down looked at (underused, leaving, or held back), each with why it is kept or going; bounded. */
+  scaleDownCandidates: z.array(z.strictObject({
+    nodeName: z.string(),
+    action: z.enum(['Remove', 'Keep']),
+    reason: z.string(),
+    message: z.string().max(512),
+  })).max(MAX_SCALE_DOWN_CANDIDATES).optional(),
 });
 export type NodeGroupStatus = z.infer<typeof nodeGroupStatusSchema>;
 

@@ -1,5 +1,5 @@
 import { plan } from '../../functions/planning/plan.ts';
-import type { PlanResult, PlanningState } from '../../functions/planning/types.ts';
+import type { PlanResult, PlanningState, Policy } from '../../functions/planning/types.ts';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
 import type { PodShape } from '../../shared/snapshot.ts';
 import {
@@ -62,8 +62,8 @@ export interface Outcome {
   onExisting: number;
 }
 
-export function runPlan(parts: SnapshotParts, state: PlanningState = emptyState()): Outcome {
-  const result = plan(buildSnapshot({ takenAtMs: NOW, ...parts }), state, testPolicy(), NOW);
+export function runPlan(parts: SnapshotParts, state: PlanningState = emptyState(), policy: Partial<Policy> = {}): Outcome {
+  const result = plan(buildSnapshot({ takenAtMs: NOW, ...parts }), state, testPolicy(policy), NOW);
   const nodes: Record<string, number> = {};
   const offerings: Record<string, number> = {};
   for (const p of result.provision) {

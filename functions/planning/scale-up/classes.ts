@@ -70,14 +70,25 @@ function selfAntiAffine(cls: PodClass): boolean {
  * model) + maxSkew while the new nodes fill evenly (they are filled round-robin); with no eligible
  * node yet, or fewer domains than minDomains, the floor is 0, so maxSkew per node.
  */
-function constraintCap(model: ClusterModel, cls: PodClass): number {
+function constraintCap(model: ClusterModel, cls: PodClass, template: NodeTemplate): number {
   let cap = Infinity;
   if (selfAntiAffine(cls) || cls.shape.hostPorts.length > 0) cap = 1;
   cls.shape.topologySpread.forEach((spread, i) => {
-    if (spread.whenUnsatisfiable !== 'DoNotSchedule' || spread.topologyKey !== HOSTNAME_LABEL) return;
+    if (spread.whenUnsatisfiable !== 'DoNotSchedule') return;
     if (!spread.labelSelector || !matchLabelSelector(spread.labelSelector, cls.shape.labels)) return;
     const { counts, min } = model.spreadCounts(representative(cls), i);
-    cap = Math.min(cap, (counts.size > 0 ? min : 0) + spread.maxSkew);
+    if (spread.topologyKey === HOSTNAME_LABEL) {
+      cap = Math.min(cap, (counts.size > 0 ? min : 0) + spread.maxSkew);
+      return;
+    }
+    // Zone/region spread (the new node's domain is its group's datacenter, node-template.ts): a
+    // domain already at the lowest domain + maxSkew takes no pod of the class, so the search looks
+    // elsewhere (a domain the node opens starts at 0). Below that the bound is for the whole domain,
+    // not per node, which the search cannot express: the simulation's re-check decides the rest.
+    const domain = template.labels[spread.topologyKey];
+    if (domain === undefined) return;
+    const floor = counts.has(domain) || counts.size === 0 ? min : 0;
+    if ((counts.get(domain) ?? 0) >= floor + spread.maxSkew) cap = 0;
   });
   return cap;
 }
@@ -126,7 +137,9 @@ export function admission(model: ClusterModel, cls: PodClass, template: NodeTemp
   }
   const affinity = affinityOnNewNodes(model, cls, template);
   if (affinity?.misfit) return affinity;
-  return { cap: Math.min(cap, constraintCap(model, cls)), ...(affinity?.singleNode ? { singleNode: true } : {}) };
+  const spreadCap = constraintCap(model, cls, template);
+  if (spreadCap <= 0) return { cap: 0, misfit: { reason: 'topology-spread', message: `a new node in ${template.group.spec.datacenterID} would break the pod's topology spread (its domain already holds the most matching pods)` } };
+  return { cap: Math.min(cap, spreadCap), ...(affinity?.singleNode ? { singleNode: true } : {}) };
 }
 
 /** Classes that may not share a node: anti-affinity on hostname either way, or clashing host ports. */

@@ -5,6 +5,7 @@ import { findOffering, nodeTemplate, type NodeTemplate } from '../node-template.
 import type { SimPod } from '../simulation/types.ts';
 import type { LaunchOperation, PlanningState } from '../types.ts';
 import { isGroupHostname } from './hostname.ts';
+import { groupUsage, limitValues, type GroupUsage, type LimitValues } from './limits.ts';
 
 // Where a group stands for scale-up, counted with the ONE membership rule (shared/membership.ts)
 // the forwarder's guardrails use too:
@@ -27,6 +28,11 @@ export interface GroupCapacity {
   missingOfferings: string[];
   /** One per offering found in the catalogue, in the group's order. */
   templates: NodeTemplate[];
+  /** spec.weight (unset = 0): pending pods go to the highest-weight groups that can take them first. */
+  weight: number;
+  /** spec.limits in base units, and what the group's members add up to (scale-up/limits.ts). */
+  limits: LimitValues;
+  usage: GroupUsage;
 }
 
 function groupLaunchHostnames(group: ValidGroup, launches: readonly LaunchOperation[]): string[] {
@@ -41,13 +47,18 @@ export function groupVmHostnames(snapshot: Snapshot, hostnamePrefix: string, gro
   return (snapshot.vms ?? []).filter((vm) => vm.state !== 'gone' && ofGroup(vm)).map((vm) => vm.hostname);
 }
 
-/** Members of the group that count against maxNodes. */
-export function countCapacityMembers(snapshot: Snapshot, hostnamePrefix: string, group: ValidGroup, launches: readonly LaunchOperation[]): number {
+/** Hostnames of the members of the group that count against maxNodes. */
+export function capacityMemberNames(snapshot: Snapshot, hostnamePrefix: string, group: ValidGroup, launches: readonly LaunchOperation[]): Set<string> {
   return capacityMembers(group.name, {
     nodes: snapshot.nodes,
     vmHostnames: groupVmHostnames(snapshot, hostnamePrefix, group),
     launchHostnames: groupLaunchHostnames(group, launches),
-  }).size;
+  });
+}
+
+/** Members of the group that count against maxNodes. */
+export function countCapacityMembers(snapshot: Snapshot, hostnamePrefix: string, group: ValidGroup, launches: readonly LaunchOperation[]): number {
+  return capacityMemberNames(snapshot, hostnamePrefix, group, launches).size;
 }
 
 /**
@@ -66,7 +77,8 @@ export function countServingMembers(snapshot: Snapshot, group: ValidGroup, launc
 
 export function groupCapacities(snapshot: Snapshot, state: PlanningState, hostnamePrefix: string, groups: readonly ValidGroup[], launches: readonly LaunchOperation[], daemonSets: readonly SimPod[], nowMs: number): GroupCapacity[] {
   return groups.map((group) => {
-    const current = countCapacityMembers(snapshot, hostnamePrefix, group, launches);
+    const members = capacityMemberNames(snapshot, hostnamePrefix, group, launches);
+    const current = members.size;
     const backoffUntilMs = state.groups[group.key]?.backoffUntilMs;
     const templates: NodeTemplate[] = [];
     const missingOfferings: string[] = [];
@@ -83,6 +95,9 @@ export function groupCapacities(snapshot: Snapshot, state: PlanningState, hostna
       ...(backoffUntilMs !== undefined && backoffUntilMs > nowMs ? { backoffUntilMs } : {}),
       missingOfferings,
       templates,
+      weight: group.spec.weight ?? 0,
+      limits: limitValues(group.spec.limits),
+      usage: groupUsage(snapshot, group, members, launches.filter((l) => l.nodeGroup === group.key)),
     };
   });
 }

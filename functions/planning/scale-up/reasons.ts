@@ -15,6 +15,7 @@ export type UnschedulableReason =
   | 'host-port'
   | 'group-backoff'
   | 'group-at-maximum'
+  | 'group-limit'
   | 'constraints'
   | 'stabilization-window';
 
@@ -23,7 +24,7 @@ export function isoTime(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : 'further notice';
 }
 
-const RANK: UnschedulableReason[] = ['stabilization-window', 'group-at-maximum', 'group-backoff', 'constraints', 'pod-affinity', 'host-port', 'too-large', 'offering-missing', 'no-group-admits', 'no-node-groups'];
+const RANK: UnschedulableReason[] = ['stabilization-window', 'group-at-maximum', 'group-limit', 'group-backoff', 'constraints', 'pod-affinity', 'host-port', 'too-large', 'offering-missing', 'no-group-admits', 'no-node-groups'];
 
 export interface Diagnosis {
   reason: UnschedulableReason;
@@ -37,6 +38,8 @@ export interface DiagnoseInput {
   capacities: readonly GroupCapacity[];
   /** New nodes each group may still take after this plan's launches. */
   roomLeft: readonly number[];
+  /** Why no offering of group g may take another node under its spec.limits (undefined: one may). */
+  limitProblem?: (groupIndex: number) => string | undefined;
   /** When the class becomes eligible for group g (window end), undefined when it already is. */
   windowEndsMs: (cls: PodClass, groupIndex: number) => number | undefined;
   /** What the simulation said when the pods did not fit the planned nodes. */
@@ -66,7 +69,7 @@ function perGroup(input: DiagnoseInput, cls: PodClass, g: number): Diagnosis {
   const fitting = admitted.filter((a) => a.admission.cap > 0);
   if (fitting.length === 0) {
     const misfit = admitted[0]!.admission.misfit!;
-    const reason = misfit.reason === 'pod-affinity' ? 'pod-affinity' : misfit.reason === 'host-port' ? 'host-port' : 'too-large';
+    const reason = misfit.reason === 'pod-affinity' ? 'pod-affinity' : misfit.reason === 'host-port' ? 'host-port' : misfit.reason === 'topology-spread' ? 'constraints' : 'too-large';
     const largest = admitted.reduce((a, b) => (b.template.free.cpuMillis + b.template.free.memoryBytes / 2 ** 20 > a.template.free.cpuMillis + a.template.free.memoryBytes / 2 ** 20 ? b : a));
     const message = reason === 'too-large'
       ? `group ${name}: the pod is larger than every offering; it ${largest.admission.misfit!.message}`
@@ -82,6 +85,10 @@ function perGroup(input: DiagnoseInput, cls: PodClass, g: number): Diagnosis {
   }
   if (input.roomLeft[g]! <= 0) {
     return { reason: 'group-at-maximum', message: `group ${name} is at its maximum of ${capacity.group.spec.maxNodes} nodes (raise spec.maxNodes)` };
+  }
+  const limit = input.limitProblem?.(g);
+  if (limit !== undefined) {
+    return { reason: 'group-limit', message: `group ${name} is at its limits: another node would pass ${limit} (raise spec.limits)` };
   }
   return { reason: 'constraints', message: `group ${name}: ${input.simulationMessage ?? 'the pod does not fit the planned nodes'}` };
 }

@@ -1,0 +1,244 @@
+import type { PlanContext } from '../context.ts';
+import { addTemplateNode, type NodeTemplate } from '../node-template.ts';
+import type { ClusterModel } from '../simulation/cluster-model.ts';
+import { place } from '../simulation/place.ts';
+import { fits } from '../simulation/predicates.ts';
+import type { SimNode, SimPod } from '../simulation/types.ts';
+import { balancedRef } from './balance.ts';
+import { buildPackInput, type PodClass } from './classes.ts';
+import type { PlannedNode } from './emit.ts';
+import type { GroupCapacity } from './groups.ts';
+import { hostnameFor } from './hostname.ts';
+import { addUsage, describeBreach, limitBreach, nodesWithinLimits, offeringUsage, type GroupUsage } from './limits.ts';
+import { solve } from './solve.ts';
+import { byWeightTiers, weightTiers, type RoundOutcome } from './weights.ts';
+
+export type PlannerStep = { kind: 'node'; planned: PlannedNode } | { kind: 'bind'; pod: SimPod; node: SimNode };
+
+/** New nodes decided in this plan, and the pods they take (weights, limits and balancing included). */
+export class NodePlanner {
+  readonly planned: PlannedNode[] = [];
+  readonly placements: { pod: SimPod; node: SimNode }[] = [];
+  readonly steps: PlannerStep[] = [];
+  private readonly limitNoted = new Set<number>();
+  private readonly taken = new Set<string>();
+
+  constructor(private readonly ctx: PlanContext, private readonly model: ClusterModel, private readonly capacities: readonly GroupCapacity[], private readonly options: { balanceSimilar: boolean }) {
+    for (const node of ctx.snapshot.nodes) this.taken.add(node.name);
+    for (const vm of ctx.snapshot.vms ?? []) this.taken.add(vm.hostname);
+    for (const op of ctx.state.operations) this.taken.add(op.hostname);
+  }
+
+  roomLeft(g: number): number {
+    return this.capacities[g]!.room - this.planned.filter((p) => p.capacity === this.capacities[g]).length;
+  }
+
+  /** The group's members plus this plan's new nodes, at their offerings' size and price. */
+  usage(g: number): GroupUsage {
+    const capacity = this.capacities[g]!;
+    return this.planned.filter((p) => p.capacity === capacity).reduce((u, p) => addUsage(u, offeringUsage(p.template.offering)), capacity.usage);
+  }
+
+  /** Why one more node of this template would pass the group's spec.limits; undefined when it fits. */
+  limitProblem(g: number, template: NodeTemplate): string | undefined {
+    const breach = limitBreach(this.capacities[g]!.limits, this.usage(g), offeringUsage(template.offering));
+    return breach ? describeBreach(breach, template.offering.nickname || template.offering.identifier) : undefined;
+  }
+
+  /** A group passed over for its limits says so once per plan (the decision names the limit). */
+  private noteLimit(g: number, problem: string, what: string): void {
+    if (this.limitNoted.has(g)) return;
+    this.limitNoted.add(g);
+    const key = this.capacities[g]!.group.key;
+    this.ctx.decide({ kind: 'info', target: `ng ${key}`, nodeGroup: key, reason: 'group-limit', message: `group ${key}: no new node for ${what}: it would pass ${problem}` });
+  }
+
+  /** With allowMixedInstances false, the offering this plan already chose for the group. */
+  private lock(g: number): string | undefined {
+    const capacity = this.capacities[g]!;
+    if (capacity.group.spec.allowMixedInstances) return undefined;
+    return this.planned.find((p) => p.capacity === capacity)?.template.offering.identifier;
+  }
+
+  private add(g: number, template: NodeTemplate, reason: PlannedNode['reason']): PlannedNode {
+    const capacity = this.capacities[g]!;
+    let hostname: string;
+    do hostname = hostnameFor(this.ctx.policy.hostnamePrefix, capacity.group.name, this.ctx.id('host', capacity.group.key));
+    while (this.taken.has(hostname) || this.model.node(hostname));
+    this.taken.add(hostname);
+    const node = addTemplateNode(this.model, template, hostname, 'new');
+    const planned: PlannedNode = { capacity, template, hostname, node, reason, pods: 0 };
+    this.planned.push(planned);
+    this.steps.push({ kind: 'node', planned });
+    return planned;
+  }
+
+  recordPlaced(placements: readonly { pod: SimPod; node: SimNode }[]): void {
+    const byNode = new Map(this.planned.map((p) => [p.node, p]));
+    for (const { pod, node } of placements) {
+      this.placements.push({ pod, node });
+      this.steps.push({ kind: 'bind', pod, node });
+      const planned = node.kind === 'new' ? byNode.get(node) : undefined;
+      if (planned) planned.pods++;
+    }
+  }
+
+  /** The group's preferred offering, else its cheapest, honouring a mixed-instances lock. */
+  private defaultTemplate(g: number): NodeTemplate | undefined {
+    const capacity = this.capacities[g]!;
+    const lock = this.lock(g);
+    const templates = capacity.templates.filter((t) => lock === undefined || t.offering.identifier === lock);
+    const preferred = templates.find((t) => t.offering.identifier === capacity.group.spec.preferredInstanceType);
+    return preferred ?? [...templates].sort((a, b) => a.offering.priceMonthly - b.offering.priceMonthly)[0];
+  }
+
+  /**
+   * Groups serving fewer than minNodes (Ready nodes not leaving, plus launches in flight) get nodes,
+   * within the room under maxNodes (which counts everything billed, a NotReady node included). Not
+   * while the group backs off after failed launches (a group whose launches keep failing must not
+   * buy a VM every reconcile) — except the first failure in a row: its replacement is launched in
+   * the plan that fails it, before the failed VM and Node are gone (the backoff holds from the next).
+   */
+  launchMinNodes(): void {
+    this.capacities.forEach((capacity, g) => {
+      const missing = Math.min(capacity.group.spec.minNodes - capacity.serving, this.roomLeft(g));
+      if (missing <= 0) return;
+      if (capacity.backoffUntilMs !== undefined && !this.replacesFirstFailure(capacity)) return;
+      const template = this.defaultTemplate(g);
+      if (!template) return;
+      for (let i = 0; i < missing; i++) {
+        const problem = this.limitProblem(g, template);
+        if (problem) return this.noteLimit(g, problem, 'minNodes');
+        this.add(g, template, 'min-nodes');
+      }
+    });
+  }
+
+  /** A launch of the group failed in this very plan, and it is the first failure in a row. */
+  private replacesFirstFailure(capacity: GroupCapacity): boolean {
+    const { ctx } = this;
+    if ((ctx.state.groups[capacity.group.key]?.consecutiveFailures ?? 0) > 1) return false;
+    return ctx.state.operations.some((op) => op.kind === 'launch' && op.nodeGroup === capacity.group.key && op.status === 'failed' && op.updatedAtMs === ctx.nowMs);
+  }
+
+  /**
+   * One round, tier by tier (scale-up/weights.ts): the highest-weight groups get the pods first;
+   * what they cannot take goes down to the next tier. Pods the re-check refused come back for the
+   * next round (which starts again from the top tier).
+   */
+  launchFor(classes: PodClass[]): RoundOutcome {
+    return byWeightTiers(classes, weightTiers(this.capacities), (tierClasses) => this.launchForTier(tierClasses));
+  }
+
+  /** Group rooms for the search: maxNodes room, and under spec.limits the most nodes of its smallest usable offering. */
+  private searchRooms(): number[] {
+    return this.capacities.map((capacity, g) => {
+      const used = this.usage(g);
+      const byLimits = Math.max(0, ...capacity.templates.map((t) => nodesWithinLimits(capacity.limits, used, t.offering)));
+      return Math.min(this.roomLeft(g), byLimits);
+    });
+  }
+
+  /** One search over the classes' eligible groups; new nodes over a limit are dropped, their pods refused (retried). */
+  private launchForTier(classes: PodClass[]): RoundOutcome {
+    if (classes.length === 0) return { placed: 0, unplaced: [], refused: [] };
+    const rooms = this.searchRooms();
+    const locks = this.capacities.map((_, g) => this.lock(g));
+    // Offerings of which even one node would pass a limit are left out of the search.
+    const capacities = this.capacities.map((c, g) => ({ ...c, templates: c.templates.filter((t) => this.limitProblem(g, t) === undefined) }));
+    const input = buildPackInput(this.model, classes, capacities, rooms, locks);
+    const solution = solve(input.classes, input.templates, input.groups, this.ctx.policy.searchBudget);
+    const queues = classes.map((cls) => [...cls.pods]);
+    const added: { planned: PlannedNode; pods: [number, number][] }[] = [];
+    const limited: SimPod[] = [];
+    for (const pattern of solution.patterns) {
+      for (let i = 0; i < pattern.nodes; i++) {
+        const ref = this.options.balanceSimilar ? balancedRef(input, pattern.template, pattern.pods, this.capacities, {
+          size: (g) => this.capacities[g]!.current + this.planned.filter((p) => p.capacity === this.capacities[g]).length,
+          hasRoom: (g, template) => this.roomLeft(g) > 0 && this.limitProblem(g, template) === undefined && [undefined, template.offering.identifier].includes(this.lock(g)),
+        }) : input.refs[pattern.template]!;
+        const problem = this.limitProblem(ref.groupIndex, ref.template);
+        if (problem) {
+          // The search's room is an upper bound when offerings differ in size: the limit decides.
+          this.noteLimit(ref.groupIndex, problem, 'pending pods');
+          for (const [c, n] of pattern.pods) limited.push(...queues[c]!.splice(0, n));
+          continue;
+        }
+        added.push({ planned: this.add(ref.groupIndex, ref.template, 'pending-pods'), pods: pattern.pods });
+      }
+    }
+    const refused: SimPod[] = [];
+    const placements: { pod: SimPod; node: SimNode }[] = [];
+    // Round-robin over the new nodes, one pod per node and class per turn, as the scheduler would
+    // spread replicas over nodes that come up together (keeps hostname spread balanced).
+    const wants = added.flatMap(({ planned, pods }) => pods.map(([c, n]) => ({ node: planned.node, c, n })));
+    for (let turn = 0; wants.some((w) => w.n > turn); turn++) {
+      for (const want of wants) {
+        if (want.n <= turn) continue;
+        const pod = queues[want.c]!.shift();
+        if (!pod) continue;
+        if (fits(this.model, want.node, pod, false)) refused.push(pod);
+        else {
+          this.model.bind(pod, want.node);
+          placements.push({ pod, node: want.node });
+        }
+      }
+    }
+    const newNodes = new Set(added.map((a) => a.planned.node));
+    const retry = place(this.model, refused, { filter: (node) => newNodes.has(node) });
+    placements.push(...retry.placed);
+    const dropped = this.dropEmptyNodes(added.map((a) => a.planned), placements);
+    this.recordPlaced(placements);
+    return { placed: placements.length, unplaced: queues.flat(), refused: [...retry.unplaced.map((u) => u.pod), ...dropped, ...limited] };
+  }
+
+
+  /**
+   * A node the re-check left without pending pods is not launched. Its presence may have allowed
+   * a binding elsewhere (it was a topology domain with 0 matching pods), so this round's bindings
+   * are checked again without it, in the same order; pods that no longer fit are returned.
+   * Mutates `placements` to what remains bound.
+   */
+  private dropEmptyNodes(round: PlannedNode[], placements: { pod: SimPod; node: SimNode }[]): SimPod[] {
+    const dropped: SimPod[] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      const counts = new Map<SimNode, number>();
+      for (const p of placements) counts.set(p.node, (counts.get(p.node) ?? 0) + 1);
+      const empty = round.filter((planned) => this.planned.includes(planned) && !counts.has(planned.node));
+      if (empty.length === 0) break;
+      for (const planned of empty) {
+        this.model.removeNode(planned.node.name);
+        this.planned.splice(this.planned.indexOf(planned), 1);
+      }
+      for (let i = placements.length - 1; i >= 0; i--) this.model.unbind(placements[i]!.pod, placements[i]!.node);
+      const kept = placements.splice(0, placements.length);
+      for (const p of kept) {
+        if (fits(this.model, p.node, p.pod, false)) dropped.push(p.pod);
+        else {
+          this.model.bind(p.pod, p.node);
+          placements.push(p);
+        }
+      }
+    }
+    return dropped;
+  }
+
+  /** Proactive: a group whose ready nodes' requests exceed its cpu/memory threshold gets one node. */
+  launchForThresholds(): void {
+    this.capacities.forEach((capacity, g) => {
+      const { cpuThreshold, memoryThreshold } = capacity.group.spec.scaleUpPolicy;
+      if ((cpuThreshold >= 100 && memoryThreshold >= 100) || capacity.backoffUntilMs !== undefined || this.roomLeft(g) <= 0) return;
+      const nodes = this.model.nodes.filter((n) => n.nodeGroup === capacity.group.key);
+      if (nodes.length === 0 || nodes.some((n) => n.kind !== 'existing')) return; // growth already under way
+      const sum = (f: (n: SimNode) => number) => nodes.reduce((s, n) => s + f(n), 0);
+      const cpuPercent = (100 * sum((n) => n.requested.cpuMillis)) / Math.max(1, sum((n) => n.allocatable.cpuMillis));
+      const memoryPercent = (100 * sum((n) => n.requested.memoryBytes)) / Math.max(1, sum((n) => n.allocatable.memoryBytes));
+      if (cpuPercent <= cpuThreshold && memoryPercent <= memoryThreshold) return;
+      const template = this.defaultTemplate(g);
+      if (!template) return;
+      const problem = this.limitProblem(g, template);
+      if (problem) return this.noteLimit(g, problem, 'the utilization threshold');
+      this.add(g, template, 'utilization-threshold').detail = `requests at ${Math.round(cpuPercent)}% CPU / ${Math.round(memoryPercent)}% memory of the group's nodes (thresholds ${cpuThreshold}% / ${memoryThreshold}%)`;
+    });
+  }
+}
