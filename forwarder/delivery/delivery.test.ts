@@ -3,6 +3,7 @@ import { SnapshotBuilder } from '../../shared/compact/snapshot-builder.ts';
 import type { Command } from '../../shared/plan-message.ts';
 import { startFakeFunctions, type FakeFunctions } from '../../test/forwarder/fake-functions.ts';
 import { encodeSnapshotObject } from '../snapshot.ts';
+import { systemClock } from '../util/clock.ts';
 import { Delivery } from './delivery.ts';
 
 const clusterId = 'c1';
@@ -71,6 +72,16 @@ describe('Delivery', () => {
     fake.answers.push({ status: 409, retryAfterSeconds: 7 });
     expect(await delivery.deliver(snapshot(), 0)).toEqual({ kind: 'busy', retryAfterMs: 7_000, attempts: 1 });
     expect(fake.snapshots).toHaveLength(1);
+  });
+
+  it('reads an HTTP-date Retry-After against its own clock, and ignores a malformed one', async () => {
+    // A clock one minute behind the wall: the date is 30 s ahead of it (and 30 s in the wall's past).
+    const nowMs = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    const behind = { ...systemClock, now: () => nowMs };
+    const lagging = new Delivery({ functionsUrl: fake.url, clusterId, signingKey, clock: behind, maxAttempts: 1 });
+    fake.answers.push({ status: 409, retryAfter: new Date(nowMs + 30_000).toUTCString() }, { status: 409, retryAfter: 'soon' });
+    expect(await lagging.deliver(snapshot(), 0)).toEqual({ kind: 'busy', retryAfterMs: 30_000, attempts: 1 });
+    expect(await lagging.deliver(snapshot(), 0)).toEqual({ kind: 'busy', retryAfterMs: 5_000, attempts: 1 }); // the default wait
   });
 
   it('does not retry a 400', async () => {

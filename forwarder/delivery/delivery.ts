@@ -3,6 +3,7 @@ import { planMessageSchema, type PlanMessage } from '../../shared/plan-message.t
 import { MemoryNonceStore, PLAN_METHOD, SIGNATURE_HEADERS, signMessage, verifyMessage, type NonceStore } from '../../shared/signing.ts';
 import type { EncodedSnapshot } from '../snapshot.ts';
 import { Backoff } from '../util/backoff.ts';
+import { parseRetryAfterMs } from '../util/retry-after.ts';
 import { sleep, systemClock, type Clock } from '../util/clock.ts';
 import { errorFields, silentLogger, type Logger } from '../util/logger.ts';
 import { functionsUrlProblem } from './functions-url.ts';
@@ -126,17 +127,22 @@ export class Delivery {
         const outcome = await this.readPlan(response, minFencingToken, attempt, signature[SIGNATURE_HEADERS.nonce]!);
         return outcome.kind === 'plan' ? { ...outcome, requestBytes: body.length, rawBytes } : outcome;
       }
-      if (status === 409) return { kind: 'busy', retryAfterMs: retryAfterMs(response) ?? 5_000, attempts: attempt };
+      if (status === 409) return { kind: 'busy', retryAfterMs: this.retryAfterMs(response) ?? 5_000, attempts: attempt };
       const message = `${status} ${errorBodyText(response)}`;
       if (status === 429 || status >= 500) {
         lastProblem = message;
         this.logger.warn({ attempt, status }, 'functions answered with an error; retrying');
-        if (attempt < maxAttempts) await sleep(this.clock, retryAfterMs(response) ?? backoff.next(), this.stopController.signal);
+        if (attempt < maxAttempts) await sleep(this.clock, this.retryAfterMs(response) ?? backoff.next(), this.stopController.signal);
         continue;
       }
       return { kind: 'rejected', status, message, attempts: attempt };
     }
     return { kind: 'unreachable', message: lastProblem || 'aborted', attempts: maxAttempts };
+  }
+
+  /** The answer's Retry-After, relative to the injected clock (a date form is absolute). */
+  private retryAfterMs(response: RawResponse): number | undefined {
+    return parseRetryAfterMs(response.headers['retry-after'], this.clock.now());
   }
 
   private async readPlan(response: RawResponse, minFencingToken: number, attempts: number, requestNonce: string): Promise<DeliveryOutcome> {
@@ -187,16 +193,6 @@ export class Delivery {
     }
     return { kind: 'plan', plan, attempts, requestBytes: 0, rawBytes: 0 };
   }
-}
-
-function retryAfterMs(response: RawResponse): number | undefined {
-  const value = response.headers['retry-after'];
-  const text = Array.isArray(value) ? value[0] : value;
-  if (!text) return undefined;
-  const seconds = Number(text);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const dateMs = Date.parse(text);
-  return Number.isFinite(dateMs) ? Math.max(0, dateMs - Date.now()) : undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { systemClock, type Clock } from '../util/clock.ts';
+import { parseRetryAfterMs } from '../util/retry-after.ts';
 import type { KubeAuth } from './kube-auth.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -64,7 +65,8 @@ export class KubeApiError extends Error {
     /** Status.reason: NotFound, Conflict, AlreadyExists, Forbidden, TooManyRequests, Expired, … */
     readonly reason: string,
     message: string,
-    readonly retryAfterSeconds?: number,
+    /** From Retry-After (util/retry-after.ts), when the server sent one: a 429 or 503 says how long to wait. */
+    readonly retryAfterMs?: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -109,7 +111,7 @@ export class KubeHttp {
   async request<T = unknown>(request: KubeRequest): Promise<T> {
     const { status, body, headers } = await this.requestRaw(request);
     if (status >= 200 && status < 300) return (body.length > 0 ? JSON.parse(body) : undefined) as T;
-    throw toApiError(request, status, body, headers['retry-after']);
+    throw toApiError(request, status, body, headers['retry-after'], this.clock.now());
   }
 
   async requestRaw(request: KubeRequest): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
@@ -186,7 +188,7 @@ export class KubeHttp {
       if (res.statusCode !== 200) {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => finish(toApiError({ method: 'GET', path }, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers['retry-after'])));
+        res.on('end', () => finish(toApiError({ method: 'GET', path }, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers['retry-after'], this.clock.now())));
         res.on('error', finish);
         return;
       }
@@ -260,7 +262,7 @@ export class KubeHttp {
   }
 }
 
-function toApiError(request: KubeRequest, status: number, body: string, retryAfter: string | undefined): KubeApiError {
+function toApiError(request: KubeRequest, status: number, body: string, retryAfter: string | undefined, nowMs: number): KubeApiError {
   let reason = '';
   let message = body.slice(0, 500);
   try {
@@ -270,11 +272,10 @@ function toApiError(request: KubeRequest, status: number, body: string, retryAft
   } catch {
     // not a Status object (a proxy's HTML page, for instance): keep the raw text
   }
-  const seconds = retryAfter === undefined ? undefined : Number.parseInt(retryAfter, 10);
   return new KubeApiError(
     status,
     reason || String(status),
     `${request.method} ${request.path}: ${status} ${reason} ${message}`.trim(),
-    Number.isFinite(seconds) ? seconds : undefined,
+    parseRetryAfterMs(retryAfter, nowMs),
   );
 }

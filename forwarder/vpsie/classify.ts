@@ -1,4 +1,4 @@
-import { parseRetryAfterMs } from './backoff.ts';
+import { parseRetryAfterMs } from '../util/retry-after.ts';
 import {
   VpsieApiError,
   VpsieAuthError,

@@ -11,7 +11,7 @@ import { snapshotSchema, type Snapshot } from '../../shared/snapshot.ts';
 
 export type FakeAnswer =
   | { status: 200; commands?: Command[]; decisions?: Decision[]; fencingToken?: number; nextContactAfterMs?: number; gzip?: boolean; tamper?: boolean; clusterId?: string }
-  | { status: number; body?: string; retryAfterSeconds?: number }
+  | { status: number; body?: string; retryAfterSeconds?: number; /** A Retry-After value as sent (a date, a bad value). */ retryAfter?: string }
   | { hangUp: true };
 
 export interface FakeFunctions {
@@ -65,8 +65,9 @@ export async function startFakeFunctions(options: { clusterId: string; signingKe
         return;
       }
       if (answer.status !== 200) {
-        const e = answer as { status: number; body?: string; retryAfterSeconds?: number };
-        res.writeHead(e.status, e.retryAfterSeconds === undefined ? {} : { 'retry-after': String(e.retryAfterSeconds) }).end(e.body ?? '');
+        const e = answer as { status: number; body?: string; retryAfterSeconds?: number; retryAfter?: string };
+        const retryAfter = e.retryAfter ?? (e.retryAfterSeconds === undefined ? undefined : String(e.retryAfterSeconds));
+        res.writeHead(e.status, retryAfter === undefined ? {} : { 'retry-after': retryAfter }).end(e.body ?? '');
         return;
       }
       const a = answer as Extract<FakeAnswer, { status: 200 }>;
