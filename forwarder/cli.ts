@@ -28,7 +28,10 @@ export const USAGE = `usage: vpsie-autoscaler forwarder --functions-url <url> --
   --adopt-vms <id,id,...>     VMs made before ownership markers that this cluster adopts (README)
   --max-deletions <n>         nodes/VMs removed per 10 minutes at most (default 10)
   --vpsie-url <url>           VPSie API base URL (default https://api.vpsie.com)
-  --vpsie-project-id <id>     VPSie project (default: key "projectId" of kube-system/vpsie-credentials)
+  --vpsie-project-id <id>     VPSie project: numeric id, UUID or name (default: key "projectId" of kube-system/vpsie-credentials)
+  --bootstrap-delivery <m>    auto|script|userData, for NodeGroups without spec.bootstrap.delivery (default auto)
+  --vpsie-login-body <b>      auto|json|form, the client-credentials login body (default auto: detected)
+  --vpsie-token-header <h>    auto|vpsie-auth|bearer|both, where the VPSie token goes (default auto: detected)
   --join-endpoint <host:port> API server endpoint new nodes join (default: the kubeconfig's server)
   --no-leader-election        act as the only replica (no Lease)
   --identity <name>           this replica's name in the Lease (default <hostname>-<random>)
@@ -63,6 +66,9 @@ export const FORWARDER_FLAGS = {
   'max-deletions': { type: 'string' },
   'vpsie-url': { type: 'string' },
   'vpsie-project-id': { type: 'string' },
+  'bootstrap-delivery': { type: 'string' },
+  'vpsie-login-body': { type: 'string' },
+  'vpsie-token-header': { type: 'string' },
   'join-endpoint': { type: 'string' },
   'no-leader-election': { type: 'boolean' },
   identity: { type: 'string' },
@@ -94,7 +100,12 @@ export function forwarderConfigFromArgs(args: string[], env: Record<string, stri
     identity: values.identity ?? env.POD_NAME,
     logLevel: values['log-level'],
     heartbeatMs: values['heartbeat-seconds'] === undefined ? undefined : secondsToMs(values['heartbeat-seconds']),
-    vpsie: { baseUrl: values['vpsie-url'], projectId: values['vpsie-project-id'] },
+    vpsie: {
+      baseUrl: values['vpsie-url'],
+      projectId: values['vpsie-project-id'],
+      bootstrapDelivery: values['bootstrap-delivery'],
+      login: { body: values['vpsie-login-body'], header: values['vpsie-token-header'] },
+    },
     join: { apiServerEndpoint: values['join-endpoint'] },
     leaderElection: values['no-leader-election'] ? { enabled: false } : undefined,
   };

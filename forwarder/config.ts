@@ -3,6 +3,7 @@ import { envBoolean, envInteger, loadConfig } from '../shared/config.ts';
 import { functionsUrlProblem } from './delivery/functions-url.ts';
 import { DEAD_NODE_AFTER_MS } from './executor/live-checks.ts';
 import { DEFAULT_CAPS } from './guardrails.ts';
+import { BOOTSTRAP_DELIVERY_MODES } from './vpsie/bootstrap-delivery.ts';
 
 /** A number from the environment ("12.5") or from JSON. */
 const envNumber = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/, 'expected a number').transform(Number)]);
@@ -82,7 +83,17 @@ export const forwarderConfigSchema = z.strictObject({
     projectId: z.string().min(1).optional(),
     credentialsSecret: z.string().min(1).default('vpsie-credentials'),
     credentialsNamespace: z.string().min(1).default('kube-system'),
-  }).default({ baseUrl: 'https://api.vpsie.com', credentialsSecret: 'vpsie-credentials', credentialsNamespace: 'kube-system' }),
+    /**
+     * How a NodeGroup's bootstrap reaches a new VM when its spec.bootstrap.delivery is unset: a stored
+     * script, userData, or auto (script for a shell-script template). docs/vpsie-api.md, "Bootstrap delivery".
+     */
+    bootstrapDelivery: z.enum(BOOTSTRAP_DELIVERY_MODES).default('auto'),
+    /** Client-credentials login: body json|form, token header vpsie-auth|bearer|both; auto = detected at the first login. */
+    login: z.strictObject({
+      body: z.enum(['auto', 'json', 'form']).default('auto'),
+      header: z.enum(['auto', 'vpsie-auth', 'bearer', 'both']).default('auto'),
+    }).default({ body: 'auto', header: 'auto' }),
+  }).default({ baseUrl: 'https://api.vpsie.com', credentialsSecret: 'vpsie-credentials', credentialsNamespace: 'kube-system', bootstrapDelivery: 'auto', login: { body: 'auto', header: 'auto' } }),
   join: z.strictObject({
     /** host:port new nodes join; default the kubeconfig's server. */
     apiServerEndpoint: z.string().min(1).optional(),

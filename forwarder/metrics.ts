@@ -10,6 +10,8 @@ import { commandResultSchema } from '../shared/snapshot.ts';
 
 /** Outcomes of a reconcile (DeliveryOutcome kinds), present at zero from start-up. */
 export const RECONCILE_OUTCOMES = ['plan', 'busy', 'unreachable', 'rejected', 'refused'] as const;
+/** The VPSie client's list operations (forwarder/vpsie/): their unreadable-row counters exist from start-up. */
+export const VPSIE_LIST_OPERATIONS = ['listVms', 'listPending', 'listDatacenters', 'listPlanCategories', 'listPlans', 'listProjects', 'listScripts'] as const;
 const COMMAND_KINDS = commandSchema.options.map((o) => o.shape.kind.value);
 const COMMAND_OUTCOMES = commandResultSchema.shape.outcome.options;
 
@@ -52,6 +54,7 @@ export class ForwarderMetrics {
   readonly oldestDrainSeconds: Gauge<'nodegroup'> = new Gauge({ name: 'vpsie_autoscaler_oldest_drain_seconds', help: 'Age of the oldest removal in progress (tainted, Node not deleted yet; 0 = none).', labelNames: ['nodegroup'] as const, registers: [this.registry], collect: (): void => this.collectByGroup(this.oldestDrainSeconds, this.sources?.oldestDrainSeconds()) });
   readonly clusterMonthlyCost = new Gauge({ name: 'vpsie_autoscaler_cluster_monthly_cost', help: "Monthly price of this cluster's VMs (VPSie account currency; from the last VM listing; 0 before it).", registers: [this.registry], collect: (): void => this.collectCost() });
   readonly monthlyCostCap = new Gauge({ name: 'vpsie_autoscaler_monthly_cost_cap', help: 'The forwarder cap caps.maxMonthlyCost (launches past it are refused).', registers: [this.registry] });
+  readonly vpsieUnreadableRowsTotal = new Counter({ name: 'vpsie_autoscaler_vpsie_unreadable_rows_total', help: 'Rows of VPSie list answers the client could not read and skipped, by operation and reason (unreadable; not_vm_create: pending work that is not a VM create).', labelNames: ['operation', 'reason'] as const, registers: [this.registry] });
   readonly vpsieCircuitOpen: Gauge = new Gauge({ name: 'vpsie_autoscaler_vpsie_circuit_open', help: "1 while the VPSie client's circuit breaker is open or half-open (requests are not sent).", registers: [this.registry], collect: (): void => this.vpsieCircuitOpen.set(this.sources?.circuitOpen() ? 1 : 0) });
 
   readonly leader = new Gauge({ name: 'vpsie_autoscaler_forwarder_leader', help: '1 when this forwarder holds the lease.', registers: [this.registry] });
@@ -69,6 +72,7 @@ export class ForwarderMetrics {
     // alerts do not fire on a forwarder that simply has had nothing to do yet.
     for (const outcome of RECONCILE_OUTCOMES) this.reconcilesTotal.inc({ outcome }, 0);
     for (const kind of COMMAND_KINDS) for (const outcome of COMMAND_OUTCOMES) this.commandsTotal.inc({ kind, outcome }, 0);
+    for (const operation of VPSIE_LIST_OPERATIONS) this.vpsieUnreadableRowsTotal.inc({ operation, reason: 'unreadable' }, 0);
   }
 
   /** Where the scrape-time gauges read from (main.ts wires the latency tracker and the cost estimate). */
@@ -85,6 +89,12 @@ export class ForwarderMetrics {
   onVpsieRequest = (event: { method: string; status: number | string; durationMs: number }): void => {
     this.vpsieApiRequestsTotal.inc({ method: event.method, status: String(event.status) });
     this.vpsieApiLatencySeconds.observe({ method: event.method }, event.durationMs / 1000);
+  };
+
+  /** The VPSie client's onUnreadableRows hook (the log line is written where the client is built: vpsie/connect.ts). */
+  onVpsieUnreadableRows = (event: { operation: string; unreadable: readonly unknown[]; skippedNonVm: number }): void => {
+    if (event.unreadable.length > 0) this.vpsieUnreadableRowsTotal.inc({ operation: event.operation, reason: 'unreadable' }, event.unreadable.length);
+    if (event.skippedNonVm > 0) this.vpsieUnreadableRowsTotal.inc({ operation: event.operation, reason: 'not_vm_create' }, event.skippedNonVm);
   };
 
   private collectOldestPod(): void {

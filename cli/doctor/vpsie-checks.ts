@@ -14,7 +14,8 @@ export async function checkCredentials(client: VpsieClient, mode: string, vpsieU
   try {
     const dcs = await client.listDatacenters();
     const login = client.loginMode;
-    const how = login ? `; login body ${login.body}, token sent as Vpsie-Auth${login.bearer ? ' and Bearer' : ''}` : '';
+    const header = login ? [login.vpsieAuth ? 'Vpsie-Auth' : '', login.bearer ? 'Bearer' : ''].filter(Boolean).join(' and ') : '';
+    const how = login ? `; login body ${login.body}, token sent as ${header}` : '';
     return pass(name, `${mode} accepted by ${vpsieUrl} (${dcs.length} datacenters visible${how})`);
   } catch (error) {
     if (error instanceof VpsieAuthError) return fail(name, `${mode} refused: ${error.message}`, 'check the token (or clientId/clientSecret) in kube-system/vpsie-credentials, or --token / --client-id / --client-secret');

@@ -78,7 +78,7 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
     ctx.logger.warn({ nodeGroup: `${namespace}/${name}`, secretName: bootstrap.secretName }, 'the bootstrap template places neither {{kubeletArgs}} nor --node-labels; the kubelet flags were appended as a comment only');
   }
   const userData = ensured.userData;
-  const delivery = resolveDelivery(bootstrap.delivery, userData);
+  const delivery = resolveDelivery(bootstrap.delivery ?? ctx.bootstrapDelivery, userData);
   if (delivery.mode === 'unsupported') {
     await deleteBootstrapToken(ctx.kube, token.id).catch(() => undefined);
     return failed(`NodeGroup ${namespace}/${name}: ${delivery.why}`, false, { configError: true });

@@ -1,4 +1,5 @@
 import type { CommandKind, CommandOf } from '../../shared/plan-message.ts';
+import type { BootstrapDeliveryMode } from '../vpsie/bootstrap-delivery.ts';
 import type { CommandResult } from '../../shared/snapshot.ts';
 import type { VpsieClient } from '../vpsie/index.ts';
 import type { GuardRule, Guardrails, GuardrailView, PlanGuard } from '../guardrails.ts';
@@ -30,6 +31,8 @@ export interface ExecutorContext {
   /** The forwarder's namespace: bootstrap Secrets live here. */
   namespace: string;
   vpsieProjectId: string | undefined;
+  /** How a bootstrap reaches a VM when the NodeGroup does not say (forwarder setting vpsie.bootstrapDelivery; default auto). */
+  bootstrapDelivery?: BootstrapDeliveryMode;
   /** How long a Node must be NotReady to count as dead (forwarder setting deadNodeAfterMs). */
   deadNodeAfterMs: number;
   /** Unmarked VMs the operator adopted (forwarder setting adoptVmIdentifiers): deletable as ours. */

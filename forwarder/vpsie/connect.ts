@@ -3,6 +3,7 @@ import { KubeApiError, type KubeHttp } from '../kube/kube-http.ts';
 import { errorFields, type Logger } from '../util/logger.ts';
 import { VpsieClient, type VpsieClientOptions } from './client.ts';
 import { credentialsFromSecret } from './credentials.ts';
+import { unreadableRowsReporter } from './unreadable-report.ts';
 
 // The VPSie client from the credentials Secret, read once at start-up. No Secret (404) or no right
 // to read it (403): no client, and the forwarder runs dry. A Secret with bad contents throws, listing
@@ -38,11 +39,26 @@ export async function connectVpsie({ kube, settings, logger, clientOptions, over
   if (override !== undefined) return { vpsie: override ?? undefined, projectId };
   if (!data) return { vpsie: undefined, projectId };
   const credentials = credentialsFromSecret(data); // throws listing every problem with the Secret
-  const vpsie = new VpsieClient({ credentials, baseUrl: settings.baseUrl, ...clientOptions });
+  const vpsie = new VpsieClient({
+    credentials,
+    baseUrl: settings.baseUrl,
+    login: settings.login,
+    ...clientOptions,
+    // Skipped rows are counted (the metric hook main.ts passes) and logged as a warning.
+    onUnreadableRows: unreadableRowsReporter(logger, clientOptions?.onUnreadableRows),
+  });
   // A first call to say early in the log whether VPSie answers; start-up does not wait for it.
   vpsie.listDatacenters().then(
-    (dcs) => logger.info({ datacenters: dcs.length }, 'VPSie API reachable'),
+    (dcs) => logger.info({ datacenters: dcs.length, ...(vpsie.loginMode ? { login: vpsie.loginMode } : {}) }, 'VPSie API reachable'),
     (error: unknown) => logger.warn({ ...errorFields(error) }, 'VPSie API check failed at start-up; the forwarder keeps trying on every reconcile'),
   );
+  // The project is resolved once (id, UUID or name → /apps/v2/projects); say early which one it is, or
+  // why it is not (every VM call fails with the same message until it resolves).
+  if (projectId) {
+    vpsie.resolveProject(projectId).then(
+      (project) => logger.info({ project: { name: project.name, id: project.id, identifier: project.identifier } }, `VPSie project ${JSON.stringify(projectId)} is ${project.name || '(no name)'} (id ${project.id})`),
+      (error: unknown) => logger.error({ ...errorFields(error) }, 'VPSie project could not be resolved; VMs are not listed, created or deleted until it is'),
+    );
+  }
   return { vpsie, projectId };
 }
