@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { isVpsieError, VpsieClient, VPSIE_DEFAULT_BASE_URL } from '../../forwarder/vpsie/index.ts';
+import { defineCommandLine, runCommandLine, type OptionValues } from '../../shared/command-line.ts';
 import { resolveCredentials } from '../catalog/credentials.ts';
 import { CatalogInputError } from '../catalog/input-error.ts';
 import { readCatalogue } from '../catalog/read.ts';
@@ -44,70 +44,53 @@ interface CatalogArgs {
   namespace: string;
 }
 
-class HelpRequested extends Error {}
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-export function parseCatalogArgs(args: string[]): CatalogArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kubeconfig: { type: 'string' },
-        'credentials-secret': { type: 'string' },
-        'vpsie-token-file': { type: 'string' },
-        'vpsie-url': { type: 'string' },
-        datacenter: { type: 'string' },
-        category: { type: 'string' },
-        'os-image': { type: 'string' },
-        output: { type: 'string', short: 'o' },
-        plan: { type: 'string', multiple: true },
-        name: { type: 'string' },
-        namespace: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new CatalogInputError((error as Error).message);
-  }
-  if (values.help) throw new HelpRequested();
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json' && output !== 'yaml') throw new CatalogInputError(`--output must be table, json or yaml, got "${output}"`);
-  const name = values.name ?? 'workers';
-  const namespace = values.namespace ?? 'vpsie-autoscaler';
-  for (const [flag, value] of [['name', name], ['namespace', namespace]] as const) {
-    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) throw new CatalogInputError(`--${flag} must be a DNS label (lowercase letters, digits, dashes), got "${value}"`);
-  }
-  const vpsieUrl = values['vpsie-url'] ?? VPSIE_DEFAULT_BASE_URL;
-  if (!/^https?:\/\/[^\s/]+/.test(vpsieUrl)) throw new CatalogInputError(`--vpsie-url must be an http(s) URL, got "${vpsieUrl}"`);
+const CATALOG_LINE = defineCommandLine({
+  name: 'vpsie-autoscaler catalog',
+  usage: USAGE,
+  options: {
+    kubeconfig: { type: 'string' },
+    'credentials-secret': { type: 'string' },
+    'vpsie-token-file': { type: 'string' },
+    'vpsie-url': { type: 'string', default: VPSIE_DEFAULT_BASE_URL },
+    datacenter: { type: 'string' },
+    category: { type: 'string' },
+    'os-image': { type: 'string' },
+    output: { type: 'string', short: 'o', choices: ['table', 'json', 'yaml'], default: 'table' },
+    plan: { type: 'string', multiple: true },
+    name: { type: 'string', default: 'workers' },
+    namespace: { type: 'string', default: 'vpsie-autoscaler' },
+  },
+  check: (v) => [
+    ...(['name', 'namespace'] as const)
+      .filter((flag) => !DNS_LABEL.test(v[flag]))
+      .map((flag) => `--${flag} must be a DNS label (lowercase letters, digits, dashes), got "${v[flag]}"`),
+    ...(/^https?:\/\/[^\s/]+/.test(v['vpsie-url']) ? [] : [`--vpsie-url must be an http(s) URL, got "${v['vpsie-url']}"`]),
+  ],
+});
+
+function catalogArgs(values: OptionValues<typeof CATALOG_LINE.options>): CatalogArgs {
   return {
     ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
     ...(values['credentials-secret'] !== undefined ? { secret: values['credentials-secret'] } : {}),
     ...(values['vpsie-token-file'] !== undefined ? { tokenFile: values['vpsie-token-file'] } : {}),
-    vpsieUrl,
+    vpsieUrl: values['vpsie-url'],
     ...(values.datacenter !== undefined ? { datacenter: values.datacenter } : {}),
     ...(values.category !== undefined ? { category: values.category } : {}),
     ...(values['os-image'] !== undefined ? { osImageID: values['os-image'] } : {}),
-    output,
-    plans: (values.plan ?? []).flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
-    name,
-    namespace,
+    output: values.output,
+    plans: values.plan.flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
+    name: values.name,
+    namespace: values.namespace,
   };
 }
 
 export async function runCatalog(args: string[], io: { stdout: (text: string) => void; stderr: (text: string) => void; env: Record<string, string | undefined> }): Promise<number> {
-  let parsed: CatalogArgs;
-  try {
-    parsed = parseCatalogArgs(args);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    io.stderr(`vpsie-autoscaler catalog: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  return runCommandLine(CATALOG_LINE, args, (values) => catalog(catalogArgs(values), io), io);
+}
+
+async function catalog(parsed: CatalogArgs, io: { stdout: (text: string) => void; stderr: (text: string) => void; env: Record<string, string | undefined> }): Promise<number> {
   if (parsed.output === 'yaml') {
     // Checked before any call: the skeleton needs one datacenter, an OS image and plans.
     const missing = [parsed.datacenter === undefined && '--datacenter', parsed.osImageID === undefined && '--os-image', parsed.plans.length === 0 && '--plan'].filter(Boolean);

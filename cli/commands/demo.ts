@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
+import { defineCommandLine, runCommandLine } from '../../shared/command-line.ts';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
 import type { NodeGroupSpecInput } from '../../shared/nodegroup.ts';
+import { onStopSignal } from '../../shared/wait-for-stop.ts';
 import { startControlPlane, type ControlPlane } from '../../test/harness/control-plane.ts';
 import { scaleDeployment } from '../../test/e2e/e2e-helpers.ts';
 import { ensureNamespace } from '../../test/e2e/stack-cluster.ts';
@@ -41,45 +42,27 @@ interface DemoOptions {
   timeoutMs: number;
 }
 
-function parseOptions(args: string[]): DemoOptions | string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        plain: { type: 'boolean' },
-        'window-seconds': { type: 'string' },
-        'hold-seconds': { type: 'string' },
-        'timeout-seconds': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (values.help) return '';
-  const number = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : Number(raw));
-  const options = {
-    plain: values.plain === true || !process.stdout.isTTY,
-    windowSeconds: number(values['window-seconds'], 10),
-    holdMs: number(values['hold-seconds'], 5) * 1000,
-    timeoutMs: number(values['timeout-seconds'], 300) * 1000,
-  };
-  const bad = Object.entries(options).filter(([, v]) => typeof v === 'number' && (!Number.isFinite(v) || v < 0));
-  return bad.length > 0 ? `invalid value for ${bad.map(([k]) => k).join(', ')}` : options;
-}
+const DEMO_LINE = defineCommandLine({
+  name: 'vpsie-autoscaler demo',
+  usage: USAGE,
+  options: {
+    plain: { type: 'boolean' },
+    'window-seconds': { type: 'number', min: 0, default: 10 },
+    'hold-seconds': { type: 'number', min: 0, default: 5 },
+    'timeout-seconds': { type: 'number', min: 0, default: 300 },
+  },
+});
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args);
-  if (typeof parsed === 'string') {
-    // Asked-for help goes to stdout (pipe it to less); a usage error to stderr.
-    if (parsed) process.stderr.write(`vpsie-autoscaler demo: ${parsed}\n\n${USAGE}`);
-    else process.stdout.write(USAGE);
-    return parsed ? 2 : 0;
-  }
-  const options = parsed;
+  return runCommandLine(DEMO_LINE, args, (values) => demo({
+    plain: values.plain || !process.stdout.isTTY,
+    windowSeconds: values['window-seconds'],
+    holdMs: values['hold-seconds'] * 1000,
+    timeoutMs: values['timeout-seconds'] * 1000,
+  }));
+}
+
+async function demo(options: DemoOptions): Promise<number> {
   const startedMs = Date.now();
   const say = (line: string) => process.stdout.write(`${line}\n`);
   let controlPlane: ControlPlane | undefined;
@@ -98,13 +81,13 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`vpsie-autoscaler demo: could not keep the logs in ${logsDir}: ${(error as Error).message}\n`);
     }
   };
-  const keepOnSignal = () => saveLogs();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`\n${signal}: stopped the local stack (control plane, functions, forwarder, simulator); nothing is left running\n`);
     process.exit(130);
   };
+  const unsubscribe: Array<() => void> = [];
 
   try {
     await ensureBinaries(say);
@@ -119,11 +102,9 @@ export async function run(args: string[]): Promise<number> {
       provisionMs: 3_000,
       log: (line) => say(`  ${line}`),
     });
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    unsubscribe.push(onStopSignal(onSignal));
     // Runs before the harness's own signal hooks (which kill the children and delete their folders).
-    process.prependOnceListener('SIGINT', keepOnSignal);
-    process.prependOnceListener('SIGTERM', keepOnSignal);
+    unsubscribe.push(onStopSignal(() => saveLogs(), { first: true }));
     say(`stack ready: functions ${stack.functions.url}, forwarder ${stack.forwarders[0]!.metricsUrl}, VPSie simulator ${stack.simulator.url}; logs in ${stack.runDir} (kept in ${logsDir} when the demo ends)`);
 
     const summary = await runScenario(stack, options, startedMs, say);
@@ -139,10 +120,7 @@ export async function run(args: string[]): Promise<number> {
     say(summaryLine({ launched: stack?.vms().length ?? 0, removed: stack?.vms().filter((v) => v.phase === 'deleted').length ?? 0, timeToScheduleMs: undefined, peakCostPerHour: 0, peakPlans: {}, totalMs: Date.now() - startedMs, completed: false }));
     return 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', keepOnSignal);
-    process.off('SIGTERM', keepOnSignal);
+    for (const off of unsubscribe) off();
     saveLogs();
     process.stdout.write(`logs kept in ${logsDir}\n`);
     await stack?.stop().catch(() => {});

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadKubeAuth } from '../../forwarder/kube/kube-auth.ts';
 import { KubeHttp } from '../../forwarder/kube/kube-http.ts';
 import { VpsieClient, VPSIE_DEFAULT_BASE_URL, type VpsieCredentials } from '../../forwarder/vpsie/index.ts';
+import { defineCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
 import { API_GROUP, API_VERSION, NODEGROUP_PLURAL } from '../../shared/labels.ts';
 import { resolveCredentials } from '../catalog/credentials.ts';
 import { renderChecks } from '../doctor/check.ts';
@@ -35,46 +35,35 @@ forwarder's RBAC, and the functions (a signed read-only request). Exit 0 only wh
   --output text|json
 `;
 
+const DOCTOR_LINE = defineCommandLine({
+  name: 'vpsie-autoscaler doctor',
+  usage: USAGE,
+  options: {
+    'vpsie-url': { type: 'string' }, token: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
+    project: { type: 'string' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'join-endpoint': { type: 'string' },
+    'functions-url': { type: 'string' }, 'cluster-id': { type: 'string' }, 'signing-key': { type: 'secret' },
+    'rbac-file': { type: 'string' }, 'rbac-subject': { type: 'string', choices: ['serviceaccount', 'self'], default: 'serviceaccount' },
+    output: { type: 'string', short: 'o', choices: ['text', 'json'], default: 'text' },
+  },
+  check: (v) => [
+    ...((v['client-id'] === undefined) !== (v['client-secret'] === undefined) ? ['--client-id and --client-secret go together'] : []),
+    ...(v.token && v['client-id'] ? ['give --token or --client-id/--client-secret, not both'] : []),
+  ],
+});
+
 export async function run(args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
-  let values;
+  return runCommandLine(DOCTOR_LINE, args, (values) => doctor(values, env), { env });
+}
+
+async function doctor(values: OptionValues<typeof DOCTOR_LINE.options>, env: Record<string, string | undefined>): Promise<number> {
+  const output = values.output;
+  const subject = values['rbac-subject'];
+  const signingKey = values['signing-key'];
+  let rbacYaml: string;
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'vpsie-url': { type: 'string' }, token: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret': { type: 'string' },
-        project: { type: 'string' }, kubeconfig: { type: 'string' }, namespace: { type: 'string' }, 'join-endpoint': { type: 'string' },
-        'functions-url': { type: 'string' }, 'cluster-id': { type: 'string' }, 'signing-key-file': { type: 'string' },
-        'rbac-file': { type: 'string' }, 'rbac-subject': { type: 'string' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    process.stderr.write(`doctor: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const output = values.output ?? 'text';
-  const subject = values['rbac-subject'] ?? 'serviceaccount';
-  const problems: string[] = [];
-  if (output !== 'text' && output !== 'json') problems.push(`--output must be text or json, got "${output}"`);
-  if (subject !== 'serviceaccount' && subject !== 'self') problems.push(`--rbac-subject must be serviceaccount or self, got "${subject}"`);
-  if ((values['client-id'] === undefined) !== (values['client-secret'] === undefined)) problems.push('--client-id and --client-secret go together');
-  if (values.token && values['client-id']) problems.push('give --token or --client-id/--client-secret, not both');
-  let signingKey: string | undefined;
-  let rbacYaml = '';
-  try {
-    if (values['signing-key-file']) signingKey = readFileSync(values['signing-key-file'], 'utf8').trim();
     rbacYaml = readFileSync(values['rbac-file'] ?? join(ROOT, 'infra/forwarder/rbac.yaml'), 'utf8');
   } catch (error) {
-    problems.push((error as Error).message);
-  }
-  if (problems.length > 0) {
-    process.stderr.write(`doctor: ${problems.join('; ')}\n`);
-    return 2;
+    throw new UsageError([(error as Error).message]);
   }
 
   const vpsieUrl = values['vpsie-url'] ?? VPSIE_DEFAULT_BASE_URL;

@@ -1,10 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { flagsFromEnv } from '../../shared/env-flags.ts';
+import { commandLineFlags, defineCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { configFromEnv } from '../../functions/config-sources.ts';
 import { startLocalFunctions } from '../../functions/local.ts';
-import { waitForStop } from '../wait-for-stop.ts';
+import { waitForStop } from '../../shared/wait-for-stop.ts';
 
 // `vpsie-autoscaler functions`: the functions on a local Node server with an embedded
 // DynamoDB-compatible store (dynalite) — no AWS account. Flags override the environment
@@ -35,97 +33,77 @@ Every option can also come from the environment: --some-option as VPSIE_AUTOSCAL
 VPSIE_AUTOSCALER_SIGNING_KEY (secrets so stay out of the process list). Flags win.
 `;
 
-const FLAGS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'cluster-id': { type: 'string' },
-  'signing-key': { type: 'string' },
-  'signing-key-file': { type: 'string' },
-  'trigger-token': { type: 'string' },
-  'trigger-token-file': { type: 'string' },
-  'status-token': { type: 'string' },
-  'status-token-file': { type: 'string' },
-  'hostname-prefix': { type: 'string' },
-  policy: { type: 'string' },
-  table: { type: 'string' },
-  'dynamo-endpoint': { type: 'string' },
-  'data-dir': { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const FUNCTIONS_LINE = defineCommandLine({
+  name: 'vpsie-autoscaler functions',
+  usage: USAGE,
+  envPrefix: 'VPSIE_AUTOSCALER_',
+  options: {
+    port: { type: 'number', integer: true, min: 0, max: 65535, default: 8090 },
+    host: { type: 'string', default: '127.0.0.1' },
+    'cluster-id': { type: 'string' },
+    'signing-key': { type: 'secret' },
+    'trigger-token': { type: 'secret' },
+    'status-token': { type: 'secret' },
+    'hostname-prefix': { type: 'string' },
+    policy: { type: 'string' },
+    table: { type: 'string' },
+    'dynamo-endpoint': { type: 'string' },
+    'data-dir': { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+});
 
-export const FUNCTIONS_FLAGS: Readonly<Record<string, { type: 'string' | 'boolean' }>> = FLAGS;
+/** Every flag of the command line (a secret's -file included), each also read from VPSIE_AUTOSCALER_<FLAG>. */
+export const FUNCTIONS_FLAGS: Readonly<Record<string, { type: 'string' | 'boolean' }>> = commandLineFlags(FUNCTIONS_LINE.options);
 export const FUNCTIONS_USAGE = USAGE;
-export const FUNCTIONS_DEFAULT_PORT = 8090;
-
-/** A secret kept in a file (a mounted Secret): at most 64 KiB, trimmed. */
-function secretFile(flag: string, path: string): string {
-  if (statSync(path).size > 65_536) throw new Error(`--${flag} ${path}: larger than 64 KiB`);
-  return readFileSync(path, 'utf8').trim();
-}
+export const FUNCTIONS_DEFAULT_PORT = FUNCTIONS_LINE.options.port.default;
 
 export async function run(args: string[], options: { signal?: AbortSignal; out?: (line: string) => void; env?: Record<string, string | undefined> } = {}): Promise<number> {
-  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    const fromEnv = flagsFromEnv(FLAGS, 'VPSIE_AUTOSCALER_', options.env ?? process.env, args);
-    values = parseArgs({ args: [...fromEnv, ...args], strict: true, allowPositionals: false, options: FLAGS }).values;
-    for (const name of ['signing-key', 'trigger-token', 'status-token']) {
-      const file = values[`${name}-file`];
-      if (values[name] === undefined && typeof file === 'string') values[name] = secretFile(`${name}-file`, file);
-    }
-  } catch (error) {
-    process.stderr.write(`vpsie-autoscaler functions: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const env = options.env ?? process.env;
+  return runCommandLine(FUNCTIONS_LINE, args, (values) => serve(values, env, options), { env });
+}
 
+async function serve(values: OptionValues<typeof FUNCTIONS_LINE.options>, env: Record<string, string | undefined>, options: { signal?: AbortSignal; out?: (line: string) => void }): Promise<number> {
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const problems: string[] = [];
-  const { input, problems: envProblems } = configFromEnv(options.env ?? process.env);
+  const { input, problems: envProblems } = configFromEnv(env);
   problems.push(...envProblems.map((p) => `${p.path}: ${p.message}`));
-  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const clusterId = text('cluster-id');
-  const clusterFlags = ['signing-key', 'trigger-token', 'status-token', 'hostname-prefix'].filter((name) => text(name) !== undefined);
+  const clusterId = values['cluster-id'];
+  const clusterFlags = (['signing-key', 'trigger-token', 'status-token', 'hostname-prefix'] as const).filter((name) => values[name] !== undefined);
   if (clusterId !== undefined) {
     input.clusters = {
       ...(input.clusters as Record<string, unknown> | undefined),
       [clusterId]: {
-        signingKey: text('signing-key'),
-        triggerToken: text('trigger-token'),
-        ...(text('status-token') !== undefined ? { statusToken: text('status-token') } : {}),
-        ...(text('hostname-prefix') !== undefined ? { hostnamePrefix: text('hostname-prefix') } : {}),
+        signingKey: values['signing-key'],
+        triggerToken: values['trigger-token'],
+        ...(values['status-token'] !== undefined ? { statusToken: values['status-token'] } : {}),
+        ...(values['hostname-prefix'] !== undefined ? { hostnamePrefix: values['hostname-prefix'] } : {}),
       },
     };
   } else if (clusterFlags.length > 0) {
     problems.push(`--${clusterFlags.join(', --')} need --cluster-id`);
   }
-  if (text('policy') !== undefined) {
+  if (values.policy !== undefined) {
     try {
-      input.policy = JSON.parse(text('policy')!);
+      input.policy = JSON.parse(values.policy!);
     } catch (error) {
       problems.push(`--policy is not valid JSON: ${(error as Error).message}`);
     }
   }
-  if (text('table') !== undefined) input.tableName = text('table');
-  if (text('log-level') !== undefined) input.logLevel = text('log-level');
-  const port = text('port') === undefined ? FUNCTIONS_DEFAULT_PORT : Number(text('port'));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`--port must be 0-65535, got "${text('port')}"`);
+  if (values.table !== undefined) input.tableName = values.table;
+  if (values['log-level'] !== undefined) input.logLevel = values['log-level'];
   if (problems.length > 0) {
-    process.stderr.write(`vpsie-autoscaler functions: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-    return 2;
+    throw new UsageError(problems);
   }
 
   let functions: Awaited<ReturnType<typeof startLocalFunctions>>;
   try {
     functions = await startLocalFunctions({
       config: input,
-      port,
-      host: text('host') ?? '127.0.0.1',
-      ...(text('dynamo-endpoint') ? { dynamoEndpoint: text('dynamo-endpoint') } : {}),
-      ...(text('data-dir') ? { dataDir: text('data-dir') } : {}),
+      port: values.port,
+      host: values.host,
+      ...(values['dynamo-endpoint'] ? { dynamoEndpoint: values['dynamo-endpoint'] } : {}),
+      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     });
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -139,7 +117,7 @@ export async function run(args: string[], options: { signal?: AbortSignal; out?:
   out(`  POST ${functions.url}/v1/reconcile   POST ${functions.url}/v1/clusters/<id>/trigger   GET ${functions.url}/v1/clusters/<id>/status   GET ${functions.url}/healthz`);
   out(`  clusters: ${Object.keys(functions.config.clusters).join(', ')}`);
   out(functions.store
-    ? `  store: embedded dynalite at ${functions.store.endpoint}, table ${functions.store.tableName}${text('data-dir') ? ` (data in ${text('data-dir')})` : ' (in memory)'}`
+    ? `  store: embedded dynalite at ${functions.store.endpoint}, table ${functions.store.tableName}${values['data-dir'] ? ` (data in ${values['data-dir']})` : ' (in memory)'}`
     : `  store: ${functions.config.dynamoEndpoint}, table ${functions.config.tableName}`);
 
   await waitForStop(options.signal);

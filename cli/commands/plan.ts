@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { clusterVmRows } from '../../forwarder/vpsie/snapshot-view.ts';
 import { ORPHAN_CONFIRM_MS } from '../../functions/planning/orphan-vms.ts';
 import { plan } from '../../functions/planning/plan.ts';
 import { DEFAULT_POLICY, EMPTY_STATE, type PlanningState } from '../../functions/planning/types.ts';
+import { defineCommandLine, runCommandLine, type OptionValues } from '../../shared/command-line.ts';
 import { isDnsLabel } from '../../shared/ownership.ts';
 import { readClusterFile, toSnapshot } from '../plan/cluster-file.ts';
 import { PlanInputError } from '../plan/input-error.ts';
@@ -36,40 +36,34 @@ const processIo: PlanIo = {
   nowMs: () => Date.now(),
 };
 
-function parse(args: string[]) {
-  try {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        cluster: { type: 'string' },
-        offerings: { type: 'string' },
-        vms: { type: 'string' },
-        'cluster-id': { type: 'string', default: 'what-if' },
-        'hostname-prefix': { type: 'string' },
-        now: { type: 'string' },
-        'assume-windows-elapsed': { type: 'boolean', default: false },
-        output: { type: 'string', default: 'table' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    return values;
-  } catch (error) {
-    throw new PlanInputError((error as Error).message, { cause: error });
-  }
-}
+const PLAN_LINE = defineCommandLine({
+  name: 'vpsie-autoscaler plan',
+  usage: USAGE,
+  usageOnError: false,
+  options: {
+    cluster: { type: 'string' },
+    offerings: { type: 'string' },
+    vms: { type: 'string' },
+    'cluster-id': { type: 'string', default: 'what-if' },
+    'hostname-prefix': { type: 'string' },
+    now: { type: 'string' },
+    'assume-windows-elapsed': { type: 'boolean' },
+    output: { type: 'string', choices: ['json', 'table'], default: 'table' },
+  },
+  check: (v) => [
+    ...(v.cluster ? [] : ['--cluster <file.yaml> is required']),
+    ...(v.offerings ? [] : ['--offerings <file.json> is required']),
+  ],
+});
 
 export async function runPlan(args: string[], io: PlanIo): Promise<number> {
+  return runCommandLine(PLAN_LINE, args, (options) => planDump(options as PlanOptions, io), io);
+}
+
+type PlanOptions = OptionValues<typeof PLAN_LINE.options> & { cluster: string; offerings: string };
+
+async function planDump(options: PlanOptions, io: PlanIo): Promise<number> {
   try {
-    const options = parse(args);
-    if (options.help) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (!options.cluster) throw new PlanInputError('--cluster <file.yaml> is required');
-    if (!options.offerings) throw new PlanInputError('--offerings <file.json> is required');
-    if (options.output !== 'json' && options.output !== 'table') throw new PlanInputError(`--output must be json or table, not "${options.output}"`);
     let nowMs = io.nowMs();
     if (options.now !== undefined) {
       nowMs = Date.parse(options.now);

@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCommandLine, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { API_GROUP, API_VERSION, NODEGROUP_PLURAL } from '../../shared/labels.ts';
+import { waitForStop } from '../../shared/wait-for-stop.ts';
 
 // The AWS SDK's "Node 20 support ends in 2027" notice is noise for a local run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -54,50 +55,54 @@ export interface StartOptions {
   logLevel: string;
 }
 
-/** The options, or the problem (an empty string for --help). */
-export function parseStartOptions(args: string[]): StartOptions | string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        kubeconfig: { type: 'string' },
-        'cluster-id': { type: 'string' },
-        namespace: { type: 'string' },
-        port: { type: 'string' },
-        listen: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        live: { type: 'boolean' },
-        'lease-name': { type: 'string' },
-        'vpsie-url': { type: 'string' },
-        'data-dir': { type: 'string' },
-        'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (values.help) return '';
-  const port = Number(values.port ?? 8090);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return `--port must be 0-65535, got "${values.port}"`;
-  if (values.live && values['dry-run']) return '--live and --dry-run contradict each other';
-  const leaseName = values['lease-name'] ?? defaultLeaseName();
-  if (!isLeaseName(leaseName)) return `--lease-name must be a DNS subdomain name (lowercase letters, digits, '-' and '.', at most 253), got "${leaseName}"`;
+const START_LINE = defineCommandLine({
+  name: 'vpsie-autoscaler start',
+  usage: USAGE,
+  options: {
+    kubeconfig: { type: 'string' },
+    'cluster-id': { type: 'string', default: 'local' },
+    namespace: { type: 'string', default: 'vpsie-autoscaler' },
+    port: { type: 'number', integer: true, min: 0, max: 65535, default: 8090 },
+    listen: { type: 'string', default: '127.0.0.1:8081' },
+    'dry-run': { type: 'boolean' },
+    live: { type: 'boolean' },
+    'lease-name': { type: 'string' },
+    'vpsie-url': { type: 'string' },
+    'data-dir': { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+  },
+  check: (v) => [
+    ...(v.live && v['dry-run'] ? ['--live and --dry-run contradict each other'] : []),
+    ...(v['lease-name'] !== undefined && !isLeaseName(v['lease-name'])
+      ? [`--lease-name must be a DNS subdomain name (lowercase letters, digits, '-' and '.', at most 253), got "${v['lease-name']}"`]
+      : []),
+  ],
+});
+
+function startOptions(values: OptionValues<typeof START_LINE.options>, env: Record<string, string | undefined>): StartOptions {
   return {
-    kubeconfig: values.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0],
-    clusterId: values['cluster-id'] ?? 'local',
-    namespace: values.namespace ?? 'vpsie-autoscaler',
-    port,
-    listen: values.listen ?? '127.0.0.1:8081',
-    live: values.live === true,
-    leaseName,
+    kubeconfig: values.kubeconfig ?? env.KUBECONFIG?.split(':')[0],
+    clusterId: values['cluster-id'],
+    namespace: values.namespace,
+    port: values.port,
+    listen: values.listen,
+    live: values.live,
+    leaseName: values['lease-name'] ?? defaultLeaseName(),
     vpsieUrl: values['vpsie-url'],
     dataDir: values['data-dir'] ?? join(process.cwd(), '.vpsie-autoscaler', 'state'),
-    logLevel: values['log-level'] ?? 'info',
+    logLevel: values['log-level'],
   };
+}
+
+/** The options, or the problem (an empty string for --help). */
+export function parseStartOptions(args: string[], env: Record<string, string | undefined> = process.env): StartOptions | string {
+  try {
+    const values = parseCommandLine(START_LINE, args, env);
+    return values === 'help' ? '' : startOptions(values, env);
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
+  }
 }
 
 /** The in-cluster forwarders' Lease (forwarder/config.ts default). */
@@ -171,14 +176,10 @@ function status(error: unknown): number | undefined {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseStartOptions(args);
-  if (typeof parsed === 'string') {
-    // Asked-for help goes to stdout (pipe it to less); a usage error to stderr.
-    if (parsed) process.stderr.write(`vpsie-autoscaler start: ${parsed}\n\n${USAGE}`);
-    else process.stdout.write(USAGE);
-    return parsed ? 2 : 0;
-  }
-  const options = parsed;
+  return runCommandLine(START_LINE, args, (values) => start(startOptions(values, process.env)));
+}
+
+async function start(options: StartOptions): Promise<number> {
   const say = (line: string) => process.stderr.write(`vpsie-autoscaler start: ${line}\n`);
 
   let cluster;
@@ -282,10 +283,7 @@ export async function run(args: string[]): Promise<number> {
   say(`status: curl -H 'authorization: Bearer ${statusToken}' ${functions.url}/v1/clusters/${options.clusterId}/status`);
   say('Ctrl-C stops both');
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await waitForStop();
   say('stopping the forwarder (it hands its Lease back) and the functions…');
   // Bounded: a part that does not finish stopping must not keep Ctrl-C from ending the process.
   const stopped = await Promise.race([
