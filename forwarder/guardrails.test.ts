@@ -286,6 +286,13 @@ describe('Guardrails: plans and Events', () => {
     const acted = plan([evict('coredns', h('a'), 'kube-system'), event({ kind: 'Pod', namespace: 'kube-system', name: 'coredns' }), event({ kind: 'Node', name: h('a') }, 'e2'), event({ kind: 'NodeGroup', ...group }, 'e3')]);
     expect(acted.run()).toEqual(['ok', 'ok', 'ok', 'event-cap']);
   });
+
+  it('writes the cluster status once a plan', async () => {
+    const { plan } = await setup();
+    const status = { time: '2026-01-01T00:00:00.000Z', health: 'Healthy' as const, message: '', nodeGroups: [], pendingPods: { unschedulable: 0, triggeredScaleUp: 0, notTriggeredScaleUp: 0 } };
+    const write = (id: string): Command => ({ ...base, id, kind: 'updateClusterStatus', status });
+    expect(plan([write('s1'), write('s2')]).run()).toEqual(['ok', 'plan-size']);
+  });
 });
 
 describe('Guardrails: the limits the snapshot carries', () => {

@@ -22,7 +22,8 @@ import { WINDOW_MS, type GuardLedger } from './guard-ledger.ts';
 //   deletions per window; the executor re-checks the node and its pods live, and the VM's marker;
 // - evictPod: only from a node under removal (tainted), only a pod the view places on that node;
 // - emitEvent: only about an existing NodeGroup, a managed Node, or a pod this plan acts on or that is
-//   pending;
+//   pending (Pod events are how `kubectl describe pod` explains a scale-up; the per-plan event cap bounds them);
+// - updateClusterStatus: once per plan (it writes only the forwarder's own status ConfigMap);
 // - every destructive command needs a fresh view (no watch down or relisting).
 
 export interface GuardrailView {
@@ -138,6 +139,7 @@ export class PlanGuard {
   /** Pods this plan evicts (Events about them are allowed). */
   private readonly actedOnPods = new Set<string>();
   private events = 0;
+  private clusterStatusWrites = 0;
   readonly planRefusal: GuardVerdict;
 
   constructor(private readonly options: GuardrailOptions, plan: Pick<PlanMessage, 'commands'>) {
@@ -194,6 +196,10 @@ export class PlanGuard {
           : refuse('unknown-group', `NodeGroup ${command.nodeGroup.namespace}/${command.nodeGroup.name} does not exist`);
       case 'emitEvent':
         return this.checkEvent(command);
+      case 'updateClusterStatus':
+        // It writes one fixed ConfigMap in the forwarder's namespace; more than one a plan is a bug.
+        if (this.clusterStatusWrites++ > 0) return refuse('plan-size', 'one cluster status per plan');
+        return allow;
     }
   }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, BOOTSTRAP_TEMPLATE_LABEL } from '../shared/labels.ts';
+import type { ClusterStatus } from '../shared/cluster-status.ts';
 import { clusterMarker } from '../shared/ownership.ts';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
 import { command, ensureNodeGroupCrd, newClusterId, runPlan, SIGNING_KEY, startTestForwarder } from '../test/forwarder/fixture.ts';
@@ -103,7 +104,8 @@ describe('the shipped RBAC', () => {
     const needed: Array<[string, string, Parameters<typeof allowed>[2]]> = [
       ['watch', 'pods', {}], ['list', 'nodes', {}], ['patch', 'nodes', {}], ['delete', 'nodes', {}],
       ['create', 'pods', { subresource: 'eviction', namespace: 'default' }],
-      ['watch', 'events', {}], ['create', 'events', { group: 'events.k8s.io', namespace: 'default' }],
+      ['watch', 'events', {}], ['create', 'events', { group: 'events.k8s.io', namespace: 'default' }], ['patch', 'events', { group: 'events.k8s.io', namespace: 'default' }],
+      ['create', 'configmaps', { namespace: NS }], ['patch', 'configmaps', { namespace: NS, name: 'vpsie-autoscaler-status' }],
       ['watch', 'poddisruptionbudgets', { group: 'policy' }], ['watch', 'daemonsets', { group: 'apps' }],
       ['watch', 'nodegroups', { group: API_GROUP }], ['patch', 'nodegroups', { group: API_GROUP, subresource: 'status', namespace: 'default' }],
       ['watch', 'secrets', { namespace: NS }], ['get', 'secrets', { namespace: NS, name: 'workers-bootstrap' }],
@@ -121,6 +123,8 @@ describe('the shipped RBAC', () => {
       ['create', 'nodes', {}], ['update', 'nodegroups', { group: API_GROUP, namespace: 'default' }],
       ['create', 'pods', { namespace: 'default' }], ['patch', 'pods', { namespace: 'default' }],
       ['update', 'clusterroles', { group: 'rbac.authorization.k8s.io' }],
+      ['patch', 'configmaps', { namespace: NS, name: 'someone-elses' }], ['patch', 'configmaps', { namespace: 'default', name: 'vpsie-autoscaler-status' }],
+      ['delete', 'events', { group: 'events.k8s.io', namespace: 'default' }],
     ];
     for (const [verb, resource, options] of denied) expect(await allowed(verb, resource, options), `${verb} ${resource} ${JSON.stringify(options)}`).toBe(false);
   });
@@ -181,14 +185,20 @@ describe('the shipped RBAC', () => {
           command({ kind: 'evictPod', namespace: ns, pod: pod.metadata!.name!, node: nodeName, nodeGroup: ref }),
           command({ kind: 'updateNodeGroupStatus', nodeGroup: ref, status: { currentNodes: 1, desiredNodes: 2, readyNodes: 1, conditions: [], nodeList: [] } }),
           command({ kind: 'emitEvent', involved: { kind: 'Node', name: nodeName }, type: 'Normal', eventReason: 'TestEvent', message: 'node event' }),
+          command({ kind: 'updateClusterStatus', status: clusterStatus('Healthy') }),
         ], 90_000);
         expect(outcomes(drain)).toEqual(drain.map((r) => [r.kind, 'succeeded', '']));
         await waitFor(async () => (await h.core.listNamespacedPod({ namespace: ns })).items.every((p) => p.spec?.nodeName !== nodeName), { timeoutMs: 60_000, description: 'the node empty' });
         const removal = await runPlan(forwarder, fake, [
           command({ kind: 'deleteNode', node: nodeName, nodeGroup: ref }),
           command({ kind: 'deleteVm', hostname: nodeName, vmIdentifier: vm.identifier, nodeGroup: ref }),
+          // Again: the same Event is a series update (patch), the status ConfigMap exists now (patch).
+          command({ kind: 'emitEvent', involved: { kind: 'Node', name: nodeName }, type: 'Normal', eventReason: 'TestEvent', message: 'node event' }),
+          command({ kind: 'updateClusterStatus', status: clusterStatus('Degraded') }),
         ], 90_000);
         expect(outcomes(removal)).toEqual(removal.map((r) => [r.kind, 'succeeded', '']));
+        const status = await h.core.readNamespacedConfigMap({ namespace: NS, name: 'vpsie-autoscaler-status' });
+        expect(JSON.parse(status.data!.status!)).toMatchObject({ health: 'Degraded' });
         expect((await h.coordination.readNamespacedLease({ namespace: NS, name: 'vpsie-autoscaler-forwarder' })).spec?.holderIdentity).toBe(forwarder.identity);
       } finally {
         await forwarder.stop();
@@ -201,3 +211,7 @@ describe('the shipped RBAC', () => {
     });
   });
 });
+
+function clusterStatus(health: 'Healthy' | 'Degraded'): ClusterStatus {
+  return { time: new Date().toISOString(), health, message: 'test', nodeGroups: [], pendingPods: { unschedulable: 0, triggeredScaleUp: 0, notTriggeredScaleUp: 0 } };
+}

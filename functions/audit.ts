@@ -75,6 +75,8 @@ export function auditFieldsOf(command: Command): AuditFields {
       return { ...base, ...group(command.nodeGroup), target: `pod ${command.namespace}/${command.pod}`, inputs: { node: command.node, pod: `${command.namespace}/${command.pod}` } };
     case 'updateNodeGroupStatus':
       return { ...base, ...group(command.nodeGroup), target: `ng ${command.nodeGroup.namespace}/${command.nodeGroup.name}`, inputs: { currentNodes: command.status.currentNodes, desiredNodes: command.status.desiredNodes, readyNodes: command.status.readyNodes } };
+    case 'updateClusterStatus':
+      return { ...base, target: 'cluster', inputs: { health: command.status.health, unschedulablePods: command.status.pendingPods.unschedulable } };
     case 'emitEvent': {
       const involved = command.involved;
       return { ...base, target: `${involved.kind.toLowerCase()} ${involved.namespace ? `${involved.namespace}/` : ''}${involved.name}`, inputs: { eventReason: command.eventReason, eventType: command.type } };

@@ -41,6 +41,7 @@ export function commandMachine(command: Command): string | undefined {
 
 export function commandGroup(command: Command): { namespace: string; name: string } | undefined {
   if (command.kind === 'emitEvent') return command.involved.kind === 'NodeGroup' && command.involved.namespace ? { namespace: command.involved.namespace, name: command.involved.name } : undefined;
+  if (command.kind === 'updateClusterStatus') return undefined;
   return command.nodeGroup;
 }
 
@@ -60,6 +61,8 @@ export function describeCommand(command: Command): string {
       return `delete node ${command.node}`;
     case 'updateNodeGroupStatus':
       return `update the status of NodeGroup ${command.nodeGroup.namespace}/${command.nodeGroup.name} (${command.status.currentNodes} current, ${command.status.desiredNodes} desired)`;
+    case 'updateClusterStatus':
+      return `update the cluster status (${command.status.health}, ${command.status.pendingPods.unschedulable} unschedulable pod(s))`;
     case 'emitEvent':
       return `emit event ${command.eventReason} on ${command.involved.kind} ${command.involved.namespace ? `${command.involved.namespace}/` : ''}${command.involved.name}`;
   }

@@ -53,7 +53,10 @@ describe('NodeGroup CRD', () => {
   it('has the status subresource, short name ng, categories and the printer columns', () => {
     expect(version.subresources).toEqual({ status: {} });
     expect(crd.spec.names).toMatchObject({ kind: 'NodeGroup', plural: 'nodegroups', shortNames: ['ng'], categories: expect.arrayContaining(['vpsie']) });
-    expect(version.additionalPrinterColumns.map((c) => c.name)).toEqual(['Min', 'Max', 'Desired', 'Current', 'Ready', 'Age']);
+    const columns = version.additionalPrinterColumns as { name: string; priority?: number }[];
+    expect(columns.filter((c) => !c.priority).map((c) => c.name)).toEqual(['Min', 'Max', 'Desired', 'Current', 'Ready', 'Age']);
+    // kubectl get ng -o wide adds these.
+    expect(columns.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(['ScalingUp', 'ScalingDown', 'Backoff', 'AtMax', 'Valid', 'LastScaleUp', 'LastScaleDown', 'Candidates']);
   });
 
   it('applies the same defaults as zod', () => {

@@ -58,6 +58,9 @@ export const FIELD_DESCRIPTIONS: Record<string, string> = {
   'status.readyNodes': 'Nodes of the group that are Ready.',
   'status.conditions': 'Standard conditions.',
   'status.nodeList': 'The group\'s nodes and their VMs.',
+  'status.lastScaleUpTime': 'When the autoscaler last decided to launch nodes for this group.',
+  'status.lastScaleDownTime': 'When the autoscaler last started removing a node of this group.',
+  'status.scaleDownCandidates': 'Nodes the scale-down is removing or holding back (removals first, at most 20), each with why it goes or stays; busy nodes are not listed.',
 };
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -135,6 +138,15 @@ export function buildNodeGroupCrd(): OpenApiSchema {
           { name: 'Current', type: 'integer', jsonPath: '.status.currentNodes' },
           { name: 'Ready', type: 'integer', jsonPath: '.status.readyNodes' },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          // -o wide: what the conditions say, and when the group last changed size.
+          { name: 'ScalingUp', type: 'string', priority: 1, jsonPath: '.status.conditions[?(@.type=="ScalingUp")].status' },
+          { name: 'ScalingDown', type: 'string', priority: 1, jsonPath: '.status.conditions[?(@.type=="ScalingDown")].status' },
+          { name: 'Backoff', type: 'string', priority: 1, jsonPath: '.status.conditions[?(@.type=="Backoff")].status' },
+          { name: 'AtMax', type: 'string', priority: 1, jsonPath: '.status.conditions[?(@.type=="AtMaxNodes")].status' },
+          { name: 'Valid', type: 'string', priority: 1, jsonPath: '.status.conditions[?(@.type=="ConfigurationValid")].status' },
+          { name: 'LastScaleUp', type: 'date', priority: 1, jsonPath: '.status.lastScaleUpTime' },
+          { name: 'LastScaleDown', type: 'date', priority: 1, jsonPath: '.status.lastScaleDownTime' },
+          { name: 'Candidates', type: 'string', priority: 1, jsonPath: '.status.scaleDownCandidates[*].nodeName' },
         ],
         schema: {
           openAPIV3Schema: {

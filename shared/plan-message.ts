@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_FENCING_TOKEN } from './fencing-token.ts';
+import { clusterStatusSchema } from './cluster-status.ts';
 import { nodeGroupStatusSchema } from './nodegroup.ts';
 
 // Wire contract v1, functions → forwarder: a signed plan of commands. Each command has an id that is
@@ -77,6 +78,13 @@ export const emitEventCommandSchema = z.strictObject({
   eventReason: z.string().min(1).max(128).regex(/^[A-Za-z0-9]+$/, 'UpperCamelCase letters and digits'),
 });
 
+/** The cluster-wide summary: the forwarder writes it to its ConfigMap vpsie-autoscaler-status (shared/cluster-status.ts). */
+export const updateClusterStatusCommandSchema = z.strictObject({
+  ...base,
+  kind: z.literal('updateClusterStatus'),
+  status: clusterStatusSchema,
+});
+
 export const commandSchema = z.discriminatedUnion('kind', [
   createVmCommandSchema,
   deleteVmCommandSchema,
@@ -86,6 +94,7 @@ export const commandSchema = z.discriminatedUnion('kind', [
   deleteNodeCommandSchema,
   updateNodeGroupStatusCommandSchema,
   emitEventCommandSchema,
+  updateClusterStatusCommandSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 export type CommandKind = Command['kind'];

@@ -74,6 +74,7 @@ function run(world: World, command: Command, nowMs: number): Outcome {
       return ok(`deleted VM ${command.hostname}`, { vmIdentifier: vm.identifier, gone: true });
     }
     case 'updateNodeGroupStatus':
+    case 'updateClusterStatus':
     case 'emitEvent':
       return ok(`${command.kind} done`);
   }

@@ -14,6 +14,7 @@ import { evictPod } from './evict-pod.ts';
 import { taintNode, untaintNode } from './taint-node.ts';
 import { GuardRefusal, type CommandHandler, type ExecutorContext, type HandlerOutcome } from './types.ts';
 import { updateNodeGroupStatus } from './update-status.ts';
+import { updateClusterStatus } from './update-cluster-status.ts';
 
 // Runs a plan's commands in order. Each command id runs at most once (ids are idempotency keys); each
 // produces a CommandResult that travels with the next reconcile. Guardrails are checked first; in
@@ -28,6 +29,7 @@ const HANDLERS: { [K in CommandKind]: CommandHandler<K> } = {
   deleteNode,
   updateNodeGroupStatus,
   emitEvent,
+  updateClusterStatus,
 };
 
 /** Destructive commands stop at a target whose earlier command in the same plan did not succeed. */

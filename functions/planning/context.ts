@@ -5,6 +5,9 @@ import type { Snapshot } from '../../shared/snapshot.ts';
 import { trackSentCommand } from './sent-commands.ts';
 import type { GroupKey, KeptNode, PlanningState, Policy, ProvisionSummary, RemovalSummary, UnschedulableSummary } from './types.ts';
 
+/** A pending pod and the launching node the simulation put it on. */
+export interface ScaleUpPod { pod: string; nodeGroup: GroupKey; offeringId: string; hostname: string }
+
 export interface ValidGroup { key: GroupKey; namespace: string; name: string; spec: NodeGroupSpec }
 export interface InvalidGroup { key: GroupKey; namespace: string; name: string; problems: string[] }
 
@@ -24,6 +27,8 @@ export class PlanContext {
   readonly remove: RemovalSummary[] = [];
   readonly unschedulable: UnschedulableSummary[] = [];
   readonly kept: KeptNode[] = [];
+  /** Pending pods the scale-up gave a launching node (this plan's or one in flight): pod-events.ts tells them. */
+  readonly scaleUpPods: ScaleUpPod[] = [];
   monthlyCostDelta = 0;
   nextContactAfterMs: number;
   private sequence = 0;

@@ -4,7 +4,7 @@ import type { SnapshotNode } from '../../shared/snapshot.ts';
 import { recordDrainFailure, groupState } from './backoff.ts';
 import { clusterIndex, liveVm, podKey } from './cluster-index.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
-import { groupEvent, nodeEvent } from './lifecycle-events.ts';
+import { groupEvent, nodeEvent, podEvent } from './lifecycle-events.ts';
 import { groupRef, managedGroupOf, unmarkedVmMessage, unmarkedVmOf, vmIdentifierOf } from './managed-nodes.ts';
 import { classifyNodePods, removalSimulation } from './removal-simulation.ts';
 import { isAwaitingResult } from './sent-commands.ts';
@@ -62,6 +62,7 @@ export function startDrain(ctx: PlanContext, start: StartDrain): DrainOperation 
     deadlineMs: ctx.nowMs + ctx.policy.drainDeadlineMs,
     evicted: [],
     reason: start.reason,
+    reasonMessage: start.message,
   };
   ctx.state.operations.push(op);
   groupState(ctx.state, group.key).lastScaleDownMs = ctx.nowMs;
@@ -147,6 +148,8 @@ function draining(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | und
     const key = podKey(pod);
     // Evicted already (its deletion shows up as "terminating" soon), or an eviction on its way.
     if (op.evicted.includes(key) || isAwaitingResult(ctx.state, 'evictPod', key, ctx.nowMs)) continue;
+    // The Event goes first: once evicted, the pod may be gone before `kubectl describe` could show it.
+    podEvent(ctx, pod, { type: 'Normal', eventReason: 'ScaleDown', reason: op.reason, message: `evicting pod: node ${node.name} is being removed (${op.reason}): ${op.reasonMessage ?? op.reason}`, operationId: op.id });
     ctx.emit({ kind: 'evictPod', namespace: pod.namespace, pod: pod.name, node: node.name, nodeGroup: ref, reason: op.reason, message: `draining node ${node.name}`, operationId: op.id });
   }
   // Wait until every pod that had to go is gone, terminating ones included (their grace periods run).

@@ -22,3 +22,8 @@ export function groupEvent(ctx: PlanContext, group: GroupKey, fields: EventField
 export function nodeEvent(ctx: PlanContext, node: string, fields: EventFields): void {
   ctx.emit({ kind: 'emitEvent', involved: { kind: 'Node', name: node }, ...fields });
 }
+
+/** An Event on a pod ("<namespace>/<name>"), e.g. why a drain evicts it. */
+export function podEvent(ctx: PlanContext, pod: { namespace: string; name: string }, fields: EventFields): void {
+  ctx.emit({ kind: 'emitEvent', involved: { kind: 'Pod', namespace: pod.namespace, name: pod.name }, ...fields });
+}

@@ -2,10 +2,12 @@ import type { Snapshot } from '../../shared/snapshot.ts';
 import { PlanContext } from './context.ts';
 import { applyResults } from './results.ts';
 import { advanceOperations } from './operations.ts';
-import { planScaleUp } from './scale-up.ts';
+import { runScaleUp } from './scale-up.ts';
 import { planScaleDown } from './scale-down.ts';
 import { handOffConsolidations } from './consolidation/handoff.ts';
 import { planStatus } from './status.ts';
+import { planPodEvents, recordScaleUpPods } from './pod-events.ts';
+import { planClusterStatus } from './cluster-status.ts';
 import { discardWhatIf } from './what-if.ts';
 import { nameOfferingsInPlan } from './names.ts';
 import { explainUnreadCatalogue } from './catalogue-unread.ts';
@@ -24,12 +26,16 @@ export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, n
   const ctx = new PlanContext(snapshot, structuredClone(state), policy, nowMs);
   applyResults(ctx);
   advanceOperations(ctx);
-  planScaleUp(ctx);
+  // The pods it gives a launching node are told so in Events (pod-events.ts).
+  recordScaleUpPods(ctx, runScaleUp(ctx).placements);
   // Replacements now Ready get their old nodes drained before scale-down looks (it must not take them).
   handOffConsolidations(ctx);
   planScaleDown(ctx);
-  planStatus(ctx);
+  const groups = planStatus(ctx);
   explainUnreadCatalogue(snapshot, ctx.unschedulable, ctx.decisions);
+  // Pod events come last but the cluster status: they fill what is left of the forwarder's event cap.
+  planPodEvents(ctx);
+  planClusterStatus(ctx, groups);
   nameOfferingsInPlan(ctx.commands, ctx.decisions, snapshot.offerings);
   return {
     commands: ctx.commands,

@@ -8,7 +8,7 @@ import type { PlanningState, SentCommand } from './types.ts';
 // only after COMMAND_RESEND_AFTER_MS (the plan that carried it may have been lost).
 
 /** Status and events are fire-and-forget: nothing waits on their results. */
-const UNTRACKED: ReadonlySet<CommandKind> = new Set(['emitEvent', 'updateNodeGroupStatus']);
+const UNTRACKED: ReadonlySet<CommandKind> = new Set(['emitEvent', 'updateNodeGroupStatus', 'updateClusterStatus']);
 
 /** An unanswered command is sent again after this long (plan lost on the way, forwarder restarted). */
 export const COMMAND_RESEND_AFTER_MS = 2 * 60_000;

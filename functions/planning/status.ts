@@ -1,24 +1,22 @@
 import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
 import { minimumMembers } from '../../shared/membership.ts';
-import type { Condition, NodeGroupStatus } from '../../shared/nodegroup.ts';
+import type { GroupSummary } from '../../shared/cluster-status.ts';
+import type { NodeGroupStatus } from '../../shared/nodegroup.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import type { PlanContext } from './context.ts';
 import { INSTANCE_TYPE_LABEL } from './node-template.ts';
-import type { DrainOperation, LaunchOperation } from './types.ts';
+import { scaleDownCandidates } from './scale-down-candidates.ts';
+import { ConditionBook, forgetGoneGroups, isoTime as iso } from './status-conditions.ts';
+import type { DrainOperation, GroupState, LaunchOperation } from './types.ts';
 
-// The last phase: one updateNodeGroupStatus per NodeGroup, every reconcile, from what this plan
-// knows (snapshot, ledger, this plan's launches and removals). Invalid groups get ConfigValid=False,
-// a config-error decision and a Warning event naming every problem.
+// The last phase but the pod events: one updateNodeGroupStatus per NodeGroup, every reconcile, from
+// what this plan knows (snapshot, ledger, this plan's launches and removals): counts, conditions
+// (Ready, ScalingUp, ScalingDown, Backoff, AtMaxNodes, ConfigurationValid; lastTransitionTime moves
+// only on a transition, status-conditions.ts), the last scale-up / scale-down, the scale-down
+// candidates. Invalid groups get ConfigurationValid=False, a config-error decision and a Warning
+// event naming every problem. Returns each group's summary for the cluster status (cluster-status.ts).
 
 type NodeListEntry = NodeGroupStatus['nodeList'][number];
-
-function iso(ms: number): string {
-  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : new Date(8.64e15).toISOString();
-}
-
-function condition(type: string, status: boolean, reason: string, message: string, sinceMs: number, generation: number): Condition {
-  return { type, status: status ? 'True' : 'False', reason, message, lastTransitionTime: iso(sinceMs), observedGeneration: generation };
-}
 
 function nodeStatus(node: SnapshotNode, drain: DrainOperation | undefined): NodeListEntry['status'] {
   if (node.terminating || drain?.status === 'deleting-node' || drain?.status === 'deleting-vm') return 'Deleting';
@@ -69,8 +67,16 @@ function launchedPlans(ctx: PlanContext, launches: readonly LaunchOperation[]): 
   return [...counts].map(([name, n]) => `${n} × ${name}`).join(', ');
 }
 
-export function planStatus(ctx: PlanContext): void {
+function lastTimes(state: GroupState | undefined): Pick<NodeGroupStatus, 'lastScaleUpTime' | 'lastScaleDownTime'> {
+  return {
+    ...(state?.lastScaleUpMs !== undefined ? { lastScaleUpTime: iso(state.lastScaleUpMs) } : {}),
+    ...(state?.lastScaleDownMs !== undefined ? { lastScaleDownTime: iso(state.lastScaleDownMs) } : {}),
+  };
+}
+
+export function planStatus(ctx: PlanContext): GroupSummary[] {
   const now = ctx.nowMs;
+  const summaries: GroupSummary[] = [];
   for (const group of ctx.groups) {
     const generation = ctx.snapshot.nodeGroups.find((g) => g.namespace === group.namespace && g.name === group.name)?.generation ?? 0;
     const { nodes, launches, drains, nodeList } = describe(ctx, { ...group, generation });
@@ -83,28 +89,49 @@ export function planStatus(ctx: PlanContext): void {
     const removing = new Set([...drains.map((d) => d.node), ...ctx.remove.filter((r) => r.nodeGroup === group.key).map((r) => r.node)]);
     const desired = Math.max(0, live.length + launches.length - removing.size);
     const groupState = ctx.state.groups[group.key];
-    const backoff = groupState?.backoffUntilMs !== undefined && groupState.backoffUntilMs > now;
+    const backoffUntilMs = groupState?.backoffUntilMs !== undefined && groupState.backoffUntilMs > now ? groupState.backoffUntilMs : undefined;
     const { minNodes, maxNodes } = group.spec;
+    // maxNodes counts every member: Nodes (a NotReady one too) and launches without a Node yet.
+    const members = live.length + launches.length;
     const oldest = (ms: number[]) => (ms.length > 0 ? Math.min(...ms) : now);
-    const conditions: Condition[] = [
-      condition('Ready', serving >= minNodes, serving >= minNodes ? 'MinNodesReady' : 'BelowMinNodes', `${ready} of ${live.length} node(s) Ready, ${serving} serving (not leaving; minNodes ${minNodes}, maxNodes ${maxNodes})`, now, generation),
-      condition('ScalingUp', launches.length > 0, launches.length > 0 ? 'LaunchesInProgress' : 'NoLaunches', launches.length > 0 ? `${launches.length} node(s) launching (${launchedPlans(ctx, launches)})` : 'no launch in progress', oldest(launches.map((l) => l.createdAtMs)), generation),
-      condition('ScalingDown', removing.size > 0, removing.size > 0 ? 'RemovalsInProgress' : 'NoRemovals', removing.size > 0 ? `${removing.size} node(s) being removed` : 'no removal in progress', oldest(drains.map((d) => d.createdAtMs)), generation),
-      condition('Backoff', backoff, backoff ? 'LaunchFailures' : 'NoBackoff', backoff ? `launches paused until ${iso(groupState!.backoffUntilMs!)} after ${groupState!.consecutiveFailures} consecutive failure(s)` : 'launches allowed', now, generation),
-      condition('ConfigValid', true, 'Valid', 'spec is valid', now, generation),
-    ];
+    const book = new ConditionBook(ctx, group.key, generation);
+    book.set('Ready', serving >= minNodes, serving >= minNodes ? 'MinNodesReady' : 'BelowMinNodes', `${ready} of ${live.length} node(s) Ready, ${serving} serving (not leaving; minNodes ${minNodes}, maxNodes ${maxNodes})`);
+    book.set('ScalingUp', launches.length > 0, launches.length > 0 ? 'LaunchesInProgress' : 'NoLaunches', launches.length > 0 ? `${launches.length} node(s) launching (${launchedPlans(ctx, launches)})` : 'no launch in progress', oldest(launches.map((l) => l.createdAtMs)));
+    book.set('ScalingDown', removing.size > 0, removing.size > 0 ? 'RemovalsInProgress' : 'NoRemovals', removing.size > 0 ? `${removing.size} node(s) being removed: ${[...removing].sort().slice(0, 10).join(', ')}` : 'no removal in progress', oldest(drains.map((d) => d.createdAtMs)));
+    book.set('Backoff', backoffUntilMs !== undefined, backoffUntilMs !== undefined ? 'LaunchFailures' : 'NoBackoff', backoffUntilMs !== undefined ? `launches paused until ${iso(backoffUntilMs)} after ${groupState!.consecutiveFailures} consecutive failure(s)` : 'launches allowed');
+    book.set('AtMaxNodes', members >= maxNodes, members >= maxNodes ? 'MaxNodesReached' : 'BelowMaxNodes', `${members} of maxNodes ${maxNodes} node(s) (Nodes and launches)`);
+    book.set('ConfigurationValid', true, 'Valid', 'spec is valid');
+    book.prune();
+    const candidates = scaleDownCandidates(ctx, group.key);
+    const times = lastTimes(ctx.state.groups[group.key]);
     ctx.emit({
       kind: 'updateNodeGroupStatus',
       reason: 'status',
       message: `${group.key}: ${current} current, ${desired} desired, ${ready} ready`,
       nodeGroup: { namespace: group.namespace, name: group.name },
-      status: { currentNodes: current, desiredNodes: desired, readyNodes: ready, conditions, nodeList, observedGeneration: generation },
+      status: { currentNodes: current, desiredNodes: desired, readyNodes: ready, conditions: book.conditions, nodeList, observedGeneration: generation, ...times, scaleDownCandidates: candidates },
+    });
+    const unready = book.conditions.find((c) => c.type === 'Ready' && c.status === 'False');
+    const backoff = book.conditions.find((c) => c.type === 'Backoff' && c.status === 'True');
+    summaries.push({
+      name: group.key,
+      health: unready ? 'Unhealthy' : backoff ? 'Degraded' : 'Healthy',
+      message: (unready ?? backoff)?.message ?? `${ready} of ${live.length} node(s) Ready`,
+      readyNodes: ready,
+      currentNodes: current,
+      desiredNodes: desired,
+      minNodes,
+      maxNodes,
+      scaleUp: backoff ? 'Backoff' : launches.length > 0 ? 'InProgress' : book.status('AtMaxNodes') ? 'AtMaxNodes' : 'NoActivity',
+      scaleDown: removing.size > 0 ? 'InProgress' : candidates.length > 0 ? 'CandidatesPresent' : 'NoCandidates',
+      ...times,
     });
   }
   for (const group of ctx.invalidGroups) {
     const generation = ctx.snapshot.nodeGroups.find((g) => g.namespace === group.namespace && g.name === group.name)?.generation ?? 0;
     const { nodes, nodeList } = describe(ctx, { ...group, generation });
     const problems = group.problems.join('; ');
+    const live = nodes.filter((n) => !n.terminating).length;
     const ready = nodes.filter((n) => n.ready && !n.terminating).length;
     ctx.decide({ kind: 'config-error', target: `ng ${group.key}`, nodeGroup: group.key, reason: 'invalid-spec', message: `NodeGroup ${group.key} is invalid and is left alone: ${problems}`, details: { problems: group.problems.length } });
     ctx.emit({
@@ -115,19 +142,19 @@ export function planStatus(ctx: PlanContext): void {
       type: 'Warning',
       eventReason: 'InvalidConfiguration',
     });
+    const book = new ConditionBook(ctx, group.key, generation);
+    book.set('ConfigurationValid', false, 'InvalidSpec', problems);
+    book.prune();
+    const times = lastTimes(ctx.state.groups[group.key]);
     ctx.emit({
       kind: 'updateNodeGroupStatus',
       reason: 'status',
       message: `${group.key}: invalid spec`,
       nodeGroup: { namespace: group.namespace, name: group.name },
-      status: {
-        currentNodes: nodes.filter((n) => !n.terminating).length,
-        desiredNodes: nodes.filter((n) => !n.terminating).length,
-        readyNodes: ready,
-        conditions: [condition('ConfigValid', false, 'InvalidSpec', problems, now, generation)],
-        nodeList,
-        observedGeneration: generation,
-      },
+      status: { currentNodes: live, desiredNodes: live, readyNodes: ready, conditions: book.conditions, nodeList, observedGeneration: generation, ...times },
     });
+    summaries.push({ name: group.key, health: 'Unhealthy', message: `invalid spec: ${problems}`.slice(0, 512), readyNodes: ready, currentNodes: live, desiredNodes: live, minNodes: 0, maxNodes: 0, scaleUp: 'NoActivity', scaleDown: 'NoCandidates', ...times });
   }
+  forgetGoneGroups(ctx);
+  return summaries;
 }

@@ -91,6 +91,8 @@ export interface DrainOperation {
   evicted: string[];
   failure?: string;
   reason: string;
+  /** Why the drain started, for people (the evicted pods' Events say it). */
+  reasonMessage?: string;
 }
 
 export type Operation = LaunchOperation | DrainOperation;
@@ -106,6 +108,22 @@ export interface PlanningState {
    * meant). Recorded by PlanContext.emit; read and pruned by results.ts (sent-commands.ts).
    */
   sentCommands?: SentCommand[];
+  /** Pod Events sent lately, so that a pod pending for an hour is not told the same every reconcile (pod-events.ts). */
+  podEvents?: PodEventMemo[];
+  /**
+   * Per NodeGroup and condition type of its status.conditions: the status and since when
+   * (lastTransitionTime changes only on a transition; status-conditions.ts).
+   */
+  conditionsSince?: Record<GroupKey, Record<string, { status: string; sinceMs: number }>>;
+}
+
+export interface PodEventMemo {
+  /** "<namespace>/<name>". */
+  pod: string;
+  eventReason: string;
+  /** What makes two events the same (the group and offering of a scale-up, a digest of a message). */
+  key: string;
+  sentAtMs: number;
 }
 
 export interface SentCommand {

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import type { PlanContext, ScaleUpPod } from './context.ts';
+import { isUnschedulable } from './scale-up.ts';
+import type { SimNode, SimPod } from './simulation/types.ts';
+import type { LaunchOperation, PodEventMemo } from './types.ts';
+
+// Events on pending pods, as Cluster Autoscaler users read them in `kubectl describe pod`:
+//   TriggeredScaleUp  — the pod gets a node from a launch (which group, which offering, how many
+//                       nodes), this plan's or one still in flight;
+//   NotTriggerScaleUp — no group can help, with each group's reason (scale-up/reasons.ts).
+// Pods that fit existing nodes, or wait for a stabilization window, get none (the scheduler or
+// the next plan speaks for them).
+//
+// De-duplication: the same event (pod, reason and what it says) is not sent again within
+// POD_EVENT_REPEAT_MS. The memory of what was sent is planning state (persisted with the rest),
+// not a Lambda's memory. A pod pending for an hour gets ~6 events, not 120; a changed reason is
+// told at once. The forwarder adds Kubernetes' own series aggregation on top (event-recorder.ts).
+//
+// IMPORTANT: this phase runs after every other that emits Events, and stays within what the
+// forwarder executes from one plan (its event and command caps, snapshot.forwarder.limits): a pod
+// event left out is not remembered, so the next plan sends it.
+
+export const POD_EVENT_REPEAT_MS = 10 * 60_000;
+export const MAX_POD_EVENT_MEMOS = 2_000;
+/** The forwarder's defaults (forwarder/guardrails.ts DEFAULT_CAPS), for forwarders that send no limits. */
+const DEFAULT_MAX_EVENTS = 200;
+const DEFAULT_MAX_COMMANDS = 1_000;
+/** Commands that may still follow this phase (the cluster status). */
+const RESERVED_COMMANDS = 1;
+
+interface PodEvent { pod: string; eventReason: 'TriggeredScaleUp' | 'NotTriggerScaleUp'; key: string; message: string }
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+function splitKey(pod: string): { namespace: string; name: string } {
+  const slash = pod.indexOf('/');
+  return { namespace: pod.slice(0, slash), name: pod.slice(slash + 1) };
+}
+
+function triggered(ctx: PlanContext, placement: ScaleUpPod): PodEvent {
+  const group = ctx.group(placement.nodeGroup);
+  const launching = ctx.state.operations.filter((op): op is LaunchOperation => op.kind === 'launch' && op.nodeGroup === placement.nodeGroup && (op.status === 'launching' || op.status === 'registering'));
+  const ofOffering = launching.filter((op) => op.offeringId === placement.offeringId).length;
+  const max = group ? `, max ${group.spec.maxNodes}` : '';
+  return {
+    pod: placement.pod,
+    eventReason: 'TriggeredScaleUp',
+    key: `${placement.nodeGroup}\u0000${placement.offeringId}`,
+    message: `pod triggered scale-up: NodeGroup ${placement.nodeGroup}, offering ${placement.offeringId}: ${ofOffering} node(s) launching (${launching.length} in the group${max}); this pod goes to ${placement.hostname}`,
+  };
+}
+
+/** After scale-up: which pending pods got a launching node (this plan's, or one in flight). */
+export function recordScaleUpPods(ctx: PlanContext, placements: readonly { pod: SimPod; node: SimNode }[]): void {
+  for (const { pod, node } of placements) {
+    if (node.kind === 'existing' || node.nodeGroup === undefined) continue;
+    // A joining Node (registered, not Ready yet) may be modelled without its offering: its launch has it.
+    const offeringId = node.offeringId ?? ctx.state.operations.find((op): op is LaunchOperation => op.kind === 'launch' && op.hostname === node.name)?.offeringId;
+    if (offeringId !== undefined) ctx.scaleUpPods.push({ pod: pod.key, nodeGroup: node.nodeGroup, offeringId, hostname: node.name });
+  }
+}
+
+/** The events this plan would send, one per pod, before de-duplication. */
+export function podEventsOf(ctx: PlanContext): PodEvent[] {
+  const events = new Map<string, PodEvent>();
+  for (const placement of ctx.scaleUpPods) if (!events.has(placement.pod)) events.set(placement.pod, triggered(ctx, placement));
+  for (const entry of ctx.unschedulable) {
+    if (events.has(entry.pod)) continue;
+    const message = `pod didn't trigger scale-up: ${entry.message}`;
+    events.set(entry.pod, { pod: entry.pod, eventReason: 'NotTriggerScaleUp', key: digest(message), message });
+  }
+  return [...events.values()].sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));
+}
+
+function budget(ctx: PlanContext): number {
+  const limits = ctx.snapshot.forwarder.limits;
+  const events = ctx.commands.filter((c) => c.kind === 'emitEvent').length;
+  const eventsLeft = (limits?.maxEventsPerPlan ?? DEFAULT_MAX_EVENTS) - events;
+  const commandsLeft = (limits?.maxCommandsPerPlan ?? DEFAULT_MAX_COMMANDS) - ctx.commands.length - RESERVED_COMMANDS;
+  return Math.max(0, Math.min(eventsLeft, commandsLeft));
+}
+
+export function planPodEvents(ctx: PlanContext): void {
+  const now = ctx.nowMs;
+  const memos = new Map<string, PodEventMemo>();
+  for (const memo of ctx.state.podEvents ?? []) memos.set(`${memo.pod}\u0000${memo.eventReason}`, memo);
+  const fresh = (memo: PodEventMemo | undefined): boolean => memo !== undefined && now - memo.sentAtMs < POD_EVENT_REPEAT_MS && memo.sentAtMs <= now;
+
+  const due = podEventsOf(ctx).filter((e) => {
+    const memo = memos.get(`${e.pod}\u0000${e.eventReason}`);
+    return !(fresh(memo) && memo!.key === e.key);
+  });
+  // Never told first, then the longest ago: a cap that cuts the list still reaches every pod in turn.
+  const lastSent = (e: PodEvent) => memos.get(`${e.pod}\u0000${e.eventReason}`)?.sentAtMs ?? -1;
+  due.sort((a, b) => lastSent(a) - lastSent(b));
+  for (const event of due.slice(0, budget(ctx))) {
+    ctx.emit({
+      kind: 'emitEvent',
+      reason: event.eventReason === 'TriggeredScaleUp' ? 'pending-pods' : 'unschedulable',
+      message: event.message.slice(0, 1024),
+      involved: { kind: 'Pod', ...splitKey(event.pod) },
+      type: 'Normal',
+      eventReason: event.eventReason,
+    });
+    memos.set(`${event.pod}\u0000${event.eventReason}`, { pod: event.pod, eventReason: event.eventReason, key: event.key, sentAtMs: now });
+  }
+
+  // Only what can still stop a repeat is kept: recent, and about a pod that is still pending.
+  const pending = new Set(ctx.snapshot.pods.filter(isUnschedulable).map((p) => `${p.namespace}/${p.name}`));
+  const kept = [...memos.values()].filter((m) => fresh(m) && pending.has(m.pod)).sort((a, b) => a.sentAtMs - b.sentAtMs);
+  const bounded = kept.slice(Math.max(0, kept.length - MAX_POD_EVENT_MEMOS));
+  if (bounded.length > 0 || ctx.state.podEvents !== undefined) ctx.state.podEvents = bounded;
+}
+
+/** How many pending pods got a launching node and how many none (for the cluster status). */
+export function pendingPodCounts(ctx: PlanContext): { triggeredScaleUp: number; notTriggeredScaleUp: number } {
+  const triggeredPods = new Set(ctx.scaleUpPods.map((p) => p.pod));
+  const helpless = new Set(ctx.unschedulable.map((u) => u.pod).filter((p) => !triggeredPods.has(p)));
+  return { triggeredScaleUp: triggeredPods.size, notTriggeredScaleUp: helpless.size };
+}
