@@ -73,6 +73,9 @@ describe('VM shapes', () => {
   });
 });
 
+/** The two fields the one tool seen listing plans sends besides the identifiers (docs/vpsie-api.md). */
+const QUERY = { name: 'query', description: 'query' };
+
 describe('catalogue', () => {
   it('datacenters with dc_name/identifier/country/state/is_active, paged by offset/limit', async () => {
     const s = await rawSim({ listStyle: 'array' });
@@ -89,7 +92,7 @@ describe('catalogue', () => {
 
   it('plans by form-encoded POST; price as a string for some categories and a number for others', async () => {
     const s = await rawSim();
-    const form = { dcIdentifier: SIM_DC.newYork, osIdentifier: SIM_OS_IMAGES['ubuntu-22.04'], planCatIdentifier: SIM_CATEGORY.standard, isCustom: '0' };
+    const form = { ...QUERY, dcIdentifier: SIM_DC.newYork, osIdentifier: SIM_OS_IMAGES['ubuntu-22.04'], planCatIdentifier: SIM_CATEGORY.standard, isCustom: '0' };
     const standard = (await s.call('POST', '/apps/v2/resources', { form })).body.data;
     expect(standard[0]).toMatchObject({ identifier: expect.any(String), nickname: expect.any(String), cpu: 1, ram: 1024, ssd: 25, traffic: 1000, price: '5.00' });
     const general = (await s.call('POST', '/apps/v2/resources', { form: { ...form, planCatIdentifier: SIM_CATEGORY.general } })).body.data;
@@ -104,14 +107,37 @@ describe('catalogue', () => {
 
   it('plans depend on the datacenter', async () => {
     const s = await rawSim();
-    const form = { dcIdentifier: SIM_DC.london, osIdentifier: SIM_OS_IMAGES['debian-12'], planCatIdentifier: SIM_CATEGORY.cpu };
+    const form = { ...QUERY, dcIdentifier: SIM_DC.london, osIdentifier: SIM_OS_IMAGES['debian-12'], planCatIdentifier: SIM_CATEGORY.cpu };
     expect((await s.call('POST', '/apps/v2/resources', { form })).body.data).toEqual([]);
     expect((await s.call('POST', '/apps/v2/resources', { form: { ...form, dcIdentifier: SIM_DC.frankfurt } })).body.data.length).toBe(4);
   });
 
   it('plans reject an unknown OS image', async () => {
     const s = await rawSim();
-    const form = { dcIdentifier: SIM_DC.london, osIdentifier: 'windows-3.11', planCatIdentifier: SIM_CATEGORY.cpu };
+    const form = { ...QUERY, dcIdentifier: SIM_DC.london, osIdentifier: 'windows-3.11', planCatIdentifier: SIM_CATEGORY.cpu };
     expect((await s.call('POST', '/apps/v2/resources', { form })).body).toMatchObject({ error: true, message: 'Invalid osIdentifier' });
+  });
+
+  it('plans: the form must carry name=query&description=query (the evidence); plansForm lenient drops that check', async () => {
+    const s = await rawSim();
+    const form = { dcIdentifier: SIM_DC.newYork, osIdentifier: SIM_OS_IMAGES['ubuntu-22.04'], planCatIdentifier: SIM_CATEGORY.standard, isCustom: '0' };
+    expect((await s.call('POST', '/apps/v2/resources', { form })).body).toMatchObject({ error: true, message: 'name and description are required' });
+    expect((await s.call('POST', '/apps/v2/resources', { form: { ...form, name: 'x', description: 'query' } })).body).toMatchObject({ error: true });
+    expect((await s.call('POST', '/apps/v2/resources', { form: { ...form, ...QUERY } })).body).toMatchObject({ error: false, data: expect.any(Array) });
+    s.sim.configure({ plansForm: 'lenient' });
+    expect((await s.call('POST', '/apps/v2/resources', { form })).body).toMatchObject({ error: false, data: expect.any(Array) });
+  });
+});
+
+describe('tags', () => {
+  it('POST /apps/v2/tags/add takes {entity, identifier, tags}; without entity it is refused; GET /apps/v2/tags reads them back', async () => {
+    const s = await rawSim();
+    await s.call('POST', '/apps/v2/vm', { json: createBody() });
+    s.sim.advance(10_000);
+    const { identifier } = s.sim.vms()[0]!;
+    expect((await s.call('POST', '/apps/v2/tags/add', { json: { identifier, tags: ['a'] } })).body).toMatchObject({ error: true, message: 'entity is required' });
+    expect((await s.call('POST', '/apps/v2/tags/add', { json: { entity: 'vm', identifier, tags: ['a', 'b'] } })).body).toMatchObject({ error: false, data: true });
+    expect((await s.call('GET', `/apps/v2/tags?entity=vm&identifier=${identifier}`)).body).toMatchObject({ error: false, data: ['a', 'b'] });
+    expect(s.sim.vms()[0]!.tags).toEqual(['a', 'b']);
   });
 });

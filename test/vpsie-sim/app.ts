@@ -48,7 +48,7 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
     const body = state.config.loginBody === 'form-only' ? await formBody(c) : await anyBody(c);
     if (state.config.loginBody === 'form-only' && !body['clientId']) return c.json(failure(400, 'clientId is required'), 400); // GUESS: the text
     const session = state.login(body['clientId'], body['clientSecret']);
-    if (!session) return c.json(failure(401, 'Invalid clientId or clientSecret'), 401);
+    if (!session) return c.json(failure(401, 'Invalid clientId or clientSecret'), 401); // GUESS: the text and the 401
     const expires = new Date(session.expiresAtMs).toISOString();
     const refreshExpires = new Date(session.expiresAtMs + 23 * 3_600_000).toISOString();
     const access = { token: session.accessToken, expires };
@@ -100,8 +100,12 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
 
   api.post('/apps/v2/resources', async (c) => {
     const form = await formBody(c);
+    // GUESS: the texts and that a missing field is an error inside HTTP 200.
     for (const key of ['dcIdentifier', 'osIdentifier', 'planCatIdentifier']) {
       if (!form[key]) return c.json(failure(400, `${key} is required`), 200);
+    }
+    if (state.config.plansForm === 'evidence' && (form['name'] !== 'query' || form['description'] !== 'query')) {
+      return c.json(failure(400, 'name and description are required'), 200);
     }
     const dcIdentifier = form['dcIdentifier']!;
     const category = SIM_CATEGORIES.find((cat) => cat.identifier === form['planCatIdentifier']);
@@ -113,11 +117,20 @@ export function createSimApp(state: SimState, shutdown: AbortSignal): Hono<SimEn
   });
 
   api.post('/apps/v2/tags/add', async (c) => {
+    // The body as VPSIE-API.md gives it: {entity, identifier, tags}.
     const body = await jsonBody(c);
     const tags = Array.isArray(body['tags']) ? body['tags'].filter((t): t is string => typeof t === 'string') : [];
-    const problem = state.addTags(String(body['identifier'] ?? ''), tags);
+    const problem = state.addTags(typeof body['entity'] === 'string' ? body['entity'] : '', String(body['identifier'] ?? ''), tags);
     if (problem) return c.json(failure(problem.code, problem.message), 200);
     return c.json(envelope(true));
+  });
+
+  api.get('/apps/v2/tags', (c) => {
+    // GET /apps/v2/tags?entity=&identifier= (VPSIE-API.md); GUESS: the answer is the names as a bare array.
+    if (c.req.query('entity') !== 'vm') return c.json(failure(400, 'Invalid entity'), 200);
+    const vm = state.findVm(c.req.query('identifier') ?? '');
+    if (!vm) return c.json(failure(404, 'VM not found'), 200);
+    return c.json(envelope(vm.tags, vm.tags.length));
   });
 
   api.post('/apps/v2/script/add', async (c) => {

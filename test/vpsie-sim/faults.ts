@@ -12,6 +12,7 @@ export type SimOperation =
   | 'listPlanCategories'
   | 'listPlans'
   | 'addTags'
+  | 'listTags'
   | 'addScript'
   | 'listScripts'
   | 'deleteScript'

@@ -11,6 +11,7 @@ export function operationOf(method: string, path: string): SimOperation {
   if (m === 'GET' && path === '/api/v2/plans/category') return 'listPlanCategories';
   if (m === 'POST' && path === '/apps/v2/resources') return 'listPlans';
   if (m === 'POST' && path === '/apps/v2/tags/add') return 'addTags';
+  if (m === 'GET' && path === '/apps/v2/tags') return 'listTags';
   if (m === 'POST' && path === '/apps/v2/script/add') return 'addScript';
   if (m === 'GET' && path === '/apps/v2/scripts') return 'listScripts';
   if (m === 'DELETE' && path === '/apps/v2/script') return 'deleteScript';

@@ -52,6 +52,13 @@ export type SimConfig = {
    */
   loginBody: 'any' | 'form-only';
   authHeader: 'any' | 'bearer-only';
+  /**
+   * POST /apps/v2/resources form fields. 'evidence' (default): besides dcIdentifier, osIdentifier and
+   * planCatIdentifier, the form must carry `name=query&description=query`, as the one tool seen listing
+   * plans sends it (GUESS that VPSie needs them: refusing keeps the client to the evidence);
+   * 'lenient': only the three identifiers.
+   */
+  plansForm: 'evidence' | 'lenient';
   /** GET /apps/v2/projects rows (`data: {rows, count}`, as the SDK decodes it). */
   projects: Array<{ id: number; identifier: string; name: string; is_default: 0 | 1 }>;
 };
@@ -75,6 +82,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   ignoreUserData: false,
   loginBody: 'any',
   authHeader: 'any',
+  plansForm: 'evidence',
   projects: [{ id: 7, identifier: '2b7f4c1e-7d3a-4f7e-9a51-0c6d1e2f3a4b', name: 'sim-project', is_default: 1 }],
 };
 
@@ -323,6 +331,7 @@ export class SimState {
   createVm(body: Record<string, unknown>, materialise: 'normal' | 'vanish' | 'stuck' | 'never-ready' = 'normal', visibilityDelayMs?: number): ApiFailure | undefined {
     this.tick();
     const str = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : typeof body[key] === 'number' ? String(body[key]) : '');
+    // GUESS: every error text below (no source shows VPSie's own) and the 400/403 codes in the envelope.
     const missing = ['resourceIdentifier', 'osIdentifier', 'dcIdentifier', 'hostname', 'projectId'].filter((k) => !str(k));
     if (missing.length > 0) return { code: 400, message: `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required` };
     const dc = SIM_DATACENTERS.find((d) => d.identifier === str('dcIdentifier'));
@@ -332,7 +341,11 @@ export class SimState {
     if (!plan || !plansFor(dc.identifier, plan.categoryIdentifier, this.plans).includes(plan)) {
       return { code: 400, message: 'Invalid resourceIdentifier for this datacenter' };
     }
+    // GUESS: the hostname rule (letters, digits, dots and dashes, 63 characters, alphanumeric at both
+    // ends). VPSie documents none; the client sends lowercase RFC 1123 names, which any rule should take.
     if (!/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,61}[a-zA-Z0-9])?$/.test(str('hostname'))) return { code: 400, message: 'Invalid hostname' };
+    // GUESS: the quota counts pending and listed VMs, is refused with 403 and this text (the client
+    // recognises a quota refusal by its wording, forwarder/vpsie/classify.ts).
     if (this.config.quota !== undefined && this.liveCount() >= this.config.quota) {
       return { code: 403, message: `VM quota exceeded: this account may hold at most ${this.config.quota} VMs` };
     }
@@ -411,6 +424,7 @@ export class SimState {
   deleteVm(body: Record<string, unknown>): ApiFailure | undefined {
     this.tick();
     const identifier = typeof body['vmIdentifier'] === 'string' ? body['vmIdentifier'] : '';
+    // GUESS: the texts, and that a wrong password is a 403 in the envelope (the SDK shows only the body).
     if (!identifier) return { code: 400, message: 'vmIdentifier is required' };
     if (body['password'] !== this.config.deletePassword) return { code: 403, message: 'Incorrect password' };
     const vm = this.vmRecords.find((v) => v.identifier === identifier && (v.phase === 'created' || v.phase === 'running'));
@@ -422,7 +436,10 @@ export class SimState {
     return undefined;
   }
 
-  addTags(identifier: string, tags: string[]): ApiFailure | undefined {
+  /** POST /apps/v2/tags/add `{entity, identifier, tags}`; only entity "vm" is simulated (GUESS: the entity names). */
+  addTags(entity: string, identifier: string, tags: string[]): ApiFailure | undefined {
+    if (!entity) return { code: 400, message: 'entity is required' }; // GUESS: the text
+    if (entity !== 'vm') return { code: 400, message: `Invalid entity ${entity}` }; // GUESS: the simulator knows VMs only
     const vm = this.findVm(identifier);
     if (!vm) return { code: 404, message: 'VM not found' };
     vm.tags = [...new Set([...vm.tags, ...tags])];
