@@ -30,8 +30,14 @@ export class DisruptionBook {
     return n;
   }
 
+  private readonly sizes = new Map<GroupKey, number>();
+
   check(group: ValidGroup, reason: DisruptionReason, nodes = 1): DisruptionVerdict {
-    const groupNodes = this.ctx.snapshot.nodes.filter((node) => isGroupNode(node, group.name)).length;
+    let groupNodes = this.sizes.get(group.key);
+    if (groupNodes === undefined) {
+      groupNodes = this.ctx.snapshot.nodes.filter((node) => isGroupNode(node, group.name)).length;
+      this.sizes.set(group.key, groupNodes);
+    }
     const limit = allowedDisruptions(group.spec, reason, groupNodes, this.ctx.nowMs);
     const busy = this.count(group);
     if (busy + nodes <= limit.allowed) return { ok: true };
