@@ -58,8 +58,11 @@ describe('POST /v1/reconcile', () => {
 
   it('logs every command and decision of a committed plan exactly once as one JSON audit line', async () => {
     const plan = await readPlan(await fx.fetch(reconcileRequest(pending(2), { nowMs: fx.now() })), fx.now());
-    const lines = fx.auditLines();
+    const all = fx.auditLines();
+    const lines = all.filter((line) => line.type !== 'demand');
     expect(lines).toHaveLength(plan.commands.length + plan.decisions.length);
+    // And one demand line (functions/audit-demand.ts): the pods the plan answered, by shape.
+    expect(all.filter((line) => line.type === 'demand')).toMatchObject([{ planId: plan.planId, shapes: [{ running: 0, pending: 2 }] }]);
     const createVm = lines.find((line) => line.type === 'command');
     expect(createVm).toMatchObject({
       cluster: TEST_CLUSTER_ID, planId: plan.planId, fencingToken: 1, kind: 'createVm', commandId: plan.commands[0]!.id,

@@ -3,6 +3,7 @@ import { ConflictError } from '../shared/errors.ts';
 import { PLAN_VERSION, type PlanMessage } from '../shared/plan-message.ts';
 import type { Snapshot } from '../shared/snapshot.ts';
 import { auditPlan, type AuditSink } from './audit.ts';
+import { auditDemand } from './audit-demand.ts';
 import type { Clock } from './clock.ts';
 import type { PlanningState, PlanResult, Policy } from './planning/types.ts';
 import type { LastPlanRecord } from './state/cluster-records.ts';
@@ -106,6 +107,7 @@ export async function reconcile(deps: ReconcileDeps, input: ReconcileInput): Pro
     if (loaded.trigger) await table.triggers.consume(clusterId, loaded.trigger);
     await releaseQuietly(table, lease);
     auditPlan(deps.audit, message, { snapshot, itemsWritten });
+    auditDemand(deps.audit, message, snapshot);
     return { message, replayed: false, itemsWritten };
   } catch (error) {
     if (!committing || error instanceof LeaseLostError) {

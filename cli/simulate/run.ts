@@ -1,6 +1,6 @@
 import type { ValidGroup } from '../../functions/planning/context.ts';
 import { plan } from '../../functions/planning/plan.ts';
-import { EMPTY_STATE, type PlanningState, type Policy } from '../../functions/planning/types.ts';
+import { EMPTY_STATE, type PlanningState, type PlanResult, type Policy } from '../../functions/planning/types.ts';
 import type { CommandResult, Offering, Snapshot } from '../../shared/snapshot.ts';
 import { executePlan } from './executor.ts';
 import { sampleWorld, utilizationOf, vmCost, type RunMetrics, type Sample } from './metrics.ts';
@@ -42,6 +42,8 @@ export interface RunInput {
   start?: ClusterStart;
   /** The forwarder's loop timing (default: its defaults, forwarder/batcher.ts). */
   timing?: Partial<ReconcileTimingConfig>;
+  /** Called with every plan and the snapshot it was made from (tests: an audit log of a simulated day). */
+  onPlan?: (snapshot: Snapshot, result: PlanResult, nowMs: number) => void;
 }
 
 export interface RunResult { metrics: RunMetrics; world: World; plans: number }
@@ -79,8 +81,10 @@ export function simulateRun(input: RunInput): RunResult {
     world.advance(nowMs);
     timing.podsUnschedulable(schedule(world, nowMs, events).newlyUnschedulable, nowMs);
     if (timing.nextAtMs <= nowMs) {
-      const result = plan(world.snapshot(nowMs, results), state, input.policy, nowMs);
+      const snapshot = world.snapshot(nowMs, results);
+      const result = plan(snapshot, state, input.policy, nowMs);
       plans++;
+      input.onPlan?.(snapshot, result, nowMs);
       state = result.state;
       results = executePlan(world, result.commands, `sim-${input.name}-${plans}`, nowMs).map((e) => e.result);
       timing.reconciled(nowMs, result.nextContactAfterMs);
