@@ -87,7 +87,8 @@ export function forwarderConfigFromArgs(args: string[], env: Record<string, stri
   }
   if (values.help) throw new UsageError('');
   const flags: Record<string, unknown> = {
-    kubeconfig: values.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? undefined,
+    // Without --kubeconfig, the kube client reads every $KUBECONFIG file itself (kube/kubeconfig.ts).
+    kubeconfig: values.kubeconfig,
     functionsUrl: values['functions-url'],
     clusterId: values['cluster-id'],
     signingKey: values['signing-key'] ?? secretFile('signing-key-file', values['signing-key-file']),

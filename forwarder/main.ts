@@ -42,7 +42,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   const identity = config.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const logger = deps.logger ?? (createLogger({ name: 'forwarder', level: config.logLevel }) as unknown as Logger);
   const log = logger.child({ forwarder: identity, clusterId: config.clusterId });
-  const auth = deps.kubeAuth ?? (deps.kubeConfig ? await clientNodeAuth(deps.kubeConfig) : await loadKubeAuth(config.kubeconfig));
+  const auth = deps.kubeAuth ?? (deps.kubeConfig ? await clientNodeAuth(deps.kubeConfig) : await loadKubeAuth(config.kubeconfig, process.env, { clock }));
   const kube = new KubeHttp(auth, { qps: config.kubeClient.qps, burst: config.kubeClient.burst, deadlineMs: config.kubeClient.requestDeadlineMs, clock });
   const metrics = new ForwarderMetrics();
   metrics.monthlyCostCap.set(config.caps.maxMonthlyCost);

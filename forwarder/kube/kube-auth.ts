@@ -1,15 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { systemClock, type Clock } from '../util/clock.ts';
+import { kubeconfigFiles, readKubeconfigs, type KubeconfigDoc } from './kubeconfig.ts';
 
 // Where the API server is and how to authenticate to it. The forwarder's two real cases — a pod's
 // service account, and a kubeconfig with a token or client certificate — are read here directly;
 // anything else (exec plugins, auth providers, proxies) goes through @kubernetes/client-node's
 // KubeConfig, loaded only then: it costs the forwarder about 10 MiB of memory (measured) that the
-// in-cluster case does not need.
+// in-cluster case does not need. Which files, and how several merge: kubeconfig.ts (as kubectl).
 
 export interface KubeAuth {
   /** https://host:port, no trailing slash. */
@@ -29,22 +29,30 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
 export interface LoadKubeAuthOptions {
   /** Where the pod's service account is mounted (token, ca.crt); tests point it at a directory laid out the same. */
   serviceAccountDir?: string;
+  /** When a token file is read again (it rotates); the forwarder's injected clock. */
+  clock?: Clock;
 }
 
 export class KubeAuthError extends Error {
   override name = 'KubeAuthError';
 }
 
-/** In a pod without a kubeconfig: the service account. Otherwise the kubeconfig (path, $KUBECONFIG, ~/.kube/config). */
+/**
+ * In a pod without --kubeconfig or $KUBECONFIG: the service account. Otherwise the kubeconfig: the
+ * path given alone, else every file of $KUBECONFIG merged, else ~/.kube/config (kubeconfig.ts).
+ */
 export async function loadKubeAuth(path: string | undefined, env: Record<string, string | undefined> = process.env, options: LoadKubeAuthOptions = {}): Promise<KubeAuth> {
   const saDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
-  if (!path && env.KUBERNETES_SERVICE_HOST && existsSync(join(saDir, 'token'))) return inClusterAuth(env, saDir);
-  const file = path ?? env.KUBECONFIG?.split(':').find(Boolean) ?? join(homedir(), '.kube', 'config');
-  if (!existsSync(file)) throw new KubeAuthError(`no kubeconfig at ${file} (and not running in a pod)`);
-  return (await kubeconfigAuth(file)) ?? clientNodeAuth(await clientNodeKubeConfig(file));
+  const clock = options.clock ?? systemClock;
+  if (!path && !env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST && existsSync(join(saDir, 'token'))) return inClusterAuth(env, saDir, clock);
+  const files = kubeconfigFiles(path, env);
+  const read = readKubeconfigs(files);
+  if (!read) throw new KubeAuthError(`no kubeconfig at ${files.join(', ')} (and not running in a pod)`);
+  const where = read.files.join(', ');
+  return kubeconfigAuth(read.doc, where, clock) ?? clientNodeAuth(await clientNodeKubeConfig(read.doc, where));
 }
 
-function inClusterAuth(env: Record<string, string | undefined>, saDir: string): KubeAuth {
+function inClusterAuth(env: Record<string, string | undefined>, saDir: string, clock: Clock): KubeAuth {
   const host = env.KUBERNETES_SERVICE_HOST!;
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
   const caPem = readFileSync(join(saDir, 'ca.crt'), 'utf8');
@@ -52,45 +60,39 @@ function inClusterAuth(env: Record<string, string | undefined>, saDir: string): 
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
     tls: { ca: Buffer.from(caPem) },
     caPem,
-    headers: tokenFileHeaders(join(saDir, 'token')),
+    headers: tokenFileHeaders(join(saDir, 'token'), clock),
     describe: 'in-cluster service account',
   };
 }
 
 /** Bound service account tokens are rotated on disk (about hourly): read again every minute. */
-function tokenFileHeaders(file: string): () => Promise<Record<string, string>> {
+function tokenFileHeaders(file: string, clock: Clock): () => Promise<Record<string, string>> {
   let token = '';
-  let readAtMs = 0;
+  let readAtMs: number | undefined;
   return async () => {
-    if (Date.now() - readAtMs > 60_000) {
+    if (readAtMs === undefined || clock.now() - readAtMs > 60_000) {
       token = readFileSync(file, 'utf8').trim();
-      readAtMs = Date.now();
+      readAtMs = clock.now();
     }
     return { Authorization: `Bearer ${token}` };
   };
 }
 
-interface Named<T> { name: string; [key: string]: unknown; cluster?: T; user?: T; context?: T }
-
-/** undefined when the kubeconfig needs more than this reader does (exec, auth-provider, proxy-url). */
-async function kubeconfigAuth(file: string): Promise<KubeAuth | undefined> {
-  const doc = parse(readFileSync(file, 'utf8')) as {
-    'current-context'?: string;
-    contexts?: Array<Named<{ cluster: string; user: string }>>;
-    clusters?: Array<Named<Record<string, unknown>>>;
-    users?: Array<Named<Record<string, unknown>>>;
-  };
+/**
+ * A merged kubeconfig (its paths absolute) read directly; undefined when it needs more than this
+ * reader does (exec, auth-provider, proxy-url).
+ */
+function kubeconfigAuth(doc: KubeconfigDoc, where: string, clock: Clock): KubeAuth | undefined {
   const contextName = doc['current-context'];
-  const context = doc.contexts?.find((c) => c.name === contextName)?.context;
-  if (!context) throw new KubeAuthError(`${file}: no current context`);
-  const cluster = doc.clusters?.find((c) => c.name === context.cluster)?.cluster as Record<string, string | boolean | undefined> | undefined;
-  const user = (doc.users?.find((u) => u.name === context.user)?.user ?? {}) as Record<string, string | undefined | object>;
-  if (!cluster?.server) throw new KubeAuthError(`${file}: context ${contextName} names no cluster server`);
+  const context = doc.contexts.find((c) => c.name === contextName)?.context as { cluster?: string; user?: string } | undefined;
+  if (!context) throw new KubeAuthError(`${where}: no current context`);
+  const cluster = doc.clusters.find((c) => c.name === context.cluster)?.cluster as Record<string, string | boolean | undefined> | undefined;
+  const user = (doc.users.find((u) => u.name === context.user)?.user ?? {}) as Record<string, string | undefined | object>;
+  if (!cluster?.server) throw new KubeAuthError(`${where}: context ${contextName} names no cluster server`);
   if (cluster['proxy-url'] || user.exec || user['auth-provider']) return undefined;
-  const base = dirname(file);
   const bytes = (data: unknown, path: unknown) => {
     if (typeof data === 'string' && data) return Buffer.from(data, 'base64');
-    if (typeof path === 'string' && path) return readFileSync(isAbsolute(path) ? path : join(base, path));
+    if (typeof path === 'string' && path) return readFileSync(path);
     return undefined;
   };
   const ca = bytes(cluster['certificate-authority-data'], cluster['certificate-authority']);
@@ -101,7 +103,7 @@ async function kubeconfigAuth(file: string): Promise<KubeAuth | undefined> {
     const value = { Authorization: `Bearer ${user.token}` };
     headers = async () => value;
   } else if (typeof user.tokenFile === 'string' && user.tokenFile) {
-    headers = tokenFileHeaders(isAbsolute(user.tokenFile) ? user.tokenFile : join(base, user.tokenFile));
+    headers = tokenFileHeaders(user.tokenFile, clock);
   } else if (typeof user.username === 'string' && typeof user.password === 'string') {
     const value = { Authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}` };
     headers = async () => value;
@@ -119,23 +121,24 @@ async function kubeconfigAuth(file: string): Promise<KubeAuth | undefined> {
     },
     caPem: ca?.toString('utf8'),
     headers,
-    describe: `kubeconfig ${file}`,
+    describe: `kubeconfig ${where}`,
   };
 }
 
 /** client-node is a package name in a variable on purpose: bundlers leave it out of the image's bundle. */
 const CLIENT_NODE = '@kubernetes/client-node';
 
-async function clientNodeKubeConfig(file: string): Promise<KubeConfig> {
+async function clientNodeKubeConfig(doc: KubeconfigDoc, where: string): Promise<KubeConfig> {
   let module: typeof import('@kubernetes/client-node');
   try {
     module = (await import(CLIENT_NODE)) as typeof import('@kubernetes/client-node');
   } catch (error) {
-    throw new KubeAuthError(`${file} needs an exec plugin, an auth provider or a proxy, which only @kubernetes/client-node supports, and it is not installed here (the image carries none): use a token or a client certificate`, { cause: error });
+    throw new KubeAuthError(`${where} needs an exec plugin, an auth provider or a proxy, which only @kubernetes/client-node supports, and it is not installed here (the image carries none): use a token or a client certificate`, { cause: error });
   }
   const { KubeConfig } = module;
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(file);
+  // The merged document (its paths already absolute), so client-node sees what kubectl would.
+  kubeConfig.loadFromString(JSON.stringify(doc));
   return kubeConfig;
 }
 

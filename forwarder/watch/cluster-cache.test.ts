@@ -16,10 +16,12 @@ const pod = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function setup(initial: Partial<Record<string, unknown[]>> = {}) {
+function setup(initial: Partial<Record<string, unknown[]>> = {}, hang: ReadonlySet<string> = new Set()) {
   const emit = new Map<string, (type: WatchEventType, object: unknown) => void>();
   const end = new Map<string, (error: unknown) => void>();
   const triggers = { unschedulable: [] as string[], groups: [] as string[], pressure: [] as string[] };
+  const lists: string[] = [];
+  const hung: Array<() => void> = [];
   const clock = new FakeClock();
   const cache = new ClusterCache({
     http: {} as KubeHttp,
@@ -31,7 +33,11 @@ function setup(initial: Partial<Record<string, unknown[]>> = {}) {
       nodeGroupChanged: (key) => triggers.groups.push(key),
       nodePressure: (node) => triggers.pressure.push(node),
     },
-    listerFor: (resource: WatchedResource): Lister => async () => ({ items: initial[resource.name] ?? [], resourceVersion: '1' }),
+    listerFor: (resource: WatchedResource): Lister => async () => {
+      lists.push(resource.name);
+      if (hang.has(resource.name)) return new Promise((_resolve, reject) => hung.push(() => reject(new Error('gave up'))));
+      return { items: initial[resource.name] ?? [], resourceVersion: '1' };
+    },
     watcherFor: (resource: WatchedResource): Watcher => async (_q, onEvent, onDone, onOpen) => {
       emit.set(resource.name, onEvent);
       end.set(resource.name, onDone);
@@ -49,7 +55,9 @@ function setup(initial: Partial<Record<string, unknown[]>> = {}) {
     await turns();
   };
   return {
-    cache, triggers, clock, settle, turns,
+    cache, triggers, clock, settle, turns, lists,
+    /** Ends the lists that were left hanging. */
+    release: () => hung.splice(0).forEach((fail) => fail()),
     emit: (resource: string, type: WatchEventType, object: unknown) => emit.get(resource)!(type, object),
     /** Ends the resource's open watch with an error (a dropped connection). */
     drop: (resource: string) => end.get(resource)!(new Error('connection reset')),
@@ -57,6 +65,20 @@ function setup(initial: Partial<Record<string, unknown[]>> = {}) {
 }
 
 describe('ClusterCache', () => {
+  it('lists the pods after the other resources, or after 10 s on its clock when one of them never answers', async () => {
+    const { cache, clock, turns, lists, release } = setup({}, new Set(['nodes']));
+    cache.start();
+    await turns();
+    expect(lists).not.toContain('pods');
+    await clock.advanceAsync(9_900, 100);
+    expect(lists).not.toContain('pods');
+    await clock.advanceAsync(200, 50);
+    expect(lists.filter((l) => l === 'pods')).toHaveLength(1);
+    const stopped = cache.stop();
+    release();
+    await stopped;
+  });
+
   it('is synced once every initial list is done, and shares one shape between replicas', async () => {
     const { cache, settle, turns } = setup({ pods: [pod('a'), pod('b'), pod('c', { status: { phase: 'Succeeded' } })] });
     expect(cache.synced).toBe(false);

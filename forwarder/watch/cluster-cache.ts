@@ -188,7 +188,7 @@ export class ClusterCache {
       ...(resource.query ? { query: resource.query } : {}),
       ...(resource.watchOnly ? { resourceVersionOnly: true } : {}),
       ...(options.pageSize && resource !== resources.pods ? { pageSize: options.pageSize } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
+      clock: this.clock,
       onError: (name, error, retryInMs) => logger.warn({ watch: name, retryInMs, ...errorFields(error) }, 'watch failed; retrying'),
       ...(options.onList ? { onList: options.onList } : {}),
       });
