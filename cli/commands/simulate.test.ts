@@ -69,7 +69,7 @@ describe('vpsie-autoscaler simulate', () => {
   it('bad input: exit 2, one line naming the problem, nothing written', async () => {
     const bad = file('bad.yaml', 'durationHours: 2\nworkloads:\n  - name: web\n    requests: { cpu: 1, memory: 1Gi }\n    replicas: [[1h, 2], [30m, 3]]\n');
     const cases: [string[], RegExp][] = [
-      [[], /--trace <file\.yaml> is required/],
+      [[], /--trace <file\.yaml> or --from-audit <log> is required/],
       [['--trace', bad], /bad\.yaml: not a valid trace: workloads\.0\.replicas\.1\.0: times must increase/],
       [['--trace', join(dir, 'missing.yaml')], /cannot read --trace .*missing\.yaml: ENOENT/],
       [['--trace', TRACE, '--output', 'xml'], /--output must be json or table/],
