@@ -32,6 +32,7 @@ interface Setup {
   store?: MemoryLedgerStore;
   clock?: FakeClock;
   dryRun?: boolean;
+  spec?: Record<string, unknown>;
 }
 
 async function setup(o: Setup = {}) {
@@ -39,7 +40,7 @@ async function setup(o: Setup = {}) {
   const store = o.store ?? new MemoryLedgerStore();
   const nodes = o.nodes ?? [node(h('a')), node(h('b'))];
   const pods = o.pods ?? [];
-  const groups: SnapshotNodeGroup[] = [{ ...group, generation: 1, spec }];
+  const groups: SnapshotNodeGroup[] = [{ ...group, generation: 1, spec: { ...spec, ...o.spec } }];
   const view: GuardrailView = {
     node: (name) => nodes.find((n) => n.name === name),
     nodes: () => nodes,
@@ -357,5 +358,37 @@ describe('Guardrails: the monthly cost /metrics reports', () => {
     // a: launched at 100; b: its label names S (10); c: unknown, at the dearest (100); d: gone.
     expect(s.guardrails.monthlyCost()).toBe(100 + 10 + 100);
     expect((await setup({ vms: null })).guardrails.monthlyCost()).toBeUndefined();
+  });
+});
+
+describe('guardrails: the group\'s monthly cost limit (NodeGroup spec.limits.monthlyCost)', () => {
+  const labelled = (name: string, type: string) => node(name, { labels: { [NODEGROUP_LABEL]: 'workers', 'node.kubernetes.io/instance-type': type } });
+
+  it('refuses a create that takes the group over its limit, counted from its Nodes at catalogue prices', async () => {
+    // Two nodes: one small (10), one large by nickname (100) → 110; a small one more is 120 > 115.
+    const { check } = await setup({ nodes: [labelled(h('a'), 'small'), labelled(h('b'), 'L')], spec: { maxNodes: 10, limits: { monthlyCost: 115 } } });
+    expect(check(create(h('x')))).toEqual({ allowed: false, rule: 'group-cost', message: 'NodeGroup default/workers\'s VMs cost 110.00 a month; small (10.00) would exceed its spec.limits.monthlyCost 115' });
+  });
+
+  it('allows a create that lands exactly on the limit, and counts the plan\'s own launches for the next', async () => {
+    const { plan } = await setup({ nodes: [labelled(h('a'), 'small')], spec: { maxNodes: 10, limits: { monthlyCost: 30 } } });
+    expect(plan([create(h('x')), create(h('y')), create(h('z'))]).run()).toEqual(['ok', 'ok', 'group-cost']);
+  });
+
+  it('a VM it cannot price (listed, no Node, no launch) counts at the group\'s dearest offering', async () => {
+    const vms: SnapshotVm[] = [{ hostname: h('v'), state: 'running', identifier: 'vm-1', marked: true, nodeGroup: group }];
+    const { check } = await setup({ nodes: [], vms, spec: { maxNodes: 10, limits: { monthlyCost: 105 } } });
+    expect(check(create(h('x')))).toMatchObject({ allowed: false, rule: 'group-cost' }); // 100 (large) + 10 > 105
+  });
+
+  it('does not read the plan\'s numbers: a create names only the offering, the price is the catalogue\'s', async () => {
+    const { check } = await setup({ nodes: [], spec: { maxNodes: 10, limits: { monthlyCost: 50 } } });
+    expect(check(create(h('x'), { offeringId: 'large' }))).toMatchObject({ allowed: false, rule: 'group-cost' });
+    expect(check(create(h('x')))).toEqual({ allowed: true });
+  });
+
+  it('without the limit nothing changes (the cluster cap still applies)', async () => {
+    const { check } = await setup({ nodes: [labelled(h('a'), 'L')], spec: { maxNodes: 10 } });
+    expect(check(create(h('x')))).toEqual({ allowed: true });
   });
 });

@@ -1,10 +1,16 @@
-import { INSTANCE_TYPE_LABEL, NODEGROUP_LABEL, vmIdentifierOfProviderId } from '../shared/labels.ts';
-import { capacityMembers, isLeaving, removalKeepsMinimum, type MemberNode } from '../shared/membership.ts';
+import { NODEGROUP_LABEL } from '../shared/labels.ts';
+import { removalKeepsMinimum, type MemberNode } from '../shared/membership.ts';
 import { parseNodeGroupSpec, type NodeGroupSpec } from '../shared/nodegroup.ts';
-import { isDnsLabel, matchesHostnamePattern, type ClusterIdentity } from '../shared/ownership.ts';
+import { isDnsLabel, matchesHostnamePattern } from '../shared/ownership.ts';
 import type { Command, PlanMessage } from '../shared/plan-message.ts';
-import type { ForwarderLimits, Offering, SnapshotNode, SnapshotNodeGroup, SnapshotPod, SnapshotVm } from '../shared/snapshot.ts';
+import type { ForwarderLimits, SnapshotVm } from '../shared/snapshot.ts';
+import { GuardCounts, type PlanLaunch } from './guard-counts.ts';
+import { checkCreate } from './guard-create.ts';
+import { RemovalChecks } from './guard-removal.ts';
 import { WINDOW_MS, type GuardLedger } from './guard-ledger.ts';
+import { allow, first, refuse, type GuardrailOptions, type GuardVerdict } from './guard-types.ts';
+
+export { DEFAULT_CAPS, type GuardCaps, type GuardrailOptions, type GuardrailView, type GuardRule, type GuardVerdict } from './guard-types.ts';
 
 // The forwarder's own veto (DESIGN.md, Security). A plan may be wrong, buggy or hostile (a leaked
 // signing key); whatever it says, the forwarder refuses what it may never do, judged against its own
@@ -15,7 +21,8 @@ import { WINDOW_MS, type GuardLedger } from './guard-ledger.ts';
 //   maxEventsPerPlan Events;
 // - createVm: an RFC 1123 hostname of this cluster's exact pattern; the group's offering, datacenter and
 //   image; members (Nodes ∪ VMs ∪ launches, shared/membership.ts) + 1 ≤ maxNodes; launches per window;
-//   the cluster-wide VM cap and monthly-cost cap; a VM list to count against;
+//   the cluster-wide VM cap and monthly-cost cap; the group's spec.limits.monthlyCost; a VM list to
+//   count against (guard-create.ts; counts and prices from guard-counts.ts, never the plan's);
 // - taintNode (a removal starts): a managed node; the group keeps minNodes serving nodes (the one rule
 //   of shared/membership.ts, minus the removals this plan already started); at most maxNodesLeaving;
 // - deleteNode / deleteVm: only a node that carries the to-be-deleted taint (or no Node at all);
@@ -25,67 +32,6 @@ import { WINDOW_MS, type GuardLedger } from './guard-ledger.ts';
 //   pending (Pod events are how `kubectl describe pod` explains a scale-up; the per-plan event cap bounds them);
 // - updateClusterStatus: once per plan (it writes only the forwarder's own status ConfigMap);
 // - every destructive command needs a fresh view (no watch down or relisting).
-
-export interface GuardrailView {
-  node(name: string): SnapshotNode | undefined;
-  nodes(): Iterable<SnapshotNode>;
-  pod(namespace: string, name: string): Omit<SnapshotPod, 'shape'> | undefined;
-  nodeGroup(namespace: string, name: string): SnapshotNodeGroup | undefined;
-  /** Nodes carrying NODEGROUP_LABEL=<group name>. */
-  groupNodes(groupName: string): SnapshotNode[];
-  /** NodeGroups with this name in any namespace (node labels carry the name only). */
-  nodeGroupsNamed(name: string): SnapshotNodeGroup[];
-  /** This cluster's VMs (ours and unmarked) from the last VPSie listing; null when it failed. */
-  vms(): readonly SnapshotVm[] | null;
-  /** The plans the NodeGroups name, with prices (last listing). */
-  offerings(): readonly Offering[];
-  /** Every watch is up and listed: a view that may lag never justifies a destructive command. */
-  synced(): boolean;
-}
-
-export interface GuardCaps {
-  maxDeletionsPerWindow: number;
-  maxLaunchesPerWindow: number;
-  /** VMs of this cluster (Nodes ∪ VMs ∪ launches) at most. */
-  maxClusterVms: number;
-  /** Sum of the monthly prices of this cluster's VMs at most (the account's currency). */
-  maxMonthlyCost: number;
-  maxCommandsPerPlan: number;
-  maxEventsPerPlan: number;
-  /** Nodes under removal (tainted) at once, cluster-wide. */
-  maxNodesLeaving: number;
-}
-
-export const DEFAULT_CAPS: GuardCaps = {
-  maxDeletionsPerWindow: 10,
-  maxLaunchesPerWindow: 50,
-  maxClusterVms: 100,
-  maxMonthlyCost: 5_000,
-  maxCommandsPerPlan: 1_000,
-  maxEventsPerPlan: 200,
-  maxNodesLeaving: 10,
-};
-
-export interface GuardrailOptions {
-  cluster: ClusterIdentity;
-  caps: GuardCaps;
-  view: GuardrailView;
-  ledger: GuardLedger;
-  /**
-   * A dry run buys nothing: a create it cannot count (no VM list, no price — typically no VPSie
-   * credentials yet) is shown as what it would do instead of refused. Every other rule still applies.
-   */
-  dryRun?: boolean;
-}
-
-export type GuardRule =
-  | 'plan-size' | 'event-cap' | 'stale-view' | 'hostname' | 'group-label' | 'not-tainted' | 'not-draining' | 'deletion-rate'
-  | 'max-nodes' | 'min-nodes' | 'launch-rate' | 'cluster-vms' | 'cost-cap' | 'vm-list' | 'nodes-leaving' | 'unknown-group'
-  | 'invalid-group' | 'offering' | 'pod-placement' | 'event-target' | 'ledger' | 'pods-on-node' | 'ownership';
-export type GuardVerdict = { allowed: true } | { allowed: false; rule: GuardRule; message: string };
-
-const allow: GuardVerdict = { allowed: true };
-const refuse = (rule: GuardRule, message: string): GuardVerdict => ({ allowed: false, rule, message });
 
 export class Guardrails {
   constructor(readonly options: GuardrailOptions) {}
@@ -135,7 +81,9 @@ export class Guardrails {
 export class PlanGuard {
   private readonly tainted = new Set<string>();
   private readonly deleted = new Set<string>();
-  private readonly launched = new Map<string, { group: string; priceMonthly: number }>();
+  private readonly launched = new Map<string, PlanLaunch>();
+  private readonly counts: GuardCounts;
+  private readonly removal: RemovalChecks;
   /** Pods this plan evicts (Events about them are allowed). */
   private readonly actedOnPods = new Set<string>();
   private events = 0;
@@ -143,6 +91,8 @@ export class PlanGuard {
   readonly planRefusal: GuardVerdict;
 
   constructor(private readonly options: GuardrailOptions, plan: Pick<PlanMessage, 'commands'>) {
+    this.counts = new GuardCounts(options, this.launched);
+    this.removal = new RemovalChecks(options, this.tainted, this.deleted);
     const { maxCommandsPerPlan } = options.caps;
     this.planRefusal = plan.commands.length > maxCommandsPerPlan
       ? refuse('plan-size', `the plan has ${plan.commands.length} commands; at most ${maxCommandsPerPlan} are executed from one plan`)
@@ -154,34 +104,34 @@ export class PlanGuard {
     if (!this.planRefusal.allowed) return this.planRefusal;
     switch (command.kind) {
       case 'createVm':
-        return this.checkCreate(command);
+        return checkCreate(command, { options: this.options, counts: this.counts, launched: this.launched, checkHostname: (h) => this.checkHostname(h), groupSpec: (ref) => this.groupSpec(ref) });
       case 'deleteVm':
         return first(
           () => this.fresh(),
           () => this.checkHostname(command.hostname),
-          () => (this.isOtherMachine(command.hostname, command.vmIdentifier) ? allow : this.checkRemovable(command.hostname, command.nodeGroup?.name, { mayBeGone: true })),
-          () => this.checkDeletionRate(command.hostname),
+          () => (this.removal.isOtherMachine(command.hostname, command.vmIdentifier) ? allow : this.removal.checkRemovable(command.hostname, command.nodeGroup?.name, { mayBeGone: true })),
+          () => this.removal.checkDeletionRate(command.hostname),
         );
       case 'deleteNode':
         return first(
           () => this.fresh(),
-          () => this.checkRemovable(command.node, command.nodeGroup.name, { mayBeGone: true }),
-          () => this.checkDeletionRate(command.node),
+          () => this.removal.checkRemovable(command.node, command.nodeGroup.name, { mayBeGone: true }),
+          () => this.removal.checkDeletionRate(command.node),
         );
       case 'taintNode':
         return first(
           () => this.fresh(),
-          () => this.checkManagedNode(command.node, command.nodeGroup.name, { mayBeGone: false }),
+          () => this.removal.checkManagedNode(command.node, command.nodeGroup.name, { mayBeGone: false }),
           () => this.checkMinNodes(command.node, command.nodeGroup),
-          () => this.checkNodesLeaving(command.node),
+          () => this.removal.checkNodesLeaving(command.node),
         );
       case 'untaintNode':
-        return this.checkManagedNode(command.node, command.nodeGroup.name, { mayBeGone: false });
+        return this.removal.checkManagedNode(command.node, command.nodeGroup.name, { mayBeGone: false });
       case 'evictPod':
         return first(
           () => this.fresh(),
-          () => this.checkManagedNode(command.node, command.nodeGroup.name, { mayBeGone: false }),
-          () => (this.isTainted(command.node) ? allow : refuse('not-draining', `node ${command.node} is not under removal (no to-be-deleted taint): its pods are not evicted`)),
+          () => this.removal.checkManagedNode(command.node, command.nodeGroup.name, { mayBeGone: false }),
+          () => (this.removal.isTainted(command.node) ? allow : refuse('not-draining', `node ${command.node} is not under removal (no to-be-deleted taint): its pods are not evicted`)),
           () => {
             const pod = this.options.view.pod(command.namespace, command.pod);
             if (pod && pod.nodeName !== command.node) {
@@ -216,7 +166,12 @@ export class PlanGuard {
 
   /** The monthly price the ledger records for a launch. */
   priceOf(offeringId: string): number | undefined {
-    return this.options.view.offerings().find((o) => o.identifier === offeringId)?.priceMonthly;
+    return this.counts.priceOf(offeringId);
+  }
+
+  /** The monthly price of every VM this cluster may be billed for (guard-counts.ts). */
+  clusterCost(vms: readonly SnapshotVm[]): number {
+    return this.counts.clusterCost(vms);
   }
 
   private fresh(): GuardVerdict {
@@ -227,167 +182,6 @@ export class PlanGuard {
     const { hostnamePrefix } = this.options.cluster;
     if (!isDnsLabel(hostname)) return refuse('hostname', `hostname ${JSON.stringify(hostname.slice(0, 80))} is not an RFC 1123 label (lowercase letters, digits, dashes, at most 63)`);
     if (!matchesHostnamePattern(hostname, hostnamePrefix)) return refuse('hostname', `hostname ${hostname} does not match this cluster's pattern ${hostnamePrefix}<group>-<5 letters/digits>`);
-    return allow;
-  }
-
-  private checkCreate(command: Extract<Command, { kind: 'createVm' }>): GuardVerdict {
-    const hostname = this.checkHostname(command.hostname);
-    if (!hostname.allowed) return hostname;
-    const group = this.groupSpec(command.nodeGroup);
-    if ('allowed' in group) return group;
-    const { spec, name } = group;
-    if (!spec.offeringIDs.includes(command.offeringId)) {
-      return refuse('offering', `offering ${command.offeringId} is not one of NodeGroup ${name}'s offeringIDs`);
-    }
-    if (command.datacenterID !== spec.datacenterID || command.osImageID !== spec.osImageID) {
-      return refuse('offering', `datacenter/OS image ${command.datacenterID}/${command.osImageID} differ from NodeGroup ${name}'s ${spec.datacenterID}/${spec.osImageID}`);
-    }
-    const { view, ledger, caps } = this.options;
-    // A retry of a launch already counted (same hostname): the handler finds the VM and reports it.
-    if (ledger.hasLaunch(command.hostname) || this.launched.has(command.hostname)) return allow;
-    // Not a launch of ours, yet the name is taken: a VM for it would be a second machine under one name.
-    if (view.node(command.hostname)) return refuse('hostname', `a Node named ${command.hostname} exists already and no launch of it is recorded`);
-    const vms = view.vms();
-    if (vms === null) {
-      return this.options.dryRun ? allow : refuse('vm-list', 'VPSie\'s VM list could not be read: without it the VMs of the group cannot be counted against maxNodes');
-    }
-
-    const members = this.groupMembers(command.nodeGroup.name, name, vms);
-    if (members.size + 1 > spec.maxNodes) {
-      return refuse('max-nodes', `NodeGroup ${name} has ${members.size} members (Nodes, VMs and launches); another would exceed maxNodes ${spec.maxNodes}`);
-    }
-    // Launches of this plan are in the ledger already when they ran live (written before the create);
-    // only a dry run's are not: count each once.
-    const launches = ledger.launchesInWindow() + [...this.launched.keys()].filter((hostname) => !ledger.hasLaunch(hostname)).length;
-    if (launches + 1 > caps.maxLaunchesPerWindow) {
-      return refuse('launch-rate', `${launches} VMs launched in the last 10 minutes; the limit is ${caps.maxLaunchesPerWindow}`);
-    }
-    const cluster = this.clusterMembers(vms);
-    if (cluster.size + 1 > caps.maxClusterVms) {
-      return refuse('cluster-vms', `the cluster has ${cluster.size} VMs (Nodes, VMs and launches); another would exceed the cluster-wide cap ${caps.maxClusterVms}`);
-    }
-    const price = this.priceOf(command.offeringId);
-    if (price === undefined && this.options.dryRun) return allow;
-    if (price === undefined) return refuse('cost-cap', `the price of offering ${command.offeringId} is unknown (not in the VPSie catalogue read this reconcile): the cost cap cannot be checked`);
-    const cost = this.monthlyCost(cluster);
-    if (cost + price > caps.maxMonthlyCost) {
-      return refuse('cost-cap', `the cluster's VMs cost ${cost.toFixed(2)} a month; ${command.offeringId} (${price.toFixed(2)}) would exceed the cap ${caps.maxMonthlyCost}`);
-    }
-    return allow;
-  }
-
-  /** The monthly price of every VM this cluster may be billed for (see monthlyCost below). */
-  clusterCost(vms: readonly SnapshotVm[]): number {
-    return this.monthlyCost(this.clusterMembers(vms));
-  }
-
-  /** Hostnames counting towards the group's maxNodes: its Nodes, its VMs, its launches (ledger and this plan). */
-  private groupMembers(groupName: string, groupKey: string, vms: readonly SnapshotVm[]): Set<string> {
-    const { view, ledger } = this.options;
-    const groupOfVm = this.vmGroups();
-    return capacityMembers(groupName, {
-      nodes: view.groupNodes(groupName),
-      vmHostnames: vms.filter((vm) => vm.state !== 'gone' && groupOfVm.get(vm.hostname) === groupKey).map((vm) => vm.hostname),
-      launchHostnames: [
-        ...ledger.activeLaunches().filter((l) => l.group === groupKey).map((l) => l.hostname),
-        ...[...this.launched].filter(([, l]) => l.group === groupKey).map(([h]) => h),
-      ],
-    });
-  }
-
-  /** Every VM this cluster may be billed for: managed Nodes, listed VMs (ours and unmarked), launches. */
-  private clusterMembers(vms: readonly SnapshotVm[]): Set<string> {
-    const out = new Set<string>();
-    for (const node of this.options.view.nodes()) if (node.labels[NODEGROUP_LABEL] !== undefined) out.add(node.name);
-    for (const vm of vms) if (vm.state !== 'gone') out.add(vm.hostname);
-    for (const launch of this.options.ledger.activeLaunches()) out.add(launch.hostname);
-    for (const hostname of this.launched.keys()) out.add(hostname);
-    return out;
-  }
-
-  /** "namespace/name" of each VM's group: from its Node's label, else the launch that made it. */
-  private vmGroups(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const launch of this.options.ledger.activeLaunches()) out.set(launch.hostname, launch.group);
-    for (const node of this.options.view.nodes()) {
-      const label = node.labels[NODEGROUP_LABEL];
-      if (label === undefined) continue;
-      const groups = this.options.view.nodeGroupsNamed(label);
-      if (groups.length === 1) out.set(node.name, `${groups[0]!.namespace}/${groups[0]!.name}`);
-    }
-    for (const vm of this.options.view.vms() ?? []) {
-      // The marker's NodeGroup (shared/ownership.ts), when the listing carries it.
-      if (vm.nodeGroup && !out.has(vm.hostname)) out.set(vm.hostname, `${vm.nodeGroup.namespace}/${vm.nodeGroup.name}`);
-    }
-    return out;
-  }
-
-  /**
-   * What the cluster's VMs cost a month. A member whose price is unknown (no instance-type label
-   * matching an offering, no launch record) is priced at the dearest known offering: the cap must
-   * not be passed by VMs it cannot price.
-   */
-  private monthlyCost(members: Set<string>): number {
-    const { view, ledger } = this.options;
-    const offerings = view.offerings();
-    const dearest = offerings.reduce((max, o) => Math.max(max, o.priceMonthly), 0);
-    const launchPrice = new Map(ledger.activeLaunches().map((l) => [l.hostname, l.priceMonthly]));
-    for (const [hostname, l] of this.launched) launchPrice.set(hostname, l.priceMonthly);
-    let total = 0;
-    for (const hostname of members) {
-      const known = launchPrice.get(hostname);
-      if (known !== undefined) {
-        total += known;
-        continue;
-      }
-      const type = view.node(hostname)?.labels[INSTANCE_TYPE_LABEL];
-      const offering = type === undefined ? undefined : offerings.find((o) => o.identifier === type || o.nickname === type);
-      // (A gone VM is not a member: clusterMembers skips it.)
-      total += offering?.priceMonthly ?? dearest;
-    }
-    return total;
-  }
-
-  /** A second VM under a Node's hostname: the Node's providerID names another machine (the executor reads it again live). */
-  private isOtherMachine(hostname: string, vmIdentifier: string | undefined): boolean {
-    const nodeVm = vmIdentifierOfProviderId(this.options.view.node(hostname)?.providerID);
-    return vmIdentifier !== undefined && nodeVm !== undefined && nodeVm !== vmIdentifier;
-  }
-
-  private isTainted(nodeName: string): boolean {
-    if (this.tainted.has(nodeName)) return true;
-    const node = this.options.view.node(nodeName);
-    return node !== undefined && isLeaving({ taints: node.taints });
-  }
-
-  /** A node may be deleted (and the VM under it) only once its removal has begun: it carries the taint. */
-  private checkRemovable(nodeName: string, groupName: string | undefined, { mayBeGone }: { mayBeGone: boolean }): GuardVerdict {
-    const node = this.options.view.node(nodeName);
-    if (!node) return mayBeGone ? allow : refuse('group-label', `node ${nodeName} is not in the forwarder's view`);
-    const label = node.labels[NODEGROUP_LABEL];
-    if (label === undefined) return refuse('group-label', `node ${nodeName} has no ${NODEGROUP_LABEL} label`);
-    if (groupName !== undefined && label !== groupName) return refuse('group-label', `node ${nodeName} belongs to NodeGroup ${label}, not ${groupName}`);
-    if (!this.isTainted(nodeName)) return refuse('not-tainted', `node ${nodeName} does not carry the to-be-deleted taint: a removal starts with the taint and a drain`);
-    return allow;
-  }
-
-  private checkManagedNode(nodeName: string, groupName: string, { mayBeGone }: { mayBeGone: boolean }): GuardVerdict {
-    const node = this.options.view.node(nodeName);
-    if (!node) return mayBeGone ? allow : refuse('group-label', `node ${nodeName} is not in the forwarder's view`);
-    const label = node.labels[NODEGROUP_LABEL];
-    if (label === undefined) return refuse('group-label', `node ${nodeName} has no ${NODEGROUP_LABEL} label`);
-    if (label !== groupName) return refuse('group-label', `node ${nodeName} belongs to NodeGroup ${label}, not ${groupName}`);
-    return allow;
-  }
-
-  private checkDeletionRate(name: string): GuardVerdict {
-    const done = this.options.ledger.deletionsInWindow();
-    for (const d of this.deleted) done.add(d);
-    if (done.has(name)) return allow; // the VM of a node already counted (or a retry)
-    const { maxDeletionsPerWindow } = this.options.caps;
-    if (done.size >= maxDeletionsPerWindow) {
-      return refuse('deletion-rate', `${done.size} nodes/VMs removed in the last 10 minutes; the limit is ${maxDeletionsPerWindow}`);
-    }
     return allow;
   }
 
@@ -402,17 +196,6 @@ export class PlanGuard {
     if (!verdict.allowed) {
       return refuse('min-nodes', `removing ${nodeName} leaves NodeGroup ${group.name} with ${verdict.remaining} serving node(s), below minNodes ${group.spec.minNodes}`);
     }
-    return allow;
-  }
-
-  private checkNodesLeaving(nodeName: string): GuardVerdict {
-    if (this.isTainted(nodeName)) return allow; // already counted
-    const leaving = new Set(this.tainted);
-    for (const node of this.options.view.nodes()) {
-      if (node.labels[NODEGROUP_LABEL] !== undefined && isLeaving({ taints: node.taints })) leaving.add(node.name);
-    }
-    const { maxNodesLeaving } = this.options.caps;
-    if (leaving.size >= maxNodesLeaving) return refuse('nodes-leaving', `${leaving.size} nodes are under removal already; at most ${maxNodesLeaving} at once`);
     return allow;
   }
 
@@ -448,10 +231,3 @@ export class PlanGuard {
   }
 }
 
-function first(...checks: Array<() => GuardVerdict>): GuardVerdict {
-  for (const check of checks) {
-    const verdict = check();
-    if (!verdict.allowed) return verdict;
-  }
-  return allow;
-}
