@@ -3,7 +3,7 @@ import { BOOTSTRAP_TEMPLATE_LABEL } from '../../shared/labels.ts';
 import { parseNodeGroupSpec } from '../../shared/nodegroup.ts';
 import { PLACEHOLDERS, renderTemplate, type Placeholder } from '../../forwarder/executor/cloud-init.ts';
 import type { KubeHttp } from '../../forwarder/kube/kube-http.ts';
-import { resolveDelivery } from '../../forwarder/vpsie/bootstrap-delivery.ts';
+import { resolveDelivery, type BootstrapDeliveryMode } from '../../forwarder/vpsie/bootstrap-delivery.ts';
 import { fail, pass, type CheckResult } from './check.ts';
 import type { DoctorNodeGroup } from './vpsie-checks.ts';
 
@@ -12,7 +12,7 @@ import type { DoctorNodeGroup } from './vpsie-checks.ts';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export async function checkTemplate(kube: KubeHttp, group: DoctorNodeGroup): Promise<CheckResult> {
+export async function checkTemplate(kube: KubeHttp, group: DoctorNodeGroup, defaultDelivery?: BootstrapDeliveryMode): Promise<CheckResult> {
   const name = `NodeGroup ${group.namespace}/${group.name} bootstrap`;
   let spec;
   try {
@@ -38,7 +38,7 @@ export async function checkTemplate(kube: KubeHttp, group: DoctorNodeGroup): Pro
   } catch (error) {
     return fail(name, `template ${ref} does not render: ${message(error)}`, 'use only the known placeholders');
   }
-  const delivery = resolveDelivery(spec.bootstrap.delivery, rendered);
+  const delivery = resolveDelivery(spec.bootstrap.delivery ?? defaultDelivery, rendered);
   if (delivery.mode === 'unsupported') return fail(name, delivery.why, 'set spec.bootstrap.delivery to userData, or make the template a shell script');
   return pass(name, `template ${ref} renders; delivered as ${delivery.mode === 'script' ? 'a stored VPSie script' : 'userData (unproven on /apps/v2/vm: see docs/vpsie-api.md)'}`);
 }

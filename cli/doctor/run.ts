@@ -1,4 +1,5 @@
 import type { KubeHttp } from '../../forwarder/kube/kube-http.ts';
+import type { BootstrapDeliveryMode } from '../../forwarder/vpsie/bootstrap-delivery.ts';
 import type { VpsieClient } from '../../forwarder/vpsie/index.ts';
 import type { CheckResult } from './check.ts';
 import { checkJoinEndpoint, checkRbac, checkTemplate } from './cluster-checks.ts';
@@ -21,6 +22,8 @@ export type DoctorInput = {
   joinEndpoint: string | undefined;
   functions: { url: string | undefined; clusterId: string | undefined; signingKey: string | undefined };
   nowMs: number;
+  /** The forwarder's vpsie.bootstrapDelivery, for NodeGroups that do not set theirs. */
+  bootstrapDelivery?: BootstrapDeliveryMode;
 };
 
 export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
@@ -34,7 +37,7 @@ export async function runDoctor(input: DoctorInput): Promise<CheckResult[]> {
     if (input.nodeGroups.length === 0) checks.push({ name: 'NodeGroups', ok: false, detail: 'none found', fix: 'create a NodeGroup (vpsie-autoscaler catalog -o yaml prints one)' });
     for (const group of input.nodeGroups) {
       if (credentials.ok) checks.push(...(await checkNodeGroup(input.client, group)));
-      checks.push(input.kube ? await checkTemplate(input.kube, group) : { name: `NodeGroup ${group.namespace}/${group.name} bootstrap`, ok: false, detail: 'no cluster connection', fix: 'give --kubeconfig' });
+      checks.push(input.kube ? await checkTemplate(input.kube, group, input.bootstrapDelivery) : { name: `NodeGroup ${group.namespace}/${group.name} bootstrap`, ok: false, detail: 'no cluster connection', fix: 'give --kubeconfig' });
     }
   } else {
     checks.push({ name: 'NodeGroups', ok: false, detail: `could not be listed: ${input.nodeGroups.error}`, fix: 'check --kubeconfig and that the NodeGroup CRD is installed (infra/crds/)' });
