@@ -73,10 +73,6 @@ export class KubeApiError extends Error {
   }
 }
 
-export function isKubeStatus(error: unknown, status: number): boolean {
-  return error instanceof KubeApiError && error.status === status;
-}
-
 export interface StreamHandle {
   abort(): void;
 }
