@@ -21,9 +21,27 @@ export interface AuditContext {
   itemsWritten?: number;
 }
 
+/**
+ * One line of the trail as written (docs/audit-trail.md). Readers of the log (the e2e tests, the
+ * demo) parse lines of this type; `time` is the logger's.
+ */
+export interface AuditLine extends AuditFields {
+  audit: true;
+  time?: number;
+  cluster: string;
+  planId: string;
+  fencingToken: number;
+  forwarderId: string;
+  snapshotTakenAtMs: number;
+  dryRun: boolean;
+  type: 'command' | 'decision';
+  /** A launch's monthly price, from the snapshot's offerings. */
+  priceMonthly?: number;
+}
+
 export function auditPlan(sink: AuditSink, message: PlanMessage, context: AuditContext): number {
   const common = {
-    audit: true,
+    audit: true as const,
     cluster: message.clusterId,
     planId: message.planId,
     fencingToken: message.fencingToken,
@@ -34,10 +52,10 @@ export function auditPlan(sink: AuditSink, message: PlanMessage, context: AuditC
   for (const command of message.commands) {
     // A launch's monthly price (from the snapshot's offerings), so the trail answers what VMs cost.
     const price = command.kind === 'createVm' ? context.snapshot.offerings.find((o) => o.identifier === command.offeringId)?.priceMonthly : undefined;
-    sink.info({ ...common, type: 'command', ...auditFieldsOf(command), ...(price !== undefined ? { priceMonthly: price } : {}) }, AUDIT_MESSAGE);
+    sink.info({ ...common, type: 'command', ...auditFieldsOf(command), ...(price !== undefined ? { priceMonthly: price } : {}) } satisfies AuditLine, AUDIT_MESSAGE);
   }
   for (const decision of message.decisions) {
-    sink.info({ ...common, type: 'decision', ...describeDecision(decision) }, AUDIT_MESSAGE);
+    sink.info({ ...common, type: 'decision', ...describeDecision(decision) } satisfies AuditLine, AUDIT_MESSAGE);
   }
   return message.commands.length + message.decisions.length;
 }

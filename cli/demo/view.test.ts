@@ -24,7 +24,7 @@ function vm(hostname: string, nickname: string): SimVm {
 }
 
 function audit(partial: Partial<AuditLine>): AuditLine {
-  return { cluster: 'demo', planId: 'p1', fencingToken: 1, type: 'decision', kind: 'scale-up', target: 'ng ns/workers', reason: 'pending-pods', message: '', inputs: {}, ...partial };
+  return { audit: true, cluster: 'demo', planId: 'p1', fencingToken: 1, forwarderId: 'f1', snapshotTakenAtMs: 0, dryRun: false, type: 'decision', kind: 'scale-up', target: 'ng ns/workers', reason: 'pending-pods', message: '', inputs: {}, ...partial };
 }
 
 describe('demo view', () => {

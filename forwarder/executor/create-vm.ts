@@ -9,6 +9,7 @@ import { deleteSettledBootstrapScripts } from '../vpsie/bootstrap-scripts.ts';
 import { createBootstrapToken, deleteBootstrapToken } from './bootstrap-token.ts';
 import { ensureKubeletFlags, renderTemplate, TemplateError } from './cloud-init.ts';
 import { kubeletFlags } from './kubelet-flags.ts';
+import { templateValues as bootstrapTemplateValues } from './template-values.ts';
 import { failed, succeeded, type CommandHandler } from './types.ts';
 
 // Launch one VM for a group: fresh join token, user data rendered from the group's bootstrap
@@ -64,7 +65,11 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
     throw error;
   }
 
-  const flags = kubeletFlags(name, spec, command.offeringId);
+  // The plan's nickname names the node's instance type (as Karpenter and CA name instance types); the
+  // identifier goes beside it in the offering label. Region/zone come from the datacenter.
+  const plan = ctx.view.offerings().find((o) => o.identifier === command.offeringId && o.datacenterID === command.datacenterID)
+    ?? ctx.view.offerings().find((o) => o.identifier === command.offeringId);
+  const flags = kubeletFlags(name, spec, plan ?? command.offeringId);
   // Render once without a token first: a template that cannot render leaves no join token behind.
   try {
     renderTemplate(template, templateValues('', ''));
@@ -85,25 +90,7 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
   }
 
   function templateValues(tokenText: string, tokenId: string) {
-    return {
-      hostname: command.hostname,
-      nodeName: command.hostname,
-      token: tokenText,
-      tokenId,
-      apiServer: ctx.join.apiServerEndpoint,
-      apiServerEndpoint: ctx.join.apiServerEndpoint,
-      caCertHash: ctx.join.caCertHash,
-      nodeLabels: flags.nodeLabels,
-      registerWithTaints: flags.registerWithTaints,
-      kubeletArgs: flags.args,
-      kubeReserved: flags.kubeReserved,
-      systemReserved: flags.systemReserved,
-      evictionHard: flags.evictionHard,
-      maxPods: String(flags.maxPods),
-      nodeGroup: name,
-      offering: command.offeringId,
-      clusterId: ctx.clusterId,
-    };
+    return bootstrapTemplateValues({ hostname: command.hostname, token: { text: tokenText, id: tokenId }, join: ctx.join, flags, nodeGroup: name, offering: command.offeringId, clusterId: ctx.clusterId });
   }
 
   let launch;

@@ -1,32 +1,15 @@
 // The functions' audit trail as the e2e tests and the demo read it: the JSON lines with `audit: true`
 // in the functions' log (functions/audit.ts; one line per command and per decision of a committed plan).
+import type { AuditLine } from '../../functions/audit.ts';
 
-export interface AuditLine {
-  time?: number;
-  cluster: string;
-  planId: string;
-  fencingToken: number;
-  forwarderId?: string;
-  dryRun?: boolean;
-  /** "command" or "decision". */
-  type: 'command' | 'decision';
-  /** Command kind (createVm, evictPod, …) or decision kind (scale-up, keep-node, unschedulable, …). */
-  kind: string;
-  commandId?: string;
-  target: string;
-  nodeGroup?: string;
-  reason: string;
-  message: string;
-  operationId?: string;
-  inputs: Record<string, string | number | boolean | null>;
-}
+export type { AuditLine };
 
 export function parseAuditLines(text: string): AuditLine[] {
   const lines: AuditLine[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('{') || !line.includes('"audit":true')) continue;
     try {
-      const parsed = JSON.parse(line) as AuditLine & { audit?: boolean };
+      const parsed = JSON.parse(line) as AuditLine;
       if (parsed.audit === true) lines.push(parsed);
     } catch {
       // a line cut by a crash: not an audit record

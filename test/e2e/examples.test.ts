@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { ensureKubeletFlags, renderTemplate } from '../../forwarder/executor/cloud-init.ts';
 import { kubeletFlags } from '../../forwarder/executor/kubelet-flags.ts';
+import { templateValues } from '../../forwarder/executor/template-values.ts';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
 import { parseNodeGroup, parseNodeGroupSpec } from '../../shared/nodegroup.ts';
 import { kubeletSettingsFromUserData } from '../vpsie-sim/user-data.ts';
@@ -28,25 +29,16 @@ function render(template: string) {
     kubelet: { maxPods: 40 },
   });
   const flags = kubeletFlags('workers', spec, 'plan-a');
-  const rendered = renderTemplate(template, {
+  // The forwarder's own values (create-vm.ts): a placeholder renamed there fails these renders.
+  const rendered = renderTemplate(template, templateValues({
     hostname: 'c1-workers-abcde',
-    nodeName: 'c1-workers-abcde',
-    token: 'abcdef.0123456789abcdef',
-    tokenId: 'abcdef',
-    apiServer: '10.0.0.10:6443',
-    apiServerEndpoint: '10.0.0.10:6443',
-    caCertHash: `sha256:${'0'.repeat(64)}`,
-    nodeLabels: flags.nodeLabels,
-    registerWithTaints: flags.registerWithTaints,
-    kubeletArgs: flags.args,
-    kubeReserved: flags.kubeReserved,
-    systemReserved: flags.systemReserved,
-    evictionHard: flags.evictionHard,
-    maxPods: String(flags.maxPods),
+    token: { text: 'abcdef.0123456789abcdef', id: 'abcdef' },
+    join: { apiServerEndpoint: '10.0.0.10:6443', caCertHash: `sha256:${'0'.repeat(64)}` },
+    flags,
     nodeGroup: 'workers',
     offering: 'plan-a',
     clusterId: 'c1',
-  });
+  }));
   return { rendered, flags };
 }
 
