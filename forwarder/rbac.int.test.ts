@@ -185,6 +185,8 @@ describe('the shipped RBAC', () => {
           command({ kind: 'evictPod', namespace: ns, pod: pod.metadata!.name!, node: nodeName, nodeGroup: ref }),
           command({ kind: 'updateNodeGroupStatus', nodeGroup: ref, status: { currentNodes: 1, desiredNodes: 2, readyNodes: 1, conditions: [], nodeList: [] } }),
           command({ kind: 'emitEvent', involved: { kind: 'Node', name: nodeName }, type: 'Normal', eventReason: 'TestEvent', message: 'node event' }),
+          // The same Event again: a series update of the first (patch).
+          command({ kind: 'emitEvent', involved: { kind: 'Node', name: nodeName }, type: 'Normal', eventReason: 'TestEvent', message: 'node event' }),
           command({ kind: 'updateClusterStatus', status: clusterStatus('Healthy') }),
         ], 90_000);
         expect(outcomes(drain)).toEqual(drain.map((r) => [r.kind, 'succeeded', '']));
@@ -192,11 +194,16 @@ describe('the shipped RBAC', () => {
         const removal = await runPlan(forwarder, fake, [
           command({ kind: 'deleteNode', node: nodeName, nodeGroup: ref }),
           command({ kind: 'deleteVm', hostname: nodeName, vmIdentifier: vm.identifier, nodeGroup: ref }),
-          // Again: the same Event is a series update (patch), the status ConfigMap exists now (patch).
-          command({ kind: 'emitEvent', involved: { kind: 'Node', name: nodeName }, type: 'Normal', eventReason: 'TestEvent', message: 'node event' }),
+          // Again: the status ConfigMap exists now (patch).
           command({ kind: 'updateClusterStatus', status: clusterStatus('Degraded') }),
         ], 90_000);
         expect(outcomes(removal)).toEqual(removal.map((r) => [r.kind, 'succeeded', '']));
+        const nodeEvents = (await asForwarder.request<{ items: Array<{ reason: string; regarding: { name: string }; series?: { count: number } }> }>({ method: 'GET', path: '/apis/events.k8s.io/v1/namespaces/default/events' }).catch(() => ({ items: [] })))
+          .items.filter((e) => e.reason === 'TestEvent' && e.regarding.name === nodeName);
+        const adminEvents = (await admin.request<{ items: Array<{ reason: string; regarding: { name: string }; series?: { count: number } }> }>({ method: 'GET', path: '/apis/events.k8s.io/v1/namespaces/default/events' }))
+          .items.filter((e) => e.reason === 'TestEvent' && e.regarding.name === nodeName);
+        expect(nodeEvents).toEqual([]); // the forwarder may not read events.k8s.io events back
+        expect(adminEvents.map((e) => e.series?.count ?? 1)).toEqual([2]);
         const status = await h.core.readNamespacedConfigMap({ namespace: NS, name: 'vpsie-autoscaler-status' });
         expect(JSON.parse(status.data!.status!)).toMatchObject({ health: 'Degraded' });
         expect((await h.coordination.readNamespacedLease({ namespace: NS, name: 'vpsie-autoscaler-forwarder' })).spec?.holderIdentity).toBe(forwarder.identity);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useHarness, type Harness } from '../../test/harness/context.ts';
 import type { Clock } from '../util/clock.ts';
 import { systemClock } from '../util/clock.ts';
-import { EventRecorder, SERIES_WINDOW_MS } from './event-recorder.ts';
+import { EventRecorder, REPORTING_CONTROLLER, SERIES_WINDOW_MS } from './event-recorder.ts';
 import { loadKubeAuth } from './kube-auth.ts';
 import { KubeHttp } from './kube-http.ts';
 
@@ -10,7 +10,7 @@ import { KubeHttp } from './kube-http.ts';
 // object (what `kubectl describe` shows as "(x3 over …)"), a different note is another object, and a
 // series whose Event is gone (expired, deleted) starts a new one.
 
-interface EventObject { metadata: { name: string }; reason: string; note: string; series?: { count: number; lastObservedTime: string }; regarding: { uid?: string; name: string } }
+interface EventObject { metadata: { name: string }; reportingController?: string; reason: string; note: string; series?: { count: number; lastObservedTime: string }; regarding: { uid?: string; name: string } }
 
 describe('EventRecorder', () => {
   let h: Harness;
@@ -22,15 +22,15 @@ describe('EventRecorder', () => {
   beforeAll(async () => {
     h = useHarness();
     kube = new KubeHttp(await loadKubeAuth(h.info.kubeconfigPath));
-    ns = await h.newNamespace('events');
-    await h.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'waiting' }, spec: { nodeSelector: { none: 'none' }, containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } });
   });
   afterAll(() => kube?.close());
 
   const events = async () => (await kube.request<{ items: EventObject[] }>({ method: 'GET', path: `/apis/events.k8s.io/v1/namespaces/${ns}/events` })).items
-    .filter((e) => e.regarding.name === 'waiting');
+    .filter((e) => e.regarding.name === 'waiting' && e.reportingController === REPORTING_CONTROLLER); // not the scheduler's FailedScheduling
 
   it('folds repeats into a series, keeps different notes apart, and starts over when the Event is gone', async () => {
+    ns = await h.newNamespace('events');
+    await h.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'waiting' }, spec: { nodeSelector: { none: 'none' }, containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } });
     const recorder = new EventRecorder(kube, 'test-instance', clock);
     const spec = { involved: { kind: 'Pod' as const, namespace: ns, name: 'waiting' }, type: 'Normal' as const, reason: 'NotTriggerScaleUp', note: "pod didn't trigger scale-up: group a/b is at its maximum" };
     await recorder.record(spec);
