@@ -97,6 +97,7 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
   try {
     // Script delivery (issue 15): the rendered bootstrap is stored as a VPSie script and named on the create.
     const scriptIdentifier = delivery.mode === 'script' ? await ctx.vpsie.createScript({ name: bootstrapScriptName(command.hostname), content: userData }) : undefined;
+    if (scriptIdentifier) ctx.scriptSweeper?.noteStored(command.hostname);
     launch = await ctx.vpsie.launchVm({
       hostname: command.hostname,
       resourceIdentifier: command.offeringId,

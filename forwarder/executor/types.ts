@@ -33,6 +33,8 @@ export interface ExecutorContext {
   vpsieProjectId: string | undefined;
   /** How a bootstrap reaches a VM when the NodeGroup does not say (forwarder setting vpsie.bootstrapDelivery; default auto). */
   bootstrapDelivery?: BootstrapDeliveryMode;
+  /** Told of every stored bootstrap script, so that it is deleted once its Node is Ready (vpsie/bootstrap-scripts.ts). */
+  scriptSweeper?: { noteStored(hostname: string): void };
   /** How long a Node must be NotReady to count as dead (forwarder setting deadNodeAfterMs). */
   deadNodeAfterMs: number;
   /** Unmarked VMs the operator adopted (forwarder setting adoptVmIdentifiers): deletable as ours. */

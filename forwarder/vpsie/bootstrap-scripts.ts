@@ -42,3 +42,60 @@ export async function deleteSettledBootstrapScripts(
   for (const script of settled) await vpsie.deleteScript(script.identifier);
   return settled.map((s) => s.name);
 }
+
+/**
+ * Deletes this process's stored scripts as soon as they are settled, instead of at the next
+ * script-mode launch (a cluster that stops launching would keep its last script, and its join token,
+ * until then). Cheap when there is nothing to do: scripts are listed only while a script this process
+ * stored has a Ready Node, or has had no VM for longer than the orphan age. Scripts stored before a
+ * restart are left to the sweep at the next launch (deleteSettledBootstrapScripts in create-vm).
+ */
+export class BootstrapScriptSweeper {
+  /** Hostname → when its script was stored. */
+  private readonly outstanding = new Map<string, number>();
+  private sweeping: Promise<string[]> | undefined;
+
+  constructor(
+    private readonly vpsie: { listScripts(): Promise<VpsieScript[]>; deleteScript(identifier: string): Promise<unknown> },
+    private readonly view: ScriptSweepView,
+    private readonly scope: { hostnamePrefix: string; now: () => number; orphanAfterMs?: number },
+  ) {}
+
+  noteStored(hostname: string): void {
+    if (!this.outstanding.has(hostname)) this.outstanding.set(hostname, this.scope.now());
+  }
+
+  get pending(): number {
+    return this.outstanding.size;
+  }
+
+  /** Call after each VM listing; resolves to the names deleted (one sweep at a time). */
+  sweepIfDue(): Promise<string[]> {
+    if (this.sweeping || !this.due()) return Promise.resolve([]);
+    this.sweeping = this.sweep().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  private due(): boolean {
+    const hostnames = this.view.vmHostnames();
+    const orphanAfterMs = this.scope.orphanAfterMs ?? DEFAULT_ORPHAN_SCRIPT_AFTER_MS;
+    for (const [hostname, storedAtMs] of this.outstanding) {
+      if (this.view.nodeReady(hostname)) return true;
+      if (hostnames !== null && !hostnames.has(hostname) && this.scope.now() - storedAtMs >= orphanAfterMs) return true;
+    }
+    return false;
+  }
+
+  private async sweep(): Promise<string[]> {
+    const scripts = await this.vpsie.listScripts();
+    const deleted = await deleteSettledBootstrapScripts({ listScripts: async () => scripts, deleteScript: (id) => this.vpsie.deleteScript(id) }, this.view, { hostnamePrefix: this.scope.hostnamePrefix, nowMs: this.scope.now(), ...(this.scope.orphanAfterMs !== undefined ? { orphanAfterMs: this.scope.orphanAfterMs } : {}) });
+    const listed = new Set(scripts.map((s) => s.name));
+    for (const hostname of [...this.outstanding.keys()]) {
+      const name = `${hostname}${BOOTSTRAP_SCRIPT_SUFFIX}`;
+      if (deleted.includes(name) || !listed.has(name)) this.outstanding.delete(hostname);
+    }
+    return deleted;
+  }
+}
