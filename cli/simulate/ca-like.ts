@@ -6,7 +6,7 @@ import type { TraceWorkload } from './trace.ts';
 
 // The Cluster-Autoscaler-like baseline, as NodeGroup overrides on the same planner (not a second
 // planner): one offering per group (a CA node group is one instance type), removal of underused
-// nodes only (below 50 % CPU and memory requested — CA's scale-down-utilization-threshold — for
+// nodes only (no consolidation; below 50 % CPU and memory requested — CA's scale-down-utilization-threshold — for
 // 10 minutes — scale-down-unneeded-time), no proactive scale-up. The Policy side (10 min
 // scale-down-delay-after-add, up to 10 empty nodes at once) is in caLikePolicy (simulate.ts).
 //
@@ -39,6 +39,8 @@ export function caLikeGroups(groups: readonly RawGroup[], offerings: readonly Of
         allowMixedInstances: false,
         scaleUpPolicy: { stabilizationWindowSeconds: 0, cpuThreshold: 100, memoryThreshold: 100 },
         scaleDownPolicy: { enabled: true, stabilizationWindowSeconds: 600, cpuThreshold: 50, memoryThreshold: 50 },
+        // CA removes nodes, it never replaces one by a cheaper one.
+        disruption: { ...(group.spec.disruption as Record<string, unknown> | undefined), consolidationPolicy: 'Off' },
       },
     };
   });

@@ -6,6 +6,7 @@ import { SIM_START_MS, simulateRun } from './run.ts';
 import { buildGroups, type GroupSet, type RawGroup } from './setup.ts';
 import { clusterStart, NO_START } from './cluster-start.ts';
 import { staticFleet, type StaticFleet } from './static-fleet.ts';
+import { instantBound, type InstantBound } from './instant-bound.ts';
 import { DEFAULT_PROVISIONING, replicasAt, type Trace } from './trace.ts';
 
 // A whole `simulate`: this project's policy as configured, the Cluster-Autoscaler-like baseline
@@ -37,6 +38,8 @@ export interface SimulationReport {
   /** Mean of the project's average CPU and memory utilization, in percent. */
   utilizationPercent: number;
   caLikeOfferings: Record<string, string>;
+  /** The cheapest fleet of each step, changed at once and for free: a floor under any autoscaler's cost, a ceiling over its utilization. */
+  instantBound: InstantBound & { savingsVsStaticPercent: number };
 }
 
 export function policyFor(overrides: Partial<Policy> = {}): Policy {
@@ -64,6 +67,7 @@ export function runSimulation(input: SimulationInput): SimulationReport {
   const caLike = run('ca-like', caRaw, policyFor(CA_LIKE_POLICY));
   const fleet = staticFleet(trace, projectGroups.groups, offerings);
   const statics = staticMetrics(trace, fleet, stepMs);
+  const bound = instantBound(trace, projectGroups.groups, offerings);
   const pct = (base: number) => (base > 0 ? ((base - project.cost) / base) * 100 : 0);
   return {
     seed,
@@ -75,6 +79,7 @@ export function runSimulation(input: SimulationInput): SimulationReport {
     savingsVsStaticPercent: pct(statics.cost),
     savingsVsCaLikePercent: pct(caLike.cost),
     utilizationPercent: ((project.cpuUtilization.average + project.memoryUtilization.average) / 2) * 100,
+    instantBound: { ...bound, savingsVsStaticPercent: statics.cost > 0 ? ((statics.cost - bound.cost) / statics.cost) * 100 : 0 },
     caLikeOfferings: Object.fromEntries(caRaw.map((g) => [`${g.namespace}/${g.name}`, (g.spec.offeringIDs as string[])[0]!])),
   };
 }
