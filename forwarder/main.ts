@@ -5,7 +5,7 @@ import type { PlanMessage } from '../shared/plan-message.ts';
 import { ReconcileBatcher } from './batcher.ts';
 import type { ForwarderConfig } from './config.ts';
 import type { ForwarderDeps, ForwarderHandle } from './handle.ts';
-import { FORWARDER_VERSION } from './version.ts';
+import { FORWARDER_USER_AGENT, FORWARDER_VERSION } from './version.ts';
 import { Delivery } from './delivery/delivery.ts';
 import { Executor } from './executor/executor.ts';
 import { computeGroupStats, publishGroupStats } from './group-stats.ts';
@@ -43,7 +43,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   const logger = deps.logger ?? (createLogger({ name: 'forwarder', level: config.logLevel }) as unknown as Logger);
   const log = logger.child({ forwarder: identity, clusterId: config.clusterId });
   const auth = deps.kubeAuth ?? (deps.kubeConfig ? await clientNodeAuth(deps.kubeConfig) : await loadKubeAuth(config.kubeconfig, process.env, { clock }));
-  const kube = new KubeHttp(auth, { qps: config.kubeClient.qps, burst: config.kubeClient.burst, deadlineMs: config.kubeClient.requestDeadlineMs, clock });
+  const kube = new KubeHttp(auth, { qps: config.kubeClient.qps, burst: config.kubeClient.burst, deadlineMs: config.kubeClient.requestDeadlineMs, clock, userAgent: FORWARDER_USER_AGENT });
   const metrics = new ForwarderMetrics();
   metrics.monthlyCostCap.set(config.caps.maxMonthlyCost);
   const cluster = { clusterId: config.clusterId, hostnamePrefix: config.hostnamePrefix ?? `${config.clusterId}-` };
@@ -112,7 +112,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       trackCommand(latency, command, result.outcome);
     },
   });
-  const delivery = new Delivery({ functionsUrl: config.functionsUrl, clusterId: config.clusterId, signingKey: config.signingKey, clock, logger: log, ...deps.deliveryOptions });
+  const delivery = new Delivery({ functionsUrl: config.functionsUrl, clusterId: config.clusterId, signingKey: config.signingKey, clock, logger: log, userAgent: FORWARDER_USER_AGENT, ...deps.deliveryOptions });
   const plans: PlanMessage[] = [];
   const publishStats = () => {
     for (const group of cache.nodeGroups.items.values()) metrics.ensureGroup(group.name);
@@ -213,7 +213,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   const stopStats = every(clock, 15_000, () => {
     if (cache.synced) publishStats();
   });
-  log.info({ url: server.url, kube: auth.describe, dryRun, namespace: config.namespace, functionsUrl: config.functionsUrl, leaderElection: config.leaderElection.enabled }, 'forwarder started');
+  log.info({ url: server.url, kube: auth.describe, kubeProxy: kube.proxy, dryRun, namespace: config.namespace, functionsUrl: config.functionsUrl, leaderElection: config.leaderElection.enabled }, 'forwarder started');
 
   const shutdown = async (graceful: boolean) => {
     if (stopped) return;

@@ -7,7 +7,7 @@ import { parseRetryAfterMs } from '../util/retry-after.ts';
 import { sleep, systemClock, type Clock } from '../util/clock.ts';
 import { errorFields, silentLogger, type Logger } from '../util/logger.ts';
 import { functionsUrlProblem } from './functions-url.ts';
-import { DEFAULT_BODY_LIMITS, nodeHttpPost, type HttpPost, type RawResponse } from './http-post.ts';
+import { createHttpPost, DEFAULT_BODY_LIMITS, type HttpPost, type RawResponse } from './http-post.ts';
 
 // Sends an encoded (gzip) snapshot to the functions and returns the plan, or says why there is none. Gzip, signed,
 // retried with backoff on network errors, 5xx and 429 (each attempt signed afresh: a nonce is single
@@ -56,6 +56,10 @@ export interface DeliveryOptions {
   maxPlanBytes?: number;
   /** Bytes of a plan once inflated; default DEFAULT_MAX_PLAN_INFLATED_BYTES. */
   maxPlanInflatedBytes?: number;
+  /** User-Agent of every request (the default transport's). */
+  userAgent?: string;
+  /** Where the default transport reads HTTPS_PROXY, HTTP_PROXY and NO_PROXY (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export class Delivery {
@@ -74,7 +78,7 @@ export class Delivery {
     const problem = functionsUrlProblem(this.url);
     if (problem) throw new TypeError(`functionsUrl ${this.url.origin}: ${problem}`);
     this.clock = options.clock ?? systemClock;
-    this.post = options.post ?? nodeHttpPost;
+    this.post = options.post ?? createHttpPost({ clock: this.clock, ...(options.userAgent ? { userAgent: options.userAgent } : {}), ...(options.env ? { env: options.env } : {}) });
     this.logger = options.logger ?? silentLogger;
     this.nonceStore = options.nonceStore ?? new MemoryNonceStore(() => this.clock.now());
   }

@@ -1,5 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
+import { systemClock, type Clock } from '../util/clock.ts';
+import { proxyFor } from '../util/proxy-env.ts';
+import { HttpsTunnelAgent, HttpTunnelAgent } from '../util/tunnel-agent.ts';
 
 // One POST with the raw response bytes: the plan's signature covers the bytes as transmitted, so the
 // body must not be decompressed (fetch would) before it is verified.
@@ -9,7 +12,11 @@ import https from 'node:https';
 // is destroyed and the answer marked `truncated`); any other answer up to `maxErrorBodyBytes`, just
 // enough for a log line. A Content-Length above the limit is refused before a byte of the body is
 // read. The whole exchange, not only each idle gap, must finish within `timeoutMs` (a server trickling
-// one byte per second would otherwise hold the reconcile for ever).
+// one byte per second would otherwise hold the reconcile for ever); that deadline runs on the
+// injected clock.
+//
+// As kubectl: HTTPS_PROXY/HTTP_PROXY/NO_PROXY are honoured (util/proxy-env.ts; loopback never goes
+// through a proxy), and the forwarder names itself in User-Agent.
 
 export interface RawResponse {
   status: number;
@@ -31,21 +38,47 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = { maxBodyBytes: 2 * 1024 * 1024, 
 
 export type HttpPost = (url: URL, headers: Record<string, string>, body: Buffer, timeoutMs: number, limits?: BodyLimits) => Promise<RawResponse>;
 
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+export interface HttpPostOptions {
+  clock?: Clock;
+  userAgent?: string;
+  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default process.env). */
+  env?: Record<string, string | undefined>;
+}
 
-export const nodeHttpPost: HttpPost = (url, headers, body, timeoutMs, limits = DEFAULT_BODY_LIMITS) =>
-  new Promise((resolve, reject) => {
+/** A keep-alive agent per proxy (or none) and scheme, made when first needed. */
+function agentsFor(env: Record<string, string | undefined>): (url: URL) => http.Agent {
+  const agents = new Map<string, http.Agent>();
+  return (url) => {
+    const proxy = proxyFor(url, env);
+    const key = `${url.protocol}${proxy?.href ?? ''}`;
+    let agent = agents.get(key);
+    if (!agent) {
+      const secure = url.protocol === 'https:';
+      agent = proxy
+        ? (secure ? new HttpsTunnelAgent(proxy, { keepAlive: true }) : new HttpTunnelAgent(proxy, { keepAlive: true }))
+        : (secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true }));
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+}
+
+export function createHttpPost(options: HttpPostOptions = {}): HttpPost {
+  const clock = options.clock ?? systemClock;
+  const agentFor = agentsFor(options.env ?? process.env);
+  const extraHeaders: Record<string, string> = options.userAgent ? { 'user-agent': options.userAgent } : {};
+  return (url, headers, body, timeoutMs, limits = DEFAULT_BODY_LIMITS) => new Promise((resolve, reject) => {
     const isHttps = url.protocol === 'https:';
     let settled = false;
     const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;
-      clearTimeout(deadline);
+      clock.clearTimeout(deadline);
       outcome();
     };
     const request = (isHttps ? https : http).request(
       url,
-      { method: 'POST', headers: { ...headers, 'content-length': String(body.length) }, agent: isHttps ? agents.https : agents.http },
+      { method: 'POST', headers: { ...extraHeaders, ...headers, 'content-length': String(body.length) }, agent: agentFor(url) },
       (res) => {
         const status = res.statusCode ?? 0;
         const limit = status >= 200 && status < 300 ? limits.maxBodyBytes : limits.maxErrorBodyBytes;
@@ -74,8 +107,9 @@ export const nodeHttpPost: HttpPost = (url, headers, body, timeoutMs, limits = D
         res.on('end', () => done(false));
       },
     );
-    const deadline = setTimeout(() => request.destroy(new Error(`POST ${url.pathname}: no complete answer within ${timeoutMs} ms`)), timeoutMs);
+    const deadline = clock.setTimeout(() => request.destroy(new Error(`POST ${url.pathname}: no complete answer within ${timeoutMs} ms`)), timeoutMs);
     request.setTimeout(timeoutMs, () => request.destroy(new Error(`POST ${url.pathname}: no answer within ${timeoutMs} ms`)));
     request.on('error', (error) => finish(() => reject(error)));
     request.end(body);
   });
+}

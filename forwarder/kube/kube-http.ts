@@ -1,9 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
-import tls from 'node:tls';
 import { systemClock, type Clock } from '../util/clock.ts';
-import { parseRetryAfterMs } from '../util/retry-after.ts';
 import type { KubeAuth } from './kube-auth.ts';
+import { KubeAgents } from './kube-agents.ts';
+import { KubeDeadlineError, toApiError } from './kube-errors.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 // A thin JSON client for the kube API (authentication from kube-auth.ts). The forwarder talks
@@ -11,6 +11,8 @@ import { TokenBucket } from './token-bucket.ts';
 // pods) and serialize a Lease's MicroTime with millisecond precision, which the API server rejects.
 // Watches stream through the same TLS context: client-node 2.0's Watch builds a new undici Agent, and
 // so a new TLS context, for every watch request (measured: tens of MiB for the forwarder's watches).
+// As kubectl: HTTPS_PROXY/HTTP_PROXY/NO_PROXY are honoured (kube-agents.ts) and every request says
+// who sends it (User-Agent).
 
 export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -40,6 +42,10 @@ export interface KubeHttpOptions {
   qps?: number;
   burst?: number;
   clock?: Clock;
+  /** The User-Agent header, as kubectl sends one (default: none). */
+  userAgent?: string;
+  /** Where HTTPS_PROXY, HTTP_PROXY and NO_PROXY are read (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -52,26 +58,7 @@ export const DEFAULT_KUBE_QPS = 50;
 export const DEFAULT_KUBE_BURST = 100;
 export const DEFAULT_KUBE_DEADLINE_MS = 60_000;
 
-/** A request that did not finish within its whole-request deadline (or was aborted by its caller). */
-export class KubeDeadlineError extends Error {
-  override name = 'KubeDeadlineError';
-}
-
-/** A non-2xx answer of the API server, with the Status object's reason when there is one. */
-export class KubeApiError extends Error {
-  override name = 'KubeApiError';
-  constructor(
-    readonly status: number,
-    /** Status.reason: NotFound, Conflict, AlreadyExists, Forbidden, TooManyRequests, Expired, … */
-    readonly reason: string,
-    message: string,
-    /** From Retry-After (util/retry-after.ts), when the server sent one: a 429 or 503 says how long to wait. */
-    readonly retryAfterMs?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export { KubeApiError, KubeDeadlineError } from './kube-errors.ts';
 
 export interface StreamHandle {
   abort(): void;
@@ -82,8 +69,8 @@ export class KubeHttp {
   private readonly defaultDeadlineMs: number;
   private readonly clock: Clock;
   private readonly bucket: TokenBucket;
-  private agent: http.Agent | undefined;
-  private streamAgent: http.Agent | undefined;
+  private readonly agents: KubeAgents;
+  private readonly userAgent: string | undefined;
   /** Requests sent (streams included), for metrics and tests. */
   requestsSent = 0;
 
@@ -93,6 +80,8 @@ export class KubeHttp {
     if (!(this.defaultDeadlineMs > 0)) throw new RangeError(`deadlineMs must be positive, not ${this.defaultDeadlineMs}`);
     this.clock = options.clock ?? systemClock;
     this.bucket = new TokenBucket({ qps: options.qps ?? DEFAULT_KUBE_QPS, burst: options.burst ?? DEFAULT_KUBE_BURST, clock: this.clock });
+    this.agents = new KubeAgents(auth, options.env ?? process.env);
+    this.userAgent = options.userAgent;
   }
 
   /** Requests waiting for the client rate limit. */
@@ -102,6 +91,11 @@ export class KubeHttp {
 
   get server(): string {
     return this.auth.server;
+  }
+
+  /** host:port of the proxy the API server is reached through (HTTPS_PROXY), if any. */
+  get proxy(): string | undefined {
+    return this.agents.proxy?.host;
   }
 
   async request<T = unknown>(request: KubeRequest): Promise<T> {
@@ -220,8 +214,7 @@ export class KubeHttp {
   }
 
   close(): void {
-    this.agent?.destroy();
-    this.streamAgent?.destroy();
+    this.agents.destroy();
   }
 
   private async prepare(method: KubeMethod, path: string, query: KubeRequest['query'], streaming: boolean) {
@@ -230,48 +223,11 @@ export class KubeHttp {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     // Headers on every request: tokens rotate (projected service account tokens, exec plugins).
-    const options: https.RequestOptions = { method, headers: { ...(await this.auth.headers()), Accept: 'application/json' } };
-    options.agent = (await this.auth.agent?.()) ?? this.agentFor(streaming);
+    const headers: Record<string, string> = { ...(await this.auth.headers()), Accept: 'application/json' };
+    if (this.userAgent) headers['User-Agent'] = this.userAgent;
+    const options: https.RequestOptions = { method, headers };
+    options.agent = (await this.auth.agent?.()) ?? this.agents.for(streaming);
     const transport = url.protocol === 'http:' ? http : https;
     return { url, options, transport };
   }
-
-  /** Two agents (keep-alive requests; long-lived watches) on one TLS context, built once. */
-  private agentFor(streaming: boolean): http.Agent {
-    if (!this.agent || !this.streamAgent) {
-      const options = this.auth.tls;
-      if (this.server.startsWith('http:')) {
-        this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-        this.streamAgent = new http.Agent({ keepAlive: false });
-      } else {
-        const secureContext = tls.createSecureContext({ ca: options.ca, cert: options.cert, key: options.key });
-        const common = {
-          secureContext,
-          ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
-          ...(options.servername === undefined ? {} : { servername: options.servername }),
-        };
-        this.agent = new https.Agent({ keepAlive: true, maxSockets: 8, ...common });
-        this.streamAgent = new https.Agent({ keepAlive: false, ...common });
-      }
-    }
-    return (streaming ? this.streamAgent : this.agent)!;
-  }
-}
-
-function toApiError(request: KubeRequest, status: number, body: string, retryAfter: string | undefined, nowMs: number): KubeApiError {
-  let reason = '';
-  let message = body.slice(0, 500);
-  try {
-    const parsed = JSON.parse(body) as { reason?: unknown; message?: unknown };
-    if (typeof parsed.reason === 'string') reason = parsed.reason;
-    if (typeof parsed.message === 'string') message = parsed.message;
-  } catch {
-    // not a Status object (a proxy's HTML page, for instance): keep the raw text
-  }
-  return new KubeApiError(
-    status,
-    reason || String(status),
-    `${request.method} ${request.path}: ${status} ${reason} ${message}`.trim(),
-    parseRetryAfterMs(retryAfter, nowMs),
-  );
 }
