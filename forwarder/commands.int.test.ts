@@ -65,7 +65,8 @@ describe('forwarder executes every command kind', () => {
     expect(vm).toBeDefined();
     const userData = Buffer.from(vm.userData!, 'base64').toString('utf8');
     expect(userData).toContain(`hostname: ${hostname}`);
-    expect(userData).toContain(`--node-labels=tier=web,${NODEGROUP_LABEL}=workers,node.kubernetes.io/instance-type=${OFFERING}`);
+    // Region/zone from the datacenter, the plan's name as instance type (its identifier when the catalogue was not read), the identifier beside it.
+    expect(userData).toMatch(new RegExp(`--node-labels=topology.kubernetes.io/region=${DC},topology.kubernetes.io/zone=${DC},tier=web,${NODEGROUP_LABEL}=workers,node.kubernetes.io/instance-type=(${SIM_PLANS[2]!.nickname}|${OFFERING}),autoscaler.vpsie.com/offering=${OFFERING},`));
     expect(userData).toContain('--register-with-taints=dedicated=web:NoSchedule');
     expect(userData).toContain('--max-pods=58');
     expect(userData).toContain('--kube-reserved=cpu=100m,memory=256Mi');
@@ -83,6 +84,8 @@ describe('forwarder executes every command kind', () => {
 
     const node = await waitFor(() => h.core.readNode({ name: hostname }), { timeoutMs: 30_000, description: `node ${hostname} registered by the simulator` });
     expect(node.metadata!.labels![NODEGROUP_LABEL]).toBe('workers');
+    expect(node.metadata!.labels!['topology.kubernetes.io/zone']).toBe(DC);
+    expect(node.metadata!.labels!['autoscaler.vpsie.com/offering']).toBe(OFFERING);
     expect(node.spec!.providerID).toBe(`vpsie://${vm.identifier}`);
     await h.core.deleteNode({ name: hostname }).catch(() => {});
 

@@ -1,4 +1,4 @@
-import { INSTANCE_TYPE_LABEL, NODEGROUP_LABEL } from '../shared/labels.ts';
+import { NODEGROUP_LABEL, offeringKeyOfLabels } from '../shared/labels.ts';
 import { capacityMembers } from '../shared/membership.ts';
 import type { SnapshotVm } from '../shared/snapshot.ts';
 import type { GuardrailOptions } from './guard-types.ts';
@@ -81,7 +81,8 @@ export class GuardCounts {
         total += known;
         continue;
       }
-      const type = view.node(hostname)?.labels[INSTANCE_TYPE_LABEL];
+      const labels = view.node(hostname)?.labels;
+      const type = labels === undefined ? undefined : offeringKeyOfLabels(labels);
       const offering = type === undefined ? undefined : offerings.find((o) => o.identifier === type || o.nickname === type);
       // (A gone VM is not a member: clusterMembers skips it.)
       total += offering?.priceMonthly ?? dearest;

@@ -1,5 +1,5 @@
 import type { ValidGroup } from '../../functions/planning/context.ts';
-import { INSTANCE_TYPE_LABEL, NODEGROUP_LABEL } from '../../shared/labels.ts';
+import { NODEGROUP_LABEL, offeringKeyOfLabels } from '../../shared/labels.ts';
 import type { Offering, PodShape, SnapshotNode } from '../../shared/snapshot.ts';
 import { readClusterFile, toSnapshot } from '../plan/cluster-file.ts';
 import { PlanInputError } from '../plan/input-error.ts';
@@ -38,10 +38,12 @@ export function clusterStart(path: string, groups: readonly ValidGroup[], offeri
   const nodes: StartNode[] = [];
   for (const node of snapshot.nodes) {
     const group = groups.find((g) => g.name === node.labels[NODEGROUP_LABEL]);
-    const offeringId = node.labels[INSTANCE_TYPE_LABEL];
+    const offeringId = offeringKeyOfLabels(node.labels);
     // Not checked against the group's offeringIDs: the CA-like run narrows those, the machines stay.
     if (!group || offeringId === undefined) continue;
-    const offering = offerings.find((o) => o.identifier === offeringId && o.datacenterID === group.spec.datacenterID) ?? offerings.find((o) => o.identifier === offeringId);
+    // The label holds the identifier (offering label, older instance-type labels) or the plan's nickname.
+    const offering = offerings.find((o) => o.identifier === offeringId && o.datacenterID === group.spec.datacenterID) ?? offerings.find((o) => o.identifier === offeringId)
+      ?? offerings.find((o) => o.nickname === offeringId && o.datacenterID === group.spec.datacenterID) ?? offerings.find((o) => o.nickname === offeringId);
     if (offering) nodes.push({ node, group, offering });
   }
   const simulated = new Set(nodes.map((n) => n.node.name));

@@ -36,12 +36,24 @@ describe('kubeletFlags', () => {
     });
     const flags = kubeletFlags('workers', spec, 'small');
     expect(flags.args).toBe([
-      `--node-labels=tier=web,autoscaler.vpsie.com/nodegroup=workers,node.kubernetes.io/instance-type=small,autoscaler.vpsie.com/launch-template=${launchTemplateHash(spec)}`,
+      `--node-labels=topology.kubernetes.io/region=dc,topology.kubernetes.io/zone=dc,tier=web,autoscaler.vpsie.com/nodegroup=workers,node.kubernetes.io/instance-type=small,autoscaler.vpsie.com/offering=small,autoscaler.vpsie.com/launch-template=${launchTemplateHash(spec)}`,
       '--register-with-taints=gpu:NoSchedule,team=a:PreferNoSchedule',
       '--kube-reserved=cpu=200m',
       '--system-reserved=memory=1Gi',
       '--eviction-hard=memory.available<200Mi',
       '--max-pods=30',
     ].join(' '));
+  });
+
+  it('names the instance type by the plan\'s nickname, keeps the identifier in the offering label, and leaves out a datacenter that is no label value', () => {
+    const spec = parseNodeGroupSpec({ maxNodes: 3, datacenterID: '55f06b85-c9ee-11ed-9b6b-0050569c68dc', offeringIDs: ['9f2c-uuid'], osImageID: 'os' });
+    const named = kubeletFlags('workers', spec, { identifier: '9f2c-uuid', nickname: 'A-4C-8G' }).nodeLabels;
+    expect(named).toContain('node.kubernetes.io/instance-type=A-4C-8G');
+    expect(named).toContain('autoscaler.vpsie.com/offering=9f2c-uuid');
+    expect(named).toContain('topology.kubernetes.io/zone=55f06b85-c9ee-11ed-9b6b-0050569c68dc');
+    // A nickname that is no label value (a space) falls back to the identifier.
+    expect(kubeletFlags('workers', spec, { identifier: '9f2c-uuid', nickname: 'A 4C 8G' }).nodeLabels).toContain('node.kubernetes.io/instance-type=9f2c-uuid');
+    const odd = parseNodeGroupSpec({ maxNodes: 3, datacenterID: 'Toronto DC', offeringIDs: ['p'], osImageID: 'os' });
+    expect(kubeletFlags('workers', odd, 'p').nodeLabels).not.toContain('topology.kubernetes.io');
   });
 });

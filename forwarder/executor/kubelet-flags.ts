@@ -5,7 +5,7 @@ import type { NodeGroupSpec } from '../../shared/nodegroup.ts';
 // the node's allocatable (DESIGN.md) so that the estimate matches what the kubelet reports.
 
 export { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
-import { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
+import { INSTANCE_TYPE_LABEL, instanceTypeValue, OFFERING_LABEL, topologyLabels } from '../../shared/labels.ts';
 import { LAUNCH_TEMPLATE_LABEL, launchTemplateHash } from '../../shared/launch-template.ts';
 
 export interface KubeletFlags {
@@ -26,9 +26,23 @@ function pairs(map: Record<string, string | undefined>, separator = '='): string
     .join(',');
 }
 
-export function kubeletFlags(groupName: string, spec: NodeGroupSpec, offeringId: string): KubeletFlags {
+/**
+ * `offering`: the plan as the forwarder's catalogue lists it (its nickname names the node's instance
+ * type); only the identifier when the catalogue does not list it. The labels are the ones the planner
+ * gives its simulated new nodes (functions/planning/node-template.ts templateLabels), so that
+ * selectors and topology spread on them are planned as the scheduler will see them.
+ */
+export function kubeletFlags(groupName: string, spec: NodeGroupSpec, offering: string | { identifier: string; nickname: string }): KubeletFlags {
+  const plan = typeof offering === 'string' ? { identifier: offering, nickname: offering } : offering;
   // The launch template's hash: how the planner tells a drifted node (shared/launch-template.ts).
-  const labels = { ...spec.labels, [NODEGROUP_LABEL]: groupName, [INSTANCE_TYPE_LABEL]: offeringId, [LAUNCH_TEMPLATE_LABEL]: launchTemplateHash(spec) };
+  const labels = {
+    ...topologyLabels(spec.datacenterID),
+    ...spec.labels,
+    [NODEGROUP_LABEL]: groupName,
+    [INSTANCE_TYPE_LABEL]: instanceTypeValue(plan),
+    [OFFERING_LABEL]: plan.identifier,
+    [LAUNCH_TEMPLATE_LABEL]: launchTemplateHash(spec),
+  };
   const nodeLabels = pairs(labels);
   const registerWithTaints = spec.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(',');
   const kubeReserved = pairs(spec.kubelet.kubeReserved);

@@ -1,8 +1,8 @@
-import { NODEGROUP_LABEL, vmIdentifierOfProviderId } from '../../shared/labels.ts';
+import { NODEGROUP_LABEL, offeringKeyOfLabels, vmIdentifierOfProviderId } from '../../shared/labels.ts';
 import type { GroupRef } from '../../shared/plan-message.ts';
 import type { Offering, SnapshotNode, SnapshotVm } from '../../shared/snapshot.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
-import { findOffering, INSTANCE_TYPE_LABEL } from './node-template.ts';
+import { findOffering } from './node-template.ts';
 import type { GroupKey } from './types.ts';
 
 // Which nodes the autoscaler manages. IMPORTANT: a node without the group label is never touched;
@@ -55,7 +55,7 @@ export function offeringOfNode(ctx: PlanContext, node: SnapshotNode, group: Vali
   const launch = ctx.state.operations.find((op) => op.kind === 'launch' && op.hostname === node.name);
   const fromLaunch = launch?.kind === 'launch' ? findOffering(ctx.snapshot.offerings, group, launch.offeringId) : undefined;
   if (fromLaunch) return fromLaunch;
-  const label = node.labels[INSTANCE_TYPE_LABEL];
+  const label = offeringKeyOfLabels(node.labels);
   if (label === undefined) return undefined;
   const byNickname = ctx.snapshot.offerings.filter((o) => o.nickname === label);
   return findOffering(ctx.snapshot.offerings, group, label)

@@ -10,10 +10,8 @@ import type { SimNode, SimNodeKind, SimPod } from './simulation/types.ts';
 // What a node of group G launched with offering O will look like to the scheduler, before it
 // exists: its labels, taints and allocatable, and the DaemonSet pods that will land on it.
 
-export { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
-import { INSTANCE_TYPE_LABEL } from '../../shared/labels.ts';
-export const REGION_LABEL = 'topology.kubernetes.io/region';
-export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+export { INSTANCE_TYPE_LABEL, REGION_LABEL, ZONE_LABEL } from '../../shared/labels.ts';
+import { INSTANCE_TYPE_LABEL, instanceTypeValue, OFFERING_LABEL, topologyLabels } from '../../shared/labels.ts';
 export const OS_LABEL = 'kubernetes.io/os';
 export const ARCH_LABEL = 'kubernetes.io/arch';
 
@@ -55,16 +53,18 @@ export function offeringAllocatable(spec: NodeGroupSpec, offering: Offering): No
 }
 
 /**
- * Labels a new node of the group carries once registered: the group's labels, the nodegroup label,
- * hostname, instance type, region/zone (= the datacenter), os/arch (VPSie runs linux/amd64).
+ * Labels a new node of the group carries once registered — the same the forwarder's bootstrap sets
+ * (forwarder/executor/kubelet-flags.ts): the group's labels, the nodegroup label, hostname, instance
+ * type (the plan's name) and offering (its identifier), region/zone (the datacenter), os/arch
+ * (VPSie runs linux/amd64).
  */
 export function templateLabels(group: ValidGroup, offering: Offering, hostname: string): Record<string, string> {
   return {
     [OS_LABEL]: 'linux',
     [ARCH_LABEL]: 'amd64',
-    [REGION_LABEL]: group.spec.datacenterID,
-    [ZONE_LABEL]: group.spec.datacenterID,
-    [INSTANCE_TYPE_LABEL]: offering.identifier,
+    ...topologyLabels(group.spec.datacenterID),
+    [INSTANCE_TYPE_LABEL]: instanceTypeValue(offering),
+    [OFFERING_LABEL]: offering.identifier,
     ...group.spec.labels,
     [NODEGROUP_LABEL]: group.name,
     [HOSTNAME_LABEL]: hostname,

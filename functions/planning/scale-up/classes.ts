@@ -1,4 +1,4 @@
-import { HOSTNAME_LABEL } from '../../../shared/labels.ts';
+import { HOSTNAME_LABEL, OFFERING_LABEL } from '../../../shared/labels.ts';
 import { formatBytes, formatCpuMillis } from '../../../shared/quantity.ts';
 import type { PodShape } from '../../../shared/snapshot.ts';
 import { INSTANCE_TYPE_LABEL, TEMPLATE_HOSTNAME, type NodeTemplate } from '../node-template.ts';
@@ -109,8 +109,8 @@ const NOT_ADMITTED: Admission = Object.freeze({ cap: 0, misfit: { reason: 'node-
 
 /** Whether the pod's node constraints read the instance-type label (admission then differs per offering). */
 function mentionsInstanceType(shape: PodShape): boolean {
-  if (INSTANCE_TYPE_LABEL in shape.nodeSelector) return true;
-  return shape.nodeAffinity.some((term) => (term.matchExpressions ?? []).some((e) => e.key === INSTANCE_TYPE_LABEL) || (term.matchFields ?? []).length > 0);
+  if (INSTANCE_TYPE_LABEL in shape.nodeSelector || OFFERING_LABEL in shape.nodeSelector) return true;
+  return shape.nodeAffinity.some((term) => (term.matchExpressions ?? []).some((e) => e.key === INSTANCE_TYPE_LABEL || e.key === OFFERING_LABEL) || (term.matchFields ?? []).length > 0);
 }
 
 export function admission(model: ClusterModel, cls: PodClass, template: NodeTemplate, detail = true): Admission {

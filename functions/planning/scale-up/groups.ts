@@ -5,7 +5,7 @@ import { findOffering, nodeTemplate, type NodeTemplate } from '../node-template.
 import type { SimPod } from '../simulation/types.ts';
 import type { LaunchOperation, PlanningState } from '../types.ts';
 import { isGroupHostname } from './hostname.ts';
-import { groupUsage, limitValues, type GroupUsage, type LimitValues } from './limits.ts';
+import { groupUsage, hasLimits, limitValues, NO_USAGE, type GroupUsage, type LimitValues } from './limits.ts';
 
 // Where a group stands for scale-up, counted with the ONE membership rule (shared/membership.ts)
 // the forwarder's guardrails use too:
@@ -78,6 +78,7 @@ export function countServingMembers(snapshot: Snapshot, group: ValidGroup, launc
 export function groupCapacities(snapshot: Snapshot, state: PlanningState, hostnamePrefix: string, groups: readonly ValidGroup[], launches: readonly LaunchOperation[], daemonSets: readonly SimPod[], nowMs: number): GroupCapacity[] {
   return groups.map((group) => {
     const members = capacityMemberNames(snapshot, hostnamePrefix, group, launches);
+    const limits = limitValues(group.spec.limits);
     const current = members.size;
     const backoffUntilMs = state.groups[group.key]?.backoffUntilMs;
     const templates: NodeTemplate[] = [];
@@ -96,8 +97,9 @@ export function groupCapacities(snapshot: Snapshot, state: PlanningState, hostna
       missingOfferings,
       templates,
       weight: group.spec.weight ?? 0,
-      limits: limitValues(group.spec.limits),
-      usage: groupUsage(snapshot, group, members, launches.filter((l) => l.nodeGroup === group.key)),
+      limits,
+      // Only a group with limits needs its members sized (a large group without limits pays nothing).
+      usage: hasLimits(limits) ? groupUsage(snapshot, group, members, launches.filter((l) => l.nodeGroup === group.key)) : NO_USAGE,
     };
   });
 }

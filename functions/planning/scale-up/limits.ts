@@ -1,4 +1,4 @@
-import { INSTANCE_TYPE_LABEL } from '../../../shared/labels.ts';
+import { offeringKeyOfLabels } from '../../../shared/labels.ts';
 import type { GroupLimits } from '../../../shared/nodegroup.ts';
 import { MIB, parseBytes, parseCpuMillis } from '../../../shared/quantity.ts';
 import type { Offering, Snapshot } from '../../../shared/snapshot.ts';
@@ -42,11 +42,12 @@ export function addUsage(a: GroupUsage, b: GroupUsage): GroupUsage {
   return { cpuMillis: a.cpuMillis + b.cpuMillis, memoryBytes: a.memoryBytes + b.memoryBytes, monthlyCost: a.monthlyCost + b.monthlyCost };
 }
 
-/** The offering a member runs on: its launch's, else its Node's instance-type label (identifier or nickname). */
-function memberOffering(snapshot: Snapshot, group: ValidGroup, hostname: string, launches: readonly LaunchOperation[]): Offering | undefined {
+/** The offering a member runs on: its launch's, else its Node's offering label, else its instance-type label (identifier or nickname). */
+function memberOffering(snapshot: Snapshot, group: ValidGroup, hostname: string, launches: readonly LaunchOperation[], nodeLabels: ReadonlyMap<string, Readonly<Record<string, string>>>): Offering | undefined {
   const launch = launches.find((l) => l.hostname === hostname);
   if (launch) return findOffering(snapshot.offerings, group, launch.offeringId);
-  const label = snapshot.nodes.find((n) => n.name === hostname)?.labels[INSTANCE_TYPE_LABEL];
+  const labels = nodeLabels.get(hostname);
+  const label = labels === undefined ? undefined : offeringKeyOfLabels(labels);
   if (label === undefined) return undefined;
   return findOffering(snapshot.offerings, group, label) ?? snapshot.offerings.find((o) => o.nickname === label);
 }
@@ -60,9 +61,10 @@ export function groupUsage(snapshot: Snapshot, group: ValidGroup, members: Itera
     memoryBytes: Math.max(0, ...pool.map((o) => o.ramMiB * MIB)),
     monthlyCost: Math.max(0, ...pool.map((o) => o.priceMonthly)),
   };
+  const nodeLabels = new Map(snapshot.nodes.map((n) => [n.name, n.labels]));
   let usage = NO_USAGE;
   for (const hostname of members) {
-    const offering = memberOffering(snapshot, group, hostname, launches);
+    const offering = memberOffering(snapshot, group, hostname, launches, nodeLabels);
     usage = addUsage(usage, offering ? offeringUsage(offering) : worst);
   }
   return usage;

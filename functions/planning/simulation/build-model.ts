@@ -1,7 +1,7 @@
-import { NODEGROUP_LABEL, TO_BE_DELETED_TAINT } from '../../../shared/labels.ts';
+import { NODEGROUP_LABEL, offeringKeyOfLabels, TO_BE_DELETED_TAINT } from '../../../shared/labels.ts';
 import type { Snapshot, SnapshotNode, SnapshotPod } from '../../../shared/snapshot.ts';
 import type { ValidGroup } from '../context.ts';
-import { addTemplateNode, daemonSetPods, findOffering, INSTANCE_TYPE_LABEL, nodeTemplate } from '../node-template.ts';
+import { addTemplateNode, daemonSetPods, findOffering, nodeTemplate } from '../node-template.ts';
 import type { LaunchOperation, Operation } from '../types.ts';
 import { ClusterModel } from './cluster-model.ts';
 import type { SimNode, SimPod } from './types.ts';
@@ -91,7 +91,7 @@ export function buildClusterModel(snapshot: Snapshot, options: BuildModelOptions
       allocatable: node.allocatable,
       kind: joining && !node.ready ? 'in-flight' : 'existing',
       ...(node.labels[NODEGROUP_LABEL] !== undefined ? { nodeGroup: groupKeyOf(node, options.groups) } : {}),
-      ...(node.labels[INSTANCE_TYPE_LABEL] !== undefined ? { offeringId: node.labels[INSTANCE_TYPE_LABEL] } : {}),
+      ...(offeringKeyOfLabels(node.labels) !== undefined ? { offeringId: offeringKeyOfLabels(node.labels)! } : {}),
     });
   }
   const pods = snapshot.pods.map((pod): SimPod => ({
