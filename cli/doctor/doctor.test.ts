@@ -56,7 +56,7 @@ describe('doctor: VPSie checks', () => {
 
   it('an unknown project names the known ones', async () => {
     const s = await sim();
-    expect((await checkProject(client(s.url), 'prod')).check).toMatchObject({ ok: false, detail: 'no project "prod" (known: sim-project (7))' });
+    expect((await checkProject(client(s.url), 'prod')).check).toMatchObject({ ok: false, detail: 'VPSie project "prod" is not in /apps/v2/projects of this account (known: sim-project (id 7, 2b7f4c1e-7d3a-4f7e-9a51-0c6d1e2f3a4b)); give a numeric id, a UUID or a name from that list' });
   });
 
   it('a missing offering, an unknown datacenter and a refused OS image fail, each named', async () => {

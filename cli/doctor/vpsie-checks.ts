@@ -1,5 +1,5 @@
 import { parseNodeGroupSpec } from '../../shared/nodegroup.ts';
-import { VpsieApiError, VpsieAuthError, type VpsieClient, type VpsiePlan, type VpsieProject } from '../../forwarder/vpsie/index.ts';
+import { VpsieApiError, VpsieAuthError, VpsieProjectError, type VpsieClient, type VpsiePlan, type VpsieProject } from '../../forwarder/vpsie/index.ts';
 import { fail, pass, type CheckResult } from './check.ts';
 
 // The VPSie side of doctor: credentials, the project, and what each NodeGroup names (datacenter,
@@ -28,11 +28,11 @@ export async function checkProject(client: VpsieClient, wanted: string | undefin
   const name = 'VPSie project';
   if (!wanted) return { check: fail(name, 'no project given', 'pass --project <id|uuid|name> (key "projectId" of the credentials Secret)'), project: undefined };
   try {
-    const projects = await client.listProjects();
-    const project = projects.find((p) => p.id === wanted || p.identifier === wanted) ?? projects.find((p) => p.name === wanted);
-    if (!project) return { check: fail(name, `no project "${wanted}" (known: ${projects.map((p) => `${p.name} (${p.id})`).join(', ') || 'none'})`, 'use one of the known projects, by numeric id, UUID or name'), project: undefined };
+    // The forwarder's own resolution (id, then UUID, then a unique name): what doctor accepts, it accepts.
+    const project = await client.resolveProject(wanted);
     return { check: pass(name, `${project.name}: id ${project.id}, UUID ${project.identifier}`), project };
   } catch (error) {
+    if (error instanceof VpsieProjectError) return { check: fail(name, error.message, 'use one of the known projects, by numeric id, UUID or name'), project: undefined };
     return { check: fail(name, `projects could not be listed: ${message(error)}`, 'check the credentials first'), project: undefined };
   }
 }
