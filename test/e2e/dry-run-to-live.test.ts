@@ -1,6 +1,5 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { eventually, spreadDeployment, simPlan, useE2eStack } from './e2e-helpers.ts';
+import { eventually, useE2eStack } from './e2e-helpers.ts';
 
 // The operator's switch from dry-run to live (issue 21): the forwarder starts dry with pods pending
 // for as many heartbeats as ten minutes at the production heartbeat (30 s) would give, is stopped
@@ -21,10 +20,9 @@ describe('dry-run → live', () => {
   });
 
   it('the first live plan after a long dry run launches nodes', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
-    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 3, offeringIDs: [simPlan('A-1C-2G')] });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'waiting', namespace, replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true }) });
+    const { stack } = env;
+    await env.applyGroup(GROUP, { maxNodes: 3 });
+    await env.deploy({ name: 'waiting', replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true });
 
     const dryLaunchPlans = () => new Set(stack.audit().filter((a) => a.dryRun === true && a.type === 'command' && a.kind === 'createVm').map((a) => a.planId));
     await eventually(stack, `${PRODUCTION_HEARTBEATS_IN_10_MIN} dry-run plans proposing launches`, () => dryLaunchPlans().size >= PRODUCTION_HEARTBEATS_IN_10_MIN, 90_000);

@@ -1,6 +1,7 @@
-import type { AppsV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import type { NodeGroupSpecInput } from '../../shared/nodegroup.ts';
 import { waitFor, WaitTimeoutError } from '../harness/wait-for.ts';
 import { findPlan, SIM_PLANS } from '../vpsie-sim/index.ts';
 import { ensureNamespace, ignore404 } from './stack-cluster.ts';
@@ -23,11 +24,21 @@ export interface E2eEnv {
   readonly stack: Stack;
   /** A workload namespace of this file, deleted (pods first) after it. */
   readonly namespace: string;
+  readonly apps: AppsV1Api;
+  /** Creates or replaces a NodeGroup of the stack: e2eGroup(spec). */
+  applyGroup(name: string, spec: E2eGroupSpec): Promise<void>;
+  /** Creates a spreadDeployment in the file's namespace. */
+  deploy(options: Omit<DeploymentOptions, 'namespace'>): Promise<void>;
+  /** Every pod of Deployment `app` Running, `count` of them (waitPodsRunning). */
+  running(app: string, count: number, timeoutMs?: number): Promise<V1Pod[]>;
 }
 
-/** One stack and one workload namespace for the tests of a file, started before them and stopped after. */
+/**
+ * The fixture of an e2e file: one stack on the harness's control plane and store, and one workload
+ * namespace, started before the file's tests and stopped (namespace deleted) after them.
+ */
 export function useE2eStack(namespacePrefix: string, options: Partial<StackOptions> = {}): E2eEnv {
-  const env: { stack?: Stack; namespace?: string } = {};
+  const env: { stack?: Stack; namespace?: string; apps?: AppsV1Api } = {};
   beforeAll(async () => {
     env.stack = await startE2eStack(options);
     env.namespace = await newWorkloadNamespace(env.stack, namespacePrefix);
@@ -36,7 +47,7 @@ export function useE2eStack(namespacePrefix: string, options: Partial<StackOptio
     if (env.stack && env.namespace) await deleteWorkloadNamespace(env.stack, env.namespace);
     await env.stack?.stop();
   });
-  return {
+  const fixture: E2eEnv = {
     get stack() {
       if (!env.stack) throw new Error('the e2e stack is not started (use it inside a test)');
       return env.stack;
@@ -45,7 +56,27 @@ export function useE2eStack(namespacePrefix: string, options: Partial<StackOptio
       if (!env.namespace) throw new Error('the e2e namespace is not created (use it inside a test)');
       return env.namespace;
     },
+    get apps() {
+      return (env.apps ??= fixture.stack.kube.kc.makeApiClient(AppsV1Api));
+    },
+    applyGroup: (name, spec) => fixture.stack.applyNodeGroup(name, e2eGroup(spec)),
+    deploy: async (deployment) => {
+      const { namespace } = fixture;
+      await fixture.apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ ...deployment, namespace }) });
+    },
+    running: (app, count, timeoutMs) => waitPodsRunning(fixture.stack, fixture.namespace, `app=${app}`, count, timeoutMs),
   };
+  return fixture;
+}
+
+/** The scale-down policy most e2e files use: a 3 s window, CPU and memory below 50 %. */
+export const FAST_SCALE_DOWN = { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 };
+
+export type E2eGroupSpec = Partial<NodeGroupSpecInput> & { maxNodes: number };
+
+/** The NodeGroup most e2e files use: from zero nodes, the simulator's A-1C-2G plan (one 500m pod a node). */
+export function e2eGroup(spec: E2eGroupSpec): Partial<NodeGroupSpecInput> {
+  return { minNodes: 0, offeringIDs: [simPlan('A-1C-2G')], ...spec };
 }
 
 /** The identifier of the simulator's plan with this nickname (A-1C-2G, …). */
@@ -124,9 +155,7 @@ export function expectNoDuplicateVms(stack: Stack): void {
 
 /** Deployment fully available: replicas == ready == available == updated (nothing lost for good). */
 export async function expectDeploymentWhole(stack: Stack, namespace: string, name: string, replicas: number, timeoutMs = 60_000): Promise<void> {
-  const { kc } = stack.kube;
-  const { AppsV1Api } = await import('@kubernetes/client-node');
-  const apps = kc.makeApiClient(AppsV1Api);
+  const apps = stack.kube.kc.makeApiClient(AppsV1Api);
   await eventually(stack, `Deployment ${namespace}/${name} with ${replicas} ready replica(s)`, async () => {
     const d = await apps.readNamespacedDeployment({ namespace, name });
     return (d.status?.readyReplicas ?? 0) === replicas && (d.status?.availableReplicas ?? 0) === replicas && (d.status?.replicas ?? 0) === replicas;
@@ -134,7 +163,7 @@ export async function expectDeploymentWhole(stack: Stack, namespace: string, nam
 }
 
 /** Deploys `name` with requests, optional selector/tolerations and one pod per node (required anti-affinity). */
-export function spreadDeployment(options: {
+export interface DeploymentOptions {
   name: string;
   namespace: string;
   replicas: number;
@@ -144,7 +173,9 @@ export function spreadDeployment(options: {
   nodeSelector?: Record<string, string>;
   tolerations?: Array<{ key: string; operator: 'Equal' | 'Exists'; value?: string; effect: 'NoSchedule' | 'NoExecute' | 'PreferNoSchedule' }>;
   softSpread?: boolean;
-}) {
+}
+
+export function spreadDeployment(options: DeploymentOptions) {
   const { name, namespace, replicas, cpu, memory } = options;
   const affinity = options.onePerNode
     ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: name } }, topologyKey: 'kubernetes.io/hostname' }] } }

@@ -1,17 +1,6 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { probe } from '../harness/probe.ts';
-import {
-  eventually,
-  expectNoDuplicateVms,
-  isCordonedOrTainted,
-  pods,
-  scaleDeployment,
-  spreadDeployment,
-  simPlan,
-  useE2eStack,
-  waitPodsRunning,
-} from './e2e-helpers.ts';
+import { eventually, expectNoDuplicateVms, isCordonedOrTainted, pods, scaleDeployment, simPlan, useE2eStack } from './e2e-helpers.ts';
 
 // (8) The functions unreachable (process killed): the forwarder keeps running and watching, does
 // nothing destructive (an empty node that would otherwise be removed stays), and recovers when they
@@ -31,16 +20,15 @@ describe('functions unreachable', () => {
   const env = useE2eStack('outage');
 
   it('keeps the forwarder running, destroys nothing while they are away, and recovers', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack, namespace, apps } = env;
     await stack.applyNodeGroup(GROUP, {
       minNodes: 0,
       maxNodes: 3,
       offeringIDs: [simPlan('A-1C-2G'), simPlan('A-2C-4G')],
       scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
     });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'first', namespace, replicas: 1, cpu: '500m', memory: '256Mi' }) });
-    await waitPodsRunning(stack, namespace, 'app=first', 1, 120_000);
+    await env.deploy({ name: 'first', replicas: 1, cpu: '500m', memory: '256Mi' });
+    await env.running('first', 1, 120_000);
     const [firstNode] = await stack.managedNodeNames(GROUP);
     expect(firstNode).toBeDefined();
     const forwarder = stack.forwarders[0]!;
@@ -52,7 +40,7 @@ describe('functions unreachable', () => {
     const vmCallsBefore = stack.calls().length;
     // The node empties (it would be removed after 3 s), and a pod that needs a bigger node arrives.
     await scaleDeployment(apps, namespace, 'first', 0);
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'second', namespace, replicas: 1, cpu: '1200m', memory: '512Mi' }) });
+    await env.deploy({ name: 'second', replicas: 1, cpu: '1200m', memory: '512Mi' });
 
     const outageEndsMs = Date.now() + OUTAGE_MS;
     while (Date.now() < outageEndsMs) {
@@ -74,7 +62,7 @@ describe('functions unreachable', () => {
     const plansBefore = await stack.metric('vpsie_autoscaler_forwarder_reconciles_total', { outcome: 'plan' });
     await stack.functions.start();
     await eventually(stack, 'a plan delivered after the outage', async () => (await stack.metric('vpsie_autoscaler_forwarder_reconciles_total', { outcome: 'plan' })) > plansBefore, 30_000);
-    const [second] = await waitPodsRunning(stack, namespace, 'app=second', 1, 90_000);
+    const [second] = await env.running('second', 1, 90_000);
     expect(second!.spec!.nodeName).not.toBe(firstNode);
     await eventually(stack, `the empty node ${firstNode} removed after the outage`, async () => !(await stack.managedNodeNames(GROUP)).includes(firstNode!), 90_000);
     expect(stack.vms().find((vm) => vm.hostname === firstNode)?.phase).toBe('deleted');

@@ -1,18 +1,6 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
-import {
-  eventually,
-  expectDeploymentWhole,
-  expectNoDuplicateVms,
-  isCordonedOrTainted,
-  pods,
-  scaleDeployment,
-  spreadDeployment,
-  simPlan,
-  useE2eStack,
-  waitPodsRunning,
-} from './e2e-helpers.ts';
+import { eventually, expectDeploymentWhole, expectNoDuplicateVms, FAST_SCALE_DOWN, isCordonedOrTainted, pods, scaleDeployment, useE2eStack } from './e2e-helpers.ts';
 
 // (7) Two forwarders; the leader is killed (SIGKILL: no shutdown, its Lease is left to expire) the
 // moment a node it is draining shows the to-be-deleted taint. The standby takes over and finishes
@@ -26,19 +14,13 @@ describe('forwarder leader killed in the middle of a drain', () => {
   const env = useE2eStack('failover', { forwarderReplicas: 2 });
 
   it('lets the standby finish the drain: the node and its VM removed once, the other node untouched, no pod lost', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack, namespace, apps } = env;
     const first = await stack.waitForLeader();
-    await stack.applyNodeGroup(GROUP, {
-      minNodes: 0,
-      maxNodes: 3,
-      offeringIDs: [simPlan('A-1C-2G')],
-      scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
-    });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'load', namespace, replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true }) });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'keep', namespace, replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true }) });
-    await waitPodsRunning(stack, namespace, 'app=load', 2, 120_000);
-    await waitPodsRunning(stack, namespace, 'app=keep', 2);
+    await env.applyGroup(GROUP, { maxNodes: 3, scaleDownPolicy: FAST_SCALE_DOWN });
+    await env.deploy({ name: 'load', replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true });
+    await env.deploy({ name: 'keep', replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true });
+    await env.running('load', 2, 120_000);
+    await env.running('keep', 2);
     const nodes = await stack.managedNodeNames(GROUP);
     expect(nodes).toHaveLength(2);
 

@@ -1,14 +1,5 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import {
-  eventually,
-  expectNoDuplicateVms,
-  isRunning,
-  pods,
-  spreadDeployment,
-  simPlan,
-  useE2eStack,
-} from './e2e-helpers.ts';
+import { eventually, expectNoDuplicateVms, isRunning, pods, useE2eStack } from './e2e-helpers.ts';
 
 // (5) maxNodes reached: as many pods as the allowed nodes hold get a node; no further VM is created;
 // the rest are reported unschedulable with a reason a person can act on.
@@ -20,10 +11,9 @@ describe('maxNodes reached', () => {
 
   it('creates no VM beyond maxNodes and reports the remaining pods unschedulable with a reason', async () => {
     const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
-    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 2, offeringIDs: [simPlan('A-1C-2G')] });
+    await env.applyGroup(GROUP, { maxNodes: 2 });
     // One pod per node, four pods, at most two nodes.
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'wide', namespace, replicas: 4, cpu: '500m', memory: '256Mi', onePerNode: true }) });
+    await env.deploy({ name: 'wide', replicas: 4, cpu: '500m', memory: '256Mi', onePerNode: true });
 
     await eventually(stack, 'two pods Running, two Pending', async () => {
       const list = await pods(stack, namespace, 'app=wide');

@@ -1,16 +1,6 @@
-import { AppsV1Api, PolicyV1Api } from '@kubernetes/client-node';
+import { PolicyV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import {
-  eventually,
-  expectNoDuplicateVms,
-  isCordonedOrTainted,
-  pods,
-  scaleDeployment,
-  spreadDeployment,
-  simPlan,
-  useE2eStack,
-  waitPodsRunning,
-} from './e2e-helpers.ts';
+import { eventually, expectNoDuplicateVms, FAST_SCALE_DOWN, isCordonedOrTainted, pods, scaleDeployment, useE2eStack } from './e2e-helpers.ts';
 
 // (3) A PodDisruptionBudget that allows no disruption: the underused nodes stay, the reason is
 // reported (decision keep-node/pdb in the audit trail and the status endpoint), nothing is evicted.
@@ -21,24 +11,18 @@ describe('a PDB that allows no disruption', () => {
   const env = useE2eStack('pdb');
 
   it('keeps the underused nodes, reports why, and evicts nothing', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack, namespace, apps } = env;
     const policy = stack.kube.kc.makeApiClient(PolicyV1Api);
-    await stack.applyNodeGroup(GROUP, {
-      minNodes: 0,
-      maxNodes: 4,
-      offeringIDs: [simPlan('A-1C-2G')],
-      scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
-    });
+    await env.applyGroup(GROUP, { maxNodes: 4, scaleDownPolicy: FAST_SCALE_DOWN });
     // Two nodes: `big` wants one each; `guarded` spreads a small pod onto each, and its PDB allows no disruption.
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'big', namespace, replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true }) });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'guarded', namespace, replicas: 2, cpu: '100m', memory: '64Mi', onePerNode: true }) });
+    await env.deploy({ name: 'big', replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true });
+    await env.deploy({ name: 'guarded', replicas: 2, cpu: '100m', memory: '64Mi', onePerNode: true });
     await policy.createNamespacedPodDisruptionBudget({
       namespace,
       body: { metadata: { name: 'guarded' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'guarded' } } } },
     });
-    await waitPodsRunning(stack, namespace, 'app=big', 2, 120_000);
-    const guarded = await waitPodsRunning(stack, namespace, 'app=guarded', 2);
+    await env.running('big', 2, 120_000);
+    const guarded = await env.running('guarded', 2);
     const nodes = await stack.managedNodeNames(GROUP);
     expect(nodes).toHaveLength(2);
     await eventually(stack, 'the PDB computed: 0 disruptions allowed, 2 healthy', async () => {

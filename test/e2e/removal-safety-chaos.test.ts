@@ -1,16 +1,7 @@
-import { AppsV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
-import {
-  eventually,
-  expectDeploymentWhole,
-  expectNoDuplicateVms,
-  scaleDeployment,
-  simPlan,
-  spreadDeployment,
-  useE2eStack,
-  waitPodsRunning,
-} from './e2e-helpers.ts';
+import { eventually, expectDeploymentWhole, expectNoDuplicateVms, FAST_SCALE_DOWN, scaleDeployment, useE2eStack } from './e2e-helpers.ts';
 
 // removal-safety chaos (issue 14): while a bursty workload scales up and down, the leader forwarder
 // is killed, the functions are restarted, VPSie stops answering for 60 s, and the forwarders' watches
@@ -52,22 +43,21 @@ describe('removal-safety: chaos while a bursty workload scales up and down', () 
   afterAll(() => observer?.stop());
 
   it('loses no pod, removes no node holding a pod without a controller, duplicates no VM', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack, namespace, apps } = env;
     const selector = { [NODEGROUP_LABEL]: GROUP };
-    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 6, offeringIDs: [simPlan('A-1C-2G')], scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 } });
+    await env.applyGroup(GROUP, { maxNodes: 6, scaleDownPolicy: FAST_SCALE_DOWN });
     observer = watchNodes(async () => ({
       nodes: await stack.managedNodeNames(GROUP),
       pods: (await stack.kube.core.listPodForAllNamespaces()).items,
     }));
 
     // Burst up: 4 one-per-node pods, and small `keep` pods that spread.
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'burst', namespace, replicas: 4, cpu: '500m', memory: '256Mi', onePerNode: true, nodeSelector: selector }) });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'keep', namespace, replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true, nodeSelector: selector }) });
-    await waitPodsRunning(stack, namespace, 'app=burst', 4, 150_000);
+    await env.deploy({ name: 'burst', replicas: 4, cpu: '500m', memory: '256Mi', onePerNode: true, nodeSelector: selector });
+    await env.deploy({ name: 'keep', replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true, nodeSelector: selector });
+    await env.running('burst', 4, 150_000);
     // A pod without a controller: its node must never be removed.
     await stack.kube.core.createNamespacedPod({ namespace, body: { metadata: { name: 'lonely', labels: { app: 'lonely' } }, spec: { nodeSelector: selector, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] } } });
-    const [lonely] = await waitPodsRunning(stack, namespace, 'app=lonely', 1);
+    const [lonely] = await env.running('lonely', 1);
     const lonelyNode = lonely!.spec!.nodeName!;
 
     // Burst down, and kill the leader while the removals begin.
@@ -92,7 +82,7 @@ describe('removal-safety: chaos while a bursty workload scales up and down', () 
     expect(dropped).toBeGreaterThan(0);
 
     // Settle: the burst's 3 pods and keep's 2 run, and then down to 1.
-    await waitPodsRunning(stack, namespace, 'app=burst', 3, 240_000);
+    await env.running('burst', 3, 240_000);
     await scaleDeployment(apps, namespace, 'burst', 1);
     // Scale-down runs meanwhile (drains, evictions, rescheduling): give it the time a loaded CI machine needs.
     await expectDeploymentWhole(stack, namespace, 'burst', 1, 180_000);

@@ -1,8 +1,7 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
 import { SkippableClock } from '../vpsie-sim/index.ts';
-import { eventually, expectNoDuplicateVms, simPlan, spreadDeployment, useE2eStack, waitPodsRunning } from './e2e-helpers.ts';
+import { eventually, expectNoDuplicateVms, useE2eStack } from './e2e-helpers.ts';
 
 // removal-safety (issue 14, item 6): no duplicate VMs nobody sees. A create is accepted by VPSie but
 // its answer is lost (the connection drops), and VPSie shows the accepted create in /vm/pending only
@@ -25,16 +24,15 @@ describe('removal-safety: duplicate VMs under delayed visibility and lost create
   const env = useE2eStack('dups', { simClock: clock, policy: { launchDeadlineMs: 90_000 } });
 
   it.each(DELAYS_S)('visibility delay %i s + lost answer: one VM, found later, its pod scheduled', async (delayS) => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack } = env;
     const group = `d${delayS}`;
-    await stack.applyNodeGroup(group, { minNodes: 0, maxNodes: 2, offeringIDs: [simPlan('A-1C-2G')] });
+    await env.applyGroup(group, { maxNodes: 2 });
     const forwarder = stack.forwarders[0]!;
     const commandLines = () => forwarder.logText().split('\n').filter((line) => line.includes('"msg":"create VM ') && line.includes(`for NodeGroup ${stack.namespace}/${group}`));
     const createsBefore = stack.calls('createVm').length;
     stack.simulator.sim.inject({ kind: 'lostAnswer', visibilityDelayMs: delayS * 1000, match: { operation: 'createVm' } });
 
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: `app-${group}`, namespace, replicas: 1, cpu: '500m', memory: '256Mi', nodeSelector: { [NODEGROUP_LABEL]: group } }) });
+    await env.deploy({ name: `app-${group}`, replicas: 1, cpu: '500m', memory: '256Mi', nodeSelector: { [NODEGROUP_LABEL]: group } });
     // The forwarder has run the createVm command to its end (created, unconfirmed or failed).
     await eventually(stack, `the forwarder to finish the createVm command of ${group}`, () => commandLines().length >= 1, 90_000);
     expect(stack.simulator.sim.faults.pending(), 'the lost answer was met').toEqual([]);
@@ -43,7 +41,7 @@ describe('removal-safety: duplicate VMs under delayed visibility and lost create
     // Jump over the rest of the delay at VPSie: the accepted create becomes visible.
     clock.advance(delayS * 1000);
 
-    const [pod] = await waitPodsRunning(stack, namespace, `app=app-${group}`, 1, 120_000);
+    const [pod] = await env.running(`app-${group}`, 1, 120_000);
     expect(pod!.spec!.nodeName).toBe(hostname);
     // One create request for this launch, one VM, never a second one of that hostname.
     expect(stack.calls('createVm').slice(createsBefore)).toHaveLength(1);

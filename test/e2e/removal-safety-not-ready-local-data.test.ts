@@ -1,8 +1,8 @@
-import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
 import { SIM_DELETE_PASSWORD } from './stack.ts';
-import { eventually, simPlan, spreadDeployment, useE2eStack, waitPodsRunning } from './e2e-helpers.ts';
+import { eventually, useE2eStack } from './e2e-helpers.ts';
 
 // removal-safety (issue 14, case 9): a network partition must not destroy data. Two of five nodes
 // lose their machine (VPSie deletes the VM behind the autoscaler's back, so the kubelet is gone and
@@ -18,13 +18,12 @@ describe('removal-safety: NotReady replacement spares nodes holding local data',
   const env = useE2eStack('nrlocal', { policy: { notReadyReplaceAfterMs: 3_000 }, forwarderEnv: { VPSIE_FWD_DEAD_NODE_AFTER_MS: '3000' } });
 
   it('keeps the NotReady node with an emptyDir pod, replaces the NotReady node without one', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack, namespace, apps } = env;
     const core = stack.kube.kc.makeApiClient(CoreV1Api);
     const selector = { [NODEGROUP_LABEL]: GROUP };
-    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 7, offeringIDs: [simPlan('A-1C-2G')], scaleDownPolicy: { enabled: false } });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'spread', namespace, replicas: 5, cpu: '500m', memory: '256Mi', onePerNode: true, nodeSelector: selector }) });
-    const spread = await waitPodsRunning(stack, namespace, 'app=spread', 5, 150_000);
+    await env.applyGroup(GROUP, { maxNodes: 7, scaleDownPolicy: { enabled: false } });
+    await env.deploy({ name: 'spread', replicas: 5, cpu: '500m', memory: '256Mi', onePerNode: true, nodeSelector: selector });
+    const spread = await env.running('spread', 5, 150_000);
     const [withData, plain] = spread.map((p) => p.spec!.nodeName!).sort() as [string, string];
     // A replicated pod whose data lives on the node's disk (emptyDir, not in memory).
     await apps.createNamespacedDeployment({
@@ -46,7 +45,7 @@ describe('removal-safety: NotReady replacement spares nodes holding local data',
         },
       },
     });
-    await waitPodsRunning(stack, namespace, 'app=scratch', 1);
+    await env.running('scratch', 1);
 
     // Both machines vanish at VPSie (not through the autoscaler): their kubelets stop.
     for (const hostname of [withData, plain]) {
@@ -56,7 +55,7 @@ describe('removal-safety: NotReady replacement spares nodes holding local data',
 
     // The plain node is replaced: its Node goes, its spread pod runs elsewhere.
     await eventually(stack, `NotReady node ${plain} removed`, async () => !(await core.readNode({ name: plain }).catch(() => undefined)), 180_000);
-    await waitPodsRunning(stack, namespace, 'app=spread', 5, 150_000);
+    await env.running('spread', 5, 150_000);
     // The node with local data is kept, and the planner says why.
     const kept = await eventually(stack, `a local-data decision for ${withData}`, () => stack.audit().find((a) => a.type === 'decision' && a.kind === 'replace-node' && a.target === `node ${withData}` && a.reason === 'local-data'), 60_000);
     expect(kept.message).toMatch(/does not set notReadyReplacement\.replaceNodesWithLocalData/);

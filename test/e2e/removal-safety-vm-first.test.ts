@@ -1,6 +1,6 @@
-import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { eventually, scaleDeployment, simPlan, spreadDeployment, useE2eStack, waitPodsRunning } from './e2e-helpers.ts';
+import { eventually, scaleDeployment, useE2eStack } from './e2e-helpers.ts';
 
 // removal-safety (issue 14, case 2): a Node is never deleted while its VM still exists. Deleting
 // the Node first (the order before) left a live kubelet free to re-register it untainted when the
@@ -14,12 +14,11 @@ describe('removal-safety: the VM goes before its Node', () => {
   const env = useE2eStack('vmfirst');
 
   it('keeps the Node (tainted) while VPSie fails the VM deletion, and deletes it only after the VM is gone', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack, namespace, apps } = env;
     const core = stack.kube.kc.makeApiClient(CoreV1Api);
-    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 2, offeringIDs: [simPlan('A-1C-2G')], scaleDownPolicy: { stabilizationWindowSeconds: 2, cpuThreshold: 50, memoryThreshold: 50 } });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'app', namespace, replicas: 1, cpu: '500m', memory: '256Mi', onePerNode: true }) });
-    const [pod] = await waitPodsRunning(stack, namespace, 'app=app', 1, 120_000);
+    await env.applyGroup(GROUP, { maxNodes: 2, scaleDownPolicy: { stabilizationWindowSeconds: 2, cpuThreshold: 50, memoryThreshold: 50 } });
+    await env.deploy({ name: 'app', replicas: 1, cpu: '500m', memory: '256Mi', onePerNode: true });
+    const [pod] = await env.running('app', 1, 120_000);
     const nodeName = pod!.spec!.nodeName!;
     const vm = stack.liveVms().find((v) => v.hostname === nodeName)!;
     expect(vm).toBeDefined();

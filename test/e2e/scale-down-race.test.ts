@@ -1,19 +1,6 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
-import {
-  eventually,
-  expectDeploymentWhole,
-  expectNoDuplicateVms,
-  isCordonedOrTainted,
-  node,
-  pods,
-  scaleDeployment,
-  spreadDeployment,
-  simPlan,
-  useE2eStack,
-  waitPodsRunning,
-} from './e2e-helpers.ts';
+import { eventually, expectDeploymentWhole, expectNoDuplicateVms, FAST_SCALE_DOWN, isCordonedOrTainted, node, pods, scaleDeployment, useE2eStack } from './e2e-helpers.ts';
 
 // (9) A scale-down racing a new pod. The planner picks an empty node and taints it; in the instant
 // between its decision and the taint, a new pod is bound to that node (here: created with nodeName
@@ -27,22 +14,16 @@ describe('scale-down racing a new pod', () => {
   const env = useE2eStack('race');
 
   it('does not remove the node out from under a pod that landed after the decision', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
-    await stack.applyNodeGroup(GROUP, {
-      minNodes: 0,
-      maxNodes: 3,
-      offeringIDs: [simPlan('A-1C-2G')],
-      scaleDownPolicy: { stabilizationWindowSeconds: 3, cpuThreshold: 50, memoryThreshold: 50 },
-    });
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'load', namespace, replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true }) });
-    await waitPodsRunning(stack, namespace, 'app=load', 2, 120_000);
+    const { stack, namespace, apps } = env;
+    await env.applyGroup(GROUP, { maxNodes: 3, scaleDownPolicy: FAST_SCALE_DOWN });
+    await env.deploy({ name: 'load', replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true });
+    await env.running('load', 2, 120_000);
     const nodes = await stack.managedNodeNames(GROUP);
     expect(nodes).toHaveLength(2);
 
     // One replica goes: its node is empty and becomes the candidate.
     await scaleDeployment(apps, namespace, 'load', 1);
-    const [busy] = (await waitPodsRunning(stack, namespace, 'app=load', 1)).map((p) => p.spec!.nodeName!);
+    const [busy] = (await env.running('load', 1)).map((p) => p.spec!.nodeName!);
     const empty = nodes.find((n) => n !== busy)!;
 
     // Watch the empty node closely; the moment the taint shows, bind a controller-less pod to it.
@@ -73,7 +54,7 @@ describe('scale-down racing a new pod', () => {
       const current = await node(stack, empty);
       return current && !isCordonedOrTainted(current);
     }, 30_000);
-    const [late] = await waitPodsRunning(stack, namespace, 'app=late', 1);
+    const [late] = await env.running('late', 1);
     expect(late!.metadata!.uid).toBe(uid);
     expect(late!.spec!.nodeName).toBe(empty);
 

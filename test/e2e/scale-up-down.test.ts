@@ -1,22 +1,6 @@
-import { AppsV1Api } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX } from '../../shared/labels.ts';
-import {
-  deleteWorkloadNamespace,
-  eventually,
-  expectDeploymentWhole,
-  expectNoDuplicateVms,
-  isRunning,
-  newWorkloadNamespace,
-  planNickname,
-  pods,
-  simPlan,
-  spreadDeployment,
-  scaleDeployment,
-  startE2eStack,
-  waitPodsRunning,
-} from './e2e-helpers.ts';
-import type { Stack } from './stack.ts';
+import { eventually, expectDeploymentWhole, expectNoDuplicateVms, isRunning, planNickname, pods, simPlan, scaleDeployment, useE2eStack } from './e2e-helpers.ts';
 
 // (1) A Deployment needing three more nodes → VMs of the cheapest fitting plan, Nodes join, pods Running;
 // status, events and metrics show it. (2) Its load goes → after the shortened window the nodes are
@@ -25,20 +9,14 @@ import type { Stack } from './stack.ts';
 const GROUP = 'workers';
 
 describe('scale-up, then safe scale-down', () => {
-  let stack: Stack;
-  let namespace: string;
-  let apps: AppsV1Api;
+  const env = useE2eStack('web');
 
   beforeAll(async () => {
-    stack = await startE2eStack();
-    apps = stack.kube.kc.makeApiClient(AppsV1Api);
-    namespace = await newWorkloadNamespace(stack, 'web');
     // A-1C-1G is cheaper but too small for a 500m/512Mi pod once the kubelet reservations are taken
     // off (800m, 412Mi allocatable); A-1C-2G fits one; A-2C-4G and G-2C-8G fit more but cost more, and
     // the pods must be one per node. The cheapest answer is exactly three A-1C-2G.
     // minNodes 0 for the scale-up (minNodes 1 would add a node of its own); 1 for the scale-down.
-    await stack.applyNodeGroup(GROUP, {
-      minNodes: 0,
+    await env.applyGroup(GROUP, {
       maxNodes: 5,
       offeringIDs: [simPlan('A-1C-1G'), simPlan('A-1C-2G'), simPlan('A-2C-4G'), simPlan('G-2C-8G')],
       labels: { pool: 'general' },
@@ -46,26 +24,16 @@ describe('scale-up, then safe scale-down', () => {
     });
   });
 
-  afterAll(async () => {
-    if (namespace) await deleteWorkloadNamespace(stack, namespace);
-    await stack?.stop();
-  });
-
   it('launches three VMs of the cheapest fitting plan for a Deployment needing three nodes; Nodes join, pods Running', async () => {
+    const { stack } = env;
     const metricsBefore = await stack.metric('vpsie_autoscaler_scale_up_total', { nodegroup: GROUP });
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: spreadDeployment({ name: 'web', namespace, replicas: 3, cpu: '500m', memory: '512Mi', onePerNode: true, nodeSelector: { pool: 'general' } }),
-    });
-    const web = await waitPodsRunning(stack, namespace, 'app=web', 3, 120_000);
+    await env.deploy({ name: 'web', replicas: 3, cpu: '500m', memory: '512Mi', onePerNode: true, nodeSelector: { pool: 'general' } });
+    const web = await env.running('web', 3, 120_000);
     // Small pods that the scheduler spreads (soft anti-affinity): they fit next to the web pods.
     // IMPORTANT: created once the three nodes are there; created earlier, both could land on the
     // first node to join, and the scale-down below would then need no eviction at all.
-    await apps.createNamespacedDeployment({
-      namespace,
-      body: spreadDeployment({ name: 'tiny', namespace, replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true, nodeSelector: { pool: 'general' } }),
-    });
-    await waitPodsRunning(stack, namespace, 'app=tiny', 2);
+    await env.deploy({ name: 'tiny', replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true, nodeSelector: { pool: 'general' } });
+    await env.running('tiny', 2);
 
     // VMs at the simulator: exactly three, all A-1C-2G, in the group's datacenter, none twice.
     const vms = stack.vms();
@@ -100,6 +68,7 @@ describe('scale-up, then safe scale-down', () => {
   });
 
   it('removes the nodes down to minNodes after the window once the load is gone: drained through evictions, VMs deleted', async () => {
+    const { stack, namespace, apps } = env;
     const before = await pods(stack, namespace, 'app=tiny');
     // The two tiny pods sit on two different nodes, so at least one node with a pod has to be drained.
     expect(new Set(before.map((p) => p.spec!.nodeName)).size).toBe(2);
@@ -126,7 +95,7 @@ describe('scale-up, then safe scale-down', () => {
     // Drained through the Eviction API, and no pod lost: tiny is whole again, on the node that stays.
     expect(await stack.metric('vpsie_autoscaler_forwarder_commands_total', { kind: 'evictPod', outcome: 'succeeded' })).toBeGreaterThan(evictionsBefore);
     await expectDeploymentWhole(stack, namespace, 'tiny', 2);
-    const after = await waitPodsRunning(stack, namespace, 'app=tiny', 2);
+    const after = await env.running('tiny', 2);
     expect(after.every((p) => p.spec!.nodeName === remaining[0] && isRunning(p))).toBe(true);
     expect(await stack.metric('vpsie_autoscaler_scale_down_total', { nodegroup: GROUP })).toBe(2);
 

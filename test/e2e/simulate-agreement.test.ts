@@ -1,4 +1,3 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseOfferings } from '../../cli/plan/offerings.ts';
 import { simulateRun, SIM_START_MS } from '../../cli/simulate/run.ts';
@@ -6,7 +5,7 @@ import { buildGroups, traceGroups } from '../../cli/simulate/setup.ts';
 import { parseTrace, replicasAt, type Trace } from '../../cli/simulate/trace.ts';
 import { DEFAULT_POLICY } from '../../functions/planning/types.ts';
 import { SIM_DC, SIM_PLANS } from '../vpsie-sim/index.ts';
-import { expectNoDuplicateVms, planNickname, scaleDeployment, simPlan, spreadDeployment, useE2eStack, waitPodsRunning } from './e2e-helpers.ts';
+import { expectNoDuplicateVms, planNickname, scaleDeployment, simPlan, spreadDeployment, useE2eStack } from './e2e-helpers.ts';
 import { SHORT_POLICY, simNodeGroupSpec } from './stack.ts';
 
 // Issue 18: `simulate` and the real system agree. One short trace, run both ways:
@@ -87,8 +86,7 @@ describe('simulate agrees with the real system on a short trace', () => {
     // need 2 cores of 1.8).
     expect(sim).toEqual([['A-2C-4G'], ['A-2C-4G', 'G-2C-8G'], ['A-2C-4G', 'A-2C-4G', 'A-2C-4G', 'G-2C-8G']]);
 
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack, namespace, apps } = env;
     await stack.applyNodeGroup(GROUP, groupSpec);
     for (const w of TRACE.workloads) {
       await apps.createNamespacedDeployment({
@@ -99,7 +97,7 @@ describe('simulate agrees with the real system on a short trace', () => {
     // Each phase: the Deployments to the trace's counts at its end, then every pod Running.
     const phase = async (atMs: number) => {
       for (const w of TRACE.workloads) await scaleDeployment(apps, namespace, w.name, replicasAt(w, atMs));
-      for (const w of TRACE.workloads) await waitPodsRunning(stack, namespace, `app=${w.name}`, replicasAt(w, atMs), 120_000);
+      for (const w of TRACE.workloads) await env.running(`${w.name}`, replicasAt(w, atMs), 120_000);
       return sorted(stack.vms().map((vm) => planNickname(vm.resourceIdentifier)));
     };
     const real: string[][] = [];

@@ -104,39 +104,28 @@ export interface NodeGroupInput {
   spec: NodeGroupSpecInput;
 }
 
+/** Where a NodeGroup object lives in the custom objects API. */
+function nodeGroupPath(namespace: string, name: string) {
+  return { group: API_GROUP, version: API_VERSION, namespace, plural: NODEGROUP_PLURAL, name };
+}
+
 export async function applyNodeGroup({ custom }: KubeClients, { name, namespace, spec }: NodeGroupInput): Promise<void> {
   const body = { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: NODEGROUP_KIND, metadata: { name, namespace }, spec };
   try {
     await custom.createNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: NODEGROUP_PLURAL, body });
   } catch (error) {
     if (statusCode(error) !== 409) throw error;
-    const current = (await custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: NODEGROUP_PLURAL, name })) as {
-      metadata: { resourceVersion?: string };
-    };
+    const current = (await custom.getNamespacedCustomObject(nodeGroupPath(namespace, name))) as { metadata: { resourceVersion?: string } };
     await custom.replaceNamespacedCustomObject({
-      group: API_GROUP,
-      version: API_VERSION,
-      namespace,
-      plural: NODEGROUP_PLURAL,
-      name,
+      ...nodeGroupPath(namespace, name),
       body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata.resourceVersion } },
     });
   }
 }
 
 export async function patchNodeGroupSpec({ custom }: KubeClients, namespace: string, name: string, spec: Partial<NodeGroupSpecInput>): Promise<void> {
-  const current = (await custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: NODEGROUP_PLURAL, name })) as {
-    spec: NodeGroupSpecInput;
-    metadata: Record<string, unknown>;
-  };
-  await custom.replaceNamespacedCustomObject({
-    group: API_GROUP,
-    version: API_VERSION,
-    namespace,
-    plural: NODEGROUP_PLURAL,
-    name,
-    body: { ...current, spec: { ...current.spec, ...spec } },
-  });
+  const current = (await custom.getNamespacedCustomObject(nodeGroupPath(namespace, name))) as { spec: NodeGroupSpecInput; metadata: Record<string, unknown> };
+  await custom.replaceNamespacedCustomObject({ ...nodeGroupPath(namespace, name), body: { ...current, spec: { ...current.spec, ...spec } } });
 }
 
 export interface NodeGroupObjectStatus {

@@ -1,14 +1,6 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { NODEGROUP_LABEL } from '../../shared/labels.ts';
-import {
-  expectNoDuplicateVms,
-  planNickname,
-  spreadDeployment,
-  simPlan,
-  useE2eStack,
-  waitPodsRunning,
-} from './e2e-helpers.ts';
+import { expectNoDuplicateVms, planNickname, simPlan, spreadDeployment, useE2eStack } from './e2e-helpers.ts';
 
 // (4) Two NodeGroups with different labels and taints: each pod lands in its own group, on a VM of
 // that group's offerings, and the group's taint is on its nodes (registered by the kubelet flags that
@@ -19,8 +11,7 @@ describe('two NodeGroups with different labels and taints', () => {
   const env = useE2eStack('groups');
 
   it('puts each pod on a node of its own group', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
+    const { stack, namespace, apps } = env;
     await stack.applyNodeGroup('general', {
       maxNodes: 3,
       offeringIDs: [simPlan('A-2C-4G')],
@@ -49,8 +40,8 @@ describe('two NodeGroups with different labels and taints', () => {
       }),
     });
 
-    const api = await waitPodsRunning(stack, namespace, 'app=api', 2, 120_000);
-    const jobs = await waitPodsRunning(stack, namespace, 'app=jobs', 2, 120_000);
+    const api = await env.running('api', 2, 120_000);
+    const jobs = await env.running('jobs', 2, 120_000);
 
     const nodeOf = async (name: string) => stack.kube.core.readNode({ name });
     for (const pod of api) {

@@ -1,13 +1,5 @@
-import { AppsV1Api } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import {
-  eventually,
-  expectNoDuplicateVms,
-  spreadDeployment,
-  simPlan,
-  useE2eStack,
-  waitPodsRunning,
-} from './e2e-helpers.ts';
+import { eventually, expectNoDuplicateVms, useE2eStack } from './e2e-helpers.ts';
 
 // (6) VPSie failing in the ways it does: a burst of 5xx on creates, `error: true` on HTTP 200, an
 // HTML 502 on a list, and a create that is accepted but never materialises. The launch is retried
@@ -20,9 +12,8 @@ describe('VPSie failures', () => {
   const env = useE2eStack('flaky');
 
   it('retries with backoff, never duplicates a VM, and cleans up a create that never materialised', async () => {
-    const { stack, namespace } = env;
-    const apps = stack.kube.kc.makeApiClient(AppsV1Api);
-    await stack.applyNodeGroup(GROUP, { minNodes: 0, maxNodes: 4, offeringIDs: [simPlan('A-1C-2G')] });
+    const { stack } = env;
+    await env.applyGroup(GROUP, { maxNodes: 4 });
     // Applied to createVm calls in this order: three 503s, one `error: true` on 200, then one create
     // that is accepted and never shows up (neither pending nor listed). Lists fail once with an HTML 502.
     stack.simulator.sim.inject([
@@ -32,8 +23,8 @@ describe('VPSie failures', () => {
       { kind: 'html502', count: 1, match: { operation: 'listVms' } },
     ]);
 
-    await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'app', namespace, replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true }) });
-    const running = await waitPodsRunning(stack, namespace, 'app=app', 2, 150_000);
+    await env.deploy({ name: 'app', replicas: 2, cpu: '500m', memory: '256Mi', onePerNode: true });
+    const running = await env.running('app', 2, 150_000);
 
     // Every fault was consumed: the client really met them.
     expect(stack.simulator.sim.faults.pending()).toEqual([]);
