@@ -89,7 +89,8 @@ describe('Helm chart infra/helm/vpsie-autoscaler', () => {
       triggerPort: 9091, heartbeatMs: 45_000, maxDeletionsPer10Min: 3, 'caps.maxLaunchesPer10Min': 7, 'caps.maxClusterVms': 12, 'caps.maxMonthlyCost': 1234.5,
       'caps.maxNodesLeaving': 2, 'caps.maxCommandsPerPlan': 300, 'caps.maxEventsPerPlan': 20, 'leaderElection.enabled': false, 'leaderElection.leaseName': 'my-lease',
       'leaderElection.leaseDurationMs': 20_000, 'leaderElection.renewDeadlineMs': 15_000, 'leaderElection.retryPeriodMs': 3_000, 'vpsie.baseUrl': 'https://vpsie.example.net',
-      'vpsie.projectId': 'proj-1', 'vpsie.credentialsSecret': 'creds', 'vpsie.credentialsNamespace': 'kube-system', 'join.apiServerEndpoint': '192.0.2.1:6443',
+      'vpsie.projectId': 'proj-1', 'vpsie.credentialsSecret': 'creds', 'vpsie.credentialsNamespace': 'kube-system',
+      'vpsie.bootstrapDelivery': 'script', 'vpsie.login.body': 'form', 'vpsie.login.header': 'bearer', 'join.apiServerEndpoint': '192.0.2.1:6443',
       'join.caCertHash': `sha256:${'a'.repeat(64)}`, 'join.bootstrapTokenTtlMs': 12_000_000, 'kubeClient.qps': 20, 'kubeClient.burst': 40, 'kubeClient.requestDeadlineMs': 30_000, logLevel: 'debug',
     };
     const args = Object.entries(set).flatMap(([k, v]) => [typeof v === 'string' ? '--set-string' : '--set-json', `${k}=${v}`]);
@@ -111,6 +112,8 @@ describe('Helm chart infra/helm/vpsie-autoscaler', () => {
       ['heartbeatMs=10', 'heartbeatMs'],
       ['logLevel=loud', 'logLevel'],
       ['vpsie.credentialsNamespace=default', 'credentialsNamespace'],
+      ['vpsie.bootstrapDelivery=cloudinit', 'bootstrapDelivery'],
+      ['vpsie.login.header=Bearer', 'header'],
       ['unknownSetting=1', 'unknownSetting'],
     ] as const) {
       await expect(helmTemplate(['--set', arg]), arg).rejects.toThrow(mentions);
