@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commandsOf, resultFor, runPlan } from '../../test/fixtures/plan-helpers.ts';
 import { nodeGroup, snapNode, snapPod, snapshot, TEST_NOW_MS, vm } from '../../test/fixtures/snapshot-builders.ts';
-import type { SnapshotNode } from '../../shared/snapshot.ts';
+import type { CommandResult, SnapshotNode } from '../../shared/snapshot.ts';
 
 // A pod a drain evicts is told why, in an Event sent before its eviction (once evicted it may be gone
 // before anyone could read the Event on it).
@@ -11,12 +11,12 @@ const nodeA = (o: Partial<Parameters<typeof snapNode>[0]> = {}) => snapNode({ na
 const light = snapPod({ name: 'light', node: 'test-nodea', cpu: '500m', labels: { app: 'light' } });
 const heavy = snapPod({ name: 'heavy', node: 'test-nodeb', cpu: '3' });
 
-function world(a: SnapshotNode, results = [] as Parameters<typeof snapshot>[0]['results']) {
+function world(a: SnapshotNode, results: CommandResult[] = []) {
   return snapshot({
     nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'] })],
     nodes: [a, snapNode({ name: 'test-nodeb', group: 'workers', instanceType: 'medium' })],
     pods: [light, heavy],
-    results: results ?? [],
+    results,
     vms: [vm({ hostname: 'test-nodea', identifier: '101', marked: true }), vm({ hostname: 'test-nodeb', identifier: '102', marked: true })],
     synced: true,
   });
