@@ -151,7 +151,8 @@ export function planStatus(ctx: PlanContext): GroupSummary[] {
       reason: 'status',
       message: `${group.key}: invalid spec`,
       nodeGroup: { namespace: group.namespace, name: group.name },
-      status: { currentNodes: live, desiredNodes: live, readyNodes: ready, conditions: book.conditions, nodeList, observedGeneration: generation, ...times },
+      // scaleDownCandidates empty, not absent: a merge patch would keep the list of when the group was valid.
+      status: { currentNodes: live, desiredNodes: live, readyNodes: ready, conditions: book.conditions, nodeList, observedGeneration: generation, ...times, scaleDownCandidates: [] },
     });
     summaries.push({ name: group.key, health: 'Unhealthy', message: `invalid spec: ${problems}`.slice(0, 512), readyNodes: ready, currentNodes: live, desiredNodes: live, minNodes: 0, maxNodes: 0, scaleUp: 'NoActivity', scaleDown: 'NoCandidates', ...times });
   }
