@@ -45,6 +45,7 @@ export function renderTable(r: SimulationReport): string {
     `static fleet: ${r.static.fleet.infeasible ? 'none holds the peaks (a pod no offering of the groups takes)' : r.static.fleet.nodes.map((n) => `${n.count} × ${n.offering} (${n.nodeGroup})`).join(', ')}`
       + ` = $${money(r.static.fleet.monthlyCost)}/month; aggregate lower bound $${money(r.static.fleet.lowerBoundMonthly)}/month${r.static.fleet.bounded ? ' (search bounded: best found, not proven cheapest)' : ''}`,
     `ca-like: one offering per group: ${Object.entries(r.caLikeOfferings).map(([g, o]) => `${g} → ${o}`).join(', ')}`,
+    `NodeGroup settings: ${r.configDifferences.length === 0 ? "the product's defaults (scale-up, scale-down, disruption)" : `not the product's defaults: ${r.configDifferences.join('; ')}`}`,
     `instant bound (the cheapest fleet of each step, changed at once and for free): cost ${money(r.instantBound.cost)}, savings ${r.instantBound.savingsVsStaticPercent.toFixed(1)}%, utilization ${r.instantBound.utilizationPercent.toFixed(1)}%`,
     summaryLine(r),
   ];

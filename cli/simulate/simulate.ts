@@ -7,6 +7,7 @@ import { buildGroups, type GroupSet, type RawGroup } from './setup.ts';
 import { clusterStart, NO_START } from './cluster-start.ts';
 import { staticFleet, type StaticFleet } from './static-fleet.ts';
 import { instantBound, type InstantBound } from './instant-bound.ts';
+import { configDifferences } from './config-differences.ts';
 import { DEFAULT_PROVISIONING, replicasAt, type Trace } from './trace.ts';
 
 // A whole `simulate`: this project's policy as configured, the Cluster-Autoscaler-like baseline
@@ -40,6 +41,8 @@ export interface SimulationReport {
   caLikeOfferings: Record<string, string>;
   /** The cheapest fleet of each step, changed at once and for free: a floor under any autoscaler's cost, a ceiling over its utilization. */
   instantBound: InstantBound & { savingsVsStaticPercent: number };
+  /** The project's NodeGroup settings (scale-up, scale-down, disruption) that are not the product's defaults. */
+  configDifferences: string[];
 }
 
 export function policyFor(overrides: Partial<Policy> = {}): Policy {
@@ -79,6 +82,7 @@ export function runSimulation(input: SimulationInput): SimulationReport {
     savingsVsStaticPercent: pct(statics.cost),
     savingsVsCaLikePercent: pct(caLike.cost),
     utilizationPercent: ((project.cpuUtilization.average + project.memoryUtilization.average) / 2) * 100,
+    configDifferences: configDifferences(input.groups),
     instantBound: { ...bound, savingsVsStaticPercent: statics.cost > 0 ? ((statics.cost - bound.cost) / statics.cost) * 100 : 0 },
     caLikeOfferings: Object.fromEntries(caRaw.map((g) => [`${g.namespace}/${g.name}`, (g.spec.offeringIDs as string[])[0]!])),
   };
