@@ -1,55 +1,25 @@
-import { compactDaemonSet } from '../../shared/compact/daemonset.ts';
-import type { KubeDaemonSet, KubeNode, KubeNodeGroupObject, KubePdb, KubePod } from '../../shared/compact/kube-types.ts';
-import { compactNode } from '../../shared/compact/node.ts';
-import { compactNodeGroup } from '../../shared/compact/nodegroup.ts';
-import { compactPdb } from '../../shared/compact/pdb.ts';
-import { compactPod } from '../../shared/compact/pod.ts';
-import { unreadablePod, type UnreadablePod } from '../../shared/compact/unreadable.ts';
-import type {
-  ResourceFreshness, SnapshotDaemonSet, SnapshotNode, SnapshotNodeGroup, SnapshotPdb, SnapshotPod, SnapshotResource,
-} from '../../shared/snapshot.ts';
+import type { UnreadablePod } from '../../shared/compact/unreadable.ts';
+import type { ResourceFreshness, SnapshotNode, SnapshotNodeGroup, SnapshotPdb, SnapshotResource } from '../../shared/snapshot.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
 import { systemClock, type Clock } from '../util/clock.ts';
 import { errorFields, type Logger } from '../util/logger.ts';
-import { CompactStore, namespacedKey } from './compact-store.ts';
+import { createCacheStores, type CachedDaemonSet, type CachedPod, type ClusterCacheTriggers, type SecretFacts } from './cache-stores.ts';
+import type { CompactStore } from './compact-store.ts';
 import { httpLister, httpWatcher, type Lister, type Watcher } from './list-watch.ts';
 import { Reflector, type ReflectorFreshness, type ReflectorSink } from './reflector.ts';
 import { watchedResources, type WatchedResource } from './resources.ts';
-import { ShapeInterner, StringInterner, type InternedShape } from './shape-interner.ts';
+import { ShapeInterner, StringInterner } from './shape-interner.ts';
 
 // The forwarder's picture of the cluster: compact facts only, kept current by one reflector per
-// resource. It also notices the moments that should bring a reconcile forward.
+// resource (the stores and what each keeps: cache-stores.ts). It also notices the moments that
+// should bring a reconcile forward.
 //
 // `synced` tells the truth about now, not about the past: every resource a snapshot is built from
 // has a watch open after a complete list, and nothing unreadable hides a node, a NodeGroup or a
 // PDB. It goes back to false through watch outages and relists. `listedOnce` is the old "every
 // initial list is done" (the reconcile loop waits for it before the first snapshot).
 
-export interface CachedPod {
-  pod: Omit<SnapshotPod, 'shape'>;
-  shape: InternedShape;
-}
-
-export interface CachedDaemonSet {
-  daemonSet: Omit<SnapshotDaemonSet, 'shape'>;
-  shape: InternedShape;
-}
-
-/** Names and keys only: the template itself is read when a VM is created. */
-export interface SecretFacts {
-  name: string;
-  type: string;
-  keys: string[];
-}
-
-export interface ClusterCacheTriggers {
-  /** A pod became unschedulable (condition or FailedScheduling event). */
-  unschedulablePod(key: string): void;
-  /** A NodeGroup was created, deleted or its spec changed (generation). */
-  nodeGroupChanged(key: string): void;
-  /** A node reported pressure, or the kubelet warned about a node. */
-  nodePressure(node: string): void;
-}
+export type { CachedDaemonSet, CachedPod, ClusterCacheTriggers, SecretFacts } from './cache-stores.ts';
 
 export interface ClusterCacheOptions {
   http: KubeHttp;
@@ -85,70 +55,16 @@ export class ClusterCache {
   constructor(private readonly options: ClusterCacheOptions) {
     const { triggers, logger } = options;
     this.clock = options.clock ?? systemClock;
-    const onCompactError = (kind: string) => (key: string, error: unknown) => {
-      this.compactErrors += 1;
-      logger.warn({ kind, key, ...errorFields(error) }, 'cannot read this object; kept as unknown (its node is not removed while it is unreadable)');
-    };
-    const s = (value: string) => this.strings.intern(value);
-
-    this.pods = new CompactStore<CachedPod, UnreadablePod>({
-      keyOf: namespacedKey,
-      unreadable: unreadablePod,
-      compact: (object) => {
-        const { pod, shape } = compactPod(object as KubePod);
-        // Finished pods hold no resources and block nothing: forget them.
-        if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return undefined;
-        const compact: Omit<SnapshotPod, 'shape'> = { ...pod, namespace: s(pod.namespace) };
-        if (pod.nodeName) compact.nodeName = s(pod.nodeName);
-        return { pod: compact, shape: this.shapes.acquire(shape) };
-      },
-      onChange: (key, previous, next) => {
-        if (previous) this.shapes.release(previous.shape);
-        if (next?.pod.unschedulableSinceMs !== undefined && previous?.pod.unschedulableSinceMs === undefined) triggers.unschedulablePod(key);
-      },
-      onCompactError: onCompactError('pod'),
-    });
-    this.nodes = new CompactStore<SnapshotNode>({
-      keyOf: namespacedKey,
-      compact: (object) => compactNode(object as KubeNode),
-      onChange: (key, previous, next) => {
-        if (next && next.pressure.length > 0 && next.pressure.length > (previous?.pressure.length ?? 0)) triggers.nodePressure(key);
-      },
-      onCompactError: onCompactError('node'),
-    });
-    this.pdbs = new CompactStore<SnapshotPdb>({
-      keyOf: namespacedKey,
-      compact: (object) => compactPdb(object as KubePdb) ?? undefined,
-      onCompactError: onCompactError('pdb'),
-    });
-    this.daemonSets = new CompactStore<CachedDaemonSet>({
-      keyOf: namespacedKey,
-      compact: (object) => {
-        const { daemonSet, shape } = compactDaemonSet(object as KubeDaemonSet);
-        return { daemonSet, shape: this.shapes.acquire(shape) };
-      },
-      onChange: (_key, previous) => {
-        if (previous) this.shapes.release(previous.shape);
-      },
-      onCompactError: onCompactError('daemonset'),
-    });
-    this.nodeGroups = new CompactStore<SnapshotNodeGroup>({
-      keyOf: namespacedKey,
-      compact: (object) => compactNodeGroup(object as KubeNodeGroupObject),
-      onChange: (key, previous, next, from) => {
-        if (from === 'watch' && previous?.generation !== next?.generation) triggers.nodeGroupChanged(key);
-        else if (from === 'list' && (previous === undefined) !== (next === undefined)) triggers.nodeGroupChanged(key);
-      },
-      onCompactError: onCompactError('nodegroup'),
-    });
-    this.secrets = new CompactStore<SecretFacts>({
-      keyOf: namespacedKey,
-      // IMPORTANT: never keep secret values in the cache; only which keys exist.
-      compact: (object) => {
-        const secret = object as { metadata?: { name?: string }; type?: string; data?: Record<string, string> };
-        return { name: secret.metadata?.name ?? '', type: secret.type ?? 'Opaque', keys: Object.keys(secret.data ?? {}) };
+    const stores = createCacheStores({
+      triggers,
+      shapes: this.shapes,
+      strings: this.strings,
+      onUnreadable: (kind, key, error) => {
+        this.compactErrors += 1;
+        logger.warn({ kind, key, ...errorFields(error) }, 'cannot read this object; kept as unknown (its node is not removed while it is unreadable)');
       },
     });
+    ({ pods: this.pods, nodes: this.nodes, pdbs: this.pdbs, daemonSets: this.daemonSets, nodeGroups: this.nodeGroups, secrets: this.secrets } = stores);
 
     const eventSink = (onEvent: (object: unknown) => void): ReflectorSink => ({
       beginList: () => {},
