@@ -62,7 +62,10 @@ describe('POST /v1/reconcile', () => {
     const lines = all.filter((line) => line.type !== 'demand');
     expect(lines).toHaveLength(plan.commands.length + plan.decisions.length);
     // And one demand line (functions/audit-demand.ts): the pods the plan answered, by shape.
-    expect(all.filter((line) => line.type === 'demand')).toMatchObject([{ planId: plan.planId, shapes: [{ running: 0, pending: 2 }] }]);
+    const demand = all.filter((line) => line.type === 'demand') as unknown as { planId: string; shapes: { running: number; pending: number }[] }[];
+    expect(demand.map((line) => line.planId)).toEqual([plan.planId]);
+    expect(demand[0]!.shapes.reduce((sum, s) => sum + s.pending, 0)).toBe(2); // the two pending pods (one ReplicaSet each in this fixture)
+    expect(demand[0]!.shapes.every((s) => s.running === 0)).toBe(true);
     const createVm = lines.find((line) => line.type === 'command');
     expect(createVm).toMatchObject({
       cluster: TEST_CLUSTER_ID, planId: plan.planId, fencingToken: 1, kind: 'createVm', commandId: plan.commands[0]!.id,
