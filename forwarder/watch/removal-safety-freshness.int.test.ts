@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { API_GROUP, API_VERSION, INSTANCE_TYPE_LABEL, NODEGROUP_LABEL, NODEGROUP_PLURAL } from '../../shared/labels.ts';
-import { runPlan } from '../../test/fixtures/plan-helpers.ts';
-import { offering } from '../../test/fixtures/snapshot-builders.ts';
-import { snapshotOf, startCache } from '../../test/forwarder/cache-snapshot.ts';
-import { ensureNodeGroupCrd, newClusterId } from '../../test/forwarder/fixture.ts';
+import { startCache } from '../../test/forwarder/cache-snapshot.ts';
+import { createIsolatedNode, ISOLATED, planForNode } from '../../test/forwarder/isolated-node.ts';
 import { startStallProxy } from '../../test/forwarder/stall-proxy.ts';
-import { kwokNode } from '../../test/harness/builders.ts';
-import { randomSuffix, useHarness, waitFor } from '../../test/harness/context.ts';
+import { useHarness, waitFor } from '../../test/harness/context.ts';
 import { loadKubeAuth } from '../kube/kube-auth.ts';
 import { KubeHttp } from '../kube/kube-http.ts';
 
@@ -18,33 +14,17 @@ import { KubeHttp } from '../kube/kube-http.ts';
 // empty node meanwhile is invisible, and the planner removes nothing; once the proxy is back the
 // cache relists/rewatches, sees the pod, and is synced again.
 
-const ISOLATED = { key: 'removal-safety/isolated', effect: 'NoSchedule' } as const;
 
 describe('removal-safety: freshness through a watch outage', () => {
   it('is not synced while the watches are down, so nothing is removed on the stale picture', async () => {
     const h = useHarness();
-    await ensureNodeGroupCrd(h.kc);
-    const ns = await h.newNamespace('rsfresh');
-    const suffix = randomSuffix();
-    const group = `rs-${suffix}`;
-    const nodeName = `test-rsf-${suffix}`;
-    await h.custom.createNamespacedCustomObject({
-      group: API_GROUP, version: API_VERSION, namespace: ns, plural: NODEGROUP_PLURAL,
-      body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name: group }, spec: { minNodes: 0, maxNodes: 5, datacenterID: 'dc1', offeringIDs: ['small'], osImageID: 'ubuntu-24' } },
-    });
-    await h.createKwokNode(kwokNode({ name: nodeName, labels: { [NODEGROUP_LABEL]: group, [INSTANCE_TYPE_LABEL]: 'small' }, taints: [ISOLATED] }));
+    const { ns, group, nodeName } = await createIsolatedNode(h, { namespace: 'rsfresh', nodePrefix: 'test-rsf' });
 
     const auth = await loadKubeAuth(h.info.kubeconfigPath);
     const proxy = await startStallProxy(auth.server);
     const http = new KubeHttp({ ...auth, server: proxy.url });
     const cache = startCache(http, ns);
-    const clusterId = newClusterId();
-    const offerings = [offering({ identifier: 'small', cpu: 2, ramMiB: 4096 })];
-    const planFor = async () => {
-      const snapshot = await snapshotOf(cache, { clusterId, offerings });
-      const result = runPlan(snapshot, { policy: { assumeWindowsElapsed: true }, nowMs: Date.now() });
-      return { snapshot, removed: result.remove.map((r) => r.node).filter((n) => n === nodeName), kept: result.kept.find((k) => k.node === nodeName) };
-    };
+    const planFor = planForNode(cache, nodeName);
     try {
       await waitFor(() => cache.synced && cache.nodes.items.has(nodeName) && cache.nodeGroup(ns, group) !== undefined,
         { timeoutMs: 30_000, description: 'the cache holds the node and its group' });

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { API_GROUP, API_VERSION, INSTANCE_TYPE_LABEL, NODEGROUP_LABEL, NODEGROUP_PLURAL } from '../../shared/labels.ts';
-import { runPlan } from '../../test/fixtures/plan-helpers.ts';
-import { offering } from '../../test/fixtures/snapshot-builders.ts';
-import { snapshotOf, startCache } from '../../test/forwarder/cache-snapshot.ts';
-import { ensureNodeGroupCrd, newClusterId } from '../../test/forwarder/fixture.ts';
-import { kwokNode } from '../../test/harness/builders.ts';
-import { randomSuffix, useHarness, waitFor } from '../../test/harness/context.ts';
+import { startCache } from '../../test/forwarder/cache-snapshot.ts';
+import { createIsolatedNode, ISOLATED, planForNode } from '../../test/forwarder/isolated-node.ts';
+import { useHarness, waitFor } from '../../test/harness/context.ts';
 import { loadKubeAuth } from '../kube/kube-auth.ts';
 import { KubeHttp } from '../kube/kube-http.ts';
 
@@ -15,21 +11,11 @@ import { KubeHttp } from '../kube/kube-http.ts';
 // controller, on an otherwise empty managed node: the snapshot carries it as unknown and the planner
 // keeps the node; once the pod is gone the same node is removed (the block is the pod, nothing else).
 
-const ISOLATED = { key: 'removal-safety/isolated', effect: 'NoSchedule' } as const; // other tests' pods stay off
 
 describe('removal-safety: unreadable pods fail closed', () => {
   it('keeps the node of a pod the forwarder cannot read, and removes it once the pod is gone', async () => {
     const h = useHarness();
-    await ensureNodeGroupCrd(h.kc);
-    const ns = await h.newNamespace('rsunread');
-    const suffix = randomSuffix();
-    const group = `rs-${suffix}`;
-    const nodeName = `test-rs-${suffix}`;
-    await h.custom.createNamespacedCustomObject({
-      group: API_GROUP, version: API_VERSION, namespace: ns, plural: NODEGROUP_PLURAL,
-      body: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name: group }, spec: { minNodes: 0, maxNodes: 5, datacenterID: 'dc1', offeringIDs: ['small'], osImageID: 'ubuntu-24' } },
-    });
-    await h.createKwokNode(kwokNode({ name: nodeName, labels: { [NODEGROUP_LABEL]: group, [INSTANCE_TYPE_LABEL]: 'small' }, taints: [ISOLATED] }));
+    const { ns, group, nodeName } = await createIsolatedNode(h, { namespace: 'rsunread', nodePrefix: 'test-rs' });
     await h.core.createNamespacedPod({
       namespace: ns,
       body: {
@@ -40,13 +26,7 @@ describe('removal-safety: unreadable pods fail closed', () => {
 
     const http = new KubeHttp(await loadKubeAuth(h.info.kubeconfigPath));
     const cache = startCache(http, ns);
-    const clusterId = newClusterId();
-    const offerings = [offering({ identifier: 'small', cpu: 2, ramMiB: 4096 })];
-    const planFor = async () => {
-      const snapshot = await snapshotOf(cache, { clusterId, offerings });
-      const result = runPlan(snapshot, { policy: { assumeWindowsElapsed: true }, nowMs: Date.now() });
-      return { snapshot, removed: result.remove.map((r) => r.node).filter((n) => n === nodeName), kept: result.kept.find((k) => k.node === nodeName) };
-    };
+    const planFor = planForNode(cache, nodeName);
     try {
       // compactErrors counts the pod's failed compaction (the old cache counted it too, then dropped the pod).
       await waitFor(() => cache.synced && cache.nodes.items.has(nodeName) && cache.nodeGroup(ns, group) !== undefined && cache.compactErrors > 0,
@@ -62,7 +42,7 @@ describe('removal-safety: unreadable pods fail closed', () => {
 
       // Control: without the pod the same node is empty and goes.
       await h.core.deleteNamespacedPod({ namespace: ns, name: 'huge', gracePeriodSeconds: 0 });
-      await waitFor(async () => (await snapshotOf(cache, { clusterId, offerings })).unknownPods === undefined, { timeoutMs: 30_000, description: 'the pod gone from the snapshot' });
+      await waitFor(async () => (await planFor()).snapshot.unknownPods === undefined, { timeoutMs: 30_000, description: 'the pod gone from the snapshot' });
       const freed = await planFor();
       expect(freed.snapshot.unknownPods).toBeUndefined();
       expect(freed.removed).toEqual([nodeName]);
