@@ -7,6 +7,7 @@ import { isDnsLabel } from '../../shared/ownership.ts';
 import { readClusterFile, toSnapshot } from '../plan/cluster-file.ts';
 import { PlanInputError } from '../plan/input-error.ts';
 import { readOfferings } from '../plan/offerings.ts';
+import { groupReports } from '../plan/group-report.ts';
 import { renderTable, toReport } from '../plan/render.ts';
 import { vmReport } from '../plan/vm-report.ts';
 import { readVms } from '../plan/vms-file.ts';
@@ -14,7 +15,7 @@ import { readVms } from '../plan/vms-file.ts';
 // `vpsie-autoscaler plan`: what-if analysis of a cluster dump with the real planning core.
 // Exit 0 with the plan; exit 2 and one line on stderr for bad input.
 
-const USAGE = `usage: vpsie-autoscaler plan --cluster <file.yaml> --offerings <file.json> [--vms <file.json>] [--now <ISO-8601>] [--assume-windows-elapsed] [--output json|table]
+const USAGE = `usage: vpsie-autoscaler plan --cluster <file.yaml> --offerings <file.json> [--vms <file.json>] [--now <ISO-8601>] [--assume-windows-elapsed] [--balance-similar-node-groups] [--output json|table]
 
   --cluster <file>          kubectl get nodes,pods,pdb,ds,ng -A -o yaml (multi-document YAML or kind: List)
   --offerings <file>        the VPSie plan list: {"error":false,"data":[{identifier,nickname,cpu,ram,ssd,traffic,price}]}
@@ -25,6 +26,9 @@ const USAGE = `usage: vpsie-autoscaler plan --cluster <file.yaml> --offerings <f
   --hostname-prefix <p>     its VM hostname prefix (default "<cluster-id>-")
   --now <ISO-8601>          the planning time (default: now)
   --assume-windows-elapsed  treat stabilization windows and cooldowns as elapsed
+  --balance-similar-node-groups
+                            similar NodeGroups share the scale-up evenly (the functions' policy
+                            balanceSimilarNodeGroups; default off)
   --output json|table       default table
 `;
 
@@ -48,6 +52,7 @@ const PLAN_LINE = defineCommandLine({
     'hostname-prefix': { type: 'string' },
     now: { type: 'string' },
     'assume-windows-elapsed': { type: 'boolean' },
+    'balance-similar-node-groups': { type: 'boolean' },
     output: { type: 'string', choices: ['json', 'table'], default: 'table' },
   },
   check: (v) => [
@@ -80,12 +85,18 @@ async function planDump(options: PlanOptions, io: PlanIo): Promise<number> {
     // The forwarder's own judgement: only this cluster's and unmarked VMs enter the snapshot.
     const vms = vpsieVms === undefined ? null : clusterVmRows(vpsieVms, [], { cluster, projectId: undefined });
     const snapshot = toSnapshot(objects, offerings, nowMs, { clusterId, vms });
-    const policy = { ...DEFAULT_POLICY, clusterId, hostnamePrefix, assumeWindowsElapsed: options['assume-windows-elapsed'] };
+    const balance = options['balance-similar-node-groups'] === true;
+    const policy = { ...DEFAULT_POLICY, clusterId, hostnamePrefix, assumeWindowsElapsed: options['assume-windows-elapsed'], balanceSimilarNodeGroups: balance };
     const state: PlanningState = structuredClone(EMPTY_STATE);
     // One what-if is one reconcile; the sweep deletes only VMs seen unaccounted for a while already.
     for (const vm of vms ?? []) state.nodes[vm.hostname] = { vmUnaccountedSinceMs: nowMs - ORPHAN_CONFIRM_MS };
     const result = plan(snapshot, state, policy, nowMs);
-    const report = { ...toReport(result, snapshot.offerings), ...(vpsieVms ? { vms: vmReport(result, vpsieVms, cluster) } : {}) };
+    const report = {
+      ...toReport(result, snapshot.offerings),
+      ...(vpsieVms ? { vms: vmReport(result, vpsieVms, cluster) } : {}),
+      groups: groupReports(snapshot, result, hostnamePrefix),
+      ...(balance ? { balanceSimilarNodeGroups: true } : {}),
+    };
     if (objects.ignoredKinds.length > 0) io.stderr(`note: ignored objects of kind ${objects.ignoredKinds.join(', ')}\n`);
     io.stdout(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderTable(report));
     return 0;

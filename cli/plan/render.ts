@@ -1,5 +1,6 @@
 import type { PlanResult } from '../../functions/planning/types.ts';
 import type { Offering } from '../../shared/snapshot.ts';
+import { describeLimits, describeUsage, type GroupReport } from './group-report.ts';
 import type { VmReport } from './vm-report.ts';
 
 // The plan command's two outputs: JSON for tools, a table for people.
@@ -17,6 +18,10 @@ export interface PlanReport {
   decisions: PlanResult['decisions'];
   /** With --vms: the VMs deleted and why, and those never touched and why. */
   vms?: VmReport;
+  /** Per NodeGroup: weight, limits, what it has and will have, and the limit that stopped a launch (group-report.ts). */
+  groups?: GroupReport[];
+  /** Whether similar groups shared the scale-up (--balance-similar-node-groups). */
+  balanceSimilarNodeGroups?: boolean;
 }
 
 /** "<namespace>/<name>" → "<name>": the JSON names groups as NodeGroup names. */
@@ -63,6 +68,15 @@ export function renderTable(report: PlanReport): string {
   if (report.remove.length > 0) {
     out.push(table(['NODE', 'NODEGROUP', 'REASON', 'SAVES/MONTH'], report.remove.map((r) => [r.node, r.nodeGroup, r.replacedBy ? `${r.reason} (by ${r.replacedBy})` : r.reason, r.monthlySaving == null ? '-' : r.monthlySaving.toFixed(2)])));
     for (const d of report.decisions.filter((d) => d.kind === 'replace-node' && d.reason === 'consolidation')) out.push(`  - ${d.message}`);
+  }
+  // Weights and limits: shown when a group sets either, or when balancing is on.
+  const groups = report.groups ?? [];
+  if (groups.some((g) => g.weight !== 0 || g.limits) || report.balanceSimilarNodeGroups) {
+    out.push('');
+    out.push(`NodeGroups (higher weight first${report.balanceSimilarNodeGroups ? '; similar groups balanced' : ''}):`);
+    const sorted = [...groups].sort((a, b) => b.weight - a.weight);
+    out.push(table(['NODEGROUP', 'WEIGHT', 'LIMITS', 'PROVISIONED', 'AFTER PLAN'], sorted.map((g) => [g.nodeGroup, String(g.weight), describeLimits(g.limits), describeUsage(g.provisioned), `${describeUsage(g.afterPlan)} (+${g.launches})`])));
+    for (const g of sorted) for (const why of g.limitedBy ?? []) out.push(`  - ${why}`);
   }
   out.push('');
   out.push(report.unschedulable.length === 0 ? 'Left pending: none.' : `Left pending ${report.unschedulable.length} pod(s):`);

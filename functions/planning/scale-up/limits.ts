@@ -93,3 +93,8 @@ export function nodesWithinLimits(limits: LimitValues, used: GroupUsage, offerin
   const room = (limit: number | undefined, u: number, s: number) => (limit === undefined || s <= 0 ? Infinity : Math.max(0, Math.floor((limit - u + 1e-9) / s)));
   return Math.min(room(limits.cpuMillis, used.cpuMillis, size.cpuMillis), room(limits.memoryBytes, used.memoryBytes, size.memoryBytes), room(limits.monthlyCost, used.monthlyCost, size.monthlyCost));
 }
+
+/** The most new nodes of any one of these offerings that fit under the limits (an upper bound for a mixed set). */
+export function roomUnderLimits(limits: LimitValues, used: GroupUsage, offerings: readonly Offering[]): number {
+  return Math.max(0, ...offerings.map((o) => nodesWithinLimits(limits, used, o)));
+}

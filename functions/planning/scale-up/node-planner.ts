@@ -9,7 +9,7 @@ import { buildPackInput, type PodClass } from './classes.ts';
 import type { PlannedNode } from './emit.ts';
 import type { GroupCapacity } from './groups.ts';
 import { hostnameFor } from './hostname.ts';
-import { addUsage, describeBreach, limitBreach, nodesWithinLimits, offeringUsage, type GroupUsage } from './limits.ts';
+import { addUsage, describeBreach, hasLimits, limitBreach, offeringUsage, roomUnderLimits, type GroupUsage } from './limits.ts';
 import { solve } from './solve.ts';
 import { byWeightTiers, weightTiers, type RoundOutcome } from './weights.ts';
 
@@ -41,6 +41,7 @@ export class NodePlanner {
 
   /** Why one more node of this template would pass the group's spec.limits; undefined when it fits. */
   limitProblem(g: number, template: NodeTemplate): string | undefined {
+    if (!hasLimits(this.capacities[g]!.limits)) return undefined; // the common case costs nothing
     const breach = limitBreach(this.capacities[g]!.limits, this.usage(g), offeringUsage(template.offering));
     return breach ? describeBreach(breach, template.offering.nickname || template.offering.identifier) : undefined;
   }
@@ -130,19 +131,11 @@ export class NodePlanner {
     return byWeightTiers(classes, weightTiers(this.capacities), (tierClasses) => this.launchForTier(tierClasses));
   }
 
-  /** Group rooms for the search: maxNodes room, and under spec.limits the most nodes of its smallest usable offering. */
-  private searchRooms(): number[] {
-    return this.capacities.map((capacity, g) => {
-      const used = this.usage(g);
-      const byLimits = Math.max(0, ...capacity.templates.map((t) => nodesWithinLimits(capacity.limits, used, t.offering)));
-      return Math.min(this.roomLeft(g), byLimits);
-    });
-  }
-
   /** One search over the classes' eligible groups; new nodes over a limit are dropped, their pods refused (retried). */
   private launchForTier(classes: PodClass[]): RoundOutcome {
     if (classes.length === 0) return { placed: 0, unplaced: [], refused: [] };
-    const rooms = this.searchRooms();
+    // Rooms for the search: maxNodes, and under spec.limits the most nodes of the group's smallest offering.
+    const rooms = this.capacities.map((c, g) => (hasLimits(c.limits) ? Math.min(this.roomLeft(g), roomUnderLimits(c.limits, this.usage(g), c.templates.map((t) => t.offering))) : this.roomLeft(g)));
     const locks = this.capacities.map((_, g) => this.lock(g));
     // Offerings of which even one node would pass a limit are left out of the search.
     const capacities = this.capacities.map((c, g) => ({ ...c, templates: c.templates.filter((t) => this.limitProblem(g, t) === undefined) }));
@@ -189,7 +182,19 @@ export class NodePlanner {
     placements.push(...retry.placed);
     const dropped = this.dropEmptyNodes(added.map((a) => a.planned), placements);
     this.recordPlaced(placements);
-    return { placed: placements.length, unplaced: queues.flat(), refused: [...retry.unplaced.map((u) => u.pod), ...dropped, ...limited] };
+    const unplaced = queues.flat();
+    if (unplaced.length > 0) this.noteLimitsReached(classes);
+    return { placed: placements.length, unplaced, refused: [...retry.unplaced.map((u) => u.pod), ...dropped, ...limited] };
+  }
+
+  /** Pods are left over and a group they could use has no offering left under its limits: say so. */
+  private noteLimitsReached(classes: readonly PodClass[]): void {
+    const eligible = new Set(classes.flatMap((cls) => [...cls.eligibleGroups]));
+    for (const g of eligible) {
+      const templates = this.capacities[g]!.templates;
+      const problems = templates.map((t) => this.limitProblem(g, t));
+      if (templates.length > 0 && problems.every((p) => p !== undefined)) this.noteLimit(g, problems[0]!, 'pending pods');
+    }
   }
 
 
