@@ -72,6 +72,49 @@ describe('bootstrap delivery: script', () => {
     }
   });
 
+  it('the forwarder default (vpsie.bootstrapDelivery userData) applies to a NodeGroup without delivery; a NodeGroup\'s own delivery wins', async () => {
+    const h = useHarness();
+    await ensureNodeGroupCrd(h.kc);
+    const ns = await h.newNamespace('script-default');
+    const clusterId = newClusterId();
+    const sim = await startVpsieSimulator({ provisionMs: 300, clusterLog: () => {} });
+    const fake = await startFakeFunctions({ clusterId, signingKey: SIGNING_KEY });
+    const secret = await createCredentialsSecret(h, { token: 'sim-token', deletePassword: 'sim-delete-password' });
+    await h.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'workers-bootstrap', labels: { [BOOTSTRAP_TEMPLATE_LABEL]: 'true' } }, stringData: { 'cloud-init': SCRIPT_TEMPLATE } } });
+    for (const [name, delivery] of [['plain', undefined], ['scripted', 'script']] as const) {
+      await h.custom.createNamespacedCustomObject({
+        group: API_GROUP, version: API_VERSION, namespace: ns, plural: NODEGROUP_PLURAL,
+        body: {
+          apiVersion: `${API_GROUP}/${API_VERSION}`, kind: 'NodeGroup', metadata: { name, namespace: ns },
+          spec: { minNodes: 0, maxNodes: 2, datacenterID: DC, offeringIDs: [OFFERING], osImageID: OS, bootstrap: { secretName: 'workers-bootstrap', ...(delivery ? { delivery } : {}) } },
+        },
+      });
+    }
+    const forwarder = await startTestForwarder({
+      namespace: ns, clusterId, fake, kubeconfigPath: h.info.kubeconfigPath,
+      extra: { vpsie: { baseUrl: sim.url, credentialsSecret: secret, projectId: 'sim-project', bootstrapDelivery: 'userData' } },
+    });
+    try {
+      await forwarder.waitForSynced();
+      await waitFor(() => fake.snapshots.length > 0 && forwarder.cache.nodeGroup(ns, 'plain') && forwarder.cache.nodeGroup(ns, 'scripted'), { description: 'first snapshot with both NodeGroups' });
+      const launch = (group: string, hostname: string) => command({ kind: 'createVm', nodeGroup: { namespace: ns, name: group }, hostname, offeringId: OFFERING, datacenterID: DC, osImageID: OS });
+      const results = await runPlan(forwarder, fake, [launch('plain', `${clusterId}-plain-d0001`), launch('scripted', `${clusterId}-scripted-d0002`)]);
+      for (const result of results) expect(result, result.message).toMatchObject({ outcome: 'succeeded' });
+      const plain = sim.sim.vms().find((v) => v.hostname === `${clusterId}-plain-d0001`)!;
+      expect(typeof plain.request['userData']).toBe('string'); // the shell template went as userData: the forwarder's default
+      expect('scriptIdentifier' in plain.request).toBe(false);
+      const scripted = sim.sim.vms().find((v) => v.hostname === `${clusterId}-scripted-d0002`)!;
+      expect(typeof scripted.request['scriptIdentifier']).toBe('string'); // the NodeGroup's own setting
+      expect('userData' in scripted.request).toBe(false);
+      expect(sim.sim.scripts.all().map((s) => s.name)).toEqual([`${clusterId}-scripted-d0002-bootstrap`]);
+    } finally {
+      await forwarder.stop();
+      await fake.stop();
+      await sim.stop();
+      await h.core.deleteNamespacedSecret({ namespace: 'kube-system', name: secret }).catch(() => {});
+    }
+  });
+
   it('delivery "script" with a #cloud-config template is a configuration error, nothing is created', async () => {
     const { resolveDelivery } = await import('./vpsie/bootstrap-delivery.ts');
     expect(resolveDelivery('script', '#cloud-config\nruncmd: []\n')).toMatchObject({ mode: 'unsupported' });

@@ -50,8 +50,8 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   const adoptedVmIdentifiers = new Set(config.adoptVmIdentifiers);
   let stopped = false;
 
-  const clientOptions = { onRequest: metrics.onVpsieRequest, now: () => clock.now(), sleep: (ms: number) => sleep(clock, ms), ...deps.vpsieOptions };
-  const { vpsie, projectId } = await connectVpsie({ kube, settings: config.vpsie, logger: log, override: deps.vpsie, clientOptions });
+  const clientOptions = { onRequest: metrics.onVpsieRequest, onUnreadableRows: metrics.onVpsieUnreadableRows, now: () => clock.now(), sleep: (ms: number) => sleep(clock, ms), ...deps.vpsieOptions };
+  const { vpsie, projectId, scripts } = await connectVpsie({ kube, settings: config.vpsie, logger: log, override: deps.vpsie, clientOptions, sweepView: () => view, hostnamePrefix: cluster.hostnamePrefix });
   const dryRun = config.dryRun || !vpsie;
   if (!config.dryRun && !vpsie) log.warn({}, 'no VPSie credentials: running in DRY-RUN mode; nothing will be created, deleted or changed');
   else if (dryRun) log.info({}, 'dry-run mode: commands are logged and announced as events, nothing is mutated');
@@ -104,7 +104,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       namespace: config.namespace,
       vpsieProjectId: projectId,
       adoptedVmIdentifiers,
-      deadNodeAfterMs: config.deadNodeAfterMs,
+      deadNodeAfterMs: config.deadNodeAfterMs, bootstrapDelivery: config.vpsie.bootstrapDelivery, scriptSweeper: scripts.sweeper,
       join: { apiServerEndpoint: config.join.apiServerEndpoint ?? apiServerEndpoint(auth.server), caCertHash, bootstrapTokenTtlMs: config.join.bootstrapTokenTtlMs },
     },
     onResult: (result, command) => {
@@ -128,7 +128,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     // The first snapshot waits for the initial lists; later ones go out even while a watch is down,
     // flagged not synced (the planner then holds every destructive step).
     isSynced: () => cache.listedOnce,
-    listVms: () => view.listVms(),
+    listVms: () => scripts.afterListing(view.listVms()), // then stored bootstrap scripts whose Node is Ready are deleted
     listOfferings: () => view.listOfferings(),
     buildSnapshot: async ({ offerings, vms, results, lastFencingToken, whatIf }) => {
       publishStats();

@@ -1,4 +1,5 @@
 import { matchesHostnamePattern } from '../../shared/ownership.ts';
+import { errorFields, type Logger } from '../util/logger.ts';
 import type { VpsieScript } from './types.ts';
 
 // Stored bootstrap scripts hold a join token; each is deleted once its launch is settled:
@@ -98,4 +99,30 @@ export class BootstrapScriptSweeper {
     }
     return deleted;
   }
+}
+
+/**
+ * The forwarder's sweeper (main.ts): node readiness from the cluster cache's view, VM hostnames from
+ * the last VM listing; `afterListing` wraps the reconcile's VM listing and sweeps in the background
+ * (a failed sweep is logged and tried again after the next listing). None without a VPSie client.
+ */
+export function forwarderScriptSweeper(
+  vpsie: ConstructorParameters<typeof BootstrapScriptSweeper>[0] | undefined,
+  view: { node(name: string): { ready: boolean } | undefined; vms(): ReadonlyArray<{ hostname: string }> | null },
+  scope: { hostnamePrefix: string; now: () => number },
+  logger: Logger,
+): { sweeper: BootstrapScriptSweeper | undefined; afterListing<T>(listing: Promise<T>): Promise<T> } {
+  const sweeper = vpsie
+    ? new BootstrapScriptSweeper(vpsie, { nodeReady: (h) => view.node(h)?.ready === true, vmHostnames: () => { const vms = view.vms(); return vms ? new Set(vms.map((v) => v.hostname)) : null; } }, scope)
+    : undefined;
+  return {
+    sweeper,
+    afterListing: (listing) =>
+      listing.finally(() => {
+        void sweeper?.sweepIfDue().then(
+          (deleted) => deleted.length > 0 && logger.info({ scripts: deleted }, `deleted ${deleted.length} settled bootstrap script(s)`),
+          (error: unknown) => logger.warn({ ...errorFields(error) }, 'could not delete settled bootstrap scripts; tried again after the next VM listing'),
+        );
+      }),
+  };
 }

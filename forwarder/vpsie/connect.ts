@@ -3,6 +3,7 @@ import { KubeApiError, type KubeHttp } from '../kube/kube-http.ts';
 import { errorFields, type Logger } from '../util/logger.ts';
 import { VpsieClient, type VpsieClientOptions } from './client.ts';
 import { credentialsFromSecret } from './credentials.ts';
+import { forwarderScriptSweeper } from './bootstrap-scripts.ts';
 import { unreadableRowsReporter } from './unreadable-report.ts';
 
 // The VPSie client from the credentials Secret, read once at start-up. No Secret (404) or no right
@@ -12,6 +13,8 @@ import { unreadableRowsReporter } from './unreadable-report.ts';
 export interface VpsieConnection {
   vpsie: VpsieClient | undefined;
   projectId: string | undefined;
+  /** Deletes stored bootstrap scripts once settled: `sweeper` for the executor, `afterListing` around each VM listing. */
+  scripts: ReturnType<typeof forwarderScriptSweeper>;
 }
 
 export interface ConnectVpsieOptions {
@@ -22,9 +25,24 @@ export interface ConnectVpsieOptions {
   clientOptions?: Partial<VpsieClientOptions>;
   /** Replaces the client built from the Secret (tests); null = no VPSie at all. */
   override?: VpsieClient | null;
+  /** For the script sweeper: the cluster's view (called only after start-up) and its hostname prefix. */
+  sweepView?: () => Parameters<typeof forwarderScriptSweeper>[1];
+  hostnamePrefix?: string;
 }
 
-export async function connectVpsie({ kube, settings, logger, clientOptions, override }: ConnectVpsieOptions): Promise<VpsieConnection> {
+export async function connectVpsie(options: ConnectVpsieOptions): Promise<VpsieConnection> {
+  const connection = await connectClient(options);
+  const view = options.sweepView;
+  const scripts = forwarderScriptSweeper(
+    connection.vpsie,
+    { node: (name) => view?.().node(name), vms: () => view?.().vms() ?? null },
+    { hostnamePrefix: options.hostnamePrefix ?? '', now: options.clientOptions?.now ?? Date.now },
+    options.logger,
+  );
+  return { ...connection, scripts };
+}
+
+async function connectClient({ kube, settings, logger, clientOptions, override }: ConnectVpsieOptions): Promise<Omit<VpsieConnection, 'scripts'>> {
   const { credentialsNamespace: ns, credentialsSecret: name } = settings;
   let data: Record<string, string> | undefined;
   try {
