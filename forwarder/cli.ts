@@ -1,8 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { commandLineFlags, defineCommandLine, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../shared/command-line.ts';
 import { envSection, mergeConfig } from '../shared/config.ts';
-import { flagsFromEnv, withoutFlagEnv } from '../shared/env-flags.ts';
+import { withoutFlagEnv } from '../shared/env-flags.ts';
 import { ConfigError } from '../shared/errors.ts';
+import { waitForStop } from '../shared/wait-for-stop.ts';
 import { ENV_PREFIX, parseForwarderConfig, type ForwarderConfig } from './config.ts';
 import { startForwarder } from './main.ts';
 
@@ -44,57 +44,59 @@ name (forwarder/config.ts, "__" nests): VPSIE_FWD_HEARTBEAT_MS, VPSIE_FWD_CAPS__
 VPSie credentials are read from the Secret kube-system/vpsie-credentials; without it the forwarder runs dry.
 `;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
+const FORWARDER_LINE = defineCommandLine({
+  name: 'vpsie-autoscaler forwarder',
+  usage: USAGE,
+  envPrefix: ENV_PREFIX,
+  // Values the configuration schema checks (heartbeat, deletions, URLs) stay text here: the schema
+  // lists every problem at once, with the setting's name.
+  options: {
+    kubeconfig: { type: 'string' },
+    'functions-url': { type: 'string' },
+    'cluster-id': { type: 'string' },
+    'signing-key': { type: 'secret' },
+    namespace: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    listen: { type: 'string' },
+    'trigger-token': { type: 'secret' },
+    'heartbeat-seconds': { type: 'string' },
+    'hostname-prefix': { type: 'string' },
+    'adopt-vms': { type: 'string' },
+    'max-deletions': { type: 'string' },
+    'vpsie-url': { type: 'string' },
+    'vpsie-project-id': { type: 'string' },
+    'bootstrap-delivery': { type: 'string' },
+    'vpsie-login-body': { type: 'string' },
+    'vpsie-token-header': { type: 'string' },
+    'join-endpoint': { type: 'string' },
+    'no-leader-election': { type: 'boolean' },
+    identity: { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+});
+
+export { UsageError };
+
+/** The forwarder's flags (a secret's -file included); each also comes from VPSIE_FWD_<FLAG> (shared/env-flags.ts). */
+export const FORWARDER_FLAGS = commandLineFlags(FORWARDER_LINE.options);
+
+/** Flags and environment → validated configuration; throws a UsageError (bad flags) or a ConfigError listing every problem. */
+export function forwarderConfigFromArgs(args: string[], env: Record<string, string | undefined> = process.env): ForwarderConfig {
+  const values = parseCommandLine(FORWARDER_LINE, args, env);
+  if (values === 'help') throw new UsageError([]);
+  return configFromValues(values, env);
 }
 
-/** The forwarder's flags; each also comes from VPSIE_FWD_<FLAG> (shared/env-flags.ts). */
-export const FORWARDER_FLAGS = {
-  kubeconfig: { type: 'string' },
-  'functions-url': { type: 'string' },
-  'cluster-id': { type: 'string' },
-  'signing-key': { type: 'string' },
-  'signing-key-file': { type: 'string' },
-  namespace: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  listen: { type: 'string' },
-  'trigger-token': { type: 'string' },
-  'trigger-token-file': { type: 'string' },
-  'heartbeat-seconds': { type: 'string' },
-  'hostname-prefix': { type: 'string' },
-  'adopt-vms': { type: 'string' },
-  'max-deletions': { type: 'string' },
-  'vpsie-url': { type: 'string' },
-  'vpsie-project-id': { type: 'string' },
-  'bootstrap-delivery': { type: 'string' },
-  'vpsie-login-body': { type: 'string' },
-  'vpsie-token-header': { type: 'string' },
-  'join-endpoint': { type: 'string' },
-  'no-leader-election': { type: 'boolean' },
-  identity: { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** Flags and environment → validated configuration; throws a ConfigError listing every problem. */
-export function forwarderConfigFromArgs(args: string[], env: Record<string, string | undefined> = process.env): ForwarderConfig {
-  let values;
-  const fromEnv = flagsFromEnv(FORWARDER_FLAGS, ENV_PREFIX, env, args);
-  try {
-    ({ values } = parseArgs({ args: [...fromEnv, ...args], strict: true, allowPositionals: false, options: FORWARDER_FLAGS }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
-  if (values.help) throw new UsageError('');
+function configFromValues(values: OptionValues<typeof FORWARDER_LINE.options>, env: Record<string, string | undefined>): ForwarderConfig {
   const flags: Record<string, unknown> = {
     // Without --kubeconfig, the kube client reads every $KUBECONFIG file itself (kube/kubeconfig.ts).
     kubeconfig: values.kubeconfig,
     functionsUrl: values['functions-url'],
     clusterId: values['cluster-id'],
-    signingKey: values['signing-key'] ?? secretFile('signing-key-file', values['signing-key-file']),
+    signingKey: values['signing-key'],
     namespace: values.namespace ?? env.POD_NAMESPACE,
-    dryRun: values['dry-run'],
-    triggerToken: values['trigger-token'] ?? secretFile('trigger-token-file', values['trigger-token-file']),
+    dryRun: values['dry-run'] || undefined,
+    triggerToken: values['trigger-token'],
     hostnamePrefix: values['hostname-prefix'],
     adoptVmIdentifiers: values['adopt-vms'],
     maxDeletionsPer10Min: values['max-deletions'],
@@ -119,44 +121,24 @@ export function forwarderConfigFromArgs(args: string[], env: Record<string, stri
   return parseForwarderConfig(mergeConfig(envSection(ENV_PREFIX, withoutFlagEnv(FORWARDER_FLAGS, ENV_PREFIX, env)), flags));
 }
 
-/** A secret kept in a file (a mounted Secret): at most 64 KiB, surrounding whitespace trimmed. */
-function secretFile(flag: string, path: string | undefined): string | undefined {
-  if (path === undefined) return undefined;
-  try {
-    if (statSync(path).size > 65_536) throw new Error('larger than 64 KiB');
-    return readFileSync(path, 'utf8').trim();
-  } catch (error) {
-    throw new UsageError(`--${flag} ${path}: ${(error as Error).message}`);
-  }
-}
-
 function secondsToMs(text: string): number | string {
   return /^\d+(\.\d+)?$/.test(text) ? Math.round(Number(text) * 1000) : text;
 }
 
 /** Parses, starts, runs until SIGINT/SIGTERM, stops gracefully. Returns the exit code. */
-export async function runForwarderCli(args: string[]): Promise<number> {
-  let config: ForwarderConfig;
-  try {
-    config = forwarderConfigFromArgs(args);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      if (error.message) process.stderr.write(`vpsie-autoscaler forwarder: ${error.message}\n\n${USAGE}`);
-      else process.stdout.write(USAGE); // asked-for help
-      return error.message ? 2 : 0;
+export async function runForwarderCli(args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  return runCommandLine(FORWARDER_LINE, args, async (values) => {
+    let config: ForwarderConfig;
+    try {
+      config = configFromValues(values, env);
+    } catch (error) {
+      // The configuration's problems are the command line's: exit 2 with the usage.
+      if (error instanceof ConfigError) throw new UsageError([error.message], { cause: error });
+      throw error;
     }
-    if (error instanceof ConfigError) {
-      process.stderr.write(`vpsie-autoscaler forwarder: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
-  const forwarder = await startForwarder(config);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  await forwarder.stop();
-  return 0;
+    const forwarder = await startForwarder(config);
+    await waitForStop();
+    await forwarder.stop();
+    return 0;
+  }, { env });
 }
