@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from './plan-message.ts';
-import { commandGroup, commandMachine, commandObject } from './command-subject.ts';
+import { commandGroup, commandMachine, commandObject, describeCommand } from './command-subject.ts';
 
 const base = { id: 'c', reason: 'r', message: 'm' };
 const group = { namespace: 'ops', name: 'workers' };
@@ -23,5 +23,12 @@ describe('what a command is about', () => {
   it('names the NodeGroup, also of an Event about one (none for a NodeGroup Event without a namespace)', () => {
     expect(commands.map(commandGroup)).toEqual([group, undefined, group, group, group, group, group]);
     expect(commandGroup({ ...base, kind: 'emitEvent', involved: { kind: 'NodeGroup', name: 'workers' }, type: 'Normal', eventReason: 'X' })).toBeUndefined();
+  });
+
+  it('a create shows the plan\'s nickname beside its identifier when the catalogue names it', () => {
+    const create = commands[0]!;
+    expect(describeCommand(create, { offeringName: (id) => (id === 'o' ? 'A-4C-8G' : undefined) })).toBe('create VM c1-workers-aaaaa (A-4C-8G (o) in d) for NodeGroup ops/workers');
+    expect(describeCommand(create)).toBe('create VM c1-workers-aaaaa (o in d) for NodeGroup ops/workers');
+    expect(describeCommand(create, { offeringName: () => 'o' })).toBe('create VM c1-workers-aaaaa (o in d) for NodeGroup ops/workers');
   });
 });

@@ -45,10 +45,19 @@ export function commandGroup(command: Command): { namespace: string; name: strin
   return command.nodeGroup;
 }
 
-export function describeCommand(command: Command): string {
+/** Names a person reads beside identifiers (the forwarder fills them from the VPSie catalogue it read). */
+export interface CommandNames {
+  /** The plan's nickname ("A-4C-8G") for an offering identifier; undefined when unknown. */
+  offeringName?: (offeringId: string) => string | undefined;
+}
+
+export function describeCommand(command: Command, names: CommandNames = {}): string {
   switch (command.kind) {
-    case 'createVm':
-      return `create VM ${command.hostname} (${command.offeringId} in ${command.datacenterID}) for NodeGroup ${command.nodeGroup.namespace}/${command.nodeGroup.name}`;
+    case 'createVm': {
+      const name = names.offeringName?.(command.offeringId);
+      const plan = name && name !== command.offeringId ? `${name} (${command.offeringId})` : command.offeringId;
+      return `create VM ${command.hostname} (${plan} in ${command.datacenterID}) for NodeGroup ${command.nodeGroup.namespace}/${command.nodeGroup.name}`;
+    }
     case 'deleteVm':
       return `delete VM ${command.hostname}${command.vmIdentifier ? ` (${command.vmIdentifier})` : ''}`;
     case 'taintNode':

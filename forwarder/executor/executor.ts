@@ -1,4 +1,4 @@
-import { commandGroup, commandMachine, describeCommand } from '../../shared/command-subject.ts';
+import { commandGroup, commandMachine, describeCommand, type CommandNames } from '../../shared/command-subject.ts';
 import type { Command, CommandKind, PlanMessage } from '../../shared/plan-message.ts';
 import type { CommandResult } from '../../shared/snapshot.ts';
 import { KubeApiError } from '../kube/kube-http.ts';
@@ -121,7 +121,7 @@ export class Executor {
     }
     try {
       const outcome = await handler(command as never, ctx);
-      log.info({ outcome: outcome.outcome, detail: outcome.message }, describeCommand(command));
+      log.info({ outcome: outcome.outcome, detail: outcome.message }, describeCommand(command, commandNames(ctx)));
       if (outcome.outcome === 'failed' && outcome.data?.configError) await this.warn(command, ctx, 'ConfigurationError', outcome.message ?? 'configuration error');
       return outcome;
     } catch (error) {
@@ -138,8 +138,8 @@ export class Executor {
         await ctx.guardrails.ledger.releaseLaunch(command.hostname).catch((e: unknown) => log.warn({ ...errorFields(e) }, 'could not release the launch in the ledger'));
       }
       const retryable = isRetryable(error);
-      log.error({ ...errorFields(error), retryable }, `${describeCommand(command)} failed`);
-      if (isVpsieError(error)) await this.warn(command, ctx, 'VpsieApiError', `${describeCommand(command)}: ${errorFields(error).err}`);
+      log.error({ ...errorFields(error), retryable }, `${describeCommand(command, commandNames(ctx))} failed`);
+      if (isVpsieError(error)) await this.warn(command, ctx, 'VpsieApiError', `${describeCommand(command, commandNames(ctx))}: ${errorFields(error).err}`);
       return { outcome: 'failed', message: errorFields(error).err, retryable };
     }
   }
@@ -158,7 +158,7 @@ export class Executor {
   }
 
   private async dryRun(command: Command, ctx: ExecutorContext): Promise<{ outcome: 'dry-run'; message: string }> {
-    const what = describeCommand(command);
+    const what = describeCommand(command, commandNames(ctx));
     ctx.logger.info({ planId: ctx.planId, commandId: command.id, kind: command.kind, reason: command.reason, dryRun: true }, `dry-run: would ${what}`);
     // Events are how a dry run shows what it would do; they change no workload, node, VM or status.
     const group = commandGroup(command);
@@ -208,4 +208,9 @@ function isRetryable(error: unknown): boolean {
   if (isVpsieError(error)) return error.retryable;
   if (error instanceof KubeApiError) return error.status >= 500 || error.status === 429 || error.status === 409 || error.status === 408;
   return true; // network errors and timeouts
+}
+
+/** The plan nicknames of the catalogue the forwarder read, for log lines and Events (names beside ids). */
+function commandNames(ctx: Pick<ExecutorContext, 'view'>): CommandNames {
+  return { offeringName: (id) => ctx.view.offerings().find((o) => o.identifier === id)?.nickname || undefined };
 }
