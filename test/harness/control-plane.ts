@@ -22,6 +22,12 @@ export interface ControlPlaneOptions {
   binDir?: string;
   /** Per component; the API server is the slow one (seconds on a busy 2-core machine). */
   startTimeoutMs?: number;
+  /**
+   * The node lifecycle's clock, for a clock-accelerated hold (test/harness/kwok-lease-hour.int.test.ts):
+   * the controller manager's --node-monitor-grace-period (default: its own, 50 s) and
+   * --node-monitor-period (default 1s), and kwok's --node-lease-duration-seconds (default 40).
+   */
+  nodeLifecycle?: { monitorGracePeriod?: string; monitorPeriod?: string; leaseDurationSeconds?: number };
 }
 
 export interface ControlPlane {
@@ -32,6 +38,8 @@ export interface ControlPlane {
   /** The run folder: logs (<component>.log), etcd data, keys, kubeconfigs. Removed by stop(). */
   tmpDir: string;
   logPaths: Record<string, string>;
+  /** Component → pid (a test may pause one, e.g. kwok, to see the cluster react). */
+  pids: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -155,7 +163,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       // A new Node loses its not-ready taint on the lifecycle controller's next pass: 1 s instead of 5 s
       // keeps "node joined → pods scheduled" quick in tests. The grace period stays the default.
-      '--node-monitor-period=1s',
+      `--node-monitor-period=${options.nodeLifecycle?.monitorPeriod ?? '1s'}`,
+      ...(options.nodeLifecycle?.monitorGracePeriod ? [`--node-monitor-grace-period=${options.nodeLifecycle.monitorGracePeriod}`] : []),
       '--v=1',
     ]);
     const kwok = supervisor.start(
@@ -170,7 +179,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         // IMPORTANT: kwok keeps no node Leases unless told (0 = none; 40 is only kwokctl's default): without
         // them a healthy node went NotReady every node-monitor-grace-period (50 s) and Ready again. Renewed
         // every 10 s (a quarter of the duration), as a kubelet does.
-        '--node-lease-duration-seconds=40',
+        `--node-lease-duration-seconds=${options.nodeLifecycle?.leaseDurationSeconds ?? 40}`,
       ],
       // kwok also reads ~/.kwok/kwok.yaml when it exists: point HOME at the run folder so a developer's file cannot leak in.
       { ...process.env, HOME: dir },
@@ -196,6 +205,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       binDir,
       tmpDir: dir,
       logPaths,
+      pids: Object.fromEntries([etcd, apiServer, scheduler, controllerManager, kwok].map((p) => [p.name, p.pid])),
       stop: () => supervisor.stop({ keepRunDir: process.env.HARNESS_KEEP_LOGS === '1' }),
     };
   } catch (error) {

@@ -2,41 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { kwokNode } from './builders.ts';
 import { useHarness, waitFor } from './context.ts';
 
-// kwok keeps node Leases (issue 21): a healthy kwok Node stays Ready past several
-// node-monitor-grace-periods (50 s, the controller manager's default), as a node with a kubelet
-// does. Without Leases it went NotReady after each grace period and Ready again (the flap that made
-// pods Ready=False and faked PDB blocks on longer e2e runs).
-
-const GRACE_PERIOD_MS = 50_000;
-const HOLD_MS = 3 * GRACE_PERIOD_MS + 10_000;
-const POLL_MS = 2_000;
+// kwok keeps node Leases (issue 21) on the shared harness: the Lease exists with the harness's
+// duration (40 s, 0.8 of the controller manager's 50 s node-monitor-grace-period) and is renewed
+// (every 10 s, a quarter of the duration), as a kubelet does. Without Leases a healthy kwok Node went
+// NotReady after each grace period and Ready again (the flap that made pods Ready=False and faked
+// PDB blocks on longer e2e runs). The long hold — an hour of these settings, 72 grace periods, run
+// 20 × faster on a control plane of its own — is kwok-lease-hour.int.test.ts.
 
 describe('kwok node leases', () => {
-  it('a healthy kwok Node has a renewed Lease and never turns NotReady over three grace periods', async () => {
+  it('a healthy kwok Node has a Lease of the harness\'s duration that kwok renews', async () => {
     const h = useHarness();
     const name = `lease-${Date.now().toString(36)}`;
     await h.createKwokNode(kwokNode({ name }), { waitReady: true });
 
     const lease = await waitFor(async () => (await h.coordination.readNamespacedLease({ namespace: 'kube-node-lease', name }).catch(() => undefined)), { timeoutMs: 30_000, description: `the Lease kube-node-lease/${name}` });
     expect(lease.spec?.leaseDurationSeconds).toBe(40);
-    const firstRenewMs = new Date(lease.spec!.renewTime as unknown as string).getTime();
-
-    const notReadyAt: number[] = [];
-    const startedMs = Date.now();
-    while (Date.now() - startedMs < HOLD_MS) {
-      const node = await h.core.readNode({ name });
-      const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-      if (ready?.status !== 'True') notReadyAt.push(Date.now() - startedMs);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS)); // sampling a real controller's output, not waiting for a clock
-    }
-    expect(notReadyAt).toEqual([]);
+    const firstRenew = String(lease.spec!.renewTime);
+    // kwok renews every 10 s: a later renewTime within 25 s (the grace period is 50 s).
+    await waitFor(async () => {
+      const renewed = await h.coordination.readNamespacedLease({ namespace: 'kube-node-lease', name });
+      return String(renewed.spec!.renewTime) !== firstRenew ? renewed : undefined;
+    }, { timeoutMs: 25_000, intervalMs: 1_000, description: `a renewal of the Lease kube-node-lease/${name}` });
     const node = await h.core.readNode({ name });
-    const ready = node.status!.conditions!.find((c) => c.type === 'Ready')!;
-    // The Ready condition never transitioned during the hold.
-    expect(new Date(ready.lastTransitionTime as unknown as string).getTime()).toBeLessThan(startedMs);
-    const events = (await h.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` })).items;
-    expect(events.filter((e) => e.reason === 'NodeNotReady')).toEqual([]);
-    const renewed = await h.coordination.readNamespacedLease({ namespace: 'kube-node-lease', name });
-    expect(new Date(renewed.spec!.renewTime as unknown as string).getTime()).toBeGreaterThan(firstRenewMs);
-  }, HOLD_MS + 90_000);
+    expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  }, 90_000);
 });
