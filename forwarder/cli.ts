@@ -1,4 +1,4 @@
-import { commandLineFlags, defineCommandLine, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../shared/command-line.ts';
+import { commandLineFlags, defineCommandLine, textOptions, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../shared/command-line.ts';
 import { envSection, mergeConfig } from '../shared/config.ts';
 import { withoutFlagEnv } from '../shared/env-flags.ts';
 import { ConfigError } from '../shared/errors.ts';
@@ -51,27 +51,13 @@ const FORWARDER_LINE = defineCommandLine({
   // Values the configuration schema checks (heartbeat, deletions, URLs) stay text here: the schema
   // lists every problem at once, with the setting's name.
   options: {
-    kubeconfig: { type: 'string' },
-    'functions-url': { type: 'string' },
-    'cluster-id': { type: 'string' },
+    ...textOptions('kubeconfig', 'functions-url', 'cluster-id', 'namespace', 'listen', 'heartbeat-seconds', 'hostname-prefix', 'adopt-vms',
+      'max-deletions', 'vpsie-url', 'vpsie-project-id', 'bootstrap-delivery', 'vpsie-login-body', 'vpsie-token-header', 'join-endpoint',
+      'identity', 'log-level'),
     'signing-key': { type: 'secret' },
-    namespace: { type: 'string' },
     'dry-run': { type: 'boolean' },
-    listen: { type: 'string' },
     'trigger-token': { type: 'secret' },
-    'heartbeat-seconds': { type: 'string' },
-    'hostname-prefix': { type: 'string' },
-    'adopt-vms': { type: 'string' },
-    'max-deletions': { type: 'string' },
-    'vpsie-url': { type: 'string' },
-    'vpsie-project-id': { type: 'string' },
-    'bootstrap-delivery': { type: 'string' },
-    'vpsie-login-body': { type: 'string' },
-    'vpsie-token-header': { type: 'string' },
-    'join-endpoint': { type: 'string' },
     'no-leader-election': { type: 'boolean' },
-    identity: { type: 'string' },
-    'log-level': { type: 'string' },
   },
 });
 

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDynamo, type Dynamo } from '../test/harness/dynamo.ts';
+import { describe, expect, it } from 'vitest';
 import { nodeGroup, snapPods, snapshot, TEST_CLUSTER_ID } from '../test/fixtures/snapshot-builders.ts';
-import { functionsFixture, OTHER_CLUSTER, readPlan, reconcileRequest, type FunctionsFixture } from '../test/functions/fixture.ts';
+import { useFunctionsFixture, OTHER_CLUSTER, readPlan, reconcileRequest, type FunctionsFixture } from '../test/functions/fixture.ts';
 import { launchingPlanner } from '../test/functions/launching-planner.ts';
 import { runHousekeeping } from './housekeeping.ts';
 
-let dynamo: Dynamo;
 let fx: FunctionsFixture;
-
-beforeAll(async () => {
-  dynamo = await startDynamo({ tableName: 'functions-housekeeping' });
-});
-afterAll(async () => dynamo?.stop());
-beforeEach(async () => {
-  fx = await functionsFixture(dynamo, { planner: launchingPlanner, config: { silentForwarderAfterMs: 600_000, staleOperationAfterMs: 3_600_000 } });
+useFunctionsFixture('functions-housekeeping', { planner: launchingPlanner, config: { silentForwarderAfterMs: 600_000, staleOperationAfterMs: 3_600_000 } }, (fixture) => {
+  fx = fixture;
 });
 
 const housekeep = () => runHousekeeping(fx.deps);

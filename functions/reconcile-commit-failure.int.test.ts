@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDynamo, type Dynamo } from '../test/harness/dynamo.ts';
+import { describe, expect, it } from 'vitest';
 import { nodeGroup, snapPods, snapshot, TEST_CLUSTER_ID } from '../test/fixtures/snapshot-builders.ts';
-import { functionsFixture, readPlan, reconcileRequest, type FunctionsFixture } from '../test/functions/fixture.ts';
+import { useFunctionsFixture, readPlan, reconcileRequest, type FunctionsFixture } from '../test/functions/fixture.ts';
 import type { Snapshot } from '../shared/snapshot.ts';
 import { clusterPk, OPERATION_PREFIX } from './state/keys.ts';
 import { MANIFEST_ATTRIBUTE } from './state/commit-manifest.ts';
@@ -12,16 +11,10 @@ import type { TableAdapter } from './state/table-adapter.ts';
 // plan's `launching` operations as capacity in flight, so scale-up proceeds at once. Real planner,
 // real DynamoDB-compatible server (dynalite); the failure is injected into the table adapter.
 
-let dynamo: Dynamo;
 let fx: FunctionsFixture;
-
-beforeAll(async () => {
-  dynamo = await startDynamo({ tableName: 'functions-commit-failure' });
-});
-afterAll(async () => dynamo?.stop());
-beforeEach(async () => {
-  fx = await functionsFixture(dynamo); // the real plan()
-});
+useFunctionsFixture('functions-commit-failure', {}, (fixture) => {
+  fx = fixture;
+}); // the real plan()
 
 const pending = (): Snapshot =>
   snapshot({

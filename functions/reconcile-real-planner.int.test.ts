@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDynamo, type Dynamo } from '../test/harness/dynamo.ts';
+import { describe, expect, it } from 'vitest';
 import { commandResult, nodeGroup, snapPods, snapshot, TEST_CLUSTER_ID } from '../test/fixtures/snapshot-builders.ts';
-import { functionsFixture, readPlan, reconcileRequest, type FunctionsFixture } from '../test/functions/fixture.ts';
+import { useFunctionsFixture, readPlan, reconcileRequest, type FunctionsFixture } from '../test/functions/fixture.ts';
 import type { CommandResult, Snapshot } from '../shared/snapshot.ts';
 import { REPLAYED_HEADER } from './routes/reconcile-route.ts';
 
 // The same guarantees with the real planning core (functions/planning) behind the HTTP API and
 // the table: the state it returns survives the round trip, so retries never launch twice.
 
-let dynamo: Dynamo;
 let fx: FunctionsFixture;
-
-beforeAll(async () => {
-  dynamo = await startDynamo({ tableName: 'functions-real-planner' });
-});
-afterAll(async () => dynamo?.stop());
-beforeEach(async () => {
-  fx = await functionsFixture(dynamo); // the real plan()
-});
+useFunctionsFixture('functions-real-planner', {}, (fixture) => {
+  fx = fixture;
+}); // the real plan()
 
 const pending = (results: CommandResult[] = []): Snapshot =>
   snapshot({

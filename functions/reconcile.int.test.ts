@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDynamo, type Dynamo } from '../test/harness/dynamo.ts';
+import { describe, expect, it } from 'vitest';
 import { nodeGroup, snapPods, snapshot, TEST_CLUSTER_ID } from '../test/fixtures/snapshot-builders.ts';
-import { functionsFixture, readPlan, reconcileRequest, type FunctionsFixture } from '../test/functions/fixture.ts';
+import { useFunctionsFixture, readPlan, reconcileRequest, type FunctionsFixture } from '../test/functions/fixture.ts';
 import { launchingPlanner } from '../test/functions/launching-planner.ts';
 import type { Snapshot } from '../shared/snapshot.ts';
 import { REPLAYED_HEADER } from './routes/reconcile-route.ts';
@@ -11,15 +10,9 @@ import type { TableAdapter } from './state/table-adapter.ts';
 // The reconcile path against a real DynamoDB-compatible server: signed plans, the lease under
 // concurrency, fencing of a lost lease, retries that must not launch twice, the audit trail.
 
-let dynamo: Dynamo;
 let fx: FunctionsFixture;
-
-beforeAll(async () => {
-  dynamo = await startDynamo({ tableName: 'functions-reconcile' });
-});
-afterAll(async () => dynamo?.stop());
-beforeEach(async () => {
-  fx = await functionsFixture(dynamo, { planner: launchingPlanner });
+useFunctionsFixture('functions-reconcile', { planner: launchingPlanner }, (fixture) => {
+  fx = fixture;
 });
 
 const pending = (count: number, overrides: Partial<Snapshot> = {}): Snapshot => ({

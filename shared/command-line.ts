@@ -62,6 +62,11 @@ export function defineCommandLine<const O extends OptionSpecs>(line: CommandLine
   return line;
 }
 
+/** Options that take plain text and have no default: `{ ...textOptions('trace', 'cluster'), … }`. */
+export function textOptions<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<N, { type: 'string' }>;
+}
+
 const SECRET_FILE_MAX_BYTES = 65_536;
 
 /** The parser's flags of `options` (a secret is two: `--x` and `--x-file`), with `help`. */

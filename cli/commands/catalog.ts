@@ -1,5 +1,5 @@
 import { isVpsieError, VpsieClient, VPSIE_DEFAULT_BASE_URL } from '../../forwarder/vpsie/index.ts';
-import { defineCommandLine, runCommandLine, type OptionValues } from '../../shared/command-line.ts';
+import { defineCommandLine, textOptions, runCommandLine, type OptionValues } from '../../shared/command-line.ts';
 import { resolveCredentials } from '../catalog/credentials.ts';
 import { CatalogInputError } from '../catalog/input-error.ts';
 import { readCatalogue } from '../catalog/read.ts';
@@ -50,13 +50,8 @@ const CATALOG_LINE = defineCommandLine({
   name: 'vpsie-autoscaler catalog',
   usage: USAGE,
   options: {
-    kubeconfig: { type: 'string' },
-    'credentials-secret': { type: 'string' },
-    'vpsie-token-file': { type: 'string' },
+    ...textOptions('kubeconfig', 'credentials-secret', 'vpsie-token-file', 'datacenter', 'category', 'os-image'),
     'vpsie-url': { type: 'string', default: VPSIE_DEFAULT_BASE_URL },
-    datacenter: { type: 'string' },
-    category: { type: 'string' },
-    'os-image': { type: 'string' },
     output: { type: 'string', short: 'o', choices: ['table', 'json', 'yaml'], default: 'table' },
     plan: { type: 'string', multiple: true },
     name: { type: 'string', default: 'workers' },

@@ -1,4 +1,4 @@
-import { commandLineFlags, defineCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
+import { commandLineFlags, defineCommandLine, textOptions, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { configFromEnv } from '../../functions/config-sources.ts';
 import { startLocalFunctions } from '../../functions/local.ts';
@@ -38,18 +38,12 @@ const FUNCTIONS_LINE = defineCommandLine({
   usage: USAGE,
   envPrefix: 'VPSIE_AUTOSCALER_',
   options: {
+    ...textOptions('cluster-id', 'hostname-prefix', 'policy', 'table', 'dynamo-endpoint', 'data-dir', 'log-level'),
     port: { type: 'number', integer: true, min: 0, max: 65535, default: 8090 },
     host: { type: 'string', default: '127.0.0.1' },
-    'cluster-id': { type: 'string' },
     'signing-key': { type: 'secret' },
     'trigger-token': { type: 'secret' },
     'status-token': { type: 'secret' },
-    'hostname-prefix': { type: 'string' },
-    policy: { type: 'string' },
-    table: { type: 'string' },
-    'dynamo-endpoint': { type: 'string' },
-    'data-dir': { type: 'string' },
-    'log-level': { type: 'string' },
   },
 });
 

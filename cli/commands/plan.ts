@@ -2,7 +2,7 @@ import { clusterVmRows } from '../../forwarder/vpsie/snapshot-view.ts';
 import { ORPHAN_CONFIRM_MS } from '../../functions/planning/orphan-vms.ts';
 import { plan } from '../../functions/planning/plan.ts';
 import { DEFAULT_POLICY, EMPTY_STATE, type PlanningState } from '../../functions/planning/types.ts';
-import { defineCommandLine, runCommandLine, type OptionValues } from '../../shared/command-line.ts';
+import { defineCommandLine, textOptions, runCommandLine, type OptionValues } from '../../shared/command-line.ts';
 import { isDnsLabel } from '../../shared/ownership.ts';
 import { readClusterFile, toSnapshot } from '../plan/cluster-file.ts';
 import { PlanInputError } from '../plan/input-error.ts';
@@ -45,12 +45,8 @@ const PLAN_LINE = defineCommandLine({
   usage: USAGE,
   usageOnError: false,
   options: {
-    cluster: { type: 'string' },
-    offerings: { type: 'string' },
-    vms: { type: 'string' },
+    ...textOptions('cluster', 'offerings', 'vms', 'hostname-prefix', 'now'),
     'cluster-id': { type: 'string', default: 'what-if' },
-    'hostname-prefix': { type: 'string' },
-    now: { type: 'string' },
     'assume-windows-elapsed': { type: 'boolean' },
     'balance-similar-node-groups': { type: 'boolean' },
     output: { type: 'string', choices: ['json', 'table'], default: 'table' },

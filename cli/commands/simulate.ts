@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineCommandLine, runCommandLine, type OptionValues } from '../../shared/command-line.ts';
+import { defineCommandLine, textOptions, runCommandLine, type OptionValues } from '../../shared/command-line.ts';
 import { PlanInputError } from '../plan/input-error.ts';
 import { readOfferings } from '../plan/offerings.ts';
 import { SimulateInputError } from '../simulate/input-error.ts';
@@ -40,12 +40,7 @@ const SIMULATE_LINE = defineCommandLine({
   usage: USAGE,
   usageOnError: false,
   options: {
-    trace: { type: 'string' },
-    'from-audit': { type: 'string' },
-    'save-trace': { type: 'string' },
-    cluster: { type: 'string' },
-    offerings: { type: 'string' },
-    plot: { type: 'string' },
+    ...textOptions('trace', 'from-audit', 'save-trace', 'cluster', 'offerings', 'plot'),
     output: { type: 'string', choices: ['json', 'table'], default: 'table' },
     seed: { type: 'number', integer: true, min: 0 },
   },

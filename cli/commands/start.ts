@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { defineCommandLine, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
+import { defineCommandLine, textOptions, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { API_GROUP, API_VERSION, NODEGROUP_PLURAL } from '../../shared/labels.ts';
 import { waitForStop } from '../../shared/wait-for-stop.ts';
@@ -59,16 +59,13 @@ const START_LINE = defineCommandLine({
   name: 'vpsie-autoscaler start',
   usage: USAGE,
   options: {
-    kubeconfig: { type: 'string' },
+    ...textOptions('kubeconfig', 'lease-name', 'vpsie-url', 'data-dir'),
     'cluster-id': { type: 'string', default: 'local' },
     namespace: { type: 'string', default: 'vpsie-autoscaler' },
     port: { type: 'number', integer: true, min: 0, max: 65535, default: 8090 },
     listen: { type: 'string', default: '127.0.0.1:8081' },
     'dry-run': { type: 'boolean' },
     live: { type: 'boolean' },
-    'lease-name': { type: 'string' },
-    'vpsie-url': { type: 'string' },
-    'data-dir': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
   },
   check: (v) => [

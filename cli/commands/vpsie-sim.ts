@@ -1,4 +1,4 @@
-import { defineCommandLine, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
+import { defineCommandLine, textOptions, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
 import { waitForStop } from '../../shared/wait-for-stop.ts';
 import { startVpsieSimulator, type VpsieSimulatorOptions } from '../../test/vpsie-sim/index.ts';
 
@@ -25,15 +25,11 @@ const SIM_LINE = defineCommandLine({
   name: 'vpsie-autoscaler vpsie-sim',
   usage: USAGE,
   options: {
+    ...textOptions('token', 'client-id', 'client-secret', 'delete-password', 'kubeconfig'),
     port: { type: 'number', integer: true, min: 0, max: 65535, default: 8787 },
     host: { type: 'string', default: '127.0.0.1' },
-    token: { type: 'string' },
-    'client-id': { type: 'string' },
-    'client-secret': { type: 'string' },
-    'delete-password': { type: 'string' },
     'provision-seconds': { type: 'number', min: 0, default: 5 },
     'boot-seconds': { type: 'number', min: 0, default: 0 },
-    kubeconfig: { type: 'string' },
     'login-shape': { type: 'string', choices: ['token', 'accessToken'] },
     'list-style': { type: 'string', choices: ['rows', 'array'] },
     quota: { type: 'number', integer: true, min: 0 },

@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signMessage } from '../../shared/signing.ts';
-import { startDynamo, type Dynamo } from '../../test/harness/dynamo.ts';
 import { nodeGroup, snapPods, snapshot, TEST_CLUSTER_ID } from '../../test/fixtures/snapshot-builders.ts';
-import { functionsFixture, OTHER_CLUSTER, OTHER_SIGNING_KEY, readPlan, reconcileRequest, SIGNING_KEY, STATUS_TOKEN, TRIGGER_TOKEN, type FunctionsFixture } from '../../test/functions/fixture.ts';
+import { useFunctionsFixture, OTHER_CLUSTER, OTHER_SIGNING_KEY, readPlan, reconcileRequest, SIGNING_KEY, STATUS_TOKEN, TRIGGER_TOKEN, type FunctionsFixture } from '../../test/functions/fixture.ts';
 import { launchingPlanner } from '../../test/functions/launching-planner.ts';
 
 // Trigger, status and health routes against dynalite.
 
-let dynamo: Dynamo;
 let fx: FunctionsFixture;
-
-beforeAll(async () => {
-  dynamo = await startDynamo({ tableName: 'functions-cluster-routes' });
-});
-afterAll(async () => dynamo?.stop());
-beforeEach(async () => {
-  fx = await functionsFixture(dynamo, { planner: launchingPlanner });
+useFunctionsFixture('functions-cluster-routes', { planner: launchingPlanner }, (fixture) => {
+  fx = fixture;
 });
 
 const url = (path: string) => `http://functions.local${path}`;

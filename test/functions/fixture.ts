@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { createLogger } from '../../shared/logger.ts';
 import { signMessage, verifyMessage, MemoryNonceStore, PLAN_METHOD } from '../../shared/signing.ts';
@@ -11,7 +12,7 @@ import { plan } from '../../functions/planning/plan.ts';
 import type { Planner } from '../../functions/reconcile.ts';
 import type { AppDeps } from '../../functions/routes/deps.ts';
 import { IN_REPLY_TO_HEADER } from '../../functions/routes/reconcile-route.ts';
-import { createStateTable as createHarnessTable, type Dynamo } from '../harness/dynamo.ts';
+import { createStateTable as createHarnessTable, startDynamo, type Dynamo } from '../harness/dynamo.ts';
 import { TEST_CLUSTER_ID, TEST_NOW_MS } from '../fixtures/snapshot-builders.ts';
 
 // The functions app wired to a real dynalite table (one fresh table per fixture), a controlled
@@ -40,7 +41,24 @@ export interface FunctionsFixture {
   fetch(request: Request): Promise<Response>;
 }
 
-export async function functionsFixture(dynamo: Dynamo, options: { planner?: Planner; config?: Partial<FunctionsConfigInput> } = {}): Promise<FunctionsFixture> {
+export interface FunctionsFixtureOptions { planner?: Planner; config?: Partial<FunctionsConfigInput> }
+
+/**
+ * The preamble of a functions integration file: a DynamoDB-compatible server for the file (table
+ * `tableName`), and a fresh fixture (its own table, clock and logs) before each test, handed to `use`.
+ */
+export function useFunctionsFixture(tableName: string, options: FunctionsFixtureOptions, use: (fx: FunctionsFixture) => void): void {
+  let dynamo: Dynamo | undefined;
+  beforeAll(async () => {
+    dynamo = await startDynamo({ tableName });
+  });
+  afterAll(async () => dynamo?.stop());
+  beforeEach(async () => {
+    use(await functionsFixture(dynamo!, options));
+  });
+}
+
+export async function functionsFixture(dynamo: Dynamo, options: FunctionsFixtureOptions = {}): Promise<FunctionsFixture> {
   const tableName = `functions-${process.pid}-${++tables}`;
   await createHarnessTable(dynamo.client, tableName);
   let nowMs = TEST_NOW_MS;
