@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot, emptyState, nodeGroup, offering, pendingPods, shape, testPolicy } from '../../test/fixtures/planning-builders.ts';
 import type { CommandOf } from '../../shared/plan-message.ts';
-import type { Snapshot } from '../../shared/snapshot.ts';
+import type { CommandResult, Snapshot } from '../../shared/snapshot.ts';
 import { plan } from './plan.ts';
-import { POD_EVENT_REPEAT_MS } from './pod-events.ts';
+import { POD_EVENT_REPEAT_MS, UNANSWERED_RESEND_MS } from './pod-events.ts';
 import type { PlanningState, PlanResult } from './types.ts';
 
 const NOW = 5_000_000;
@@ -11,6 +11,11 @@ const policy = testPolicy({ assumeWindowsElapsed: true });
 
 function podEvents(r: PlanResult): CommandOf<'emitEvent'>[] {
   return r.commands.filter((c): c is CommandOf<'emitEvent'> => c.kind === 'emitEvent' && c.involved.kind === 'Pod');
+}
+
+/** The next snapshot, as the forwarder sends it: with its report on the events of the last plan. */
+function reported(snapshot: Snapshot, last: PlanResult, outcome: CommandResult['outcome'] = 'succeeded'): Snapshot {
+  return { ...snapshot, results: podEvents(last).map((c) => ({ commandId: c.id, planId: 'p', kind: c.kind, outcome, atMs: 0 })) };
 }
 
 /** Two groups: "workers" (no gpu label) and "gpu" (full). */
@@ -58,7 +63,7 @@ describe('pod events', () => {
     const snapshot = twoGroups(gpuPod);
     const first = plan(snapshot, emptyState(), policy, NOW);
     expect(podEvents(first)).toHaveLength(1);
-    const again = plan(snapshot, first.state, policy, NOW + 30_000);
+    const again = plan(reported(snapshot, first), first.state, policy, NOW + 30_000);
     expect(podEvents(again)).toEqual([]);
     const later = plan(snapshot, again.state, policy, NOW + POD_EVENT_REPEAT_MS);
     expect(podEvents(later).map((e) => e.eventReason)).toEqual(['NotTriggerScaleUp']);
@@ -75,12 +80,33 @@ describe('pod events', () => {
     const snapshot = twoGroups(pendingPods('trainer', shape({ cpu: '1', nodeSelector: { workload: 'gpu' } }), 1));
     let state: PlanningState = emptyState();
     let events = 0;
+    let last: PlanResult | undefined;
     for (let i = 0; i < 120; i++) {
-      const r = plan(snapshot, state, policy, NOW + i * 30_000);
+      const r = plan(last ? reported(snapshot, last) : snapshot, state, policy, NOW + i * 30_000);
       events += podEvents(r).length;
       state = r.state;
+      last = r;
     }
     expect(events).toBe(6);
+  });
+
+  it('sends again at once an event the forwarder refused or failed, and after 2 minutes one it never answered', () => {
+    const snapshot = twoGroups(pendingPods('trainer', shape({ cpu: '1', nodeSelector: { workload: 'gpu' } }), 1));
+    const first = plan(snapshot, emptyState(), policy, NOW);
+    expect(podEvents(first)).toHaveLength(1);
+    const refused = plan(reported(snapshot, first, 'refused'), first.state, policy, NOW + 30_000);
+    expect(podEvents(refused)).toHaveLength(1);
+    const failed = plan(reported(snapshot, refused, 'failed'), refused.state, policy, NOW + 60_000);
+    expect(podEvents(failed)).toHaveLength(1);
+    // No answer at all (a leader change mid-plan): held back for a while, not for the whole window.
+    const quiet = plan(snapshot, failed.state, policy, NOW + 90_000);
+    expect(podEvents(quiet)).toEqual([]);
+    const resent = plan(snapshot, quiet.state, policy, NOW + 60_000 + UNANSWERED_RESEND_MS);
+    expect(podEvents(resent)).toHaveLength(1);
+    // Recorded: now the whole window holds.
+    const recorded = plan(reported(snapshot, resent), resent.state, policy, NOW + 60_000 + UNANSWERED_RESEND_MS + 30_000);
+    expect(podEvents(recorded)).toEqual([]);
+    expect(podEvents(plan(snapshot, recorded.state, policy, NOW + 60_000 + 2 * UNANSWERED_RESEND_MS + 30_000))).toEqual([]);
   });
 
   it('stays within the forwarder event cap; the pods left out are told in the next plans', () => {
@@ -92,8 +118,10 @@ describe('pod events', () => {
     };
     const told = new Set<string>();
     let state: PlanningState = emptyState();
+    let last: PlanResult | undefined;
     for (let i = 0; i < 3; i++) {
-      const r = plan(snapshot, state, policy, NOW + i * 30_000);
+      const r = plan(last ? reported(snapshot, last) : snapshot, state, policy, NOW + i * 30_000);
+      last = r;
       const events = r.commands.filter((c) => c.kind === 'emitEvent');
       expect(events.length).toBeLessThanOrEqual(10);
       for (const e of podEvents(r)) {

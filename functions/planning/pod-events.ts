@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PlanContext, ScaleUpPod } from './context.ts';
 import { isUnschedulable } from './scale-up.ts';
+import { COMMAND_RESEND_AFTER_MS } from './sent-commands.ts';
 import type { SimNode, SimPod } from './simulation/types.ts';
 import type { LaunchOperation, PodEventMemo } from './types.ts';
 
@@ -12,7 +13,7 @@ import type { LaunchOperation, PodEventMemo } from './types.ts';
 // the next plan speaks for them).
 //
 // De-duplication: the same event (pod, reason and what it says) is not sent again within
-// POD_EVENT_REPEAT_MS. The memory of what was sent is planning state (persisted with the rest),
+// POD_EVENT_REPEAT_MS once the forwarder reported it recorded (refused or failed: sent again at once). The memory of what was sent is planning state (persisted with the rest),
 // not a Lambda's memory. A pod pending for an hour gets ~6 events, not 120; a changed reason is
 // told at once. The forwarder adds Kubernetes' own series aggregation on top (event-recorder.ts).
 //
@@ -22,6 +23,8 @@ import type { LaunchOperation, PodEventMemo } from './types.ts';
 
 export const POD_EVENT_REPEAT_MS = 10 * 60_000;
 export const MAX_POD_EVENT_MEMOS = 2_000;
+/** An event the forwarder has not answered for this long is sent again (sent-commands.ts's resend time). */
+export const UNANSWERED_RESEND_MS = COMMAND_RESEND_AFTER_MS;
 /** The forwarder's defaults (forwarder/guardrails.ts DEFAULT_CAPS), for forwarders that send no limits. */
 const DEFAULT_MAX_EVENTS = 200;
 const DEFAULT_MAX_COMMANDS = 1_000;
@@ -39,10 +42,20 @@ function splitKey(pod: string): { namespace: string; name: string } {
   return { namespace: pod.slice(0, slash), name: pod.slice(slash + 1) };
 }
 
-function triggered(ctx: PlanContext, placement: ScaleUpPod): PodEvent {
+/** Launches in progress per group, and per group and offering. */
+function launchCounts(ctx: PlanContext): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const op of ctx.state.operations) {
+    if (op.kind !== 'launch' || (op.status !== 'launching' && op.status !== 'registering')) continue;
+    for (const key of [op.nodeGroup, `${op.nodeGroup}\u0000${op.offeringId}`]) counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function triggered(ctx: PlanContext, placement: ScaleUpPod, counts: ReadonlyMap<string, number>): PodEvent {
   const group = ctx.group(placement.nodeGroup);
-  const launching = ctx.state.operations.filter((op): op is LaunchOperation => op.kind === 'launch' && op.nodeGroup === placement.nodeGroup && (op.status === 'launching' || op.status === 'registering'));
-  const ofOffering = launching.filter((op) => op.offeringId === placement.offeringId).length;
+  const launching = { length: counts.get(placement.nodeGroup) ?? 0 };
+  const ofOffering = counts.get(`${placement.nodeGroup}\u0000${placement.offeringId}`) ?? 0;
   const max = group ? `, max ${group.spec.maxNodes}` : '';
   return {
     pod: placement.pod,
@@ -65,7 +78,8 @@ export function recordScaleUpPods(ctx: PlanContext, placements: readonly { pod: 
 /** The events this plan would send, one per pod, before de-duplication. */
 export function podEventsOf(ctx: PlanContext): PodEvent[] {
   const events = new Map<string, PodEvent>();
-  for (const placement of ctx.scaleUpPods) if (!events.has(placement.pod)) events.set(placement.pod, triggered(ctx, placement));
+  const counts = ctx.scaleUpPods.length > 0 ? launchCounts(ctx) : new Map<string, number>();
+  for (const placement of ctx.scaleUpPods) if (!events.has(placement.pod)) events.set(placement.pod, triggered(ctx, placement, counts));
   for (const entry of ctx.unschedulable) {
     if (events.has(entry.pod)) continue;
     const message = `pod didn't trigger scale-up: ${entry.message}`;
@@ -86,7 +100,21 @@ export function planPodEvents(ctx: PlanContext): void {
   const now = ctx.nowMs;
   const memos = new Map<string, PodEventMemo>();
   for (const memo of ctx.state.podEvents ?? []) memos.set(`${memo.pod}\u0000${memo.eventReason}`, memo);
-  const fresh = (memo: PodEventMemo | undefined): boolean => memo !== undefined && now - memo.sentAtMs < POD_EVENT_REPEAT_MS && memo.sentAtMs <= now;
+  // What the forwarder reported about the events sent: recorded (the memo holds), refused or failed
+  // (forgotten: sent again now). One never answered (a plan lost, a leader change mid-plan) holds only
+  // UNANSWERED_RESEND_MS.
+  const outcomes = new Map(ctx.snapshot.results.map((r) => [r.commandId, r.outcome]));
+  for (const [key, memo] of memos) {
+    const outcome = memo.commandId === undefined ? undefined : outcomes.get(memo.commandId);
+    if (outcome === 'succeeded' || outcome === 'dry-run') {
+      const { commandId: _answered, ...confirmed } = memo;
+      memos.set(key, confirmed);
+    } else if (outcome !== undefined) {
+      memos.delete(key);
+    }
+  }
+  const fresh = (memo: PodEventMemo | undefined): boolean =>
+    memo !== undefined && memo.sentAtMs <= now && now - memo.sentAtMs < (memo.commandId === undefined ? POD_EVENT_REPEAT_MS : UNANSWERED_RESEND_MS);
 
   const due = podEventsOf(ctx).filter((e) => {
     const memo = memos.get(`${e.pod}\u0000${e.eventReason}`);
@@ -96,7 +124,7 @@ export function planPodEvents(ctx: PlanContext): void {
   const lastSent = (e: PodEvent) => memos.get(`${e.pod}\u0000${e.eventReason}`)?.sentAtMs ?? -1;
   due.sort((a, b) => lastSent(a) - lastSent(b));
   for (const event of due.slice(0, budget(ctx))) {
-    ctx.emit({
+    const command = ctx.emit({
       kind: 'emitEvent',
       reason: event.eventReason === 'TriggeredScaleUp' ? 'pending-pods' : 'unschedulable',
       message: event.message.slice(0, 1024),
@@ -104,7 +132,7 @@ export function planPodEvents(ctx: PlanContext): void {
       type: 'Normal',
       eventReason: event.eventReason,
     });
-    memos.set(`${event.pod}\u0000${event.eventReason}`, { pod: event.pod, eventReason: event.eventReason, key: event.key, sentAtMs: now });
+    memos.set(`${event.pod}\u0000${event.eventReason}`, { pod: event.pod, eventReason: event.eventReason, key: event.key, sentAtMs: now, commandId: command.id });
   }
 
   // Only what can still stop a repeat is kept: recent, and about a pod that is still pending.

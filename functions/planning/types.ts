@@ -124,6 +124,8 @@ export interface PodEventMemo {
   /** What makes two events the same (the group and offering of a scale-up, a digest of a message). */
   key: string;
   sentAtMs: number;
+  /** The emitEvent command, until the forwarder reports it recorded. */
+  commandId?: string;
 }
 
 export interface SentCommand {

@@ -1,3 +1,4 @@
+import { request } from 'node:https';
 import { AppsV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_STATUS_CONFIGMAP, CLUSTER_STATUS_KEY, type ClusterStatus } from '../../shared/cluster-status.ts';
@@ -30,6 +31,27 @@ describe('pod events and NodeGroup status through a scale-up and a scale-down', 
   const readStatus = async (name: string): Promise<NodeGroupStatus | undefined> => {
     const object = (await stack.kube.custom.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace: stack.namespace, plural: NODEGROUP_PLURAL, name })) as { status?: NodeGroupStatus };
     return object.status;
+  };
+  /** The NodeGroup as `kubectl get ng -o wide` prints it: the API server's Table (the CRD's printer columns). */
+  const wideRow = async (name: string): Promise<Record<string, unknown>> => {
+    const server = stack.kube.kc.getCurrentCluster()!.server;
+    const url = new URL(`${server}/apis/${API_GROUP}/${API_VERSION}/namespaces/${stack.namespace}/${NODEGROUP_PLURAL}/${name}`);
+    const options: Parameters<typeof request>[1] = { method: 'GET', headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } };
+    await stack.kube.kc.applyToHTTPSOptions(options);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(url, options, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`${res.statusCode}: ${text}`))));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const table = JSON.parse(body) as { columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[] }[] };
+    const wide = new Set(table.columnDefinitions.filter((c) => c.priority === 1).map((c) => c.name));
+    expect(wide).toEqual(new Set(['ScalingUp', 'ScalingDown', 'Backoff', 'AtMax', 'Valid', 'LastScaleUp', 'LastScaleDown', 'Candidates']));
+    return Object.fromEntries(table.columnDefinitions.map((c, i) => [c.name, table.rows[0]!.cells[i]]));
   };
   const podEvents = async (): Promise<CoreV1Event[]> => (await stack.kube.core.listNamespacedEvent({ namespace })).items.filter((e) => e.involvedObject.kind === 'Pod');
   const conditionSeen = (type: string, status: 'True' | 'False') => samples.filter((s) => s.status.conditions?.some((c) => c.type === type && c.status === status));
@@ -109,6 +131,9 @@ describe('pod events and NodeGroup status through a scale-up and a scale-down', 
     expect(Date.parse(ready.lastScaleUpTime!)).toBeGreaterThanOrEqual(upSince - 1_000);
     expect(ready.conditions.find((c) => c.type === 'ConfigurationValid')?.status).toBe('True');
     expect(ready.conditions.find((c) => c.type === 'AtMaxNodes')?.status).toBe('False');
+    const row = await wideRow(GROUP);
+    expect(row).toMatchObject({ Ready: 3, ScalingUp: 'False', ScalingDown: 'False', Backoff: 'False', AtMax: 'False', Valid: 'True' });
+    expect(row['LastScaleUp']).toMatch(/^\d+[smh]/); // a date column: its age, as kubectl prints it
 
     const summary = await eventually(stack, 'the cluster status ConfigMap', async () => {
       const cm = await stack.kube.core.readNamespacedConfigMap({ namespace: stack.namespace, name: CLUSTER_STATUS_CONFIGMAP }).catch(() => undefined);
@@ -126,7 +151,11 @@ describe('pod events and NodeGroup status through a scale-up and a scale-down', 
     await apps.createNamespacedDeployment({ namespace, body: spreadDeployment({ name: 'tiny', namespace, replicas: 2, cpu: '100m', memory: '64Mi', softSpread: true, nodeSelector: { pool: 'general' } }) });
     const tiny = await waitPodsRunning(stack, namespace, 'app=tiny', 2);
     expect(new Set(tiny.map((p) => p.spec!.nodeName)).size).toBe(2);
-    await stack.patchNodeGroup(GROUP, { minNodes: 1 });
+    // The forwarder writes the status meanwhile: a replace may conflict, and is tried again.
+    await eventually(stack, 'minNodes 1 written', () => stack.patchNodeGroup(GROUP, { minNodes: 1 }).then(() => true, (error: unknown) => {
+      if ((error as { code?: number }).code === 409) return false;
+      throw error;
+    }));
     await scaleDeployment(apps, namespace, 'burst', 0);
 
     await eventually(stack, 'the group down to one node', async () => (await stack.managedNodeNames(GROUP)).length === 1, 150_000);
@@ -141,6 +170,7 @@ describe('pod events and NodeGroup status through a scale-up and a scale-down', 
     expect(Date.parse(after.conditions.find((c) => c.type === 'ScalingDown')!.lastTransitionTime)).toBeGreaterThan(downSince);
     expect(after.lastScaleDownTime).toBeDefined();
     expect(Date.parse(after.lastScaleDownTime!)).toBeGreaterThanOrEqual(Date.parse(after.lastScaleUpTime!));
+    expect(await wideRow(GROUP)).toMatchObject({ Current: 1, ScalingDown: 'False', LastScaleDown: expect.stringMatching(/^\d+[smh]/) });
 
     // The tiny pods on the removed nodes were told why before their eviction.
     const remaining = await stack.managedNodeNames(GROUP);
