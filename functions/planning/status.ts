@@ -4,7 +4,7 @@ import type { GroupSummary } from '../../shared/cluster-status.ts';
 import type { NodeGroupStatus } from '../../shared/nodegroup.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import type { PlanContext } from './context.ts';
-import { INSTANCE_TYPE_LABEL } from './node-template.ts';
+import { offeringKeyOfLabels } from '../../shared/labels.ts';
 import { scaleDownCandidates } from './scale-down-candidates.ts';
 import { ConditionBook, forgetGoneGroups, isoTime as iso } from './status-conditions.ts';
 import type { DrainOperation, GroupState, LaunchOperation } from './types.ts';
@@ -38,7 +38,8 @@ function describe(ctx: PlanContext, group: GroupView): { nodes: SnapshotNode[]; 
     return {
       nodeName: node.name,
       vpsID: node.providerID?.startsWith(PROVIDER_ID_PREFIX) ? node.providerID.slice(PROVIDER_ID_PREFIX.length) : launch?.vmIdentifier ?? '',
-      instanceType: node.labels[INSTANCE_TYPE_LABEL] ?? launch?.offeringId ?? '',
+      // The plan identifier (the offering label; older nodes: the instance-type label, which now holds the nickname).
+      instanceType: offeringKeyOfLabels(node.labels) ?? launch?.offeringId ?? '',
       status: nodeStatus(node, drains.find((d) => d.node === node.name)),
       createdAt: iso(node.createdAtMs),
     };
