@@ -64,45 +64,37 @@ export async function runPlan(args: string[], io: PlanIo): Promise<number> {
 type PlanOptions = OptionValues<typeof PLAN_LINE.options> & { cluster: string; offerings: string };
 
 async function planDump(options: PlanOptions, io: PlanIo): Promise<number> {
-  try {
-    let nowMs = io.nowMs();
-    if (options.now !== undefined) {
-      nowMs = Date.parse(options.now);
-      if (!/^\d{4}-\d{2}-\d{2}/.test(options.now) || Number.isNaN(nowMs)) throw new PlanInputError(`--now: "${options.now}" is not an ISO-8601 time`);
-    }
-    const clusterId = options['cluster-id'];
-    if (!isDnsLabel(clusterId)) throw new PlanInputError(`--cluster-id: "${clusterId}" is not a cluster id (lowercase letters, digits and dashes)`);
-    const hostnamePrefix = options['hostname-prefix'] ?? `${clusterId}-`;
-    if (!/^[a-z0-9][a-z0-9-]{0,29}$/.test(hostnamePrefix)) throw new PlanInputError(`--hostname-prefix: "${hostnamePrefix}" is not a hostname prefix (lowercase letters, digits and dashes, at most 30)`);
-    const cluster = { clusterId, hostnamePrefix };
-    const offerings = readOfferings(options.offerings);
-    const objects = readClusterFile(options.cluster);
-    const vpsieVms = options.vms === undefined ? undefined : readVms(options.vms);
-    // The forwarder's own judgement: only this cluster's and unmarked VMs enter the snapshot.
-    const vms = vpsieVms === undefined ? null : clusterVmRows(vpsieVms, [], { cluster, projectId: undefined });
-    const snapshot = toSnapshot(objects, offerings, nowMs, { clusterId, vms });
-    const balance = options['balance-similar-node-groups'] === true;
-    const policy = { ...DEFAULT_POLICY, clusterId, hostnamePrefix, assumeWindowsElapsed: options['assume-windows-elapsed'], balanceSimilarNodeGroups: balance };
-    const state: PlanningState = structuredClone(EMPTY_STATE);
-    // One what-if is one reconcile; the sweep deletes only VMs seen unaccounted for a while already.
-    for (const vm of vms ?? []) state.nodes[vm.hostname] = { vmUnaccountedSinceMs: nowMs - ORPHAN_CONFIRM_MS };
-    const result = plan(snapshot, state, policy, nowMs);
-    const report = {
-      ...toReport(result, snapshot.offerings),
-      ...(vpsieVms ? { vms: vmReport(result, vpsieVms, cluster) } : {}),
-      groups: groupReports(snapshot, result, hostnamePrefix),
-      ...(balance ? { balanceSimilarNodeGroups: true } : {}),
-    };
-    if (objects.ignoredKinds.length > 0) io.stderr(`note: ignored objects of kind ${objects.ignoredKinds.join(', ')}\n`);
-    io.stdout(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderTable(report));
-    return 0;
-  } catch (error) {
-    if (error instanceof PlanInputError) {
-      io.stderr(`vpsie-autoscaler plan: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+  let nowMs = io.nowMs();
+  if (options.now !== undefined) {
+    nowMs = Date.parse(options.now);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(options.now) || Number.isNaN(nowMs)) throw new PlanInputError(`--now: "${options.now}" is not an ISO-8601 time`);
   }
+  const clusterId = options['cluster-id'];
+  if (!isDnsLabel(clusterId)) throw new PlanInputError(`--cluster-id: "${clusterId}" is not a cluster id (lowercase letters, digits and dashes)`);
+  const hostnamePrefix = options['hostname-prefix'] ?? `${clusterId}-`;
+  if (!/^[a-z0-9][a-z0-9-]{0,29}$/.test(hostnamePrefix)) throw new PlanInputError(`--hostname-prefix: "${hostnamePrefix}" is not a hostname prefix (lowercase letters, digits and dashes, at most 30)`);
+  const cluster = { clusterId, hostnamePrefix };
+  const offerings = readOfferings(options.offerings);
+  const objects = readClusterFile(options.cluster);
+  const vpsieVms = options.vms === undefined ? undefined : readVms(options.vms);
+  // The forwarder's own judgement: only this cluster's and unmarked VMs enter the snapshot.
+  const vms = vpsieVms === undefined ? null : clusterVmRows(vpsieVms, [], { cluster, projectId: undefined });
+  const snapshot = toSnapshot(objects, offerings, nowMs, { clusterId, vms });
+  const balance = options['balance-similar-node-groups'] === true;
+  const policy = { ...DEFAULT_POLICY, clusterId, hostnamePrefix, assumeWindowsElapsed: options['assume-windows-elapsed'], balanceSimilarNodeGroups: balance };
+  const state: PlanningState = structuredClone(EMPTY_STATE);
+  // One what-if is one reconcile; the sweep deletes only VMs seen unaccounted for a while already.
+  for (const vm of vms ?? []) state.nodes[vm.hostname] = { vmUnaccountedSinceMs: nowMs - ORPHAN_CONFIRM_MS };
+  const result = plan(snapshot, state, policy, nowMs);
+  const report = {
+    ...toReport(result, snapshot.offerings),
+    ...(vpsieVms ? { vms: vmReport(result, vpsieVms, cluster) } : {}),
+    groups: groupReports(snapshot, result, hostnamePrefix),
+    ...(balance ? { balanceSimilarNodeGroups: true } : {}),
+  };
+  if (objects.ignoredKinds.length > 0) io.stderr(`note: ignored objects of kind ${objects.ignoredKinds.join(', ')}\n`);
+  io.stdout(options.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderTable(report));
+  return 0;
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -58,38 +58,30 @@ export async function runSimulate(args: string[], io: SimulateIo): Promise<numbe
 }
 
 async function simulate(options: SimulateOptions, io: SimulateIo): Promise<number> {
+  const source = options.trace ?? options['from-audit']!;
+  const trace: Trace = options.trace ? readTrace(options.trace) : fromAudit(options['from-audit']!, options['save-trace']);
+  let offerings;
   try {
-    const source = options.trace ?? options['from-audit']!;
-    const trace: Trace = options.trace ? readTrace(options.trace) : fromAudit(options['from-audit']!, options['save-trace']);
-    let offerings;
-    try {
-      offerings = readOfferings(options.offerings ?? DEFAULT_OFFERINGS);
-    } catch (error) {
-      if (error instanceof PlanInputError) throw new SimulateInputError(error.message, { cause: error });
-      throw error;
-    }
-    if (!options.cluster && !trace.nodeGroups?.length && !options.trace) throw new SimulateInputError(`--from-audit ${source}: the log names no NodeGroups; give them with --cluster <dump.yaml>`);
-    const groups = options.cluster ? groupsFromCluster(options.cluster) : traceGroups(trace);
-    buildGroups(groups, offerings); // every problem with the groups before anything runs
-    const seed = options.seed !== undefined ? Number(options.seed) : trace.seed ?? 1;
-    const report = runSimulation({ trace, groups, offerings, seed, ...(options.cluster ? { clusterDump: options.cluster } : {}) });
-    if (options.plot) {
-      try {
-        const svg = renderPlotSvg(report, `vpsie-autoscaler simulate ${options.trace ? '' : '--from-audit '}${source} (seed ${seed})`);
-        writeFileSync(options.plot, /\.png$/i.test(options.plot) ? svgToPng(svg).png : svg);
-      } catch (error) {
-        throw new SimulateInputError(`cannot write --plot ${options.plot}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-      }
-    }
-    io.stdout(options.output === 'json' ? toJson(report) : renderTable(report));
-    return 0;
+    offerings = readOfferings(options.offerings ?? DEFAULT_OFFERINGS);
   } catch (error) {
-    if (error instanceof SimulateInputError) {
-      io.stderr(`vpsie-autoscaler simulate: ${error.message}\n`);
-      return 2;
-    }
+    if (error instanceof PlanInputError) throw new SimulateInputError(error.message, { cause: error });
     throw error;
   }
+  if (!options.cluster && !trace.nodeGroups?.length && !options.trace) throw new SimulateInputError(`--from-audit ${source}: the log names no NodeGroups; give them with --cluster <dump.yaml>`);
+  const groups = options.cluster ? groupsFromCluster(options.cluster) : traceGroups(trace);
+  buildGroups(groups, offerings); // every problem with the groups before anything runs
+  const seed = options.seed !== undefined ? Number(options.seed) : trace.seed ?? 1;
+  const report = runSimulation({ trace, groups, offerings, seed, ...(options.cluster ? { clusterDump: options.cluster } : {}) });
+  if (options.plot) {
+    try {
+      const svg = renderPlotSvg(report, `vpsie-autoscaler simulate ${options.trace ? '' : '--from-audit '}${source} (seed ${seed})`);
+      writeFileSync(options.plot, /\.png$/i.test(options.plot) ? svgToPng(svg).png : svg);
+    } catch (error) {
+      throw new SimulateInputError(`cannot write --plot ${options.plot}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    }
+  }
+  io.stdout(options.output === 'json' ? toJson(report) : renderTable(report));
+  return 0;
 }
 
 function fromAudit(path: string, saveTo: string | undefined): Trace {

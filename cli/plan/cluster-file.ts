@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { compactPod, SnapshotBuilder } from '../../shared/compact/index.ts';
 import type { KubeDaemonSet, KubeNode, KubePdb, KubePod } from '../../shared/compact/index.ts';
 import { NodeGroupValidationError, parseNodeGroup } from '../../shared/nodegroup.ts';
 import { snapshotSchema, type Offering, type Snapshot, type SnapshotVm } from '../../shared/snapshot.ts';
 import { PlanInputError } from './input-error.ts';
+import { readInputFile } from './input-file.ts';
 
 // `--cluster`: what `kubectl get nodes,pods,pdb,ds,ng -A -o yaml` prints — multi-document YAML, or a
 // `kind: List` — turned into a snapshot with the forwarder's own compaction (shared/compact).
@@ -54,13 +54,7 @@ export function parseClusterYaml(text: string, source: string): ClusterObjects {
 }
 
 export function readClusterFile(path: string): ClusterObjects {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new PlanInputError(`cannot read --cluster ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-  }
-  return parseClusterYaml(text, path);
+  return parseClusterYaml(readInputFile('cluster', path), path);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Offering } from '../../shared/snapshot.ts';
 import { PlanInputError } from './input-error.ts';
+import { parseVpsieListJson, readInputFile } from './input-file.ts';
 
 // `--offerings`: the VPSie plan list as the API returns it,
 // {"error":false,"data":[{"identifier","nickname","cpu","ram","ssd","traffic","price"}]} — ram in MiB,
@@ -24,15 +24,7 @@ const planSchema = z.object({
 const listSchema = z.object({ error: z.boolean().optional(), data: z.array(planSchema) }).loose();
 
 export function parseOfferings(text: string, source: string): Offering[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new PlanInputError(`${source}: invalid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  if ((raw as { error?: unknown } | null)?.error === true) {
-    throw new PlanInputError(`${source}: the plan list reports an error: ${JSON.stringify((raw as { message?: unknown }).message ?? raw)}`);
-  }
+  const raw = parseVpsieListJson(text, source, 'plan list');
   const parsed = listSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -50,11 +42,5 @@ export function parseOfferings(text: string, source: string): Offering[] {
 }
 
 export function readOfferings(path: string): Offering[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new PlanInputError(`cannot read --offerings ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-  }
-  return parseOfferings(text, path);
+  return parseOfferings(readInputFile('offerings', path), path);
 }

@@ -1,8 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { vmRow } from '../../forwarder/vpsie/schemas.ts';
 import type { VpsieVm } from '../../forwarder/vpsie/index.ts';
 import { PlanInputError } from './input-error.ts';
+import { parseVpsieListJson, readInputFile } from './input-file.ts';
 
 // `--vms`: the VPSie VM list as `GET /apps/v2/vm` returns it — `{"error":false,"data":[rows]}`
 // (or `data: {rows}`), or a bare array of rows — read with the forwarder's own row schema, so the
@@ -21,15 +21,7 @@ const rowsOf = (raw: unknown): unknown => {
 };
 
 export function parseVms(text: string, source: string): VpsieVm[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new PlanInputError(`${source}: invalid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  if ((raw as { error?: unknown } | null)?.error === true) {
-    throw new PlanInputError(`${source}: the VM list reports an error: ${JSON.stringify((raw as { message?: unknown }).message ?? raw).slice(0, 200)}`);
-  }
+  const raw = parseVpsieListJson(text, source, 'VM list', 200);
   const rows = rowsOf(raw);
   if (rows === undefined) throw new PlanInputError(`${source}: not a VPSie VM list: expected {"error":false,"data":[…]} or an array of VM rows`);
   if ((rows as unknown[]).length > MAX_ROWS) throw new PlanInputError(`${source}: ${(rows as unknown[]).length} VM rows; at most ${MAX_ROWS}`);
@@ -42,14 +34,5 @@ export function parseVms(text: string, source: string): VpsieVm[] {
 }
 
 export function readVms(path: string): VpsieVm[] {
-  let text: string;
-  try {
-    const size = statSync(path).size;
-    if (size > MAX_VMS_FILE_BYTES) throw new PlanInputError(`--vms ${path} is ${size} bytes; at most ${MAX_VMS_FILE_BYTES}`);
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if (error instanceof PlanInputError) throw error;
-    throw new PlanInputError(`cannot read --vms ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-  }
-  return parseVms(text, path);
+  return parseVms(readInputFile('vms', path, MAX_VMS_FILE_BYTES), path);
 }

@@ -40,33 +40,27 @@ export class DynamoTableAdapter implements TableAdapter {
   }
 
   async update(key: ItemKey, request: UpdateRequest): Promise<Item> {
-    const out = await this.guard(key, () =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshalKey(key),
-          UpdateExpression: request.update,
-          ReturnValues: 'ALL_NEW',
-          ...expressions(request.condition, request, request.update),
-        }),
-      ),
-    );
-    return unmarshalItem(out.Attributes ?? {});
+    return unmarshalItem((await this.updateItem(key, request, 'ALL_NEW')) ?? {});
   }
 
   async updateReturningOld(key: ItemKey, request: UpdateRequest): Promise<Item | undefined> {
+    const old = await this.updateItem(key, request, 'ALL_OLD');
+    return old ? unmarshalItem(old) : undefined;
+  }
+
+  private async updateItem(key: ItemKey, request: UpdateRequest, returnValues: 'ALL_NEW' | 'ALL_OLD') {
     const out = await this.guard(key, () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshalKey(key),
           UpdateExpression: request.update,
-          ReturnValues: 'ALL_OLD',
+          ReturnValues: returnValues,
           ...expressions(request.condition, request, request.update),
         }),
       ),
     );
-    return out.Attributes ? unmarshalItem(out.Attributes) : undefined;
+    return out.Attributes;
   }
 
   async delete(key: ItemKey, options: Conditional = {}): Promise<void> {

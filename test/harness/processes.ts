@@ -168,16 +168,23 @@ export class ProcessSupervisor {
     }
   }
 
+  /** Marks the group stopped (once) and gives its processes in reverse start order; undefined when stopped already. */
+  private beginStop(): ManagedProcess[] | undefined {
+    if (this.stopped) return undefined;
+    this.stopped = true;
+    this.unhook();
+    return [...this.processes].reverse();
+  }
+
   /**
    * Graceful teardown in reverse start order, one at a time, so that no server loses its backend
    * while it shuts down (an API server without etcd retries for a long time): SIGTERM, wait, SIGKILL.
    * Removes the run folder unless keepRunDir.
    */
   async stop({ keepRunDir = false } = {}): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.unhook();
-    for (const p of [...this.processes].reverse()) {
+    const processes = this.beginStop();
+    if (!processes) return;
+    for (const p of processes) {
       if (p.exit !== undefined) continue;
       killGroup(p.pid, 'SIGTERM');
       const deadlineMs = Date.now() + STOP_GRACE_MS;
@@ -192,10 +199,9 @@ export class ProcessSupervisor {
 
   /** For signal and exit hooks, where nothing asynchronous runs any more. */
   stopSync(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.unhook();
-    for (const p of [...this.processes].reverse()) {
+    const processes = this.beginStop();
+    if (!processes) return;
+    for (const p of processes) {
       if (p.exit !== undefined) continue;
       killGroup(p.pid, 'SIGTERM');
       const deadlineMs = Date.now() + 1_500;
