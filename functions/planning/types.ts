@@ -166,6 +166,11 @@ export interface Policy {
    * (Cluster Autoscaler's --expendable-pods-priority-cutoff). Overprovisioning pause pods at −1 count.
    */
   expendablePodsPriorityCutoff: number;
+  /**
+   * Similar NodeGroups (same labels, taints, weight and node sizes; typically one per datacenter)
+   * share a scale-up evenly (Cluster Autoscaler's --balance-similar-node-groups; off, as there).
+   */
+  balanceSimilarNodeGroups: boolean;
 }
 
 export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
@@ -183,6 +188,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   assumeWindowsElapsed: false,
   searchBudget: 200_000,
   expendablePodsPriorityCutoff: -10,
+  balanceSimilarNodeGroups: false,
 };
 
 export interface ProvisionSummary { nodeGroup: GroupKey; offering: string; count: number; monthlyCost: number; reason?: string; replaces?: string[] }
