@@ -5,15 +5,11 @@ import type { KubeletFlags } from './kubelet-flags.ts';
 // the tests of examples/ render the templates with the values production uses: a placeholder renamed
 // here and not in a template fails those tests instead of a node's join.
 
-export interface TemplateInput {
-  hostname: string;
-  token: { text: string; id: string };
-  join: { apiServerEndpoint: string; caCertHash: string };
-  flags: KubeletFlags;
-  nodeGroup: string;
-  offering: string;
-  clusterId: string;
-}
+/** The launch a bootstrap is rendered for: its VM, join token and endpoint, kubelet flags and names. */
+export type TemplateInput = {
+  hostname: string; token: { text: string; id: string }; join: { apiServerEndpoint: string; caCertHash: string };
+  flags: KubeletFlags; nodeGroup: string; offering: string; clusterId: string;
+};
 
 export function templateValues(input: TemplateInput): Record<Placeholder, string> {
   const { flags } = input;

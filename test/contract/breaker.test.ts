@@ -6,6 +6,14 @@ import { caught, contractEnv } from './setup.ts';
 
 const options = { client: { breaker: { failureThreshold: 3, coolOffMs: 30_000 }, retry: { maxAttempts: 1 } } };
 
+/** A client whose breaker the first three of `count` answers with `status` have opened. */
+async function openedByFailures(status: number, count: number) {
+  const env = await contractEnv(options);
+  env.sim.inject({ kind: 'status', status, count });
+  for (let i = 0; i < 3; i++) await caught(env.client.listVms());
+  return env;
+}
+
 describe('circuit breaker', () => {
   it('opens after N consecutive failures and sends nothing while open', async () => {
     const env = await contractEnv(options);
@@ -20,9 +28,7 @@ describe('circuit breaker', () => {
   });
 
   it('lets one probe through after the cool-off and closes when it succeeds', async () => {
-    const env = await contractEnv(options);
-    env.sim.inject({ kind: 'status', status: 503, count: 3 });
-    for (let i = 0; i < 3; i++) await caught(env.client.listVms());
+    const env = await openedByFailures(503, 3);
     env.clock.advance(29_999);
     expect(await caught(env.client.listVms())).toBeInstanceOf(VpsieCircuitOpenError);
     env.clock.advance(1);
@@ -33,9 +39,7 @@ describe('circuit breaker', () => {
   });
 
   it('a failed probe opens it again for a whole cool-off', async () => {
-    const env = await contractEnv(options);
-    env.sim.inject({ kind: 'status', status: 500, count: 4 });
-    for (let i = 0; i < 3; i++) await caught(env.client.listVms());
+    const env = await openedByFailures(500, 4);
     env.clock.advance(30_000);
     expect(await caught(env.client.listVms())).toBeInstanceOf(VpsieServerError);
     expect(env.client.breakerState).toBe('open');

@@ -112,30 +112,23 @@ export function pod({ name, namespace, nodeName, ...options }: WorkloadOptions &
 
 /** Pods carry `app: <name>` (and `labels`); the selector is `app: <name>`. */
 export function deployment({ name, namespace, replicas = 1, ...options }: WorkloadOptions & { name: string; namespace?: string; replicas?: number }): V1Deployment {
+  const { metadata, selector, template } = workload(name, namespace, options);
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: { replicas, selector, template } };
+}
+
+/** What a Deployment and a DaemonSet of the builders share: labels `app: <name>`, the pod template. */
+function workload(name: string, namespace: string | undefined, options: WorkloadOptions) {
   const labels = { app: name, ...options.labels };
   return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
     metadata: { name, namespace, labels },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels, annotations: options.annotations }, spec: podSpec(options) },
-    },
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels, annotations: options.annotations }, spec: podSpec(options) },
   };
 }
 
 export function daemonSet({ name, namespace, ...options }: WorkloadOptions & { name: string; namespace?: string }): V1DaemonSet {
-  const labels = { app: name, ...options.labels };
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'DaemonSet',
-    metadata: { name, namespace, labels },
-    spec: {
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels, annotations: options.annotations }, spec: podSpec(options) },
-    },
-  };
+  const { metadata, selector, template } = workload(name, namespace, options);
+  return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata, spec: { selector, template } };
 }
 
 export type PdbOptions = { name: string; namespace?: string; selector: Record<string, string> } & (
