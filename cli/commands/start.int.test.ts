@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI_BIN } from '../../test/e2e/cli-process.ts';
 import { ignoreNotFound, useHarness, waitFor } from '../../test/harness/context.ts';
-import { defaultLeaseName, PRODUCTION_LEASE_NAME } from './start.ts';
+import { parse, stringify } from 'yaml';
+import { defaultLeaseName, parseStartOptions, PRODUCTION_LEASE_NAME, reachCluster } from './start.ts';
 
 // `npm start` against a real control plane that holds VPSie credentials (issue 14, item 8): without
 // --live it runs dry, and its forwarder elects itself on a Lease of its own, never on the one the
@@ -91,5 +92,34 @@ describe('npm start (removal-safety: a laptop never acts on, nor leads, a produc
     } finally {
       await h.core.deleteNamespacedSecret({ namespace: 'kube-system', name: 'vpsie-credentials' }).catch(ignoreNotFound);
     }
+  });
+});
+
+describe('npm start reaches the cluster through the whole $KUBECONFIG list, as kubectl does', () => {
+  it('merges every file, the first definition of a name winning; a missing file is skipped', async () => {
+    const h = useHarness();
+    const dir = mkdtempSync(join(tmpdir(), 'start-kubeconfig-'));
+    dirs.push(dir);
+    const harness = parse(readFileSync(h.info.kubeconfigPath, 'utf8')) as { users: { name: string }[]; clusters: { name: string }[] };
+    // The first file names the context to use, and defines it; the second holds the cluster and the
+    // user, and a context of the same name that points nowhere (kubectl keeps the first).
+    const first = join(dir, 'contexts.yaml');
+    writeFileSync(first, stringify({
+      apiVersion: 'v1', kind: 'Config',
+      contexts: [{ name: 'chosen', context: { cluster: harness.clusters[0]!.name, user: harness.users[0]!.name } }],
+      'current-context': 'chosen',
+    }));
+    const second = join(dir, 'cluster.yaml');
+    const withDecoy = parse(readFileSync(h.info.kubeconfigPath, 'utf8')) as Record<string, unknown> & { contexts: unknown[]; clusters: unknown[] };
+    withDecoy.clusters.push({ name: 'nowhere', cluster: { server: 'https://127.0.0.1:9' } });
+    withDecoy.contexts.push({ name: 'chosen', context: { cluster: 'nowhere', user: harness.users[0]!.name } });
+    writeFileSync(second, stringify(withDecoy));
+    const options = parseStartOptions([], { KUBECONFIG: [join(dir, 'missing.yaml'), first, second].join(delimiter) });
+    if (typeof options === 'string') throw new Error(options);
+    expect(options.kubeconfig).toBeUndefined();
+    const cluster = await reachCluster(options.kubeconfig, 10_000, options.kubeconfigList);
+    expect(cluster.kc.getCurrentContext()).toBe('chosen');
+    expect(cluster.server).toBe(h.info.apiServerUrl);
+    expect(cluster.version).toMatch(/^v1\./);
   });
 });

@@ -2,7 +2,7 @@ import { CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { defineCommandLine, textOptions, parseCommandLine, runCommandLine, UsageError, type OptionValues } from '../../shared/command-line.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { API_GROUP, API_VERSION, NODEGROUP_PLURAL } from '../../shared/labels.ts';
@@ -44,6 +44,8 @@ VPSie credentials: kubectl -n kube-system create secret generic vpsie-credential
 
 export interface StartOptions {
   kubeconfig: string | undefined;
+  /** $KUBECONFIG's files when --kubeconfig is not given (merged, first definition wins). */
+  kubeconfigList?: string[] | undefined;
   clusterId: string;
   namespace: string;
   port: number;
@@ -78,7 +80,10 @@ const START_LINE = defineCommandLine({
 
 function startOptions(values: OptionValues<typeof START_LINE.options>, env: Record<string, string | undefined>): StartOptions {
   return {
-    kubeconfig: values.kubeconfig ?? env.KUBECONFIG?.split(':')[0],
+    // Without --kubeconfig, every $KUBECONFIG file counts, merged as kubectl does (reachCluster and the
+    // forwarder's own loader read the list); only with neither is it ~/.kube/config.
+    kubeconfig: values.kubeconfig,
+    kubeconfigList: values.kubeconfig === undefined && env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter((p) => p.length > 0) : undefined,
     clusterId: values['cluster-id'],
     namespace: values.namespace,
     port: values.port,
@@ -129,9 +134,10 @@ class NoClusterError extends Error {
 }
 
 /** Loads the kubeconfig and asks the API server for its version: the clear "no cluster" message lives here. */
-export async function reachCluster(kubeconfig: string | undefined, timeoutMs = 5_000): Promise<{ kc: KubeConfig; server: string; version: string }> {
-  const path = kubeconfig ?? join(homedir(), '.kube', 'config');
-  if (!existsSync(path)) {
+export async function reachCluster(kubeconfig: string | undefined, timeoutMs = 5_000, kubeconfigList: string[] = []): Promise<{ kc: KubeConfig; server: string; version: string }> {
+  const listed = kubeconfig === undefined ? kubeconfigList.filter((p) => existsSync(p)) : [];
+  const path = kubeconfig ?? (listed.length > 0 ? listed.join(delimiter) : join(homedir(), '.kube', 'config'));
+  if (listed.length === 0 && !existsSync(path)) {
     throw new NoClusterError(
       `no cluster: there is no kubeconfig at ${path}. Point --kubeconfig or KUBECONFIG at a cluster ` +
         '(kind, k3s, kubeadm, …), or run `npm run demo` to try everything on a local control plane.',
@@ -139,7 +145,8 @@ export async function reachCluster(kubeconfig: string | undefined, timeoutMs = 5
   }
   const kc = new KubeConfig();
   try {
-    kc.loadFromFile(path);
+    if (listed.length > 0) loadMerged(kc, listed);
+    else kc.loadFromFile(path);
   } catch (error) {
     throw new NoClusterError(`no cluster: the kubeconfig ${path} cannot be read: ${(error as Error).message}`, { cause: error });
   }
@@ -157,6 +164,20 @@ export async function reachCluster(kubeconfig: string | undefined, timeoutMs = 5
         'Is the cluster running? `kubectl cluster-info` should answer; or run `npm run demo` for a local one.',
       { cause: error },
     );
+  }
+}
+
+/** kubectl's merge of a $KUBECONFIG list: the first file to define a cluster, user or context (or the current context) wins. */
+function loadMerged(kc: KubeConfig, paths: string[]): void {
+  kc.loadFromFile(paths[0]!);
+  for (const path of paths.slice(1)) {
+    const next = new KubeConfig();
+    next.loadFromFile(path);
+    // client-node's mergeConfig throws on a name defined twice; kubectl keeps the first definition.
+    for (const cluster of next.getClusters()) if (!kc.getCluster(cluster.name)) kc.addCluster(cluster);
+    for (const user of next.getUsers()) if (!kc.getUser(user.name)) kc.addUser(user);
+    for (const context of next.getContexts()) if (!kc.getContextObject(context.name)) kc.addContext(context);
+    if (!kc.getCurrentContext() && next.getCurrentContext()) kc.setCurrentContext(next.getCurrentContext());
   }
 }
 
@@ -181,7 +202,7 @@ async function start(options: StartOptions): Promise<number> {
 
   let cluster;
   try {
-    cluster = await reachCluster(options.kubeconfig);
+    cluster = await reachCluster(options.kubeconfig, undefined, options.kubeconfigList);
   } catch (error) {
     if (error instanceof NoClusterError) {
       process.stderr.write(`vpsie-autoscaler start: ${error.message}\n`);
@@ -258,7 +279,8 @@ async function start(options: StartOptions): Promise<number> {
         clusterId: options.clusterId,
         functionsUrl: functions.url,
         signingKey,
-        ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : { kubeconfig: join(homedir(), '.kube', 'config') }),
+        // With a $KUBECONFIG list the forwarder merges it itself (forwarder/kube/kubeconfig.ts).
+        ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : options.kubeconfigList?.length ? {} : { kubeconfig: join(homedir(), '.kube', 'config') }),
         namespace: options.namespace,
         dryRun,
         listenHost,

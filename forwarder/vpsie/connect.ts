@@ -1,6 +1,7 @@
 import type { ForwarderConfig } from '../config.ts';
 import { KubeApiError, type KubeHttp } from '../kube/kube-http.ts';
 import { errorFields, type Logger } from '../util/logger.ts';
+import { FORWARDER_USER_AGENT } from '../version.ts';
 import { VpsieClient, type VpsieClientOptions } from './client.ts';
 import { credentialsFromSecret } from './credentials.ts';
 import { forwarderScriptSweeper } from './bootstrap-scripts.ts';
@@ -61,6 +62,7 @@ async function connectClient({ kube, settings, logger, clientOptions, override }
     credentials,
     baseUrl: settings.baseUrl,
     login: settings.login,
+    userAgent: FORWARDER_USER_AGENT,
     ...clientOptions,
     // Skipped rows are counted (the metric hook main.ts passes) and logged as a warning.
     onUnreadableRows: unreadableRowsReporter(logger, clientOptions?.onUnreadableRows),
