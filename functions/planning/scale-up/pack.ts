@@ -1,4 +1,5 @@
 import type { NodeResources, Resources } from '../../../shared/snapshot.ts';
+import { classWeights } from './class-weights.ts';
 
 // The node-selection search on counts: which new nodes (template = group × offering) to open so that
 // the pending pods are placed at the lowest monthly cost. Pods are grouped into classes (same shape,
@@ -73,36 +74,6 @@ export interface PackOptions { mode: PackMode; budget: number }
 interface Fill { pods: [number, number][]; count: number; value: number; score: number }
 
 const EPSILON = 1e-9;
-
-/** Cheapest price per unit of each resource over all templates, for class weights. */
-export function unitPrices(templates: readonly PackTemplate[]): { cpu: number; memory: number; ephemeral: number; pod: number } {
-  const min = (f: (t: PackTemplate) => number) => {
-    let best = Infinity;
-    for (const t of templates) {
-      const v = f(t);
-      if (Number.isFinite(v)) best = Math.min(best, v);
-    }
-    return Number.isFinite(best) ? best : 0;
-  };
-  return {
-    cpu: min((t) => (t.free.cpuMillis > 0 ? t.priceMonthly / t.free.cpuMillis : Infinity)),
-    memory: min((t) => (t.free.memoryBytes > 0 ? t.priceMonthly / t.free.memoryBytes : Infinity)),
-    ephemeral: min((t) => (t.free.ephemeralBytes > 0 ? t.priceMonthly / t.free.ephemeralBytes : Infinity)),
-    pod: min((t) => (t.free.pods > 0 ? t.priceMonthly / t.free.pods : Infinity)),
-  };
-}
-
-export function classWeights(classes: readonly PackClass[], templates: readonly PackTemplate[]): number[] {
-  const unit = unitPrices(templates);
-  return classes.map((c) => Math.max(
-    c.requests.cpuMillis * unit.cpu,
-    c.requests.memoryBytes * unit.memory,
-    c.requests.ephemeralBytes * unit.ephemeral,
-    unit.pod,
-    // Free templates (price 0) still need a positive value to compare patterns.
-    EPSILON,
-  ));
-}
 
 /** Largest first by dominant share of the biggest template's room. */
 function ffdOrder(classes: readonly PackClass[], templates: readonly PackTemplate[]): number[] {
