@@ -1,7 +1,7 @@
 import type { Offering } from '../../../shared/snapshot.ts';
 import type { PlanContext, ValidGroup } from '../context.ts';
 import { groupEvent } from '../lifecycle-events.ts';
-import type { LaunchOperation } from '../types.ts';
+import { startLaunch } from '../start-launch.ts';
 import type { DisruptionBook } from './disruption-book.ts';
 
 // The first half of every replacement (single-node, multi-node, drift): the launch of ONE new node,
@@ -33,36 +33,17 @@ export function emitReplacement(ctx: PlanContext, r: Replacement, book: Disrupti
   const replacedPrice = r.replaced.reduce((sum, n) => sum + n.monthlyPrice, 0);
   const saving = cents(replacedPrice - r.offering.priceMonthly);
   const names = r.replaced.map((n) => n.name);
-  const operationId = ctx.id('launch', r.hostname);
   const what = names.length === 1 ? `node ${names[0]}` : `nodes ${names.join(', ')}`;
   const why = r.method === 'drift' ? ` (drifted: ${Object.values(r.drift ?? {}).join('; ')})` : '';
   const message = `replace ${what}${why} (${replacedPrice.toFixed(2)}/month) by ${r.hostname} (${r.offering.identifier}, ${r.offering.priceMonthly.toFixed(2)}/month): ${saving >= 0 ? `saves ${saving.toFixed(2)}` : `costs ${(-saving).toFixed(2)} more`}/month; drained once ${r.hostname} is Ready`;
-  ctx.emit({
-    kind: 'createVm',
+  const { id: operationId } = startLaunch(ctx, {
+    group,
+    hostname: r.hostname,
+    offering: r.offering,
     reason,
     message,
-    operationId,
-    nodeGroup: { namespace: group.namespace, name: group.name },
-    hostname: r.hostname,
-    offeringId: r.offering.identifier,
-    datacenterID: group.spec.datacenterID,
-    osImageID: group.spec.osImageID,
-  });
-  const launch: LaunchOperation = {
-    id: operationId,
-    kind: 'launch',
-    nodeGroup: group.key,
-    hostname: r.hostname,
-    offeringId: r.offering.identifier,
-    status: 'launching',
-    createdAtMs: ctx.nowMs,
-    updatedAtMs: ctx.nowMs,
-    launchDeadlineMs: ctx.nowMs + ctx.policy.launchDeadlineMs,
-    registrationDeadlineMs: ctx.nowMs + ctx.policy.registrationDeadlineMs,
     consolidation: { replaces: names, monthlySaving: saving, ...(r.method === 'drift' ? { cause: 'drifted' as const } : {}) },
-  };
-  ctx.state.operations.push(launch);
-  ctx.wakeAt(launch.launchDeadlineMs);
+  });
   book.spend(group, names.length);
   ctx.provision.push({ nodeGroup: group.key, offering: r.offering.identifier, count: 1, monthlyCost: r.offering.priceMonthly, reason, replaces: names });
   // The saving is shared out over the replaced nodes by price (it sums to the whole saving).

@@ -1,7 +1,7 @@
 import type { PlanContext } from '../context.ts';
 import type { NodeTemplate } from '../node-template.ts';
 import type { SimNode } from '../simulation/types.ts';
-import type { LaunchOperation } from '../types.ts';
+import { startLaunch } from '../start-launch.ts';
 import type { GroupCapacity } from './groups.ts';
 
 export interface PlannedNode {
@@ -56,32 +56,7 @@ export function emitScaleUp(ctx: PlanContext, planned: readonly PlannedNode[]): 
     const why = reason === 'pending-pods' ? `${pods} pending pod(s)` : nodes[0]!.detail ?? REASON_TEXT[reason];
     const message = `launch ${nodes.length} × ${offering.identifier} in ${group.key} for ${why} (+${money(monthlyCost)}/month)`;
     for (const node of nodes) {
-      const operationId = ctx.id('launch', node.hostname);
-      ctx.emit({
-        kind: 'createVm',
-        reason,
-        message: `launch ${node.hostname} (${offering.identifier}) in ${group.key} for ${why}`,
-        operationId,
-        nodeGroup: { namespace: group.namespace, name: group.name },
-        hostname: node.hostname,
-        offeringId: offering.identifier,
-        datacenterID: group.spec.datacenterID,
-        osImageID: group.spec.osImageID,
-      });
-      const launch: LaunchOperation = {
-        id: operationId,
-        kind: 'launch',
-        nodeGroup: group.key,
-        hostname: node.hostname,
-        offeringId: offering.identifier,
-        status: 'launching',
-        createdAtMs: ctx.nowMs,
-        updatedAtMs: ctx.nowMs,
-        launchDeadlineMs: ctx.nowMs + ctx.policy.launchDeadlineMs,
-        registrationDeadlineMs: ctx.nowMs + ctx.policy.registrationDeadlineMs,
-      };
-      ctx.state.operations.push(launch);
-      ctx.wakeAt(launch.launchDeadlineMs);
+      startLaunch(ctx, { group, hostname: node.hostname, offering, reason, message: `launch ${node.hostname} (${offering.identifier}) in ${group.key} for ${why}` });
     }
     ctx.provision.push({ nodeGroup: group.key, offering: offering.identifier, count: nodes.length, monthlyCost });
     ctx.monthlyCostDelta += monthlyCost;
