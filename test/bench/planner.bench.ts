@@ -4,6 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { getHeapStatistics } from 'node:v8';
 import { plan } from '../../functions/planning/plan.ts';
 import type { Offering, PodShape, Snapshot, SnapshotNode } from '../../shared/snapshot.ts';
+import { seededRandom } from '../../cli/simulate/rng.ts';
 import {
   boundPod, buildSnapshot, emptyState, nodeGroup, offering, pendingPods, shape, testNode, testPolicy, type TestPod,
 } from '../fixtures/planning-builders.ts';
@@ -18,17 +19,8 @@ const NOW = 1_700_000_000_000;
 const RUNS = 7;
 const say = (line: string) => process.stderr.write(`planner bench: ${line}\n`);
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run plans the same cluster. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so every run plans the same cluster. */
+const random = seededRandom;
 
 function catalogue(): Offering[] {
   const sizes: [number, number][] = [[1, 2], [2, 4], [2, 8], [4, 8], [4, 16], [8, 16], [8, 32], [16, 32], [16, 64], [32, 64], [32, 128], [12, 24]];
