@@ -1,4 +1,4 @@
-import { NODEGROUP_LABEL, PROVIDER_ID_PREFIX, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import { NODEGROUP_LABEL, TO_BE_DELETED_TAINT, vmIdentifierOfProviderId } from '../../shared/labels.ts';
 import { minimumMembers } from '../../shared/membership.ts';
 import type { GroupSummary } from '../../shared/cluster-status.ts';
 import type { NodeGroupStatus } from '../../shared/nodegroup.ts';
@@ -37,7 +37,7 @@ function describe(ctx: PlanContext, group: GroupView): { nodes: SnapshotNode[]; 
     const launch = launchByHost.get(node.name);
     return {
       nodeName: node.name,
-      vpsID: node.providerID?.startsWith(PROVIDER_ID_PREFIX) ? node.providerID.slice(PROVIDER_ID_PREFIX.length) : launch?.vmIdentifier ?? '',
+      vpsID: vmIdentifierOfProviderId(node.providerID) ?? launch?.vmIdentifier ?? '',
       // The plan identifier (the offering label; older nodes: the instance-type label, which now holds the nickname).
       instanceType: offeringKeyOfLabels(node.labels) ?? launch?.offeringId ?? '',
       status: nodeStatus(node, drains.find((d) => d.node === node.name)),
