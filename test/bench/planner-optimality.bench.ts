@@ -1,4 +1,5 @@
 import { plan } from '../../functions/planning/plan.ts';
+import { configurationBound } from './configuration-bound.ts';
 import { buildSnapshot, emptyState, NO_RESERVATIONS, nodeGroup, offering, pendingPods, shape, testPolicy } from '../fixtures/planning-builders.ts';
 
 // How far the scale-up's choice is from the cheapest possible, through the whole plan():
@@ -6,9 +7,13 @@ import { buildSnapshot, emptyState, NO_RESERVATIONS, nodeGroup, offering, pendin
 //     instances on or off), the optimum by exhaustive search over node counts per offering (with
 //     mixing off: one offering at a time) and an exact bin-packing check by DFS;
 //   single type: one offering only, 2–4 shapes, up to 16 pods — the optimum by the same oracle;
-//   medium: 50–200 pods of 3–6 shapes on 3–5 offerings, against a lower bound (the linear
-//     relaxation over CPU and memory: fractional nodes, lpBound).
-// The oracle is written here, from the problem statement, and shares no code with the planner.
+//   medium: 50–200 pods of 3–6 shapes on 3–5 offerings, against two lower bounds: the
+//     configuration LP (configuration-bound.ts: node patterns of whole pods, column generation,
+//     HiGHS), the one the target is about, and, for comparison, the linear relaxation over total
+//     CPU and memory (fractional nodes of fractional pods, lpBound, much weaker). The integer
+//     optimum over the generated patterns (a real fleet) is an upper reference: the true optimum
+//     lies between the configuration bound and it.
+// The oracles are written here, from the problem statement, and share no code with the planner.
 
 const say = (line: string) => process.stderr.write(`planner optimality: ${line}\n`);
 
@@ -103,6 +108,7 @@ function lpBound(pods: Pod[], offs: Off[]): number {
   return best;
 }
 
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const fitsSomewhere = (pods: Pod[], offs: Off[]) => pods.every((p) => offs.some((o) => o.cpu * 1000 >= p.cpu && o.memGiB * 1024 >= p.memMiB));
 const expand = (shapes: Shape[]) => shapes.flatMap((s) => Array<Pod>(s.count).fill(s));
 
@@ -123,6 +129,11 @@ export async function run(): Promise<{ name: string; value: number; unit: string
   const small = tally();
   const single = tally();
   const medium = tally();
+  const mediumLp = tally();
+  const mediumIlp = tally();
+  let gapWorst = 0;
+  let gapSum = 0;
+  let boundMs = 0;
 
   const t0 = performance.now();
   for (let trial = 0; small.ratios.length < 240 && trial < 2000; trial++) {
@@ -159,11 +170,25 @@ export async function run(): Promise<{ name: string; value: number; unit: string
     const shapes: Shape[] = Array.from({ length: shapeCount }, () => ({ cpu: int(1, 40) * 50, memMiB: int(1, 32) * 128, count: Math.max(1, Math.round(total / shapeCount)) }));
     const pods = expand(shapes);
     if (!fitsSomewhere(pods, offs)) continue;
-    const bound = lpBound(pods, offs);
+    const lp = lpBound(pods, offs);
+    const boundStarted = performance.now();
+    const config = await configurationBound(
+      shapes.map((s) => ({ cpuMillis: s.cpu, memoryMiB: s.memMiB, count: s.count })),
+      offs.map((o) => ({ cpuMillis: o.cpu * 1000, memoryMiB: o.memGiB * 1024, maxPods: 110, price: o.price })),
+      { ilp: true },
+    );
+    boundMs += performance.now() - boundStarted;
+    const bound = config.bound;
     const started = performance.now();
     const cost = planCost(offs, shapes, true);
     mediumPlanMs = Math.max(mediumPlanMs, performance.now() - started);
-    if (cost !== undefined) record(medium, cost / bound, () => JSON.stringify({ offs, shapes, cost, bound }));
+    if (cost === undefined) continue;
+    const ilp = config.ilp ?? Infinity;
+    record(medium, cost / bound, () => JSON.stringify({ offs, shapes, cost, bound: round3(bound), ilp, lpBound: round3(lp) }));
+    record(mediumLp, cost / lp, () => JSON.stringify({ offs, shapes, cost, lpBound: round3(lp) }));
+    record(mediumIlp, cost / ilp, () => JSON.stringify({ offs, shapes, cost, ilp }));
+    gapWorst = Math.max(gapWorst, ilp / bound);
+    gapSum += ilp / bound;
   }
   const mediumMs = performance.now() - t1;
 
@@ -172,13 +197,19 @@ export async function run(): Promise<{ name: string; value: number; unit: string
   if (small.worstCase) say(`  worst small case: ${small.worstCase}`);
   say(`${single.ratios.length} single-type cases (one offering, 2–4 shapes): ${Math.round(1000 * optimalShare(single)) / 10} % optimal, worst ${single.worst.toFixed(3)}`);
   if (single.worstCase) say(`  worst single-type case: ${single.worstCase}`);
-  say(`${medium.ratios.length} medium cases (50–200 pods, 3–6 shapes, 3–5 offerings) against the LP lower bound: mean ratio ${mean(medium).toFixed(3)}, worst ${medium.worst.toFixed(3)}; slowest plan ${Math.round(mediumPlanMs)} ms (${Math.round(mediumMs)} ms in all)`);
+  say(`${medium.ratios.length} medium cases (50–200 pods, 3–6 shapes, 3–5 offerings) against the configuration-LP lower bound: mean ratio ${mean(medium).toFixed(3)}, worst ${medium.worst.toFixed(3)}; slowest plan ${Math.round(mediumPlanMs)} ms (${Math.round(mediumMs)} ms in all, ${Math.round(boundMs)} ms of it in the bounds)`);
   if (medium.worstCase) say(`  worst medium case: ${medium.worstCase}`);
+  say(`  same cases against the CPU/memory LP bound (old, weaker): mean ${mean(mediumLp).toFixed(3)}, worst ${mediumLp.worst.toFixed(3)}`);
+  say(`  same cases against the integer optimum over the generated patterns (a real fleet, upper reference): mean ${mean(mediumIlp).toFixed(3)}, worst ${mediumIlp.worst.toFixed(3)}; its gap to the bound: mean ${(gapSum / Math.max(1, medium.ratios.length)).toFixed(4)}, worst ${gapWorst.toFixed(4)}`);
+  if (mediumIlp.worstCase) say(`  worst against the integer reference: ${mediumIlp.worstCase}`);
   return [
     { name: 'planner optimal share (small mixed)', value: Math.round(1000 * optimalShare(small)) / 10, unit: '%', target: 100, atLeast: true, ok: optimalShare(small) >= 1 },
     { name: 'planner worst cost ratio (small mixed)', value: Math.round(small.worst * 1000) / 1000, unit: 'x' },
     { name: 'planner optimal share (single type)', value: Math.round(1000 * optimalShare(single)) / 10, unit: '%', target: 100, atLeast: true, ok: optimalShare(single) >= 1 },
-    { name: 'planner mean ratio to lower bound (medium)', value: Math.round(mean(medium) * 1000) / 1000, unit: 'x' },
-    { name: 'planner worst ratio to lower bound (medium)', value: Math.round(medium.worst * 1000) / 1000, unit: 'x' },
+    { name: 'medium cases', value: medium.ratios.length, unit: '', target: 50, atLeast: true, ok: medium.ratios.length >= 50 },
+    { name: 'planner mean ratio to configuration bound (medium)', value: Math.round(mean(medium) * 1000) / 1000, unit: 'x' },
+    { name: 'planner worst ratio to configuration bound (medium)', value: Math.round(medium.worst * 1000) / 1000, unit: 'x', target: 1.02, atMost: true, ok: medium.worst <= 1.02 },
+    { name: 'planner worst ratio to CPU/memory LP bound (medium)', value: Math.round(mediumLp.worst * 1000) / 1000, unit: 'x' },
+    { name: 'planner worst ratio to pattern ILP (medium)', value: Math.round(mediumIlp.worst * 1000) / 1000, unit: 'x' },
   ];
 }

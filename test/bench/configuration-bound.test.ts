@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { configurationBound, priceOffering, type BoundOffering, type BoundShape } from './configuration-bound.ts';
+
+// Hand-derived cases for the benchmark's lower bound (each expected value worked out in the comment).
+
+const off = (cpuMillis: number, memoryMiB: number, price: number, maxPods = 110): BoundOffering => ({ cpuMillis, memoryMiB, maxPods, price });
+const pods = (cpuMillis: number, memoryMiB: number, count: number): BoundShape => ({ cpuMillis, memoryMiB, count });
+
+describe('configurationBound', () => {
+  it('pods that fit one per node: count × cheapest fitting price (5 × $10; the 2-pod $30 node costs $15 a pod)', async () => {
+    const r = await configurationBound([pods(1500, 1024, 5)], [off(2000, 4096, 10), off(4000, 8192, 30), off(1000, 8192, 1)], { ilp: true });
+    expect(r.bound).toBeCloseTo(50, 6);
+    expect(r.ilp).toBeCloseTo(50, 6);
+    expect(r.converged).toBe(true);
+  });
+
+  it('knows pods are indivisible: 3 × 1200m on 2-CPU $10 nodes → $30 (the CPU relaxation says $18)', async () => {
+    const r = await configurationBound([pods(1200, 512, 3)], [off(2000, 4096, 10)]);
+    expect(r.bound).toBeCloseTo(30, 6);
+  });
+
+  it('is a relaxation: 3 × 1000m on 2-CPU $10 nodes → LP $15 (1.5 nodes of two pods), integer $20', async () => {
+    const r = await configurationBound([pods(1000, 512, 3)], [off(2000, 4096, 10)], { ilp: true });
+    expect(r.bound).toBeCloseTo(15, 6);
+    expect(r.ilp).toBeCloseTo(20, 6);
+  });
+
+  it('generates mixed patterns: 2 CPU-heavy + 2 memory-heavy pods pair up on 2 × $1 nodes (the starting single-shape patterns cost $4)', async () => {
+    const r = await configurationBound([pods(1500, 500, 2), pods(500, 1500, 2)], [off(2000, 2048, 1)], { ilp: true });
+    expect(r.bound).toBeCloseTo(2, 6);
+    expect(r.ilp).toBeCloseTo(2, 6);
+    expect(r.patterns).toBeGreaterThan(2);
+  });
+
+  it('honours the pod limit: 5 tiny pods on $1 nodes of 2 pods → LP 2.5, integer 3', async () => {
+    const r = await configurationBound([pods(100, 100, 5)], [off(4000, 8192, 1, 2)], { ilp: true });
+    expect(r.bound).toBeCloseTo(2.5, 6);
+    expect(r.ilp).toBeCloseTo(3, 6);
+  });
+
+  it('caps a pattern at the pods there are: 3 pods that would fit 8 on a $8 node vs 1 on a $2 node → $6 (not 3/8 × $8 = $3)', async () => {
+    const r = await configurationBound([pods(500, 512, 3)], [off(4000, 4096, 8), off(500, 512, 2)]);
+    expect(r.bound).toBeCloseTo(6, 6);
+  });
+
+  it('refuses a pod no offering holds', async () => {
+    await expect(configurationBound([pods(5000, 1, 1)], [off(4000, 8192, 1)])).rejects.toThrow(/no offering holds/);
+  });
+});
+
+describe('priceOffering', () => {
+  // Against brute force over every count vector (a different method), on a grid of small cases.
+  const brute = (shapes: BoundShape[], o: BoundOffering, y: number[]): number => {
+    let best = 0;
+    const visit = (k: number, cpu: number, mem: number, n: number, value: number): void => {
+      if (cpu > o.cpuMillis || mem > o.memoryMiB || n > o.maxPods) return;
+      if (k === shapes.length) { best = Math.max(best, value); return; }
+      for (let a = 0; a <= shapes[k]!.count; a++) visit(k + 1, cpu + a * shapes[k]!.cpuMillis, mem + a * shapes[k]!.memoryMiB, n + a, value + a * y[k]!);
+    };
+    visit(0, 0, 0, 0, 0);
+    return best;
+  };
+
+  it('finds the best pattern (2-D knapsack with a pod limit) on 200 seeded cases', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
+    for (let trial = 0; trial < 200; trial++) {
+      const shapes = Array.from({ length: int(1, 4) }, () => pods(int(1, 20) * 100, int(1, 20) * 256, int(1, 6)));
+      const o = off(int(1, 8) * 1000, int(1, 16) * 1024, 10, int(1, 12));
+      const y = shapes.map(() => Math.round(rnd() * 100) / 10);
+      const got = priceOffering(shapes, o, y);
+      expect(got.value).toBeCloseTo(brute(shapes, o, y), 9);
+      expect(got.upper).toBeCloseTo(got.value, 9);
+      // The pattern it returns is one: fits and is worth what it says.
+      expect(got.counts.reduce((s, a, i) => s + a * shapes[i]!.cpuMillis, 0)).toBeLessThanOrEqual(o.cpuMillis);
+      expect(got.counts.reduce((s, a, i) => s + a * shapes[i]!.memoryMiB, 0)).toBeLessThanOrEqual(o.memoryMiB);
+      expect(got.counts.reduce((s, a) => s + a, 0)).toBeLessThanOrEqual(o.maxPods);
+      expect(got.counts.reduce((s, a, i) => s + a * y[i]!, 0)).toBeCloseTo(got.value, 9);
+    }
+  });
+});

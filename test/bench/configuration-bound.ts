@@ -1,0 +1,177 @@
+import loadHighs from 'highs';
+
+// A lower bound on the cheapest fleet for a set of pods, written from the problem statement and
+// sharing no code with the planner (functions/planning/): the configuration (Gilmore–Gomory) LP
+//
+//   min Σ_p price_p · z_p   s.t.   Σ_p a_{p,s} · z_p ≥ count_s  (every shape s),   z ≥ 0,
+//
+// over node patterns p = one offering and a count a_{p,s} ≤ count_s per pod shape that fits it
+// (CPU, memory, pods per node). Every integer fleet is such a z (each node holds some pattern), so
+// the LP optimum is a lower bound on any fleet; unlike the relaxation over total CPU and memory it
+// knows that pods are indivisible (a node too small for a pod is no pattern at all).
+//
+// Column generation: start from one single-shape pattern per shape, solve the restricted LP
+// (HiGHS, compiled to WebAssembly: the `highs` devDependency), price with its duals y — for each
+// offering an exact bounded 2-D (+ pod count) knapsack max Σ y_s a_s, by branch and bound — and add
+// the patterns whose value exceeds their price, until none does.
+//
+// The bound reported is Farley's: for ANY duals y ≥ 0, b·y / θ with θ = max_p (y·a_p / price_p) over
+// ALL patterns is a dual-feasible objective, so it is a valid bound whether or not the iteration has
+// converged (at convergence θ = 1 and it equals the LP optimum). θ uses the exact pricing value, or,
+// when the branch and bound runs out of steps, its relaxation (an over-estimate, so still valid).
+//
+// With the same pattern set, the integer program (Generals) gives a real fleet: an upper reference.
+
+export interface BoundShape { cpuMillis: number; memoryMiB: number; count: number }
+export interface BoundOffering { cpuMillis: number; memoryMiB: number; maxPods: number; price: number }
+
+export interface ConfigurationBound {
+  /** Valid lower bound (Farley's bound from the last duals; = LP optimum when converged). */
+  bound: number;
+  /** Restricted LP optimum at the end (= bound when converged). */
+  lp: number;
+  converged: boolean;
+  /** Integer optimum over the generated patterns (a real fleet's cost), when asked for. */
+  ilp?: number;
+  patterns: number;
+  iterations: number;
+}
+
+interface Pattern { offering: number; counts: number[] }
+
+type Highs = Awaited<ReturnType<typeof loadHighs>>;
+let highsPromise: Promise<Highs> | undefined;
+const highs = () => (highsPromise ??= loadHighs());
+
+const EPS = 1e-9;
+const PRICING_STEPS = 200_000;
+
+/** Most pods of shape s one node of offering o holds on its own (0 = none). */
+function fitAlone(s: BoundShape, o: BoundOffering): number {
+  let n = Math.min(s.count, o.maxPods);
+  if (s.cpuMillis > 0) n = Math.min(n, Math.floor(o.cpuMillis / s.cpuMillis));
+  if (s.memoryMiB > 0) n = Math.min(n, Math.floor(o.memoryMiB / s.memoryMiB));
+  return Math.max(0, n);
+}
+
+/**
+ * max Σ y_s a_s with Σ a_s·cpu_s ≤ cpu, Σ a_s·mem_s ≤ mem, Σ a_s ≤ pods, 0 ≤ a_s ≤ cap_s integer.
+ * Branch and bound over the shapes; the bound at a node is the least of the three one-resource
+ * fractional knapsacks over the shapes left (each a relaxation). Returns the best pattern found and
+ * an upper bound on the optimum (equal to its value when the search finished).
+ */
+export function priceOffering(shapes: readonly BoundShape[], o: BoundOffering, y: readonly number[], stepLimit = PRICING_STEPS): { value: number; counts: number[]; upper: number } {
+  const items = shapes.map((s, i) => ({ i, y: y[i]!, cpu: s.cpuMillis, mem: s.memoryMiB, cap: fitAlone(s, o) })).filter((it) => it.y > EPS && it.cap > 0);
+  items.sort((a, b) => b.y / Math.max(a.cpu / o.cpuMillis, a.mem / o.memoryMiB, 1 / o.maxPods) - a.y / Math.max(b.cpu / o.cpuMillis, b.mem / o.memoryMiB, 1 / o.maxPods));
+  const fractional = (from: number, room: number, use: (it: (typeof items)[number]) => number): number => {
+    // Best value per unit of the resource first (an item that uses none of it: all of it, free).
+    const ratio = (it: (typeof items)[number]) => (use(it) > 0 ? it.y / use(it) : Infinity);
+    const rest = items.slice(from).sort((a, b) => ratio(b) - ratio(a) || 0);
+    let value = 0;
+    for (const it of rest) {
+      const w = use(it);
+      if (w <= 0) { value += it.y * it.cap; continue; }
+      const n = Math.min(it.cap, room / w);
+      value += n * it.y;
+      room -= n * w;
+      if (room <= 0) break;
+    }
+    return value;
+  };
+  const relax = (from: number, cpu: number, mem: number, pods: number) => Math.min(
+    fractional(from, cpu, (it) => it.cpu),
+    fractional(from, mem, (it) => it.mem),
+    fractional(from, pods, () => 1),
+  );
+  const root = relax(0, o.cpuMillis, o.memoryMiB, o.maxPods);
+  let best = 0;
+  let bestCounts = shapes.map(() => 0);
+  const counts = shapes.map(() => 0);
+  let steps = 0;
+  let complete = true;
+  const dfs = (k: number, cpu: number, mem: number, pods: number, value: number): void => {
+    if (++steps > stepLimit) { complete = false; return; }
+    if (value > best + EPS) {
+      best = value;
+      bestCounts = [...counts];
+    }
+    if (k === items.length) return;
+    if (value + relax(k, cpu, mem, pods) <= best + EPS) return;
+    const it = items[k]!;
+    let most = Math.min(it.cap, pods);
+    if (it.cpu > 0) most = Math.min(most, Math.floor(cpu / it.cpu));
+    if (it.mem > 0) most = Math.min(most, Math.floor(mem / it.mem));
+    for (let n = most; n >= 0 && complete; n--) {
+      counts[it.i] = n;
+      dfs(k + 1, cpu - n * it.cpu, mem - n * it.mem, pods - n, value + n * it.y);
+    }
+    counts[it.i] = 0;
+  };
+  dfs(0, o.cpuMillis, o.memoryMiB, o.maxPods, 0);
+  return { value: best, counts: bestCounts, upper: complete ? best : Math.max(best, root) };
+}
+
+function lpText(shapes: readonly BoundShape[], offerings: readonly BoundOffering[], patterns: readonly Pattern[], integer: boolean): string {
+  const z = (j: number) => `z${j}`;
+  const objective = patterns.map((p, j) => `${offerings[p.offering]!.price} ${z(j)}`).join(' + ');
+  const rows = shapes.map((s, i) => {
+    const terms = patterns.map((p, j) => (p.counts[i]! > 0 ? `${p.counts[i]} ${z(j)}` : '')).filter(Boolean).join(' + ');
+    return ` s${i}: ${terms} >= ${s.count}`;
+  });
+  const bounds = patterns.map((_, j) => ` ${z(j)} >= 0`);
+  return ['Minimize', ` obj: ${objective}`, 'Subject To', ...rows, 'Bounds', ...bounds, ...(integer ? ['Generals', ` ${patterns.map((_, j) => z(j)).join(' ')}`] : []), 'End'].join('\n');
+}
+
+export async function configurationBound(shapesIn: readonly BoundShape[], offerings: readonly BoundOffering[], options: { ilp?: boolean; ilpSeconds?: number; maxIterations?: number } = {}): Promise<ConfigurationBound> {
+  const shapes = shapesIn.filter((s) => s.count > 0);
+  if (shapes.length === 0) return { bound: 0, lp: 0, converged: true, patterns: 0, iterations: 0, ...(options.ilp ? { ilp: 0 } : {}) };
+  const solver = await highs();
+  // Start: for each shape, as many as fit on the offering cheapest per pod of it.
+  const patterns: Pattern[] = shapes.map((s, i) => {
+    let bestO = -1;
+    let bestPer = Infinity;
+    offerings.forEach((o, j) => {
+      const n = fitAlone(s, o);
+      if (n > 0 && o.price / n < bestPer) { bestPer = o.price / n; bestO = j; }
+    });
+    if (bestO < 0) throw new Error(`no offering holds a pod of ${s.cpuMillis}m/${s.memoryMiB}Mi`);
+    return { offering: bestO, counts: shapes.map((_, k) => (k === i ? fitAlone(s, offerings[bestO]!) : 0)) };
+  });
+  const seen = new Set(patterns.map((p) => `${p.offering}|${p.counts.join(',')}`));
+  let bound = 0;
+  let lp = Infinity;
+  let converged = false;
+  let iterations = 0;
+  for (; iterations < (options.maxIterations ?? 500) && !converged; iterations++) {
+    const result = solver.solve(lpText(shapes, offerings, patterns, false), { output_flag: false });
+    if (result.Status !== 'Optimal') throw new Error(`restricted LP: ${result.Status}`);
+    lp = result.ObjectiveValue;
+    const y = (result.Rows as { Dual: number }[]).map((r) => Math.max(0, r.Dual));
+    let theta = 0;
+    let added = 0;
+    offerings.forEach((o, j) => {
+      if (o.price <= 0) throw new Error('offering prices must be positive');
+      const priced = priceOffering(shapes, o, y);
+      theta = Math.max(theta, priced.upper / o.price);
+      const key = `${j}|${priced.counts.join(',')}`;
+      if (priced.value > o.price * (1 + 1e-7) && !seen.has(key)) {
+        seen.add(key);
+        patterns.push({ offering: j, counts: priced.counts });
+        added++;
+      }
+    });
+    const by = shapes.reduce((sum, s, i) => sum + s.count * y[i]!, 0);
+    if (theta > 0) bound = Math.max(bound, by / Math.max(1, theta));
+    if (added === 0) converged = theta <= 1 + 1e-7;
+    if (added === 0 && !converged) break; // pricing inexact and nothing new: keep the valid bound
+  }
+  // Never above the restricted LP (which is above the full LP): the Farley value is ≤ LP by duality.
+  bound = Math.min(bound, lp);
+  let ilp: number | undefined;
+  if (options.ilp) {
+    // A time limit keeps the bench bounded; the incumbent it stops with is still a real fleet.
+    const result = solver.solve(lpText(shapes, offerings, patterns, true), { output_flag: false, mip_rel_gap: 0, time_limit: options.ilpSeconds ?? 2 });
+    if ((result.Status === 'Optimal' || result.Status === 'Time limit reached') && Number.isFinite(result.ObjectiveValue)) ilp = result.ObjectiveValue;
+  }
+  return { bound, lp, converged, patterns: patterns.length, iterations, ...(ilp !== undefined ? { ilp } : {}) };
+}
