@@ -26,7 +26,7 @@ export const USAGE = `usage: vpsie-autoscaler forwarder --functions-url <url> --
   --heartbeat-seconds <n>     reconcile at least this often (default 30)
   --hostname-prefix <p>       VM hostname prefix of this cluster (default "<cluster-id>-")
   --adopt-vms <id,id,...>     VMs made before ownership markers that this cluster adopts (README)
-  --max-deletions <n>         nodes/VMs removed per 10 minutes at most (default 10)
+  --max-deletions <n>         nodes/VMs removed per 10 minutes at most (default 100)
   --vpsie-url <url>           VPSie API base URL (default https://api.vpsie.com)
   --vpsie-project-id <id>     VPSie project: numeric id, UUID or name (default: key "projectId" of kube-system/vpsie-credentials)
   --bootstrap-delivery <m>    auto|script|userData, for NodeGroups without spec.bootstrap.delivery (default auto)

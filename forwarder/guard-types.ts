@@ -34,8 +34,15 @@ export interface GuardCaps {
   maxNodesLeaving: number;
 }
 
+// Why these defaults (README, "What the forwarder refuses", has the long form). Deletions: 100 per
+// 10 minutes, as many as the default cluster-wide VM cap, so a 50-node burst scales back down in one
+// window (it was 10: the 11th deletion waited 10 minutes, issue 22). What bounds a runaway plan is not
+// mainly this rate but the rules before it: a deletion needs the to-be-deleted taint, a taint keeps
+// minNodes serving and at most maxNodesLeaving (10, Cluster Autoscaler's --max-scale-down-parallelism)
+// nodes under removal at once, and a Node goes only when a live list shows no pod but DaemonSet, mirror or
+// finished ones, its pods having left through the PDB-respecting Eviction API.
 export const DEFAULT_CAPS: GuardCaps = {
-  maxDeletionsPerWindow: 10,
+  maxDeletionsPerWindow: 100,
   maxLaunchesPerWindow: 50,
   maxClusterVms: 100,
   maxMonthlyCost: 5_000,

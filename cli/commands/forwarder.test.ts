@@ -24,7 +24,7 @@ describe('forwarder CLI configuration', () => {
     const config = forwarderConfigFromArgs(['--functions-url', 'http://127.0.0.1:8787', '--cluster-id', 'dev', '--signing-key', key, '--dry-run', '--listen', '127.0.0.1:0', '--heartbeat-seconds', '5', '--no-leader-election'], {});
     expect(config).toMatchObject({
       clusterId: 'dev', dryRun: true, listenHost: '127.0.0.1', listenPort: 0, heartbeatMs: 5_000, namespace: 'vpsie-autoscaler',
-      leaderElection: { enabled: false }, maxDeletionsPer10Min: 10, vpsie: { baseUrl: 'https://api.vpsie.com' },
+      leaderElection: { enabled: false }, maxDeletionsPer10Min: 100, vpsie: { baseUrl: 'https://api.vpsie.com' },
     });
   });
 

@@ -49,7 +49,7 @@ export function policyFor(overrides: Partial<Policy> = {}): Policy {
   return { ...DEFAULT_POLICY, ...SIM_CLUSTER, ...overrides };
 }
 
-/** CA's defaults where they differ from ours: scale-down-delay-after-add 10 min, max-empty-bulk-delete 10. */
+/** CA's defaults: scale-down-delay-after-add 10 min, max-empty-bulk-delete 10 (ours too since issue 22), one non-empty drain. */
 export const CA_LIKE_POLICY: Partial<Policy> = { scaleDownCooldownAfterScaleUpMs: 10 * 60_000, maxEmptyRemovalsPerGroup: 10, maxNonEmptyDrainsPerGroup: 1 };
 
 export function runSimulation(input: SimulationInput): SimulationReport {

@@ -42,6 +42,24 @@ describe('removal pacing by the forwarder\'s limits', () => {
     expect(r.kept.filter((k) => k.reason === 'nodes-leaving')).toHaveLength(2);
   });
 
+  it('with the defaults, starts 50 empty nodes\' removals in one batch up to the forwarder\'s budget and cap', () => {
+    // Default NodeGroup (its default budgets) and default policy, save the windows: only the forwarder's numbers vary.
+    const fifty = Array.from({ length: 50 }, (_, i) => `test-e${String(i).padStart(2, '0')}`);
+    const burst = (l: ForwarderLimits) => snapshot({
+      nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'], minNodes: 0, maxNodes: 100 })],
+      nodes: fifty.map((name) => snapNode({ name, group: 'workers', instanceType: 'medium' })),
+      vms: fifty.map((hostname, i) => vm({ hostname, identifier: String(1000 + i), marked: true })),
+      pods: [],
+      limits: l,
+    });
+    const defaults = { assumeWindowsElapsed: true };
+    expect(taints(runPlan(burst(limits({ deletionsRemaining: 7 })), { policy: defaults }))).toHaveLength(7);
+    expect(taints(runPlan(burst(limits({ deletionsRemaining: 100, deletionsPerWindow: 100 })), { policy: defaults }))).toHaveLength(10);
+    const r = runPlan(burst(limits({ deletionsRemaining: 100, deletionsPerWindow: 100, maxNodesLeaving: 4 })), { policy: defaults });
+    expect(taints(r)).toHaveLength(4);
+    expect(r.kept.filter((k) => k.reason === 'nodes-leaving')).toHaveLength(46);
+  });
+
   it('paces nothing for a forwarder that sends no limits (older versions)', () => {
     expect(taints(runPlan(world(), { policy }))).toHaveLength(5);
   });

@@ -290,7 +290,7 @@ describe('order and budget', () => {
 
   it('removes at most maxEmptyRemovalsPerGroup empty nodes at a time', () => {
     const empties = ['test-c', 'test-d', 'test-e', 'test-f'].map((name) => snapNode({ name, group: 'workers' }));
-    const r = runPlan(cluster({ nodes: [a(), b(), ...empties] }), { policy: { ...elapsed, maxNonEmptyDrainsPerGroup: 0 } });
+    const r = runPlan(cluster({ nodes: [a(), b(), ...empties] }), { policy: { ...elapsed, maxEmptyRemovalsPerGroup: 3, maxNonEmptyDrainsPerGroup: 0 } });
     expect(removed(r)).toEqual(['test-c', 'test-d', 'test-e']);
     expect(removed(runPlan(cluster({ nodes: [a(), b(), ...empties] }), { policy: { ...elapsed, maxEmptyRemovalsPerGroup: 1, maxNonEmptyDrainsPerGroup: 0 } }))).toEqual(['test-c']);
   });

@@ -7,6 +7,7 @@ import { explain, place } from './simulation/place.ts';
 import type { SimNode, SimPod } from './simulation/types.ts';
 import { groupIntoClasses, type PodClass } from './scale-up/classes.ts';
 import { emitScaleUp, type PlannedNode } from './scale-up/emit.ts';
+import { withinLaunchBudget } from './launch-budget.ts';
 import { groupCapacities } from './scale-up/groups.ts';
 import { NodePlanner, type PlannerStep } from './scale-up/node-planner.ts';
 import { ignoredPodDecisions, whyIgnored, type IgnoredPod } from './scale-up/pending-filter.ts';
@@ -146,11 +147,13 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
     });
   }
 
-  emitScaleUp(ctx, planner.planned);
-  const kept = new Set(planner.planned.map((p) => p.node));
+  // The forwarder's launch window (launch-budget.ts): nodes past it wait, their pods stay pending.
+  const launched = withinLaunchBudget(ctx, planner.planned);
+  emitScaleUp(ctx, launched);
+  const kept = new Set(launched.map((p) => p.node));
   const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));
   const steps = planner.steps.filter((step) => step.kind === 'bind' || kept.has(step.planned.node));
-  return { model, placements, planned: planner.planned, steps };
+  return { model, placements, planned: launched, steps };
 }
 
 /** Pending, unbound, not terminating, and marked unschedulable by the scheduler. */

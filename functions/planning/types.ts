@@ -153,7 +153,7 @@ export interface Policy {
   backoffMaxMs: number; // default 30 min
   /** Replace a managed node NotReady for longer than this (a NodeGroup's notReadyReplacement.afterSeconds wins). */
   notReadyReplaceAfterMs: number; // default 30 min (Karpenter's node repair wait; see not-ready.ts)
-  maxEmptyRemovalsPerGroup: number; // default 3
+  maxEmptyRemovalsPerGroup: number; // default 10 (Cluster Autoscaler's --max-empty-bulk-delete)
   maxNonEmptyDrainsPerGroup: number; // default 1
   /** Count DaemonSet and mirror pods in utilization (Cluster Autoscaler's default is to count them). */
   countDaemonSetPodsInUtilization: boolean;
@@ -182,7 +182,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   backoffInitialMs: 5 * 60_000,
   backoffMaxMs: 30 * 60_000,
   notReadyReplaceAfterMs: 30 * 60_000,
-  maxEmptyRemovalsPerGroup: 3,
+  maxEmptyRemovalsPerGroup: 10,
   maxNonEmptyDrainsPerGroup: 1,
   countDaemonSetPodsInUtilization: true,
   assumeWindowsElapsed: false,

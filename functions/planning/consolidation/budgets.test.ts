@@ -23,9 +23,12 @@ describe('percent rounding', () => {
     expect(budgetNodes('2', 100)).toBe(2);
     expect(budgetNodes('0', 100)).toBe(0);
   });
-  it('defaults to one budget of 10 %', () => {
-    expect(spec(undefined).disruption.budgets).toEqual([{ nodes: '10%' }]);
+  it('defaults to 10 % for nodes with workloads and 10 at a time for empty nodes (issue 22)', () => {
+    expect(spec(undefined).disruption.budgets).toEqual([{ nodes: '10%', reasons: ['Underutilized', 'Drifted'] }, { nodes: '10', reasons: ['Empty'] }]);
     expect(allowedDisruptions(spec(undefined), 'Underutilized', 30, NOON).allowed).toBe(3);
+    expect(allowedDisruptions(spec(undefined), 'Drifted', 50, NOON).allowed).toBe(5);
+    expect(allowedDisruptions(spec(undefined), 'Empty', 50, NOON).allowed).toBe(10);
+    expect(allowedDisruptions(spec(undefined), 'Empty', 4, NOON).allowed).toBe(10);
   });
   it('refuses what is neither a count nor a percentage', () => {
     expect(() => spec({ budgets: [{ nodes: '110%' }] })).toThrow('spec.disruption.budgets.0.nodes');

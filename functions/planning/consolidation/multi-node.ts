@@ -1,5 +1,6 @@
 import type { PlanContext, ValidGroup } from '../context.ts';
 import type { RemovalBudget } from '../removal-budget.ts';
+import { launchBudgetMessage, launchesLeft } from '../launch-budget.ts';
 import { removalSimulation } from '../removal-simulation.ts';
 import type { GroupKey } from '../types.ts';
 import type { DisruptionBook } from './disruption-book.ts';
@@ -51,6 +52,7 @@ function consolidateGroup(ctx: PlanContext, group: ValidGroup, list: Eligible[],
   const capacity = capacityOf(ctx, group);
   if (capacity.backoffUntilMs !== undefined) return `multi-node: NodeGroup ${group.key} is backed off after failed launches`;
   if (capacity.room < 1) return `multi-node: NodeGroup ${group.key} is at maxNodes ${group.spec.maxNodes}`;
+  if (launchesLeft(ctx) < 1) return `multi-node: ${launchBudgetMessage(ctx)}`;
 
   const hostname = freshHostname(ctx, group);
   let lo = 2;

@@ -1,5 +1,6 @@
 import type { PlanContext } from '../context.ts';
 import type { RemovalBudget } from '../removal-budget.ts';
+import { launchBudgetMessage, launchesLeft } from '../launch-budget.ts';
 import { removalSimulation } from '../removal-simulation.ts';
 import type { DisruptionBook } from './disruption-book.ts';
 import type { ReplaceCandidate } from './eligibility.ts';
@@ -34,6 +35,7 @@ export function tryReplacement(ctx: PlanContext, c: ReplaceCandidate & { monthly
   const capacity = capacityOf(ctx, group);
   if (capacity.backoffUntilMs !== undefined) return no('group-backoff', `NodeGroup ${group.key} is backed off after failed launches`);
   if (capacity.room < 1) return no('group-at-maximum', `NodeGroup ${group.key} is at maxNodes ${group.spec.maxNodes}; a replacement needs room for one more node while the old one drains`);
+  if (launchesLeft(ctx) < 1) return no('launch-budget', launchBudgetMessage(ctx));
   const cheaper = capacity.templates.filter((t) => t.offering.identifier !== c.identifier && t.offering.priceMonthly < c.monthlyPrice - EPSILON && t.offering.priceMonthly <= maxPrice + EPSILON);
   if (cheaper.length === 0) {
     return no('no-cheaper-offering', `no offering of NodeGroup ${group.key} costs at most ${maxPrice.toFixed(2)}/month (${d.minSavingPercent}% below ${c.identifier} at ${c.monthlyPrice.toFixed(2)})`);
