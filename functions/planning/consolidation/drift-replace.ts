@@ -12,7 +12,7 @@ import type { DisruptionBook } from './disruption-book.ts';
 import { driftOf, type Drift } from './drift.ts';
 import { emitReplacement } from './emit-replacement.ts';
 import { capacityOf, freshHostname, pickOneNode } from './pick-replacement.ts';
-import { consolidationRoles } from './replacement-nodes.ts';
+import { consolidationRole } from './replacement-nodes.ts';
 
 // Drifted nodes (drift.ts) are replaced gracefully, after scale-down and consolidation have used
 // their share of the budgets: within the group's disruption budget for reason Drifted and the
@@ -27,10 +27,9 @@ import { consolidationRoles } from './replacement-nodes.ts';
 export function planDrift(ctx: PlanContext, book: DisruptionBook, limits: RemovalBudget): void {
   const drifted: Array<{ node: SnapshotNode; group: ValidGroup; drift: Drift; empty: boolean }> = [];
   const leaving = nodesOf(openDrains(ctx.state));
-  const consolidationRole = consolidationRoles(ctx); // the operations do not change in this pass
   for (const node of ctx.snapshot.nodes) {
     const match = matchNodeGroup(ctx, node);
-    if (match.kind !== 'managed' || leaving.has(node.name) || consolidationRole(node.name)) continue;
+    if (match.kind !== 'managed' || leaving.has(node.name) || consolidationRole(ctx, node.name)) continue;
     if (!node.ready || node.unschedulable || isTainted(node) || node.terminating) continue;
     const drift = driftOf(ctx, node, match.group);
     if (drift) drifted.push({ node, group: match.group, drift, empty: classifyNodePods(ctx, node.name).empty });
