@@ -14,7 +14,7 @@ import { consolidate } from './consolidation/consolidate.ts';
 import type { ReplaceCandidate } from './consolidation/eligibility.ts';
 import { planDrift } from './consolidation/drift-replace.ts';
 import { GroupBook, keep, keepQuiet } from './scale-down-book.ts';
-import { consolidationRole, isAbandonedReplacement } from './consolidation/replacement-nodes.ts';
+import { consolidationRoles, isAbandonedReplacement } from './consolidation/replacement-nodes.ts';
 import { nodesOf, openDrains } from './open-drains.ts';
 
 // Safe scale-down. A node goes only if ALL hold (else it is kept, with the first reason found):
@@ -34,6 +34,8 @@ export function planScaleDown(ctx: PlanContext): void {
   const { snapshot, state, policy, nowMs } = ctx;
   const leaving = nodesOf(openDrains(state));
   const candidates: Candidate[] = [];
+  // The operations do not change in this pass (the candidates are acted on after it).
+  const consolidationRole = consolidationRoles(ctx);
 
   for (const node of [...snapshot.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
     const match = matchNodeGroup(ctx, node);
@@ -47,7 +49,7 @@ export function planScaleDown(ctx: PlanContext): void {
     }
     const { group } = match;
     if (leaving.has(node.name)) continue;
-    const consolidating = consolidationRole(ctx, node.name);
+    const consolidating = consolidationRole(node.name);
     if (consolidating) {
       keepQuiet(ctx, node, group.key, consolidating.reason, consolidating.message);
       continue;

@@ -6,13 +6,12 @@ import { isTainted, startDrain } from '../drains.ts';
 import { matchNodeGroup, offeringOfNode, unmarkedVmMessage, unmarkedVmOf } from '../managed-nodes.ts';
 import { nodesOf, openDrains } from '../open-drains.ts';
 import type { RemovalBudget } from '../removal-budget.ts';
-import { launchBudgetMessage, launchesLeft } from '../launch-budget.ts';
 import { classifyNodePods, removalSimulation } from '../removal-simulation.ts';
 import type { DisruptionBook } from './disruption-book.ts';
 import { driftOf, type Drift } from './drift.ts';
 import { emitReplacement } from './emit-replacement.ts';
 import { capacityOf, freshHostname, pickOneNode } from './pick-replacement.ts';
-import { consolidationRole } from './replacement-nodes.ts';
+import { consolidationRoles } from './replacement-nodes.ts';
 
 // Drifted nodes (drift.ts) are replaced gracefully, after scale-down and consolidation have used
 // their share of the budgets: within the group's disruption budget for reason Drifted and the
@@ -27,9 +26,10 @@ import { consolidationRole } from './replacement-nodes.ts';
 export function planDrift(ctx: PlanContext, book: DisruptionBook, limits: RemovalBudget): void {
   const drifted: Array<{ node: SnapshotNode; group: ValidGroup; drift: Drift; empty: boolean }> = [];
   const leaving = nodesOf(openDrains(ctx.state));
+  const consolidationRole = consolidationRoles(ctx); // the operations do not change in this pass
   for (const node of ctx.snapshot.nodes) {
     const match = matchNodeGroup(ctx, node);
-    if (match.kind !== 'managed' || leaving.has(node.name) || consolidationRole(ctx, node.name)) continue;
+    if (match.kind !== 'managed' || leaving.has(node.name) || consolidationRole(node.name)) continue;
     if (!node.ready || node.unschedulable || isTainted(node) || node.terminating) continue;
     const drift = driftOf(ctx, node, match.group);
     if (drift) drifted.push({ node, group: match.group, drift, empty: classifyNodePods(ctx, node.name).empty });
@@ -82,7 +82,6 @@ function replaceDrifted(ctx: PlanContext, node: SnapshotNode, group: ValidGroup,
   const capacity = capacityOf(ctx, group);
   if (capacity.backoffUntilMs !== undefined) return kept('group-backoff', `NodeGroup ${group.key} is backed off after failed launches`);
   if (capacity.room < 1) return kept('group-at-maximum', `NodeGroup ${group.key} is at maxNodes ${group.spec.maxNodes}; a replacement needs room for one more node while the old one drains`);
-  if (launchesLeft(ctx) < 1) return kept('launch-budget', launchBudgetMessage(ctx));
   if (capacity.templates.length === 0) return kept('no-offering', `no offering of NodeGroup ${group.key} is in the catalogue`);
   const hostname = freshHostname(ctx, group);
   const picked = sim.whatIfReplaced(node.name, pods.evictable, (model, left) => pickOneNode(ctx, model, left, capacity, capacity.templates, hostname, `node ${node.name}`));
