@@ -29,6 +29,12 @@ export const policyOverridesSchema = z.strictObject({
   expendablePodsPriorityCutoff: z.number().int().min(-2_147_483_648).max(2_147_483_647),
   /** Similar NodeGroups share a scale-up evenly (Cluster Autoscaler's --balance-similar-node-groups; default false). */
   balanceSimilarNodeGroups: z.boolean(),
+  /** Fewest nodes among fleets within this percentage of the cheapest (default 3; 0 = the cheapest). */
+  fewerNodesTolerancePercent: z.number().min(0).max(100),
+  /** Pending pods are planned together until none arrived for this long (default 800; 0 = off)... */
+  scaleUpBatchIdleMs: ms.max(60_000, 'must be at most 60000'),
+  /** ...or this long after the burst's first pod (default 10000). */
+  scaleUpBatchMaxMs: ms.max(600_000, 'must be at most 600000'),
 }).partial();
 export type PolicyOverrides = z.infer<typeof policyOverridesSchema>;
 
@@ -81,6 +87,10 @@ export const functionsConfigSchema = z.strictObject({
   staleOperationAfterMs: positiveMs.default(60 * 60_000),
   operationRetentionMs: positiveMs.default(7 * 24 * 3_600_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** The decompressed snapshot's limit; default 1/16 of the function's memory (http/body-limits.ts, docs/sizing.md). */
+  maxSnapshotBytes: z.number().int().min(1024 * 1024, 'must be at least 1 MiB (1048576)').optional(),
+  /** The function's memory in MB: Lambda sets AWS_LAMBDA_FUNCTION_MEMORY_SIZE (absent off Lambda). */
+  functionMemoryMb: z.number().int().min(128).optional(),
 });
 export type FunctionsConfig = z.infer<typeof functionsConfigSchema>;
 export type FunctionsConfigInput = z.input<typeof functionsConfigSchema>;

@@ -52,6 +52,8 @@ export const FIELD_DESCRIPTIONS: Record<string, string> = {
   'spec.limits.cpu': 'Total CPU of the group\'s machines at most (a quantity: 16, 16000m).',
   'spec.limits.memory': 'Total memory of the group\'s machines at most (a quantity: 64Gi).',
   'spec.limits.monthlyCost': 'Total monthly price of the group\'s machines at most, in the VPSie account\'s currency; the forwarder refuses a create over it too.',
+  'spec.nodeOverhead': 'What one more node costs beyond its plan\'s price: a planning weight added to every offering\'s price in the scale-up search, so it prefers fewer nodes among fleets of about the same price. Reported and capped costs stay the real prices.',
+  'spec.nodeOverhead.monthlyCost': `Per node and month, in the VPSie account\'s currency (default ${NODEGROUP_DEFAULTS.nodeOverhead.monthlyCost}: an estimate, the market price of a public IPv4 address; 0 = plan prices only).`,
   status: 'Observed state, written by the autoscaler.',
   'status.currentNodes': 'Nodes of the group that exist (any state).',
   'status.desiredNodes': 'Nodes the autoscaler is working towards.',

@@ -114,7 +114,14 @@ describe('NodeGroup defaults', () => {
       kubelet: NODEGROUP_DEFAULTS.kubelet,
       notReadyReplacement: NODEGROUP_DEFAULTS.notReadyReplacement,
       disruption: NODEGROUP_DEFAULTS.disruption,
+      nodeOverhead: NODEGROUP_DEFAULTS.nodeOverhead,
     });
+  });
+
+  it('takes a node overhead, 0 included, and refuses a negative one', () => {
+    expect(parseNodeGroupSpec({ ...validSpec(), nodeOverhead: { monthlyCost: 0 } }).nodeOverhead).toEqual({ monthlyCost: 0 });
+    expect(parseNodeGroupSpec({ ...validSpec(), nodeOverhead: {} }).nodeOverhead).toEqual({ monthlyCost: 3.65 });
+    expect(() => parseNodeGroupSpec({ ...validSpec(), nodeOverhead: { monthlyCost: -1 } })).toThrow('spec.nodeOverhead.monthlyCost: must not be negative');
   });
 
   it('bounds notReadyReplacement.afterSeconds and names the field', () => {

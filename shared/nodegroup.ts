@@ -57,6 +57,16 @@ export const NODEGROUP_DEFAULTS = {
      */
     budgets: [{ nodes: '10%', reasons: ['Underutilized', 'Drifted'] }, { nodes: '10', reasons: ['Empty'] }] as DisruptionBudget[],
   },
+  nodeOverhead: {
+    /**
+     * What one more node costs beyond its plan's price, per month, as a planning weight (docs/scale-up.md
+     * "Node overhead"): an ESTIMATE, the market price of a public IPv4 address (AWS charges 0.005 USD
+     * per hour since February 2024, × 730 h = 3.65). DaemonSet requests and kubelet reservations are
+     * already counted in each new node's room; this stands for what is not: the address, monitoring
+     * and control-plane load per node, and VPSie's churn rule counting VMs.
+     */
+    monthlyCost: 3.65,
+  },
 } as const;
 
 /** The reasons a disruption budget may be limited to. */
@@ -193,6 +203,17 @@ export const groupLimitsSchema = z.strictObject({
 });
 export type GroupLimits = z.infer<typeof groupLimitsSchema>;
 
+/**
+ * spec.nodeOverhead: a per-node cost the scale-up search adds to every offering's price, so that among
+ * fleets that cost about the same it picks the one with fewer nodes. A planning weight only: planned
+ * and reported costs (monthlyCostDelta, the forwarder's cost caps, spec.limits.monthlyCost) stay the
+ * offerings' real prices.
+ */
+export const nodeOverheadSchema = z.strictObject({
+  /** In the VPSie account's currency per node and month; 0 = plan prices only. */
+  monthlyCost: z.number().nonnegative('must not be negative').max(100_000, 'must be at most 100000').default(NODEGROUP_DEFAULTS.nodeOverhead.monthlyCost),
+});
+
 /** Karpenter's NodePool weight bounds (1-100); unset counts as 0, below every weighted group. */
 export const WEIGHT_BOUNDS = { min: 1, max: 100 } as const;
 
@@ -219,6 +240,7 @@ export const nodeGroupSpecSchema = z.strictObject({
   /** Higher first: pending pods go to the highest-weight group that can take them (Karpenter weight, CA priority expander). */
   weight: z.number().int('must be an integer').min(WEIGHT_BOUNDS.min, `must be at least ${WEIGHT_BOUNDS.min}`).max(WEIGHT_BOUNDS.max, `must be at most ${WEIGHT_BOUNDS.max}`).optional(),
   limits: groupLimitsSchema.optional(),
+  nodeOverhead: nodeOverheadSchema.prefault({}),
 }).superRefine((spec, ctx) => {
   // IMPORTANT: runs even when fields are invalid (`when` below), so "minNodes > maxNodes" is reported
   // together with every other problem instead of only after they are fixed. The value may therefore

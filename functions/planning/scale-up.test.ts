@@ -103,7 +103,9 @@ describe('planScaleUp: choice of nodes', () => {
   it('uses one offering per group when allowMixedInstances is false', () => {
     const r = run({
       offerings: [offering('small', 2, 4096, 10), offering('large', 8, 16384, 30)],
-      groups: [nodeGroup('workers', { offeringIDs: ['small', 'large'], allowMixedInstances: false, kubelet: NO_RESERVATIONS })],
+      // No node overhead: this is about one offering per group at the lowest price (with the default
+      // 3.65 per node, 2 × large would weigh 67.30 against 68.25, and win).
+      groups: [nodeGroup('workers', { offeringIDs: ['small', 'large'], allowMixedInstances: false, kubelet: NO_RESERVATIONS, nodeOverhead: { monthlyCost: 0 } })],
       pods: pendingPods('web', cpu1, 10),
     });
     expect(r.provision).toHaveLength(1);

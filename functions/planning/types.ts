@@ -171,6 +171,18 @@ export interface Policy {
    * share a scale-up evenly (Cluster Autoscaler's --balance-similar-node-groups; off, as there).
    */
   balanceSimilarNodeGroups: boolean;
+  /**
+   * Among fleets whose cost (prices plus spec.nodeOverhead) is within this share of the cheapest
+   * found, the scale-up takes the one with the fewest nodes (scale-up/fewer-nodes.ts); 0 = cheapest.
+   */
+  fewerNodesTolerancePercent: number; // default 3
+  /**
+   * Pending pods that arrive together are planned together (scale-up/burst.ts): while a pending pod
+   * arrived less than this ago (created, or judged unschedulable) the scale-up for pods waits; 0 = off.
+   */
+  scaleUpBatchIdleMs: number; // default 800 ms (Karpenter's BATCH_IDLE_DURATION is 1 s; see burst.ts)
+  /** ...but never longer than this after the burst's first pod arrived. */
+  scaleUpBatchMaxMs: number; // default 10 s (Karpenter's BATCH_MAX_DURATION)
 }
 
 export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
@@ -189,6 +201,9 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   searchBudget: 200_000,
   expendablePodsPriorityCutoff: -10,
   balanceSimilarNodeGroups: false,
+  fewerNodesTolerancePercent: 3,
+  scaleUpBatchIdleMs: 800,
+  scaleUpBatchMaxMs: 10_000,
 };
 
 export interface ProvisionSummary { nodeGroup: GroupKey; offering: string; count: number; monthlyCost: number; reason?: string; replaces?: string[] }

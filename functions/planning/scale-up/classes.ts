@@ -51,7 +51,27 @@ export function groupIntoClasses(pods: readonly SimPod[], eligibleGroups: (pod: 
     }
     cls.pods.push(pod);
   }
-  return [...classes.values()];
+  return canonicalOrder([...classes.values()]);
+}
+
+/**
+ * The classes in an order that depends only on what they are, not on which pod arrived first: the
+ * search breaks ties by class index, so the same pods must give the same classes in the same order
+ * on every run (issue #22: same pods, same catalogue → same fleet). Largest requests first, then the
+ * namespace and the shape's content.
+ */
+function canonicalOrder(classes: PodClass[]): PodClass[] {
+  const keys = new Map(classes.map((cls) => [cls, `${cls.namespace}\u0000${JSON.stringify(cls.shape)}\u0000${[...cls.eligibleGroups].sort((a, b) => a - b).join(',')}`]));
+  return classes.sort((a, b) => {
+    const [ra, rb] = [a.shape.requests, b.shape.requests];
+    return rb.cpuMillis - ra.cpuMillis || rb.memoryBytes - ra.memoryBytes || rb.ephemeralBytes - ra.ephemeralBytes
+      || (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0);
+  });
+}
+
+/** The planning weight of one more node of the group (spec.nodeOverhead), added to every offering's price in the search. */
+export function nodeOverheadOf(template: NodeTemplate): number {
+  return template.group.spec.nodeOverhead.monthlyCost;
 }
 
 function representative(cls: PodClass): SimPod {
@@ -76,9 +96,9 @@ function constraintCap(model: ClusterModel, cls: PodClass, template: NodeTemplat
   cls.shape.topologySpread.forEach((spread, i) => {
     if (spread.whenUnsatisfiable !== 'DoNotSchedule') return;
     if (!spread.labelSelector || !matchLabelSelector(spread.labelSelector, cls.shape.labels)) return;
-    const { counts, min } = model.spreadCounts(representative(cls), i);
+    const { counts, domains, min } = model.spreadCounts(representative(cls), i);
     if (spread.topologyKey === HOSTNAME_LABEL) {
-      cap = Math.min(cap, (counts.size > 0 ? min : 0) + spread.maxSkew);
+      cap = Math.min(cap, (domains.size > 0 ? min : 0) + spread.maxSkew);
       return;
     }
     // Zone/region spread (the new node's domain is its group's datacenter, node-template.ts): a
@@ -87,7 +107,7 @@ function constraintCap(model: ClusterModel, cls: PodClass, template: NodeTemplat
     // not per node, which the search cannot express: the simulation's re-check decides the rest.
     const domain = template.labels[spread.topologyKey];
     if (domain === undefined) return;
-    const floor = counts.has(domain) || counts.size === 0 ? min : 0;
+    const floor = domains.has(domain) || domains.size === 0 ? min : 0;
     if ((counts.get(domain) ?? 0) >= floor + spread.maxSkew) cap = 0;
   });
   return cap;
@@ -219,7 +239,8 @@ export function buildPackInput(model: ClusterModel, classes: readonly PodClass[]
   }));
   const packTemplates: PackTemplate[] = refs.map((ref) => ({
     free: ref.template.free,
-    priceMonthly: ref.template.offering.priceMonthly,
+    // IMPORTANT: a planning weight only; what is planned and reported is the offering's price (emit.ts).
+    priceMonthly: ref.template.offering.priceMonthly + nodeOverheadOf(ref.template),
     group: ref.groupIndex,
     preferred: ref.template.group.spec.preferredInstanceType === ref.template.offering.identifier,
   }));

@@ -32,9 +32,11 @@ describe('scale-up packing that first-fit-decreasing misses', () => {
     // [2 mid] → $60. The greedy locked the group on the large offering (its first node scores best).
     const r = plan(buildSnapshot({
       offerings: [offering('small', 4, 8192, 12), offering('large', 8, 16384, 23)],
-      groups: [nodeGroup('g', { offeringIDs: ['small', 'large'], kubelet: NO_RESERVATIONS, allowMixedInstances: false })],
+      // Prices only (no node overhead, no fewer-nodes tolerance): the case is about the search finding
+      // the cheapest; with the defaults 3 × large is within 3 % of 5 × small and fewer nodes, and wins.
+      groups: [nodeGroup('g', { offeringIDs: ['small', 'large'], kubelet: NO_RESERVATIONS, allowMixedInstances: false, nodeOverhead: { monthlyCost: 0 } })],
       pods: [...pendingPods('big', shape({ cpu: '700m', memory: '3584Mi' }), 5), ...pendingPods('mid', shape({ cpu: '200m', memory: '2560Mi' }), 6)],
-    }), emptyState(), testPolicy(), NOW);
+    }), emptyState(), testPolicy({ fewerNodesTolerancePercent: 0 }), NOW);
     expect(r.provision).toEqual([{ nodeGroup: 'default/g', offering: 'small', count: 5, monthlyCost: 60 }]);
     expect(r.unschedulable).toEqual([]);
   });

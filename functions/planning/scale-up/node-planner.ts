@@ -10,7 +10,7 @@ import type { PlannedNode } from './emit.ts';
 import type { GroupCapacity } from './groups.ts';
 import { hostnameFor } from './hostname.ts';
 import { addUsage, describeBreach, hasLimits, limitBreach, offeringUsage, roomUnderLimits, type GroupUsage } from './limits.ts';
-import { solve } from './solve.ts';
+import { describeTradeOff, solveFewerNodes } from './fewer-nodes.ts';
 import { byWeightTiers, weightTiers, type RoundOutcome } from './weights.ts';
 
 export type PlannerStep = { kind: 'node'; planned: PlannedNode } | { kind: 'bind'; pod: SimPod; node: SimNode };
@@ -140,7 +140,8 @@ export class NodePlanner {
     // Offerings of which even one node would pass a limit are left out of the search.
     const capacities = this.capacities.map((c, g) => ({ ...c, templates: c.templates.filter((t) => this.limitProblem(g, t) === undefined) }));
     const input = buildPackInput(this.model, classes, capacities, rooms, locks);
-    const solution = solve(input.classes, input.templates, input.groups, this.ctx.policy.searchBudget);
+    const { solution, tradeOff } = solveFewerNodes(input.classes, input.templates, input.groups, this.ctx.policy.searchBudget, this.ctx.policy.fewerNodesTolerancePercent);
+    if (tradeOff) this.ctx.decide({ kind: 'info', target: 'cluster', reason: 'fewer-nodes', message: describeTradeOff(tradeOff), details: { ...tradeOff } });
     const queues = classes.map((cls) => [...cls.pods]);
     const added: { planned: PlannedNode; pods: [number, number][] }[] = [];
     const limited: SimPod[] = [];

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../cli/simulate/rng.ts';
+import { buildSnapshot, emptyState, nodeGroup, offering, pendingPods, shape, testPolicy, type TestPod } from '../../../test/fixtures/planning-builders.ts';
+import { plan } from '../plan.ts';
+import type { PlanningState } from '../types.ts';
+
+// Issue #22: the same burst gives the same fleet on every run, whatever the order the pods arrived
+// in, and whether the planner saw it in one reconcile or in two with the first launches in flight.
+// The burst is issue #22's mix, scaled down (30 × 250m/256Mi, 18 × 1 CPU/1Gi, 12 × 250m/3Gi), on
+// the A and G plans of the benchmark's catalogue (kubelet reservations as the defaults).
+
+const NOW = 10_000_000;
+const catalogue = [
+  offering('A-1C-2G', 1, 2048, 10), offering('A-2C-4G', 2, 4096, 20), offering('A-4C-8G', 4, 8192, 40), offering('A-8C-16G', 8, 16384, 80),
+  offering('G-2C-8G', 2, 8192, 45), offering('G-4C-16G', 4, 16384, 90), offering('G-8C-32G', 8, 32768, 180),
+];
+const classes = [
+  { name: 'small', shape: shape({ cpu: '250m', memory: '256Mi', labels: { app: 'small' } }), count: 30 },
+  { name: 'cpu', shape: shape({ cpu: '1', memory: '1Gi', labels: { app: 'cpu' } }), count: 18 },
+  { name: 'mem', shape: shape({ cpu: '250m', memory: '3Gi', labels: { app: 'mem' } }), count: 12 },
+];
+const groups = [nodeGroup('workers', { offeringIDs: catalogue.map((o) => o.identifier), maxNodes: 200 })];
+
+/** Every pod of the burst, created (and judged) in a shuffled order between `fromMs` and `fromMs + 60`. */
+function burst(seed: number, fromMs: number): TestPod[] {
+  const pods = classes.flatMap((c) => pendingPods(c.name, c.shape, c.count));
+  const random = seededRandom(seed);
+  for (let i = pods.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pods[i], pods[j]] = [pods[j]!, pods[i]!];
+  }
+  return pods.map((p, i) => ({ ...p, createdAtMs: fromMs + i, unschedulableSinceMs: fromMs + i }));
+}
+
+/** The fleet as offering → count over the launches of these plans. */
+function fleet(...results: ReturnType<typeof plan>[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) for (const p of r.provision) counts[p.offering] = (counts[p.offering] ?? 0) + p.count;
+  return Object.fromEntries(Object.entries(counts).sort());
+}
+const at = (pods: TestPod[], state: PlanningState, nowMs: number) => plan(buildSnapshot({ offerings: catalogue, groups, pods }), state, testPolicy(), nowMs);
+
+describe('the same burst gives the same fleet', () => {
+  it('whatever the order its pods arrived in', () => {
+    const fleets = [1, 2, 3, 4].map((seed) => fleet(at(burst(seed, NOW - 5_000), emptyState(), NOW)));
+    expect(fleets[0]).not.toEqual({});
+    for (const f of fleets.slice(1)) expect(f).toEqual(fleets[0]);
+  });
+
+  it('split across two reconciles with the first launches in flight: the same fleet whatever the order within each', () => {
+    // Reconcile 1 sees the first part of the burst (10 small, 6 cpu, 4 mem pods, in a shuffled order)
+    // and launches for it; reconcile 2 sees all 60 (shuffled again), the first launches still in
+    // flight (no VM yet): they are capacity, filled largest pod first, and the rest gets new nodes.
+    const twoSteps = (seed: number) => {
+      const pods = burst(seed, NOW - 20_000);
+      const taken = { small: 10, cpu: 6, mem: 4 } as Record<string, number>;
+      const early = pods.filter((p) => {
+        const cls = p.name.replace(/-\d+$/, '');
+        return taken[cls]! > 0 && taken[cls]!-- > 0;
+      });
+      // The rest were created after reconcile 1 (shuffled among themselves too).
+      const rest = pods.filter((p) => !early.includes(p)).map((p, i) => ({ ...p, createdAtMs: NOW - 10_000 + i, unschedulableSinceMs: NOW - 10_000 + i }));
+      const first = at(early, emptyState(), NOW - 15_000);
+      const second = at([...rest, ...early], first.state, NOW);
+      // The launches were sized for the first 20: they take them all (and what room is left over).
+      expect(second.decisions.find((d) => d.reason === 'fits-existing-capacity')?.details?.onInFlightNodes).toBeGreaterThanOrEqual(20);
+      return fleet(first, second);
+    };
+    const fleets = [11, 12, 13, 14].map(twoSteps);
+    expect(fleets[0]).not.toEqual({});
+    for (const f of fleets.slice(1)) expect(f).toEqual(fleets[0]);
+  });
+
+  it('a burst still arriving at the first reconcile is planned whole at the next: the fleet of one plan of all of it', () => {
+    // 20 pods 1.5 s before the first reconcile, the other 40 in the 400 ms before it: no launch yet.
+    const pods = burst(21, NOW - 1_500).map((p, i) => (i < 20 ? p : { ...p, createdAtMs: NOW - 400 + i, unschedulableSinceMs: NOW - 400 + i }));
+    const first = at(pods, emptyState(), NOW);
+    expect(first.provision).toEqual([]);
+    const second = at(pods, first.state, NOW + 1_000);
+    expect(fleet(second)).toEqual(fleet(at(burst(22, NOW - 5_000), emptyState(), NOW)));
+  });
+});
