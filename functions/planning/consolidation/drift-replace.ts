@@ -6,6 +6,7 @@ import { isTainted, startDrain } from '../drains.ts';
 import { matchNodeGroup, offeringOfNode, unmarkedVmMessage, unmarkedVmOf } from '../managed-nodes.ts';
 import { nodesOf, openDrains } from '../open-drains.ts';
 import type { RemovalBudget } from '../removal-budget.ts';
+import { launchBudgetMessage, launchesLeft } from '../launch-budget.ts';
 import { classifyNodePods, removalSimulation } from '../removal-simulation.ts';
 import type { DisruptionBook } from './disruption-book.ts';
 import { driftOf, type Drift } from './drift.ts';
@@ -82,6 +83,7 @@ function replaceDrifted(ctx: PlanContext, node: SnapshotNode, group: ValidGroup,
   const capacity = capacityOf(ctx, group);
   if (capacity.backoffUntilMs !== undefined) return kept('group-backoff', `NodeGroup ${group.key} is backed off after failed launches`);
   if (capacity.room < 1) return kept('group-at-maximum', `NodeGroup ${group.key} is at maxNodes ${group.spec.maxNodes}; a replacement needs room for one more node while the old one drains`);
+  if (launchesLeft(ctx) < 1) return kept('launch-budget', launchBudgetMessage(ctx));
   if (capacity.templates.length === 0) return kept('no-offering', `no offering of NodeGroup ${group.key} is in the catalogue`);
   const hostname = freshHostname(ctx, group);
   const picked = sim.whatIfReplaced(node.name, pods.evictable, (model, left) => pickOneNode(ctx, model, left, capacity, capacity.templates, hostname, `node ${node.name}`));
