@@ -2,7 +2,7 @@ import type { HostPort, NodeResources } from '../../../shared/snapshot.ts';
 import { AntiAffinityIndex, type AntiAffinityHolder } from './anti-affinity-index.ts';
 import { push, removeWhere } from './multimap.ts';
 import { addPodRequests } from './resources.ts';
-import { SpreadIndex } from './spread-index.ts';
+import { SpreadIndex, type SpreadView } from './spread-index.ts';
 import type { SimNode, SimNodeInit, SimPod } from './types.ts';
 
 export { termMatchesPod, termNamespaces, type AntiAffinityHolder } from './anti-affinity-index.ts';
@@ -31,10 +31,10 @@ export class ClusterModel {
   private readonly byName = new Map<string, MutableNode>();
   private readonly journal: JournalEntry[] = [];
   private domainIndex = new Map<string, Map<string, MutableNode[]>>();
-  /** Bound pods per namespace, across the nodes in the model. */
-  private readonly namespacePods = new Map<string, number>();
+  /** namespace → the nodes in the model with pods of it bound, and how many. */
+  private readonly namespaceNodes = new Map<string, Map<SimNode, number>>();
   private readonly antiHolders = new AntiAffinityIndex();
-  private readonly spread = new SpreadIndex({ nodes: this.list, namespacePodCount: (namespace) => this.namespacePods.get(namespace) ?? 0 });
+  private readonly spread = new SpreadIndex({ nodes: this.list, nodesWithPodsIn: (namespace) => this.namespaceNodes.get(namespace)?.keys() ?? [] });
   /** Bumped on every change; caches key on it. */
   version = 0;
 
@@ -116,7 +116,7 @@ export class ClusterModel {
   }
 
   /** For a pod's DoNotSchedule spread constraint: matching pods per domain and the global minimum (spread-index.ts). */
-  spreadCounts(pod: SimPod, constraintIndex: number): { counts: ReadonlyMap<string, number>; min: number } {
+  spreadCounts(pod: SimPod, constraintIndex: number): SpreadView {
     return this.spread.counts(pod, constraintIndex);
   }
 
@@ -130,7 +130,7 @@ export class ClusterModel {
     this.list.splice(index, 0, node);
     this.byName.set(node.name, node);
     for (const pod of node.pods) {
-      this.countNamespace(pod.namespace, 1);
+      this.countNamespace(pod.namespace, node, 1);
       if (pod.shape.podAntiAffinity.length > 0) this.antiHolders.add(pod, node);
     }
     for (const [key, index] of this.domainIndex) {
@@ -144,10 +144,9 @@ export class ClusterModel {
   private detach(node: MutableNode, index: number): void {
     this.list.splice(index, 1);
     this.byName.delete(node.name);
-    // IMPORTANT: before the namespace counts drop, or the spread entries would skip this node's pods.
     this.spread.nodeChanged(node, -1);
     for (const pod of node.pods) {
-      this.countNamespace(pod.namespace, -1);
+      this.countNamespace(pod.namespace, node, -1);
       if (pod.shape.podAntiAffinity.length > 0) this.antiHolders.remove(pod, node);
     }
     for (const [key, index] of this.domainIndex) {
@@ -157,13 +156,20 @@ export class ClusterModel {
     this.version++;
   }
 
-  private countNamespace(namespace: string, delta: number): void {
-    this.namespacePods.set(namespace, (this.namespacePods.get(namespace) ?? 0) + delta);
+  private countNamespace(namespace: string, node: SimNode, delta: number): void {
+    let nodes = this.namespaceNodes.get(namespace);
+    if (!nodes) {
+      nodes = new Map();
+      this.namespaceNodes.set(namespace, nodes);
+    }
+    const count = (nodes.get(node) ?? 0) + delta;
+    if (count > 0) nodes.set(node, count);
+    else nodes.delete(node);
   }
 
   private attachPod(pod: SimPod, node: MutableNode, index: number): void {
     node.pods.splice(index, 0, pod);
-    this.countNamespace(pod.namespace, 1);
+    this.countNamespace(pod.namespace, node, 1);
     addPodRequests(node.requested, pod.shape.requests, 1);
     node.hostPorts.push(...pod.shape.hostPorts);
     if (pod.shape.podAntiAffinity.length > 0) this.antiHolders.add(pod, node);
@@ -174,7 +180,7 @@ export class ClusterModel {
   private detachPod(node: MutableNode, index: number): void {
     const [pod] = node.pods.splice(index, 1);
     if (!pod) return;
-    this.countNamespace(pod.namespace, -1);
+    this.countNamespace(pod.namespace, node, -1);
     addPodRequests(node.requested, pod.shape.requests, -1);
     for (const port of pod.shape.hostPorts) {
       const at = node.hostPorts.indexOf(port);

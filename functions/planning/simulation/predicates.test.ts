@@ -144,17 +144,60 @@ describe('ClusterModel spread counts', () => {
     addNode(model, 'n2');
     const s = shape({ labels: { app: 's' }, topologySpread: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 's' } } }] });
     const probe = pod(s, 'team');
+    // Matching pods per eligible domain (a domain with none counts 0).
+    const perDomain = () => {
+      const { counts, domains } = model.spreadCounts(probe, 0);
+      return [...domains.keys()].sort().map((domain) => [domain, counts.get(domain) ?? 0]);
+    };
     expect(model.spreadCounts(probe, 0).min).toBe(0);
     model.bind(pod(s, 'team'), n1);
     model.bind(pod(s, 'other'), model.node('n2')!);
-    expect([...model.spreadCounts(probe, 0).counts]).toEqual([['n1', 1], ['n2', 0]]);
+    expect(perDomain()).toEqual([['n1', 1], ['n2', 0]]);
     const mark = model.checkpoint();
     model.removeNode('n2');
     expect(model.spreadCounts(probe, 0).min).toBe(1);
     model.removeNode('n1');
-    expect(model.spreadCounts(probe, 0).counts.size).toBe(0);
+    expect(perDomain()).toEqual([]);
     model.rollback(mark);
-    expect([...model.spreadCounts(probe, 0).counts].sort()).toEqual([['n1', 1], ['n2', 0]]);
+    expect(perDomain()).toEqual([['n1', 1], ['n2', 0]]);
     expect(fits(model, n1, pod(s, 'team'))?.reason).toBe('topology-spread');
+  });
+});
+
+describe('ClusterModel spread minimum', () => {
+  const zoneSpread = (app: string, nodeSelector: Record<string, string> = {}) => shape({
+    labels: { app }, nodeSelector,
+    topologySpread: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app } } }],
+  });
+
+  it('follows binds, unbinds and nodes leaving, per constraint, over the eligible domains only', () => {
+    const model = new ClusterModel();
+    const a = addNode(model, 'a', { labels: { zone: 'z1', disk: 'ssd' } });
+    const b = addNode(model, 'b', { labels: { zone: 'z2', disk: 'ssd' } });
+    const c = addNode(model, 'c', { labels: { zone: 'z3' } }); // not eligible for the ssd shapes
+    const web = zoneSpread('web', { disk: 'ssd' });
+    const api = zoneSpread('api', { disk: 'ssd' }); // same node constraints: shares web's domains
+    const min = (s: PodShape) => model.spreadCounts(pod(s, 'team'), 0).min;
+    expect(min(web)).toBe(0);
+    model.bind(pod(web, 'team'), a);
+    model.bind(pod(web, 'team'), c); // on a node outside web's domains: counts nowhere
+    expect(min(web)).toBe(0);
+    model.bind(pod(web, 'team'), b);
+    expect(min(web)).toBe(1);
+    expect(min(api)).toBe(0);
+    model.bind(pod(web, 'team'), a);
+    model.bind(pod(web, 'team'), b);
+    expect(min(web)).toBe(2);
+    const mark = model.checkpoint();
+    model.unbind(b.pods[0]!, b);
+    expect(min(web)).toBe(1);
+    model.removeNode('b'); // z2 goes with its only node: z1 (2 pods) is the only domain left
+    expect(min(web)).toBe(2);
+    expect(model.spreadCounts(pod(web, 'team'), 0).domains.has('z2')).toBe(false);
+    model.rollback(mark);
+    expect(min(web)).toBe(2);
+    expect(min(api)).toBe(0);
+    model.bind(pod(web, 'other'), a); // another namespace: not counted
+    expect(model.spreadCounts(pod(web, 'team'), 0).counts.get('z1')).toBe(2);
   });
 });

@@ -5,38 +5,55 @@ import type { SimNode, SimPod } from './types.ts';
 // The cluster model's topology-spread counts: for each (pod shape, namespace, DoNotSchedule
 // constraint) the matching pods per domain, kept up to date incrementally as nodes come and go and
 // pods are bound and unbound, so that a fits check does not rescan the cluster.
-// The global minimum is kept up to date too (with how many domains sit at it): a hostname spread has
-// one domain per node, and a rescan of thousands of domains after every bind was most of a plan.
+// Costs that grow with the cluster are paid once, not per constraint: the eligible domains are shared
+// by every constraint with the same topology key and node constraints (a cluster has few of those and
+// a hostname spread has one domain per node), only non-zero counts are stored, a new constraint
+// counts the pods of its own namespace only, and the global minimum is kept up to date.
 
-/**
- * Counts of pods matching one topology-spread constraint of one (shape, namespace), per domain.
- */
+/** The eligible nodes per domain for one (topology key, nodeSelector, required node affinity). */
+interface Domains {
+  topologyKey: string;
+  /** A shape with these node constraints (eligibility reads only its nodeSelector and nodeAffinity). */
+  shape: PodShape;
+  /** domain value → eligible nodes in it (a domain disappears with its last node). */
+  members: Map<string, number>;
+  entries: SpreadCounts[];
+}
+
+/** Counts of pods matching one topology-spread constraint of one (shape, namespace), per domain. */
 interface SpreadCounts {
   namespace: string;
   shape: PodShape;
   constraintIndex: number;
-  /** domain value → matching pods; only domains of nodes eligible for the pod (node affinity honoured). */
+  domains: Domains;
+  /** domain value → matching pods, for the domains with at least one (the others have 0). */
   counts: Map<string, number>;
-  /** domain value → eligible nodes in it (a domain disappears with its last node). */
-  members: Map<string, number>;
   /** Whether a pod shape matches the constraint's label selector (false when it has none), by shape. */
   selects: Map<PodShape, boolean>;
-  /** The least count over the domains (Infinity with none) and how many domains have it; stale when minDirty. */
+  /** The least of `counts` (Infinity when empty) and how many domains have it; stale when minDirty. */
   min: number;
   atMin: number;
   minDirty: boolean;
 }
 
-/** What the index reads of the model: its nodes, and how many pods are bound in a namespace. */
+/** What the index reads of the model: its nodes, and the nodes with pods bound of a namespace. */
 export interface SpreadSource {
   readonly nodes: readonly SimNode[];
-  namespacePodCount(namespace: string): number;
+  nodesWithPodsIn(namespace: string): Iterable<SimNode>;
+}
+
+/** A constraint's view: matching pods per domain (absent = 0), the eligible domains, the global minimum. */
+export interface SpreadView {
+  counts: ReadonlyMap<string, number>;
+  /** The domains of the nodes eligible for the pod (keys; values are how many nodes). */
+  domains: ReadonlyMap<string, number>;
+  min: number;
 }
 
 export class SpreadIndex {
   private readonly entries = new Map<PodShape, Map<string, SpreadCounts[]>>();
-  /** Every entry, for node changes; and by namespace, for pod changes (a pod counts only in its own). */
-  private readonly list: SpreadCounts[] = [];
+  private readonly domainSets = new Map<string, Domains>();
+  /** Entries by namespace, for pod changes (a pod counts only in its own namespace). */
   private readonly byNamespace = new Map<string, SpreadCounts[]>();
 
   constructor(private readonly source: SpreadSource) {}
@@ -47,7 +64,7 @@ export class SpreadIndex {
    * defaults nodeAffinityPolicy=Honor, nodeTaintsPolicy=Ignore), and the global minimum
    * (0 when fewer than minDomains domains exist).
    */
-  counts(pod: SimPod, constraintIndex: number): { counts: ReadonlyMap<string, number>; min: number } {
+  counts(pod: SimPod, constraintIndex: number): SpreadView {
     // Keyed by the shape object and namespace (no string building: this runs per fits check).
     let byNamespace = this.entries.get(pod.shape);
     if (!byNamespace) {
@@ -63,20 +80,32 @@ export class SpreadIndex {
     if (!entry) {
       entry = this.compute(pod, constraintIndex);
       entries[constraintIndex] = entry;
-      this.list.push(entry);
-      const inNamespace = this.byNamespace.get(pod.namespace);
-      if (inNamespace) inNamespace.push(entry);
-      else this.byNamespace.set(pod.namespace, [entry]);
     }
-    if (entry.minDirty) recomputeMin(entry);
     const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
-    const min = entry.min === Infinity || (constraint.minDomains !== undefined && entry.counts.size < constraint.minDomains) ? 0 : entry.min;
-    return { counts: entry.counts, min };
+    const domains = entry.domains.members;
+    let min = 0;
+    // A domain with no matching pod (absent from counts) makes the minimum 0.
+    if (domains.size > 0 && entry.counts.size === domains.size && !(constraint.minDomains !== undefined && domains.size < constraint.minDomains)) {
+      if (entry.minDirty) recomputeMin(entry);
+      min = entry.min;
+    }
+    return { counts: entry.counts, domains, min };
   }
 
   /** A node joins (+1) or leaves (-1) the model, with its pods. */
   nodeChanged(node: SimNode, delta: 1 | -1): void {
-    for (const entry of this.list) this.spreadNode(entry, node, delta);
+    for (const set of this.domainSets.values()) {
+      const domain = node.labels[set.topologyKey];
+      if (domain === undefined || !eligible(set.shape, node)) continue;
+      const members = (set.members.get(domain) ?? 0) + delta;
+      if (members <= 0) set.members.delete(domain);
+      else set.members.set(domain, members);
+      if (node.pods.length === 0) continue;
+      for (const entry of set.entries) {
+        const matching = matchingOn(entry, node);
+        if (matching > 0) addCount(entry, domain, delta * matching);
+      }
+    }
   }
 
   /** A pod is bound to (+1) or unbound from (-1) a node of the model. */
@@ -84,49 +113,56 @@ export class SpreadIndex {
     const entries = this.byNamespace.get(pod.namespace);
     if (!entries) return;
     for (const entry of entries) {
-      const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
-      const domain = node.labels[constraint.topologyKey];
-      if (domain === undefined || !entry.counts.has(domain)) continue;
-      if (!selects(entry, pod.shape) || !eligible(entry, node)) continue;
-      const before = entry.counts.get(domain)!;
-      entry.counts.set(domain, before + delta);
-      countChanged(entry, before, before + delta);
+      const domain = node.labels[entry.domains.topologyKey];
+      if (domain === undefined || !entry.domains.members.has(domain)) continue;
+      if (!selects(entry, pod.shape) || !eligible(entry.shape, node)) continue;
+      addCount(entry, domain, delta);
     }
   }
 
   private compute(pod: SimPod, constraintIndex: number): SpreadCounts {
+    const domains = this.domainsFor(pod.shape, pod.shape.topologySpread[constraintIndex]!.topologyKey);
     const entry: SpreadCounts = {
-      namespace: pod.namespace, shape: pod.shape, constraintIndex, counts: new Map(), members: new Map(), selects: new Map(), min: Infinity, atMin: 0, minDirty: true,
+      namespace: pod.namespace, shape: pod.shape, constraintIndex, domains, counts: new Map(), selects: new Map(), min: Infinity, atMin: 0, minDirty: true,
     };
-    for (const node of this.source.nodes) this.spreadNode(entry, node, 1);
+    if (pod.shape.topologySpread[constraintIndex]!.labelSelector) {
+      for (const node of this.source.nodesWithPodsIn(pod.namespace)) {
+        const domain = node.labels[domains.topologyKey];
+        if (domain === undefined || !domains.members.has(domain) || !eligible(domains.shape, node)) continue;
+        const matching = matchingOn(entry, node);
+        if (matching > 0) entry.counts.set(domain, (entry.counts.get(domain) ?? 0) + matching);
+      }
+    }
+    domains.entries.push(entry);
+    const inNamespace = this.byNamespace.get(pod.namespace);
+    if (inNamespace) inNamespace.push(entry);
+    else this.byNamespace.set(pod.namespace, [entry]);
     return entry;
   }
 
-  /** Adds (or removes) a node's domain membership and matching pods to one entry. */
-  private spreadNode(entry: SpreadCounts, node: SimNode, delta: 1 | -1): void {
-    const constraint = entry.shape.topologySpread[entry.constraintIndex]!;
-    const domain = node.labels[constraint.topologyKey];
-    if (domain === undefined || !eligible(entry, node)) return;
-    let matching = 0;
-    // Most spread constraints look at a namespace with no pod bound anywhere yet: skip the scan.
-    if (constraint.labelSelector && this.source.namespacePodCount(entry.namespace) > 0) {
-      for (const other of node.pods) {
-        if (other.namespace === entry.namespace && selects(entry, other.shape)) matching++;
+  /** The shared eligible domains for a shape's node constraints and a topology key (scans the nodes once). */
+  private domainsFor(shape: PodShape, topologyKey: string): Domains {
+    const key = `${topologyKey}\u0000${JSON.stringify(shape.nodeSelector)}\u0000${JSON.stringify(shape.nodeAffinity)}`;
+    let set = this.domainSets.get(key);
+    if (!set) {
+      set = { topologyKey, shape, members: new Map(), entries: [] };
+      for (const node of this.source.nodes) {
+        const domain = node.labels[topologyKey];
+        if (domain !== undefined && eligible(shape, node)) set.members.set(domain, (set.members.get(domain) ?? 0) + 1);
       }
+      this.domainSets.set(key, set);
     }
-    const before = entry.counts.get(domain);
-    const members = (entry.members.get(domain) ?? 0) + delta;
-    if (members <= 0) {
-      entry.members.delete(domain);
-      entry.counts.delete(domain);
-      countChanged(entry, before, undefined);
-    } else {
-      entry.members.set(domain, members);
-      const after = (before ?? 0) + delta * matching;
-      entry.counts.set(domain, after);
-      countChanged(entry, before, after);
-    }
+    return set;
   }
+}
+
+/** Pods on the node in the entry's namespace that its selector picks. */
+function matchingOn(entry: SpreadCounts, node: SimNode): number {
+  let matching = 0;
+  for (const other of node.pods) {
+    if (other.namespace === entry.namespace && selects(entry, other.shape)) matching++;
+  }
+  return matching;
 }
 
 /** Whether the constraint's selector picks pods of this shape (cached per shape). */
@@ -141,13 +177,17 @@ function selects(entry: SpreadCounts, shape: PodShape): boolean {
 }
 
 /**
- * A domain's count went from `before` to `after` (undefined: the domain did not / no longer exists).
+ * Adds `delta` to a domain's count, keeping only non-zero counts and the minimum up to date.
  * IMPORTANT: the new count is taken in before the old one is let go, so a count that drops below
  * the minimum moves the minimum instead of forcing a rescan.
  */
-function countChanged(entry: SpreadCounts, before: number | undefined, after: number | undefined): void {
-  if (before === after || entry.minDirty) return;
-  if (after !== undefined) {
+function addCount(entry: SpreadCounts, domain: string, delta: number): void {
+  const before = entry.counts.get(domain);
+  const after = (before ?? 0) + delta;
+  if (after === 0) entry.counts.delete(domain);
+  else entry.counts.set(domain, after);
+  if (entry.minDirty) return;
+  if (after !== 0) {
     if (after < entry.min) {
       entry.min = after;
       entry.atMin = 1;
@@ -170,7 +210,7 @@ function recomputeMin(entry: SpreadCounts): void {
   entry.minDirty = false;
 }
 
-/** Whether a node is eligible for an entry's pod (nodeSelector and required node affinity). */
-function eligible(entry: SpreadCounts, node: SimNode): boolean {
-  return matchNodeConstraints(entry.shape, node.labels, node.name) === undefined;
+/** Whether a node is eligible for a shape (nodeSelector and required node affinity). */
+function eligible(shape: PodShape, node: SimNode): boolean {
+  return matchNodeConstraints(shape, node.labels, node.name) === undefined;
 }
