@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startControlPlane, type ControlPlane } from '../../harness/control-plane.ts';
@@ -73,7 +74,20 @@ async function runSystem(label: string, start: Starter, burst: Burst, plans: Ben
   return results;
 }
 
+/** What was measured: the commit, how far the working tree is from it, the machine's load. */
+function provenance(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  let tree = 'not a git checkout';
+  try {
+    const changed = git('status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean).length;
+    tree = `commit ${git('rev-parse', '--short', 'HEAD')}${changed > 0 ? ` + ${changed} uncommitted file(s) in the working tree` : ''}`;
+  } catch { /* keep the default */ }
+  return `${tree}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${cpus().length} CPUs`;
+}
+
 export async function run(): Promise<Figure[]> {
+  const startedMs = Date.now();
+  say(`start ${new Date(startedMs).toISOString()}: ${provenance()}`);
   const plans = benchPlans();
   const bursts = BURSTS.filter((b) => pick(process.env.BENCH_KARPENTER_BURSTS)?.includes(b.name) ?? true);
   const systems = pick(process.env.BENCH_KARPENTER_SYSTEMS) ?? ['ours', 'karpenter'];
@@ -111,6 +125,7 @@ export async function run(): Promise<Figure[]> {
     }
   }
   printTable(bursts, optimum, results, say);
+  say(`end ${new Date().toISOString()} (${((Date.now() - startedMs) / 60_000).toFixed(1)} min): ${provenance()}`);
   if (karpenterProblem) say(karpenterProblem);
   return targetFigures(bursts, optimum, results);
 }

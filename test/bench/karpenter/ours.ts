@@ -47,7 +47,18 @@ export async function startOurs(kubeconfigPath: string, plans: BenchPlan[], log:
     // counted once per drain operation, over the stack's whole life (runs on one control plane add up).
     abortedDrains: () =>
       new Set(stack.audit().filter((l) => l.type === 'command' && l.kind === 'untaintNode' && l.message.startsWith('drain aborted')).map((l) => l.operationId ?? l.target)).size,
-    notes: async () => [`forwarder refusals ${(stack.forwarders[0]?.logText().match(/refus/gi) ?? []).length} log lines`],
+    notes: async () => [refusals(stack.forwarders[0]?.logText() ?? '')],
   };
   return { system, stop: () => stack.stop() };
+}
+
+/** The forwarder's guardrail refusals by rule (its log lines "guardrail refused: …" carry the rule), over the stack's life. */
+function refusals(log: string): string {
+  const byRule = new Map<string, number>();
+  for (const line of log.split('\n')) {
+    if (!line.includes('guardrail refused')) continue;
+    const rule = /"rule":"([a-z-]+)"/.exec(line)?.[1] ?? 'unlabelled';
+    byRule.set(rule, (byRule.get(rule) ?? 0) + 1);
+  }
+  return byRule.size === 0 ? 'no guardrail refusal' : `guardrail refusals ${[...byRule].map(([rule, n]) => `${rule} ×${n}`).join(', ')}`;
 }

@@ -37,7 +37,7 @@ export function printTable(bursts: Burst[], optimum: Map<string, Optimum>, resul
       const runs = perBurst.get(burst.name) ?? [];
       const distinct = new Set(runs.map((r) => r.fingerprint)).size;
       lines.push(`  ${burst.name} ${system}: ${distinct === 1 && runs.length > 1 ? 'same' : `${distinct} different`} over ${runs.length} runs`);
-      runs.forEach((r, i) => lines.push(`    run ${i + 1}: ${r.fingerprint}  $${r.pricePerHour.toFixed(3)}/h${r.abortedDrains === undefined ? '' : `, aborted drains so far ${r.abortedDrains}`}, scale-down ${r.scaleDownS === undefined ? `not finished (${r.nodesLeftAfterScaleDown} left)` : `${s(r.scaleDownS)} s`}`));
+      runs.forEach((r, i) => lines.push(`    run ${i + 1}: ${r.fingerprint}  $${r.pricePerHour.toFixed(3)}/h${r.abortedDrains === undefined ? '' : `, aborted drains so far ${r.abortedDrains}`}, scale-down ${r.scaleDownS === undefined ? `not finished (${r.nodesLeftAfterScaleDown} left)` : `${s(r.scaleDownS)} s`}${r.notes.length > 0 ? `; ${r.notes.join(', ')}` : ''}`));
     }
   }
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
