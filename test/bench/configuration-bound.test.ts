@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configurationBound, priceOffering, type BoundOffering, type BoundShape } from './configuration-bound.ts';
+import { configurationBound, integerCapacityBound, priceOffering, type BoundOffering, type BoundShape } from './configuration-bound.ts';
 
 // Hand-derived cases for the benchmark's lower bound (each expected value worked out in the comment).
 
@@ -78,5 +78,23 @@ describe('priceOffering', () => {
       expect(got.counts.reduce((s, a) => s + a, 0)).toBeLessThanOrEqual(o.maxPods);
       expect(got.counts.reduce((s, a, i) => s + a * y[i]!, 0)).toBeCloseTo(got.value, 9);
     }
+  });
+});
+
+describe('integerCapacityBound', () => {
+  it('whole nodes of total CPU: 5 × 1000m on 2-CPU $10 and 4-CPU $15 nodes → $25 (4 + 2 CPUs; 3 small or 2 big cost $30)', () => {
+    expect(integerCapacityBound([pods(1000, 100, 5)], [off(2000, 4096, 10), off(4000, 4096, 15)])).toBe(25);
+  });
+
+  it('whole nodes of total memory: 3 × 3Gi on 4Gi $4 and 8Gi $7 nodes → $11 (9Gi needs 12Gi: 8 + 4)', () => {
+    expect(integerCapacityBound([pods(100, 3072, 3)], [off(4000, 4096, 4), off(4000, 8192, 7)])).toBe(11);
+  });
+
+  it('the pod limit counts too: 7 tiny pods on $1 nodes of 3 pods → $3', () => {
+    expect(integerCapacityBound([pods(1, 1, 7)], [off(4000, 8192, 1, 3)])).toBe(3);
+  });
+
+  it('is below the fleet when pods are indivisible: 3 × 1200m on 2-CPU $10 nodes → $20 (3.6 CPUs: 2 nodes; the fleet needs 3)', () => {
+    expect(integerCapacityBound([pods(1200, 512, 3)], [off(2000, 4096, 10)])).toBe(20);
   });
 });

@@ -1,4 +1,4 @@
-import loadHighs from 'highs';
+import highsModule from 'highs';
 
 // A lower bound on the cheapest fleet for a set of pods, written from the problem statement and
 // sharing no code with the planner (functions/planning/): the configuration (Gilmore–Gomory) LP
@@ -39,7 +39,11 @@ export interface ConfigurationBound {
 
 interface Pattern { offering: number; counts: number[] }
 
-type Highs = Awaited<ReturnType<typeof loadHighs>>;
+// The package's types are CommonJS-shaped (the default export under `.default`), its ESM build
+// exports the loader itself: take whichever this import is.
+type Loader = typeof highsModule.default;
+const loadHighs: Loader = typeof highsModule === 'function' ? (highsModule as unknown as Loader) : highsModule.default;
+type Highs = Awaited<ReturnType<Loader>>;
 let highsPromise: Promise<Highs> | undefined;
 const highs = () => (highsPromise ??= loadHighs());
 
@@ -174,4 +178,44 @@ export async function configurationBound(shapesIn: readonly BoundShape[], offeri
     if ((result.Status === 'Optimal' || result.Status === 'Time limit reached') && Number.isFinite(result.ObjectiveValue)) ilp = result.ObjectiveValue;
   }
   return { bound, lp, converged, patterns: patterns.length, iterations, ...(ilp !== undefined ? { ilp } : {}) };
+}
+
+/**
+ * A second valid bound, for small fleets where the LP's fractional nodes matter: any fleet has at
+ * least the pods' total CPU, memory and pod count, in whole nodes. min Σ price_o·n_o over integer
+ * n with Σ n_o·cpu_o ≥ ΣCPU, Σ n_o·mem_o ≥ Σmem, Σ n_o·maxPods_o ≥ Σpods, by branch and bound
+ * (the last offering's count is the least that covers what is left; a branch stops when its cost
+ * plus the cheapest price per unit of each resource still missing reaches the best found).
+ * undefined if it runs out of steps.
+ */
+export function integerCapacityBound(shapes: readonly BoundShape[], offerings: readonly BoundOffering[], stepLimit = 1_000_000): number | undefined {
+  const need = [
+    shapes.reduce((s, p) => s + p.cpuMillis * p.count, 0),
+    shapes.reduce((s, p) => s + p.memoryMiB * p.count, 0),
+    shapes.reduce((s, p) => s + p.count, 0),
+  ];
+  const size = (o: BoundOffering) => [o.cpuMillis, o.memoryMiB, o.maxPods];
+  const offs = offerings.filter((o) => o.price > 0 || size(o).some((v) => v > 0));
+  if (need.every((v) => v <= 0)) return 0;
+  const perUnit = (from: number, r: number) => Math.min(...offs.slice(from).map((o) => (size(o)[r]! > 0 ? o.price / size(o)[r]! : Infinity)));
+  let best = Infinity;
+  let steps = 0;
+  const dfs = (k: number, left: number[], cost: number): void => {
+    if (++steps > stepLimit) return;
+    if (left.every((v) => v <= 0)) { best = Math.min(best, cost); return; }
+    if (k === offs.length) return;
+    const floor = Math.max(...left.map((v, r) => (v > 0 ? v * perUnit(k, r) : 0)));
+    if (cost + floor >= best - 1e-9) return;
+    const o = offs[k]!;
+    const s = size(o);
+    const most = Math.max(...left.map((v, r) => (v > 0 ? (s[r]! > 0 ? Math.ceil(v / s[r]!) : Infinity) : 0)));
+    if (k === offs.length - 1) {
+      if (Number.isFinite(most)) best = Math.min(best, cost + most * o.price);
+      return;
+    }
+    const cap = Number.isFinite(most) ? most : Math.max(...left.map((v, r) => (v > 0 && s[r]! > 0 ? Math.ceil(v / s[r]!) : 0)));
+    for (let n = cap; n >= 0; n--) dfs(k + 1, left.map((v, r) => v - n * s[r]!), cost + n * o.price);
+  };
+  dfs(0, need, 0);
+  return steps > stepLimit || !Number.isFinite(best) ? undefined : best;
 }

@@ -1,15 +1,19 @@
+import { COLUMN_CLASS_LIMIT, COLUMN_SIZE_LIMIT, COLUMN_STEPS_PER_BUDGET, packByColumns } from './columns.ts';
 import { exactPack, stateCount } from './exact.ts';
 import { improveLocally } from './local-moves.ts';
 import { improveTail } from './tail.ts';
 import { improveHomogeneous } from './uniform.ts';
-import { pack, patternTotals, type PackClass, type PackGroup, type PackResult, type PackTemplate } from './pack.ts';
+import { pack, patternTotals, type NodePattern, type PackClass, type PackGroup, type PackResult, type PackTemplate } from './pack.ts';
 
 export interface Solution extends PackResult {
   cost: number;
   placed: number;
   mode: 'cost' | 'capacity';
-  /** 'exact' = proven cheapest (DP over class counts); 'heuristic' = greedy + local moves. */
-  method: 'exact' | 'heuristic';
+  /**
+   * 'exact' = proven cheapest (DP over class counts); 'heuristic' = greedy + local moves;
+   * 'columns' = column generation over node patterns, rounded (columns.ts), cheaper than both.
+   */
+  method: 'exact' | 'heuristic' | 'columns';
 }
 
 /** DP states (Π(count+1)) above which the exact search is not tried; its budget bounds it anyway. */
@@ -31,25 +35,15 @@ export const MAX_TYPE_CHOICES = 16;
  * When every pod is placed and the problem is small (≤ EXACT_STATE_LIMIT states), the exact DP
  * (exact.ts) runs for each such combination within the budget; its answer replaces the heuristic's
  * only when strictly cheaper and within every group's room.
+ *
+ * Then, for medium problems (every pod placed, no single-node class, ≤ COLUMN_CLASS_LIMIT classes
+ * and ≤ COLUMN_SIZE_LIMIT classes × templates), column generation over node patterns with rounding
+ * (columns.ts), the pods its rounding leaves packed by the same heuristic (and the exact DP when
+ * small), for each combination as well; kept only when strictly cheaper and within every room.
  */
 export function solve(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): Solution {
-  const heuristic = (withGroups: readonly PackGroup[]): Solution => {
-    const run = (mode: 'cost' | 'capacity'): Solution => {
-      const raw = pack(classes, templates, withGroups, { mode, budget });
-      // Local moves first (they may mix a tail into a bigger node), then the exact single-class repair.
-      const local = improveHomogeneous(improveLocally(raw, classes, templates, withGroups, budget), classes, templates, withGroups, budget);
-      // Then the least-filled nodes re-solved together exactly (tail.ts).
-      const tail = improveTail(local.patterns, classes, templates, withGroups, budget);
-      const improved = { ...local, patterns: tail.patterns, steps: local.steps + tail.steps };
-      const totals = patternTotals(improved.patterns, templates);
-      return { ...improved, cost: totals.cost, placed: totals.pods, mode, method: 'heuristic' };
-    };
-    const byCost = run('cost');
-    if (byCost.placed >= placeable) return byCost;
-    const byCapacity = run('capacity');
-    return better(byCapacity, byCost) ? byCapacity : byCost;
-  };
-  const placeable = classes.reduce((sum, c) => sum + (c.capPerNode.some((k) => k > 0) ? c.count : 0), 0);
+  const heuristic = (withGroups: readonly PackGroup[]): Solution => searchHeuristic(classes, templates, withGroups, budget);
+  const placeable = placeableOf(classes);
 
   let best = heuristic(groups);
   const choices = typeChoices(templates, groups, classes);
@@ -72,7 +66,54 @@ export function solve(classes: readonly PackClass[], templates: readonly PackTem
       }
     }
   }
+  if (best.placed >= placeable && placeable > 0 && classes.length <= COLUMN_CLASS_LIMIT && classes.length * templates.length <= COLUMN_SIZE_LIMIT && !classes.some((c) => c.singleNode)) {
+    let left = COLUMN_STEPS_PER_BUDGET * budget;
+    for (const choice of choices.length > 0 ? choices : [groups]) {
+      const allowed = templates.map((_, t) => t).filter((t) => usable(t, templates, choice));
+      const viaColumns = packByColumns(classes, templates, choice, allowed, left, (rest, restGroups, restBudget) => packRest(rest, templates, restGroups, Math.min(budget, restBudget)));
+      if (!viaColumns) continue;
+      left -= viaColumns.steps;
+      const tail = improveTail(viaColumns.patterns, classes, templates, choice, left);
+      const totals = patternTotals(tail.patterns, templates);
+      if (totals.pods >= placeable && totals.cost < best.cost - 1e-9 && withinRoom(tail.patterns, templates, choice) && oneOfferingKept(tail.patterns, templates, choice)) {
+        best = { patterns: tail.patterns, unplaced: classes.map(() => 0), steps: best.steps + viaColumns.steps + tail.steps, budgetExhausted: false, cost: totals.cost, placed: totals.pods, mode: 'cost', method: 'columns' };
+      }
+      if (left <= 0) break;
+    }
+  }
   return best;
+}
+
+/** The greedy in 'cost' mode and its repairs; in 'capacity' mode as well when pods are left over. */
+function searchHeuristic(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): Solution {
+  const run = (mode: 'cost' | 'capacity'): Solution => {
+    const raw = pack(classes, templates, groups, { mode, budget });
+    // Local moves first (they may mix a tail into a bigger node), then the exact single-class repair.
+    const local = improveHomogeneous(improveLocally(raw, classes, templates, groups, budget), classes, templates, groups, budget);
+    // Then the least-filled nodes re-solved together exactly (tail.ts).
+    const tail = improveTail(local.patterns, classes, templates, groups, budget);
+    const improved = { ...local, patterns: tail.patterns, steps: local.steps + tail.steps };
+    const totals = patternTotals(improved.patterns, templates);
+    return { ...improved, cost: totals.cost, placed: totals.pods, mode, method: 'heuristic' };
+  };
+  const byCost = run('cost');
+  if (byCost.placed >= placeableOf(classes)) return byCost;
+  const byCapacity = run('capacity');
+  return better(byCapacity, byCost) ? byCapacity : byCost;
+}
+
+/** The pods the column rounding left: the heuristic, or the exact DP when small and cheaper; undefined when some stay unplaced. */
+function packRest(rest: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): NodePattern[] | undefined {
+  const found = searchHeuristic(rest, templates, groups, budget);
+  if (found.placed < placeableOf(rest) || found.unplaced.some((n) => n > 0)) return undefined;
+  if (stateCount(rest, EXACT_STATE_LIMIT) > EXACT_STATE_LIMIT) return found.patterns;
+  const allowed = templates.map((_, t) => t).filter((t) => usable(t, templates, groups));
+  const exact = exactPack(rest, templates, allowed, budget);
+  return exact && exact.cost < found.cost - 1e-9 && withinRoom(exact.patterns, templates, groups) ? exact.patterns : found.patterns;
+}
+
+function placeableOf(classes: readonly PackClass[]): number {
+  return classes.reduce((sum, c) => sum + (c.capPerNode.some((k) => k > 0) ? c.count : 0), 0);
 }
 
 /** More pods placed, else cheaper. */
@@ -104,6 +145,18 @@ function typeChoices(templates: readonly PackTemplate[], groups: readonly PackGr
     combos = combos.flatMap((combo) => ts.map((t) => combo.map((group, i) => (i === g ? { ...group, lockedTemplate: t } : group))));
   }
   return combos;
+}
+
+/** Every group without mixed instances on one template (its lock, if any). */
+function oneOfferingKept(patterns: readonly { template: number }[], templates: readonly PackTemplate[], groups: readonly PackGroup[]): boolean {
+  const chosen = groups.map((g) => g.lockedTemplate);
+  for (const p of patterns) {
+    const g = templates[p.template]!.group;
+    if (groups[g]!.allowMixedInstances) continue;
+    if (chosen[g] !== undefined && chosen[g] !== p.template) return false;
+    chosen[g] = p.template;
+  }
+  return true;
 }
 
 function withinRoom(patterns: readonly { template: number; nodes: number }[], templates: readonly PackTemplate[], groups: readonly PackGroup[]): boolean {
