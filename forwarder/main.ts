@@ -139,7 +139,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
         () => ({ ...guardrails.limits(), deletionsRemaining: 0, launchesRemaining: 0 }),
       );
       const forwarder = { id: identity, version: FORWARDER_VERSION, dryRun: dryRun || whatIf === true, lastFencingToken, limits };
-      return encodeSnapshot(cache, { clusterId: config.clusterId, forwarder, takenAtMs: clock.now(), offerings, vms, results });
+      return encodeSnapshot(cache, { clusterId: config.clusterId, forwarder, takenAtMs: clock.now(), offerings, vms, results, format: delivery.snapshotFormat.current });
     },
     onFencingToken: (token) => {
       leader?.recordFencingToken(token);

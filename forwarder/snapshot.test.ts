@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { snapshotSchema } from '../shared/snapshot.ts';
+import { parseWireSnapshot } from '../shared/compact/wire.ts';
 import type { KubeHttp } from './kube/kube-http.ts';
 import { encodeSnapshot } from './snapshot.ts';
 import { silentLogger } from './util/logger.ts';
@@ -34,7 +34,8 @@ describe('encodeSnapshot', () => {
     });
     const raw = gunzipSync(encoded.body);
     expect(raw.length).toBe(encoded.rawBytes);
-    const snapshot = snapshotSchema.parse(JSON.parse(raw.toString('utf8')));
+    const snapshot = parseWireSnapshot(JSON.parse(raw.toString('utf8')));
+    expect(encoded.format).toBe('v2');
     expect(snapshot.pods).toHaveLength(5_000);
     expect(snapshot.podShapes).toHaveLength(7);
     expect(snapshot.podShapes[snapshot.pods[8]!.shape]!.labels).toEqual({ app: 'web-1', owner: 'jürgen' });
@@ -48,6 +49,17 @@ describe('encodeSnapshot', () => {
   it('encodes an empty cluster', async () => {
     const cache = cacheWith(0);
     const encoded = await encodeSnapshot(cache, { clusterId: 'c1', forwarder: { id: 'f', version: 't', dryRun: true, lastFencingToken: 0 }, takenAtMs: 1, offerings: [], vms: [], results: [] });
-    expect(snapshotSchema.parse(JSON.parse(gunzipSync(encoded.body).toString())).pods).toEqual([]);
+    expect(parseWireSnapshot(JSON.parse(gunzipSync(encoded.body).toString())).pods).toEqual([]);
+  });
+
+  it('streams the same snapshot in v1, for functions that read only v1', async () => {
+    const cache = cacheWith(300);
+    const meta = { clusterId: 'c1', forwarder: { id: 'f', version: 't', dryRun: false, lastFencingToken: 0 }, takenAtMs: Date.UTC(2026, 0, 1, 0, 0, 0, 250), offerings: [], vms: [], results: [] };
+    const read = async (format: 'v1' | 'v2') => JSON.parse(gunzipSync((await encodeSnapshot(cache, { ...meta, format })).body).toString()) as { version: string; pods: unknown };
+    const [v1, v2] = [await read('v1'), await read('v2')];
+    expect(v1.version).toBe('v1');
+    expect(Array.isArray(v1.pods)).toBe(true);
+    expect(v2.version).toBe('v2');
+    expect(parseWireSnapshot(v2)).toEqual(parseWireSnapshot(v1));
   });
 });

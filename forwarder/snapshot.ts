@@ -1,15 +1,19 @@
 import { once } from 'node:events';
 import { createGzip, gzipSync, type Gzip } from 'node:zlib';
+import { podTableJson } from '../shared/compact/pod-table.ts';
 import { SnapshotBuilder } from '../shared/compact/snapshot-builder.ts';
+import { CURRENT_WIRE_FORMAT, toWire, type WireFormat } from '../shared/compact/wire.ts';
 import type { CommandResult, Offering, Snapshot, SnapshotVm } from '../shared/snapshot.ts';
 import type { ClusterCache } from './watch/cluster-cache.ts';
 import type { InternedShape } from './watch/shape-interner.ts';
 
-// From the cache to the wire, gzip-compressed as it is written. A 30,000-pod snapshot is ~4 MiB of
-// JSON; building it as one string (plus a Buffer copy, plus 30,000 pod objects) would cost the
-// forwarder a quarter of its memory budget at every reconcile. Instead the small parts are built with
-// SnapshotBuilder and the pods are streamed straight from the cache into the compressor. Pods already
-// share interned shapes, so each distinct shape is keyed once per snapshot, not once per pod.
+// From the cache to the wire, gzip-compressed as it is written. A 170,000-pod snapshot is ~10 MiB of
+// JSON in format v2 (31 MiB in v1); building it as one string (plus a Buffer copy, plus a pod object
+// each) would cost the forwarder a large part of its memory budget at every reconcile. Instead the
+// small parts are built with SnapshotBuilder and the pods are streamed straight from the cache into
+// the compressor: in v2 as columns (shared/compact/pod-table.ts, chunks of 16 Ki characters), in v1
+// (functions not yet upgraded, shared/compact/wire.ts) one object at a time. Pods already share
+// interned shapes, so each distinct shape is keyed once per snapshot, not once per pod.
 
 export interface SnapshotMeta {
   clusterId: string;
@@ -18,6 +22,8 @@ export interface SnapshotMeta {
   offerings: Offering[];
   vms: SnapshotVm[] | null;
   results: CommandResult[];
+  /** Wire format; default v2 (v1 for functions that read only v1: forwarder/snapshot-format.ts). */
+  format?: WireFormat;
 }
 
 export interface EncodedSnapshot {
@@ -26,6 +32,7 @@ export interface EncodedSnapshot {
   rawBytes: number;
   synced: boolean;
   pods: number;
+  format: WireFormat;
 }
 
 const CHUNK_BYTES = 64 * 1024;
@@ -57,7 +64,8 @@ export async function encodeSnapshot(cache: ClusterCache, meta: SnapshotMeta): P
   // stream awaits the compressor. Shape indexes first: podShapes is written before the pods.
   const pods = [...cache.pods.items.values()];
   const podShapeIndex = pods.map(({ shape }) => shapeIndex(shape));
-  const { pods: _empty, ...head } = { ...builder.build(), daemonSets };
+  const format = meta.format ?? CURRENT_WIRE_FORMAT;
+  const { pods: _empty, ...head } = { ...builder.build(), daemonSets, version: format };
 
   const gzip = createGzip({ level: 6 });
   const chunks: Buffer[] = [];
@@ -65,19 +73,25 @@ export async function encodeSnapshot(cache: ClusterCache, meta: SnapshotMeta): P
   const out = new ChunkWriter(gzip);
   // Everything but the pods, then `"pods":[…]` appended as the object's last key.
   const headJson = JSON.stringify(head);
-  await out.text(`${headJson.slice(0, -1)},"pods":[`);
-  for (let i = 0; i < pods.length; i++) {
-    if (i > 0) await out.text(',');
-    // {"namespace":…,"phase":"Running"} → {"namespace":…,"phase":"Running","shape":3}
-    await out.text(JSON.stringify(pods[i]!.pod), 1);
-    await out.text(`,"shape":${podShapeIndex[i]}}`);
+  if (format === 'v2') {
+    await out.text(`${headJson.slice(0, -1)},"pods":`);
+    for (const chunk of podTableJson(pods.map((p) => p.pod), podShapeIndex, meta.takenAtMs)) await out.text(chunk);
+    await out.text('}');
+  } else {
+    await out.text(`${headJson.slice(0, -1)},"pods":[`);
+    for (let i = 0; i < pods.length; i++) {
+      if (i > 0) await out.text(',');
+      // {"namespace":…,"phase":"Running"} → {"namespace":…,"phase":"Running","shape":3}
+      await out.text(JSON.stringify(pods[i]!.pod), 1);
+      await out.text(`,"shape":${podShapeIndex[i]}}`);
+    }
+    await out.text(']}');
   }
-  await out.text(']}');
   await out.flush();
   const ended = once(gzip, 'end');
   gzip.end();
   await ended;
-  return { body: Buffer.concat(chunks), rawBytes: out.bytes, synced, pods: pods.length };
+  return { body: Buffer.concat(chunks), rawBytes: out.bytes, synced, pods: pods.length, format };
 }
 
 /**
@@ -121,7 +135,7 @@ class ChunkWriter {
 }
 
 /** A snapshot object encoded as the wire expects (tests, small snapshots). */
-export function encodeSnapshotObject(snapshot: Snapshot): EncodedSnapshot {
-  const raw = Buffer.from(JSON.stringify(snapshot));
-  return { body: gzipSync(raw), rawBytes: raw.length, synced: snapshot.synced, pods: snapshot.pods.length };
+export function encodeSnapshotObject(snapshot: Snapshot, format: WireFormat = CURRENT_WIRE_FORMAT): EncodedSnapshot {
+  const raw = Buffer.from(JSON.stringify(toWire(snapshot, format)));
+  return { body: gzipSync(raw), rawBytes: raw.length, synced: snapshot.synced, pods: snapshot.pods.length, format };
 }

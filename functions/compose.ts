@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { parseFunctionsConfig, type FunctionsConfig } from './config.ts';
 import { configFromEnvAndSsm } from './config-sources.ts';
+import { bodyLimits } from './http/body-limits.ts';
 import { plan } from './planning/plan.ts';
 import type { Planner } from './reconcile.ts';
 import type { AppDeps } from './routes/deps.ts';
@@ -29,6 +31,7 @@ export function composeDeps(config: FunctionsConfig, overrides: ComposeOverrides
     logger: overrides.logger ?? createLogger({ name: 'functions', level: config.logLevel }),
     planner: overrides.planner ?? plan,
     newId: overrides.newId ?? randomUUID,
+    bodyLimits: bodyLimits({ maxSnapshotBytes: config.maxSnapshotBytes, functionMemoryMb: config.functionMemoryMb, heapLimitBytes: getHeapStatistics().heap_size_limit }),
     table: createStateTable({ client, tableName: config.tableName, clock, leaseMs: config.leaseMs, store: { operationRetentionMs: config.operationRetentionMs } }),
   };
 }

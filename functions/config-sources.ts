@@ -25,9 +25,13 @@ export const ENV = {
   staleOperationAfterMs: 'VPSIE_AUTOSCALER_STALE_OPERATION_AFTER_MS',
   operationRetentionMs: 'VPSIE_AUTOSCALER_OPERATION_RETENTION_MS',
   logLevel: 'LOG_LEVEL',
+  /** Bytes of a decompressed snapshot (default: from the memory below; functions/http/body-limits.ts). */
+  maxSnapshotBytes: 'VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES',
+  /** Set by Lambda: the function's memory in MB. */
+  functionMemoryMb: 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
 } as const;
 
-const NUMERIC = ['leaseMs', 'maxClockSkewMs', 'heartbeatMs', 'silentForwarderAfterMs', 'staleOperationAfterMs', 'operationRetentionMs'] as const;
+const NUMERIC = ['leaseMs', 'maxClockSkewMs', 'heartbeatMs', 'silentForwarderAfterMs', 'staleOperationAfterMs', 'operationRetentionMs', 'maxSnapshotBytes', 'functionMemoryMb'] as const;
 
 export interface ConfigDraft {
   input: Record<string, unknown>;

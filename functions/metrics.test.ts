@@ -4,6 +4,7 @@ import type { PlanMessage } from '../shared/plan-message.ts';
 import { createApp, type AppDeps } from './app.ts';
 import { parseFunctionsConfig } from './config.ts';
 import { disruptionMetricLines, emfLine, housekeepingMetricLines, METRIC_NAMESPACE, reconcileMetricLines } from './metrics.ts';
+import { bodyLimits } from './http/body-limits.ts';
 
 // EMF lines as CloudWatch reads them: _aws.CloudWatchMetrics names the metrics and their dimension
 // set; each metric and dimension is a top-level member of the same JSON object.
@@ -55,6 +56,7 @@ describe('functions metrics (CloudWatch embedded metric format)', () => {
       logger: createLogger({ name: 'test', level: 'silent' }),
       planner: () => { throw new Error('not reached'); },
       newId: () => 'id-1',
+      bodyLimits: bodyLimits({ heapLimitBytes: 1024 ** 3 }),
       metrics: (line) => lines.push(line),
     };
     const app = createApp(deps);

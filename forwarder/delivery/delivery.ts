@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { planMessageSchema, type PlanMessage } from '../../shared/plan-message.ts';
 import { MemoryNonceStore, PLAN_METHOD, SIGNATURE_HEADERS, signMessage, verifyMessage, type NonceStore } from '../../shared/signing.ts';
 import type { EncodedSnapshot } from '../snapshot.ts';
+import { SnapshotFormat } from '../snapshot-format.ts';
 import { Backoff } from '../util/backoff.ts';
 import { parseRetryAfterMs } from '../util/retry-after.ts';
 import { sleep, systemClock, type Clock } from '../util/clock.ts';
@@ -69,6 +70,8 @@ export class Delivery {
   private readonly logger: Logger;
   private readonly nonceStore: NonceStore;
   private stopController = new AbortController();
+  /** The wire format snapshots go out in: v2, or v1 once older functions refused v2. */
+  readonly snapshotFormat: SnapshotFormat;
 
   constructor(private readonly options: DeliveryOptions) {
     const base = options.functionsUrl.endsWith('/') ? options.functionsUrl : `${options.functionsUrl}/`;
@@ -80,6 +83,7 @@ export class Delivery {
     this.clock = options.clock ?? systemClock;
     this.post = options.post ?? createHttpPost({ clock: this.clock, ...(options.userAgent ? { userAgent: options.userAgent } : {}), ...(options.env ? { env: options.env } : {}) });
     this.logger = options.logger ?? silentLogger;
+    this.snapshotFormat = new SnapshotFormat(this.logger);
     this.nonceStore = options.nonceStore ?? new MemoryNonceStore(() => this.clock.now());
   }
 
@@ -139,7 +143,9 @@ export class Delivery {
         if (attempt < maxAttempts) await sleep(this.clock, this.retryAfterMs(response) ?? backoff.next(), this.stopController.signal);
         continue;
       }
-      return { kind: 'rejected', status, message, attempts: attempt };
+      const rejected = { kind: 'rejected', status, message, attempts: attempt } as const;
+      this.snapshotFormat.observe(rejected);
+      return rejected;
     }
     return { kind: 'unreachable', message: lastProblem || 'aborted', attempts: maxAttempts };
   }

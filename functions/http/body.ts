@@ -1,17 +1,16 @@
 import { gunzip } from 'node:zlib';
 import { ValidationError } from '../../shared/errors.ts';
+import { MAX_BODY_BYTES } from './body-limits.ts';
 import { PayloadTooLargeError, UnsupportedEncodingError } from './errors.ts';
 
 // Reading a request body without trusting its size: the raw bytes are read up to the limit (the
 // Content-Length header is checked first but never relied on), and a gzip body is inflated with a
-// hard cap on the output, so a small "gzip bomb" cannot allocate more than the limit.
+// hard cap on the output, so a small "gzip bomb" cannot allocate more than the limit. The limits and
+// their reasons (named in the 413): body-limits.ts.
 
-/** The Lambda payload limit: what API Gateway would refuse anyway. */
-export const MAX_BODY_BYTES = 6 * 1024 * 1024;
-
-export async function readRawBody(request: Request, limitBytes = MAX_BODY_BYTES): Promise<Uint8Array> {
+export async function readRawBody(request: Request, limitBytes = MAX_BODY_BYTES, reason?: string): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limitBytes) throw new PayloadTooLargeError(limitBytes, 'body');
+  if (Number.isFinite(declared) && declared > limitBytes) throw new PayloadTooLargeError(limitBytes, 'body', reason);
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -22,7 +21,7 @@ export async function readRawBody(request: Request, limitBytes = MAX_BODY_BYTES)
     total += value.byteLength;
     if (total > limitBytes) {
       await reader.cancel();
-      throw new PayloadTooLargeError(limitBytes, 'body');
+      throw new PayloadTooLargeError(limitBytes, 'body', reason);
     }
     chunks.push(value);
   }
@@ -30,14 +29,18 @@ export async function readRawBody(request: Request, limitBytes = MAX_BODY_BYTES)
 }
 
 /** Inflates per Content-Encoding (gzip or none), never producing more than `limitBytes`. */
-export async function decodeBody(raw: Uint8Array, contentEncoding: string | null | undefined, limitBytes = MAX_BODY_BYTES): Promise<Uint8Array> {
+export async function decodeBody(raw: Uint8Array, contentEncoding: string | null | undefined, limitBytes = MAX_BODY_BYTES, reason?: string): Promise<Uint8Array> {
   const encoding = (contentEncoding ?? '').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity') return raw;
+  if (encoding === '' || encoding === 'identity') {
+    // Not compressed: the decompressed limit holds for it too.
+    if (raw.byteLength > limitBytes) throw new PayloadTooLargeError(limitBytes, 'decompressed body', reason);
+    return raw;
+  }
   if (encoding !== 'gzip' && encoding !== 'x-gzip') throw new UnsupportedEncodingError(encoding);
   return new Promise((resolve, reject) => {
     gunzip(raw, { maxOutputLength: limitBytes }, (error, out) => {
       if (!error) return resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return reject(new PayloadTooLargeError(limitBytes, 'decompressed body', { cause: error }));
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return reject(new PayloadTooLargeError(limitBytes, 'decompressed body', reason, { cause: error }));
       reject(new ValidationError('request body', [{ path: '', message: 'not valid gzip' }], { cause: error }));
     });
   });

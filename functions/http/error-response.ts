@@ -16,7 +16,7 @@ export interface ErrorResponse {
   headers: Record<string, string>;
 }
 
-/** A 400 lists at most this many problems (a 6 MiB snapshot could have thousands). */
+/** A 400 lists at most this many problems (a large snapshot could have thousands). */
 const MAX_PROBLEMS = 20;
 
 export function errorResponse(error: unknown, requestId: string): ErrorResponse {
@@ -57,7 +57,8 @@ export function errorResponse(error: unknown, requestId: string): ErrorResponse 
     return { status: 409, body: { error: 'conflict', message: 'the cluster state changed during this reconcile; reconcile again' }, headers: { 'retry-after': '1' } };
   }
   if (error instanceof PayloadTooLargeError) {
-    return { status: 413, body: { error: 'payload-too-large', message: error.message, limitBytes: error.limitBytes }, headers: {} };
+    const limit = error.what === 'body' ? 'request-body' : 'decompressed-snapshot';
+    return { status: 413, body: { error: 'payload-too-large', message: error.message, limit, limitBytes: error.limitBytes }, headers: {} };
   }
   if (error instanceof UnsupportedEncodingError) return { status: 415, body: { error: 'unsupported-encoding', message: error.message }, headers: {} };
   if (error instanceof NotFoundError) return { status: 404, body: { error: 'not-found', message: error.message }, headers: {} };

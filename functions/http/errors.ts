@@ -1,10 +1,10 @@
 import { AppError, type ErrorOptions } from '../../shared/errors.ts';
 
-/** The request body (compressed or not) is over the limit → 413. */
+/** The request body (as sent, or decompressed) is over its limit → 413 naming the limit and how to raise it. */
 export class PayloadTooLargeError extends AppError {
   override name = 'PayloadTooLargeError';
-  constructor(readonly limitBytes: number, readonly what: 'body' | 'decompressed body', options: ErrorOptions = {}) {
-    super(`the request ${what} is larger than ${limitBytes} bytes`, { ...options, code: 'payload-too-large' });
+  constructor(readonly limitBytes: number, readonly what: 'body' | 'decompressed body', readonly reason?: string, options: ErrorOptions = {}) {
+    super(`the request ${what} is larger than ${limitBytes} bytes${reason ? `: the limit is ${reason}` : ''}`, { ...options, code: 'payload-too-large' });
   }
 }
 

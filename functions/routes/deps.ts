@@ -1,6 +1,7 @@
 import type { Logger } from '../../shared/logger.ts';
 import type { Clock } from '../clock.ts';
 import type { FunctionsConfig } from '../config.ts';
+import type { BodyLimits } from '../http/body-limits.ts';
 import type { MetricWriter } from '../metrics.ts';
 import type { Planner } from '../reconcile.ts';
 import type { StateTable } from '../state/state-table.ts';
@@ -14,6 +15,8 @@ export interface AppDeps {
   planner: Planner;
   /** Unique ids (request ids, lease owners). */
   newId(): string;
+  /** How large a reconcile's body may be, as sent and decompressed (http/body-limits.ts). */
+  bodyLimits: BodyLimits;
   /** CloudWatch embedded-metric lines (functions/metrics.ts); absent = no metrics. */
   metrics?: MetricWriter;
 }

@@ -1,9 +1,8 @@
 import type { Hono } from 'hono';
-import { ValidationError } from '../../shared/errors.ts';
 import { PLAN_METHOD, signMessage, verifyMessage } from '../../shared/signing.ts';
-import { snapshotSchema, type Snapshot } from '../../shared/snapshot.ts';
-import { zodProblems } from '../../shared/config.ts';
+import { parseWireSnapshot } from '../../shared/compact/wire.ts';
 import { policyFor } from '../config.ts';
+import { BODY_LIMIT_REASON } from '../http/body-limits.ts';
 import { decodeBody, parseJson, readRawBody } from '../http/body.ts';
 import { ForbiddenError } from '../http/errors.ts';
 import { reconcile, sha256Hex } from '../reconcile.ts';
@@ -22,7 +21,8 @@ export const IN_REPLY_TO_HEADER = 'x-vpsie-in-reply-to';
 /**
  * POST /v1/reconcile. IMPORTANT: the order is what keeps refusals cheap and free of side effects:
  * size limit on the raw bytes → signature over the raw bytes → nonce consumed (conditional put) →
- * bounded gunzip → JSON → schema → lease (the first state write) → plan → persist.
+ * bounded gunzip → JSON → schema (wire format v1 or v2, shared/compact/wire.ts) → lease (the first
+ * state write) → plan → persist. The limits (http/body-limits.ts) come from the function's memory.
  *
  * The nonce is the one write a refusal makes, on purpose: a correctly signed request that is
  * refused (409 lease held, 400, 403) must not be accepted when an eavesdropper re-sends it later
@@ -32,7 +32,8 @@ export const IN_REPLY_TO_HEADER = 'x-vpsie-in-reply-to';
 export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post(RECONCILE_PATH, async (c) => {
     const path = requestPath(c.req.url);
-    const raw = await readRawBody(c.req.raw);
+    const limits = deps.bodyLimits;
+    const raw = await readRawBody(c.req.raw, limits.maxBodyBytes, BODY_LIMIT_REASON);
     const verified = await verifyMessage({
       key: (clusterId) => deps.config.clusters[clusterId]?.signingKey,
       method: 'POST',
@@ -44,8 +45,8 @@ export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
       maxSkewMs: deps.config.maxClockSkewMs,
     });
     c.set('clusterId', verified.clusterId);
-    const bytes = await decodeBody(raw, c.req.header('content-encoding'));
-    const snapshot = parseSnapshot(parseJson(bytes, 'snapshot'));
+    const bytes = await decodeBody(raw, c.req.header('content-encoding'), limits.maxSnapshotBytes, limits.snapshotLimitReason);
+    const snapshot = parseWireSnapshot(parseJson(bytes, 'snapshot'));
     if (snapshot.clusterId !== verified.clusterId) {
       throw new ForbiddenError(`the request is signed for cluster ${verified.clusterId} but the snapshot is of cluster ${snapshot.clusterId}`);
     }
@@ -70,12 +71,6 @@ export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
     const signature = signMessage({ key: deps.config.clusters[verified.clusterId]!.signingKey, clusterId: verified.clusterId, method: PLAN_METHOD, path, body, nowMs: deps.clock(), inReplyTo: verified.nonce });
     return c.body(body, 200, { 'content-type': 'application/json', ...signature, [REPLAYED_HEADER]: String(outcome.replayed), [IN_REPLY_TO_HEADER]: verified.nonce });
   });
-}
-
-function parseSnapshot(value: unknown): Snapshot {
-  const result = snapshotSchema.safeParse(value);
-  if (!result.success) throw new ValidationError('snapshot', zodProblems(result.error), { cause: result.error });
-  return result.data;
 }
 
 /** Path and query exactly as the client signed them. */

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
-import { snapshotSchema, type Offering, type Snapshot } from '../../shared/snapshot.ts';
+import { parseWireSnapshot } from '../../shared/compact/wire.ts';
+import type { Offering, Snapshot } from '../../shared/snapshot.ts';
 import { encodeSnapshot } from '../../forwarder/snapshot.ts';
 import type { KubeHttp } from '../../forwarder/kube/kube-http.ts';
 import { silentLogger } from '../../forwarder/util/logger.ts';
@@ -28,5 +29,5 @@ export async function snapshotOf(cache: ClusterCache, o: { clusterId: string; of
     vms: [],
     results: [],
   });
-  return snapshotSchema.parse(JSON.parse(gunzipSync(encoded.body).toString('utf8')));
+  return parseWireSnapshot(JSON.parse(gunzipSync(encoded.body).toString('utf8')));
 }

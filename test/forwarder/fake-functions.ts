@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PLAN_VERSION, type Command, type Decision, type PlanMessage } from '../../shared/plan-message.ts';
 import { MemoryNonceStore, PLAN_METHOD, signMessage, verifyMessage } from '../../shared/signing.ts';
-import { snapshotSchema, type Snapshot } from '../../shared/snapshot.ts';
+import { parseWireSnapshot, type WireFormat } from '../../shared/compact/wire.ts';
+import { ValidationError } from '../../shared/errors.ts';
+import type { Snapshot } from '../../shared/snapshot.ts';
 
 // A stand-in for the functions' POST /v1/reconcile, for forwarder tests: verifies the request as the
-// real service does (signature, gzip, snapshot schema) and answers with whatever plan the test
+// real service does (signature, gzip, snapshot schema: any wire format, or only v1 with `readsOnly`) and answers with whatever plan the test
 // scripts, signed. The real service is exercised by the e2e tests.
 
 export type FakeAnswer =
@@ -31,7 +33,7 @@ export interface FakeFunctions {
   stop(): Promise<void>;
 }
 
-export async function startFakeFunctions(options: { clusterId: string; signingKey: string; port?: number; keepSnapshots?: number }): Promise<FakeFunctions> {
+export async function startFakeFunctions(options: { clusterId: string; signingKey: string; port?: number; keepSnapshots?: number; /** Functions of an older release: refuse other formats with 400 as they did. */ readsOnly?: WireFormat }): Promise<FakeFunctions> {
   const nonces = new MemoryNonceStore();
   const waiters: Array<(s: Snapshot) => void> = [];
   let planSeq = 0;
@@ -49,13 +51,21 @@ export async function startFakeFunctions(options: { clusterId: string; signingKe
       }
       const raw = req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
       state.sizes.push({ bodyBytes: body.length, rawBytes: raw.length });
-      const parsed = snapshotSchema.safeParse(JSON.parse(raw.toString('utf8')));
-      if (!parsed.success) {
-        state.refusals.push(`invalid snapshot: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        res.writeHead(400).end('invalid snapshot');
+      const value = JSON.parse(raw.toString('utf8')) as { version?: unknown };
+      let snapshot: Snapshot;
+      try {
+        if (options.readsOnly && value.version !== options.readsOnly) {
+          // What an older release answered (its snapshotSchema had version: z.literal('v1')).
+          throw new ValidationError('snapshot', [{ path: 'version', message: `Invalid input: expected "${options.readsOnly}"` }]);
+        }
+        snapshot = parseWireSnapshot(value);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        const problems = error.problems.slice(0, 3);
+        state.refusals.push(`invalid snapshot: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid', message: 'snapshot is invalid', problems }));
         return;
       }
-      const snapshot = parsed.data;
       state.snapshots.push(snapshot);
       if (options.keepSnapshots !== undefined && state.snapshots.length > options.keepSnapshots) state.snapshots.shift();
       waiters.splice(0).forEach((w) => w(snapshot));
