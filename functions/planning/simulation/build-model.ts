@@ -78,32 +78,36 @@ export function buildClusterModel(snapshot: Snapshot, options: BuildModelOptions
   const include = options.includeNode ?? isSchedulableNode;
   const model = new ClusterModel();
   const excluded: SnapshotNode[] = [];
-  for (const node of snapshot.nodes) {
-    const joining = launchHostnames.has(node.name);
-    if (options.excludeNodes?.has(node.name) || !include(node, joining)) {
-      excluded.push(node);
-      continue;
-    }
-    model.addNode({
-      name: node.name,
-      labels: node.labels,
-      taints: schedulingTaints(node, joining),
-      allocatable: node.allocatable,
-      kind: joining && !node.ready ? 'in-flight' : 'existing',
-      ...(node.labels[NODEGROUP_LABEL] !== undefined ? { nodeGroup: groupKeyOf(node, options.groups) } : {}),
-      ...(offeringKeyOfLabels(node.labels) !== undefined ? { offeringId: offeringKeyOfLabels(node.labels)! } : {}),
-    });
-  }
+  const groupKeys = new Map<string, string>();
   const pods = snapshot.pods.map((pod): SimPod => ({
     key: `${pod.namespace}/${pod.name}`,
     namespace: pod.namespace,
     shape: snapshot.podShapes[pod.shape]!,
     shapeIndex: pod.shape,
   }));
-  snapshot.pods.forEach((pod, i) => {
-    if (!isBoundActivePod(pod)) return;
-    const node = model.node(pod.nodeName!);
-    if (node) model.bind(pods[i]!, node);
+  // The snapshot's nodes and bound pods are the model's starting state: not journaled (no rollback undoes them).
+  model.initialize(() => {
+    for (const node of snapshot.nodes) {
+      const joining = launchHostnames.has(node.name);
+      if (options.excludeNodes?.has(node.name) || !include(node, joining)) {
+        excluded.push(node);
+        continue;
+      }
+      model.addNode({
+        name: node.name,
+        labels: node.labels,
+        taints: schedulingTaints(node, joining),
+        allocatable: node.allocatable,
+        kind: joining && !node.ready ? 'in-flight' : 'existing',
+        ...(node.labels[NODEGROUP_LABEL] !== undefined ? { nodeGroup: groupKeyOf(node, options.groups, groupKeys) } : {}),
+        ...(offeringKeyOfLabels(node.labels) !== undefined ? { offeringId: offeringKeyOfLabels(node.labels)! } : {}),
+      });
+    }
+    snapshot.pods.forEach((pod, i) => {
+      if (!isBoundActivePod(pod)) return;
+      const node = model.node(pod.nodeName!);
+      if (node) model.bind(pods[i]!, node);
+    });
   });
   const inFlight = new Map<string, SimNode>();
   const known = new Set(snapshot.nodes.map((n) => n.name));
@@ -119,8 +123,13 @@ export function buildClusterModel(snapshot: Snapshot, options: BuildModelOptions
 }
 
 /** "<namespace>/<name>" of the group a node's label names (namespace from the matching group, if unique). */
-function groupKeyOf(node: SnapshotNode, groups: readonly ValidGroup[]): string {
+function groupKeyOf(node: SnapshotNode, groups: readonly ValidGroup[], known: Map<string, string>): string {
   const name = node.labels[NODEGROUP_LABEL]!;
-  const match = groups.filter((g) => g.name === name);
-  return match.length === 1 ? match[0]!.key : name;
+  let key = known.get(name);
+  if (key === undefined) {
+    const match = groups.filter((g) => g.name === name);
+    key = match.length === 1 ? match[0]!.key : name;
+    known.set(name, key);
+  }
+  return key;
 }

@@ -31,10 +31,12 @@ export class ClusterModel {
   private readonly byName = new Map<string, MutableNode>();
   private readonly journal: JournalEntry[] = [];
   private domainIndex = new Map<string, Map<string, MutableNode[]>>();
-  /** namespace → the nodes in the model with pods of it bound, and how many. */
-  private readonly namespaceNodes = new Map<string, Map<SimNode, number>>();
+  /** namespace → the nodes in the model with pods of it bound, and how many; built when a spread constraint first asks. */
+  private namespaceNodes: Map<string, Map<SimNode, number>> | undefined;
   private readonly antiHolders = new AntiAffinityIndex();
-  private readonly spread = new SpreadIndex({ nodes: this.list, nodesWithPodsIn: (namespace) => this.namespaceNodes.get(namespace)?.keys() ?? [] });
+  private readonly spread = new SpreadIndex({ nodes: this.list, nodesWithPodsIn: (namespace) => this.nodesWithPodsIn(namespace) });
+  /** Off while `initialize` builds the starting state. */
+  private journaling = true;
   /** Bumped on every change; caches key on it. */
   version = 0;
 
@@ -46,11 +48,32 @@ export class ClusterModel {
     return this.byName.get(name);
   }
 
+  /**
+   * Runs `build` (addNode and bind calls) without journaling: the model's starting state, which no
+   * rollback can undo. A model of a large cluster binds every running pod, and a journal entry per
+   * bind was garbage kept alive for the whole plan.
+   */
+  initialize(build: () => void): void {
+    if (this.journal.length > 0) throw new Error('initialize comes before any journaled change');
+    this.journaling = false;
+    try {
+      build();
+    } finally {
+      this.journaling = true;
+    }
+  }
+
   addNode(init: SimNodeInit): SimNode {
     if (this.byName.has(init.name)) throw new Error(`node ${init.name} is already in the model`);
-    const node: MutableNode = { ...init, requested: { cpuMillis: 0, memoryBytes: 0, ephemeralBytes: 0, pods: 0 }, pods: [], hostPorts: [] };
+    // Written out, not spread: this runs for every node of the cluster.
+    const node: MutableNode = {
+      name: init.name, labels: init.labels, taints: init.taints, allocatable: init.allocatable, kind: init.kind,
+      requested: { cpuMillis: 0, memoryBytes: 0, ephemeralBytes: 0, pods: 0 }, pods: [], hostPorts: [],
+    };
+    if (init.nodeGroup !== undefined) node.nodeGroup = init.nodeGroup;
+    if (init.offeringId !== undefined) node.offeringId = init.offeringId;
     this.insert(node, this.list.length);
-    this.journal.push({ op: 'add', node });
+    if (this.journaling) this.journal.push({ op: 'add', node });
     return node;
   }
 
@@ -60,7 +83,7 @@ export class ClusterModel {
     if (!node) return [];
     const index = this.list.indexOf(node);
     this.detach(node, index);
-    this.journal.push({ op: 'remove', node, index });
+    if (this.journaling) this.journal.push({ op: 'remove', node, index });
     return node.pods;
   }
 
@@ -68,7 +91,7 @@ export class ClusterModel {
   bind(pod: SimPod, node: SimNode): void {
     const target = this.mutable(node);
     this.attachPod(pod, target, target.pods.length);
-    this.journal.push({ op: 'bind', pod, node: target });
+    if (this.journaling) this.journal.push({ op: 'bind', pod, node: target });
   }
 
   unbind(pod: SimPod, node: SimNode): void {
@@ -76,7 +99,7 @@ export class ClusterModel {
     const index = target.pods.indexOf(pod);
     if (index < 0) throw new Error(`pod ${pod.key} is not on node ${node.name}`);
     this.detachPod(target, index);
-    this.journal.push({ op: 'unbind', pod, node: target, index });
+    if (this.journaling) this.journal.push({ op: 'unbind', pod, node: target, index });
   }
 
   checkpoint(): number {
@@ -127,7 +150,8 @@ export class ClusterModel {
   }
 
   private insert(node: MutableNode, index: number): void {
-    this.list.splice(index, 0, node);
+    if (index === this.list.length) this.list.push(node);
+    else this.list.splice(index, 0, node);
     this.byName.set(node.name, node);
     for (const pod of node.pods) {
       this.countNamespace(pod.namespace, node, 1);
@@ -156,7 +180,16 @@ export class ClusterModel {
     this.version++;
   }
 
+  private nodesWithPodsIn(namespace: string): Iterable<SimNode> {
+    if (!this.namespaceNodes) {
+      this.namespaceNodes = new Map();
+      for (const node of this.list) for (const pod of node.pods) this.countNamespace(pod.namespace, node, 1);
+    }
+    return this.namespaceNodes.get(namespace)?.keys() ?? [];
+  }
+
   private countNamespace(namespace: string, node: SimNode, delta: number): void {
+    if (!this.namespaceNodes) return;
     let nodes = this.namespaceNodes.get(namespace);
     if (!nodes) {
       nodes = new Map();
@@ -168,10 +201,11 @@ export class ClusterModel {
   }
 
   private attachPod(pod: SimPod, node: MutableNode, index: number): void {
-    node.pods.splice(index, 0, pod);
+    if (index === node.pods.length) node.pods.push(pod);
+    else node.pods.splice(index, 0, pod);
     this.countNamespace(pod.namespace, node, 1);
     addPodRequests(node.requested, pod.shape.requests, 1);
-    node.hostPorts.push(...pod.shape.hostPorts);
+    if (pod.shape.hostPorts.length > 0) node.hostPorts.push(...pod.shape.hostPorts);
     if (pod.shape.podAntiAffinity.length > 0) this.antiHolders.add(pod, node);
     this.spread.podChanged(pod, node, 1);
     this.version++;
