@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../cli/simulate/rng.ts';
 import { buildSnapshot, emptyState, nodeGroup, offering, pendingPods, shape, testPolicy, type TestPod } from '../../../test/fixtures/planning-builders.ts';
 import { plan } from '../plan.ts';
 import type { PlanningState } from '../types.ts';
@@ -24,7 +23,9 @@ const groups = [nodeGroup('workers', { offeringIDs: catalogue.map((o) => o.ident
 /** Every pod of the burst, created (and judged) in a shuffled order between `fromMs` and `fromMs + 60`. */
 function burst(seed: number, fromMs: number): TestPod[] {
   const pods = classes.flatMap((c) => pendingPods(c.name, c.shape, c.count));
-  const random = seededRandom(seed);
+  // A shuffle by a small linear congruential generator: any order will do, the same one per seed.
+  let state = seed;
+  const random = () => (state = (state * 48_271) % 2_147_483_647) / 2_147_483_647;
   for (let i = pods.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [pods[i], pods[j]] = [pods[j]!, pods[i]!];
