@@ -31,7 +31,8 @@ const DEFAULT_MAX_COMMANDS = 1_000;
 /** Commands that may still follow this phase (the cluster status). */
 const RESERVED_COMMANDS = 1;
 
-interface PodEvent { pod: string; eventReason: 'TriggeredScaleUp' | 'NotTriggerScaleUp'; key: string; message: string }
+/** `message` is written only for the events sent (a plan of a large cluster has thousands, sends ≤ 200). */
+interface PodEvent { pod: string; eventReason: 'TriggeredScaleUp' | 'NotTriggerScaleUp'; key: string; message: () => string }
 
 function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
@@ -61,7 +62,7 @@ function triggered(ctx: PlanContext, placement: ScaleUpPod, counts: ReadonlyMap<
     pod: placement.pod,
     eventReason: 'TriggeredScaleUp',
     key: `${placement.nodeGroup}\u0000${placement.offeringId}`,
-    message: `pod triggered scale-up: NodeGroup ${placement.nodeGroup}, offering ${placement.offeringId}: ${ofOffering} node(s) launching (${launching.length} in the group${max}); this pod goes to ${placement.hostname}`,
+    message: () => `pod triggered scale-up: NodeGroup ${placement.nodeGroup}, offering ${placement.offeringId}: ${ofOffering} node(s) launching (${launching.length} in the group${max}); this pod goes to ${placement.hostname}`,
   };
 }
 
@@ -75,17 +76,46 @@ export function recordScaleUpPods(ctx: PlanContext, placements: readonly { pod: 
   }
 }
 
-/** The events this plan would send, one per pod, before de-duplication. */
-export function podEventsOf(ctx: PlanContext): PodEvent[] {
+/** The events this plan would send, one per pod, before de-duplication (in no particular order). */
+function podEventsOf(ctx: PlanContext): PodEvent[] {
   const events = new Map<string, PodEvent>();
   const counts = ctx.scaleUpPods.length > 0 ? launchCounts(ctx) : new Map<string, number>();
   for (const placement of ctx.scaleUpPods) if (!events.has(placement.pod)) events.set(placement.pod, triggered(ctx, placement, counts));
+  // The pods of one class share their message: one digest each.
+  const digests = new Map<string, string>();
   for (const entry of ctx.unschedulable) {
     if (events.has(entry.pod)) continue;
     const message = `pod didn't trigger scale-up: ${entry.message}`;
-    events.set(entry.pod, { pod: entry.pod, eventReason: 'NotTriggerScaleUp', key: digest(message), message });
+    let key = digests.get(message);
+    if (key === undefined) {
+      key = digest(message);
+      digests.set(message, key);
+    }
+    events.set(entry.pod, { pod: entry.pod, eventReason: 'NotTriggerScaleUp', key, message: () => message });
   }
-  return [...events.values()].sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));
+  return [...events.values()];
+}
+
+/**
+ * The first `count` events in `before` order, in that order, without sorting them all (a large
+ * cluster's plan has thousands of pending pods and sends at most a few hundred events).
+ */
+function firstInOrder(events: readonly PodEvent[], count: number, before: (a: PodEvent, b: PodEvent) => number): PodEvent[] {
+  const first: PodEvent[] = [];
+  if (count <= 0) return first;
+  for (const event of events) {
+    if (first.length === count && before(event, first[count - 1]!) >= 0) continue;
+    let low = 0;
+    let high = first.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (before(first[mid]!, event) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    first.splice(low, 0, event);
+    if (first.length > count) first.pop();
+  }
+  return first;
 }
 
 function budget(ctx: PlanContext): number {
@@ -116,18 +146,19 @@ export function planPodEvents(ctx: PlanContext): void {
   const fresh = (memo: PodEventMemo | undefined): boolean =>
     memo !== undefined && memo.sentAtMs <= now && now - memo.sentAtMs < (memo.commandId === undefined ? POD_EVENT_REPEAT_MS : UNANSWERED_RESEND_MS);
 
+  const lastSentMs = new Map<PodEvent, number>();
   const due = podEventsOf(ctx).filter((e) => {
     const memo = memos.get(`${e.pod}\u0000${e.eventReason}`);
+    lastSentMs.set(e, memo?.sentAtMs ?? -1);
     return !(fresh(memo) && memo!.key === e.key);
   });
-  // Never told first, then the longest ago: a cap that cuts the list still reaches every pod in turn.
-  const lastSent = (e: PodEvent) => memos.get(`${e.pod}\u0000${e.eventReason}`)?.sentAtMs ?? -1;
-  due.sort((a, b) => lastSent(a) - lastSent(b));
-  for (const event of due.slice(0, budget(ctx))) {
+  // Never told first, then the longest ago (then by pod): a cap that cuts the list still reaches every pod in turn.
+  const before = (a: PodEvent, b: PodEvent) => lastSentMs.get(a)! - lastSentMs.get(b)! || (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0);
+  for (const event of firstInOrder(due, budget(ctx), before)) {
     const command = ctx.emit({
       kind: 'emitEvent',
       reason: event.eventReason === 'TriggeredScaleUp' ? 'pending-pods' : 'unschedulable',
-      message: event.message.slice(0, 1024),
+      message: event.message().slice(0, 1024),
       involved: { kind: 'Pod', ...splitKey(event.pod) },
       type: 'Normal',
       eventReason: event.eventReason,
