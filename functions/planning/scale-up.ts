@@ -53,13 +53,15 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
 
   planner.launchMinNodes();
 
+  // The snapshot pod of every unschedulable pod (only those are asked about: not the running ones).
   const snapshotPods = new Map<SimPod, SnapshotPod>();
-  ctx.snapshot.pods.forEach((pod, i) => snapshotPods.set(pods[i]!, pod));
+  ctx.snapshot.pods.forEach((pod, i) => {
+    if (isUnschedulable(pod)) snapshotPods.set(pods[i]!, pod);
+  });
   const ignored: IgnoredPod[] = [];
   const cutoff = ctx.policy.expendablePodsPriorityCutoff;
-  const pending = pods.filter((sim) => {
+  const pending = [...snapshotPods.keys()].filter((sim) => {
     const pod = snapshotPods.get(sim)!;
-    if (!isUnschedulable(pod)) return false;
     const why = whyIgnored(pod, sim.shape, cutoff);
     if (why === undefined) return true;
     ignored.push({ key: sim.key, why, priority: sim.shape.priority, ...(pod.nominatedNodeName !== undefined ? { nominatedNodeName: pod.nominatedNodeName } : {}) });
