@@ -124,7 +124,7 @@ function affinityOnNewNodes(model: ClusterModel, cls: PodClass, template: NodeTe
   return { cap: 0, misfit: { reason: 'pod-affinity', message: 'its required pod affinity needs a node that runs a matching pod, and a new node would not' } };
 }
 
-/** `detail: false` skips formatting messages (the search only needs the caps; diagnosis asks again). */
+/** `detail: false` skips formatting messages (the search only needs the caps; diagnosis asks again); `staticPassed`: labels and taints already checked. */
 const NOT_ADMITTED: Admission = Object.freeze({ cap: 0, misfit: { reason: 'node-selector' as const, message: 'not admitted' } });
 
 /** Whether the pod's node constraints read the instance-type label (admission then differs per offering). */
@@ -133,8 +133,8 @@ function mentionsInstanceType(shape: PodShape): boolean {
   return shape.nodeAffinity.some((term) => (term.matchExpressions ?? []).some((e) => e.key === INSTANCE_TYPE_LABEL || e.key === OFFERING_LABEL) || (term.matchFields ?? []).length > 0);
 }
 
-export function admission(model: ClusterModel, cls: PodClass, template: NodeTemplate, detail = true): Admission {
-  const misfit = staticMisfit({ name: TEMPLATE_HOSTNAME, labels: template.labels, taints: template.taints }, cls.shape, detail);
+export function admission(model: ClusterModel, cls: PodClass, template: NodeTemplate, detail = true, staticPassed = false): Admission {
+  const misfit = staticPassed ? undefined : staticMisfit({ name: TEMPLATE_HOSTNAME, labels: template.labels, taints: template.taints }, cls.shape, detail);
   if (misfit) return { cap: 0, misfit };
   for (const ds of template.daemonSetPods) {
     const clash = cls.shape.hostPorts.find((p) => ds.shape.hostPorts.some((q) => hostPortsConflict(p, q)));
@@ -151,7 +151,7 @@ export function admission(model: ClusterModel, cls: PodClass, template: NodeTemp
       cap: 0,
       misfit: {
         reason: free.pods <= 0 ? 'too-many-pods' : r.cpuMillis > free.cpuMillis ? 'insufficient-cpu' : r.memoryBytes > free.memoryBytes ? 'insufficient-memory' : 'insufficient-ephemeral-storage',
-        message: `requests ${formatCpuMillis(r.cpuMillis)} CPU / ${formatBytes(r.memoryBytes)} memory but a new ${template.offering.identifier} node has ${formatCpuMillis(Math.max(0, free.cpuMillis))} / ${formatBytes(Math.max(0, free.memoryBytes))} free after reservations and DaemonSets`,
+        message: !detail ? 'too large for a new node' : `requests ${formatCpuMillis(r.cpuMillis)} CPU / ${formatBytes(r.memoryBytes)} memory but a new ${template.offering.identifier} node has ${formatCpuMillis(Math.max(0, free.cpuMillis))} / ${formatBytes(Math.max(0, free.memoryBytes))} free after reservations and DaemonSets`,
       },
     };
   }
@@ -222,7 +222,7 @@ export function buildPackInput(model: ClusterModel, classes: readonly PodClass[]
         }
         if (!admitted) return NOT_ADMITTED;
       }
-      return admission(model, cls, ref.template, false);
+      return admission(model, cls, ref.template, false, !perOffering);
     });
   });
   const keep = refs.map((_, t) => !refs.some((ref, u) => u !== t && ref.groupIndex === refs[t]!.groupIndex && dominated(t, u, refs, admissions)));
