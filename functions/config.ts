@@ -87,7 +87,7 @@ export const functionsConfigSchema = z.strictObject({
   staleOperationAfterMs: positiveMs.default(60 * 60_000),
   operationRetentionMs: positiveMs.default(7 * 24 * 3_600_000),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  /** The decompressed snapshot's limit; default 1/16 of the function's memory (http/body-limits.ts, docs/sizing.md). */
+  /** The decompressed snapshot's limit; default 1/64 of the function's memory (http/body-limits.ts, docs/sizing.md). */
   maxSnapshotBytes: z.number().int().min(1024 * 1024, 'must be at least 1 MiB (1048576)').optional(),
   /** The function's memory in MB: Lambda sets AWS_LAMBDA_FUNCTION_MEMORY_SIZE (absent off Lambda). */
   functionMemoryMb: z.number().int().min(128).optional(),

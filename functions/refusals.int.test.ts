@@ -25,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => dynamo?.stop());
 beforeEach(async () => {
   explode = false;
-  // Lambda's default memory (serverless.yml): the decompressed limit is 64 MiB (http/body-limits.ts).
+  // Lambda's default memory (serverless.yml): the decompressed limit is 16 MiB (http/body-limits.ts).
   fx = await functionsFixture(dynamo, { planner, config: { functionMemoryMb: 1024 } });
   const first = await fx.fetch(reconcileRequest(current(), { nowMs: fx.now() }));
   expect((await readPlan(first, fx.now())).commands).toHaveLength(2);
@@ -162,12 +162,12 @@ describe('refusals change nothing', () => {
     expect(await expectRefused(reconcileRequest(big, { nowMs: fx.now() }), 413)).toMatchObject({ error: 'payload-too-large' });
   });
 
-  it('413 for a gzip bomb that inflates past the decompressed limit (1/16 of the memory: 64 MiB)', async () => {
-    const bomb = new Uint8Array(gzipSync(Buffer.alloc(65 * 1024 * 1024, 0x20)));
+  it('413 for a gzip bomb that inflates past the decompressed limit (1/64 of the memory: 16 MiB)', async () => {
+    const bomb = new Uint8Array(gzipSync(Buffer.alloc(17 * 1024 * 1024, 0x20)));
     expect(bomb.byteLength).toBeLessThan(200_000);
     const request = reconcileRequest(bomb, { nowMs: fx.now() });
     request.headers.set('content-encoding', 'gzip');
-    expect(await expectRefused(request, 413)).toMatchObject({ error: 'payload-too-large', limit: 'decompressed-snapshot', limitBytes: 64 * 1024 * 1024 });
+    expect(await expectRefused(request, 413)).toMatchObject({ error: 'payload-too-large', limit: 'decompressed-snapshot', limitBytes: 16 * 1024 * 1024 });
   });
 
   it('415 for an encoding other than gzip', async () => {

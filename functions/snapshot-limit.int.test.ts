@@ -8,7 +8,7 @@ import { plan } from './planning/plan.ts';
 import type { Planner } from './reconcile.ts';
 
 // The decompressed snapshot's limit comes from the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-// 1/16 of it: http/body-limits.ts), not from a fixed 6 MiB: a snapshot over the limit is a 413 that
+// 1/64 of it: http/body-limits.ts), not from a fixed 6 MiB: a snapshot over the limit is a 413 that
 // names the limit and how to raise it, plans nothing and writes nothing (but the request's nonce,
 // as every signed refusal: refusals.int.test.ts); one under it is planned, even above 6 MiB.
 
@@ -40,15 +40,15 @@ function gzipRequest(body: unknown, nowMs: number): Request {
 const nonNonce = (items: unknown[]) => items.filter((item) => !String(item).includes('"pk":{"S":"nonce#'));
 
 describe('the decompressed snapshot limit', () => {
-  it('refuses a snapshot over 1/16 of the memory with a 413 naming the limit, planning and writing nothing', async () => {
+  it('refuses a snapshot over 1/64 of the memory with a 413 naming the limit, planning and writing nothing', async () => {
     const fx = await functionsFixture(dynamo, { planner: countingPlanner, config: { functionMemoryMb: 128 } });
-    expect(fx.deps.bodyLimits.maxSnapshotBytes).toBe(8 * MIB);
+    expect(fx.deps.bodyLimits.maxSnapshotBytes).toBe(2 * MIB);
     const before = await fx.scan();
     plannerCalls = 0;
-    const response = await fx.fetch(gzipRequest(toWire(snapshotOfSize(9 * MIB, fx.now())), fx.now()));
+    const response = await fx.fetch(gzipRequest(toWire(snapshotOfSize(3 * MIB, fx.now())), fx.now()));
     const body = (await response.json()) as Record<string, unknown>;
     expect(response.status).toBe(413);
-    expect(body).toMatchObject({ error: 'payload-too-large', limit: 'decompressed-snapshot', limitBytes: 8 * MIB });
+    expect(body).toMatchObject({ error: 'payload-too-large', limit: 'decompressed-snapshot', limitBytes: 2 * MIB });
     expect(body.message).toContain('128 MB');
     expect(body.message).toContain('AWS_LAMBDA_FUNCTION_MEMORY_SIZE');
     expect(body.message).toContain('VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES');
@@ -57,7 +57,7 @@ describe('the decompressed snapshot limit', () => {
   });
 
   it('plans a snapshot above the old fixed 6 MiB when the memory allows it', async () => {
-    const fx = await functionsFixture(dynamo, { planner: countingPlanner, config: { functionMemoryMb: 256 } });
+    const fx = await functionsFixture(dynamo, { planner: countingPlanner, config: { functionMemoryMb: 512 } });
     plannerCalls = 0;
     const s = snapshotOfSize(7 * MIB, fx.now());
     expect(JSON.stringify(toWire(s)).length).toBeGreaterThan(7 * MIB);

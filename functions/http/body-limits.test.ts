@@ -5,7 +5,7 @@ import { parseFunctionsConfig } from '../config.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { bodyLimits, MAX_BODY_BYTES } from './body-limits.ts';
 
-// The decompressed snapshot limit: 1/16 of the function's memory (Lambda's setting), else 1/16 of the
+// The decompressed snapshot limit: 1/64 of the function's memory (Lambda's setting), else 1/64 of the
 // V8 heap limit, unless VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES says otherwise. The body as sent stays at
 // Lambda's 6 MiB request limit whatever the memory.
 
@@ -14,9 +14,9 @@ const GIB = 1024 * MIB;
 
 describe('bodyLimits', () => {
   it('derives the decompressed limit from the Lambda memory setting', () => {
-    expect(bodyLimits({ functionMemoryMb: 1024, heapLimitBytes: 4 * GIB })).toMatchObject({ maxSnapshotBytes: 64 * MIB, maxBodyBytes: 6 * MIB });
-    expect(bodyLimits({ functionMemoryMb: 3008, heapLimitBytes: 4 * GIB }).maxSnapshotBytes).toBe(188 * MIB);
-    expect(bodyLimits({ functionMemoryMb: 1024, heapLimitBytes: 4 * GIB }).snapshotLimitReason).toMatch(/1\/16 of the function's 1024 MB.*AWS_LAMBDA_FUNCTION_MEMORY_SIZE.*VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES/);
+    expect(bodyLimits({ functionMemoryMb: 1024, heapLimitBytes: 4 * GIB })).toMatchObject({ maxSnapshotBytes: 16 * MIB, maxBodyBytes: 6 * MIB });
+    expect(bodyLimits({ functionMemoryMb: 3008, heapLimitBytes: 4 * GIB }).maxSnapshotBytes).toBe(47 * MIB);
+    expect(bodyLimits({ functionMemoryMb: 1024, heapLimitBytes: 4 * GIB }).snapshotLimitReason).toMatch(/1\/64 of the function's 1024 MB.*AWS_LAMBDA_FUNCTION_MEMORY_SIZE.*VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES/);
   });
 
   it('takes the explicit setting over the memory', () => {
@@ -27,7 +27,7 @@ describe('bodyLimits', () => {
 
   it('off Lambda, derives it from the V8 heap limit', () => {
     const limits = bodyLimits({ heapLimitBytes: 2 * GIB });
-    expect(limits.maxSnapshotBytes).toBe(128 * MIB);
+    expect(limits.maxSnapshotBytes).toBe(32 * MIB);
     expect(limits.snapshotLimitReason).toContain('--max-old-space-size');
   });
 
@@ -45,7 +45,7 @@ describe('the limit from the environment', () => {
   };
 
   it('reads AWS_LAMBDA_FUNCTION_MEMORY_SIZE, as Lambda sets it', () => {
-    expect(limitsOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048' }).maxSnapshotBytes).toBe(128 * MIB);
+    expect(limitsOf({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '2048' }).maxSnapshotBytes).toBe(32 * MIB);
   });
 
   it('reads VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES', () => {

@@ -4,17 +4,19 @@
 //    the event, the gzip body base64-encoded inside it, so a body arriving through Lambda is at most
 //    ~4.4 MiB; the same 6 MiB cap applies locally (identity bodies). Not configurable: Lambda's.
 //  - the snapshot decompressed: sized from the function's memory, 1/SNAPSHOT_MEMORY_RATIO of it
-//    (64 MiB at Lambda's 1024 MB). Parsing, validating and planning a snapshot costs a multiple of
-//    its bytes in heap; the ratio leaves room for that (measured: test/bench/functions.bench.ts).
-//    VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES overrides it.
+//    (16 MiB at Lambda's 1024 MB). A reconcile's peak memory grows with the pods, and a v2 snapshot
+//    carries the most pods per byte: measured ~45 MiB of RSS per MiB of v2 snapshot at 170,000
+//    pods, plan and state writes included, over ~80 MiB at rest (test/bench/functions.bench.ts),
+//    so a v2 snapshot at 1/64 peaks at about 0.8 of the memory (~270,000 pods at 1024 MB). v1
+//    carries a third of the pods per byte: well within. VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES overrides it.
 //
 // Decompression stops at the limit (gunzip's maxOutputLength), so a gzip bomb costs at most that.
 
 export const MIB = 1024 * 1024;
 /** Lambda's synchronous request payload limit. */
 export const MAX_BODY_BYTES = 6 * MIB;
-/** The decompressed snapshot may use at most 1/16 of the function's memory. */
-export const SNAPSHOT_MEMORY_RATIO = 16;
+/** The decompressed snapshot may be at most 1/64 of the function's memory (see above). */
+export const SNAPSHOT_MEMORY_RATIO = 64;
 export const MAX_SNAPSHOT_BYTES_ENV = 'VPSIE_AUTOSCALER_MAX_SNAPSHOT_BYTES';
 export const FUNCTION_MEMORY_ENV = 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE';
 

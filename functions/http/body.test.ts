@@ -66,10 +66,10 @@ describe('parseJson', () => {
 
 describe('the limit named in the refusal', () => {
   it('holds for an uncompressed body too, and says why it is what it is', async () => {
-    const error = await decodeBody(new Uint8Array(11), undefined, 10, '1/16 of the function\'s 128 MB').catch((e: unknown) => e);
+    const error = await decodeBody(new Uint8Array(11), undefined, 10, '1/64 of the function\'s 128 MB').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as PayloadTooLargeError).what).toBe('decompressed body');
-    expect((error as Error).message).toBe('the request decompressed body is larger than 10 bytes: the limit is 1/16 of the function\'s 128 MB');
+    expect((error as Error).message).toBe('the request decompressed body is larger than 10 bytes: the limit is 1/64 of the function\'s 128 MB');
     expect(await decodeBody(new Uint8Array(10), undefined, 10)).toHaveLength(10);
   });
 });

@@ -7,11 +7,17 @@ import { signMessage } from '../../shared/signing.ts';
 import type { Snapshot } from '../../shared/snapshot.ts';
 import { startLocalFunctions } from '../../functions/local.ts';
 import { nodeGroup, snapNode, snapPod, snapshot, type BuiltPod } from '../fixtures/snapshot-builders.ts';
+import { largeCluster } from '../fixtures/large-cluster.ts';
+import { componentTimes, LAMBDA_MEMORY_MB, LAMBDA_PAYLOAD_BYTES, reconcileAtScale, requestSize } from './functions-scale.ts';
 
 // Functions benchmark: size of the Lambda bundle, cold import time of that bundle (fresh node
 // processes), and /v1/reconcile latency for 100- and 1000-node snapshots against the local store
 // (embedded dynalite, the real planner, gzip bodies over HTTP — what the forwarder does).
 // Targets (issue 7): bundle < 1.5 MB, cold import < 250 ms, 1000-node p95 < 600 ms.
+// Issue 16, the clusters of large-cluster.ts: request sizes (v1 and v2, raw, gzip, base64 as API
+// Gateway hands it to Lambda: < 6 MiB), and the whole reconcile of the Lambda bundle at 5000 nodes ×
+// 30 pods + 20,000 pending and at 1000 nodes × 110 pods (functions-scale.ts): p95 < 3 s, peak RSS of
+// the function's process < 1024 MiB (Lambda's default memory). BENCH_FUNCTIONS_SCALE=0 skips them.
 
 const ROOT = join(import.meta.dirname, '../..');
 const BUNDLE = join(ROOT, 'dist/functions/lambda.mjs');
@@ -60,7 +66,42 @@ export async function run(): Promise<BenchFigure[]> {
   } finally {
     await functions.close();
   }
+  if (process.env.BENCH_FUNCTIONS_SCALE !== '0') await scaleFigures(figure);
   return figures;
+}
+
+const ISSUE_16 = [
+  { name: '5000 nodes x 30 pods + 20000 pending', nodes: 5000, podsPerNode: 30, pending: 20_000, runs: 12 },
+  { name: '1000 nodes x 110 pods', nodes: 1000, podsPerNode: 110, pending: 0, runs: 8 },
+] as const;
+
+async function scaleFigures(figure: (name: string, value: number, unit: string, target?: number) => void): Promise<void> {
+  const KIB = 1024;
+  for (const c of ISSUE_16) {
+    const cluster = largeCluster({ ...c, clusterId: CLUSTER });
+    for (const format of ['v1', 'v2'] as const) {
+      const size = requestSize(cluster, format);
+      say(`${c.name}, ${format}: raw ${size.rawBytes} B, gzip ${size.gzipBytes} B, base64 ${size.base64Bytes} B`);
+      figure(`${c.name} ${format} raw`, size.rawBytes / KIB, 'KiB');
+      figure(`${c.name} ${format} gzip`, size.gzipBytes / KIB, 'KiB');
+      // Lambda's limit (6 MiB) is on the event: the base64 body plus headers and request context (~2 KiB).
+      figure(`${c.name} ${format} base64 (the Lambda request)`, size.base64Bytes / KIB, 'KiB', LAMBDA_PAYLOAD_BYTES / KIB - 16);
+    }
+  }
+  for (const c of ISSUE_16) {
+    say(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${c.name}: the Lambda bundle at ${LAMBDA_MEMORY_MB} MB, ${c.runs} reconciles after the first`);
+    const parts = componentTimes({ ...c, clusterId: CLUSTER, runs: 3 });
+    say(`${c.name}, in this process (medians of 3): gunzip ${parts.gunzipMs.toFixed(0)} ms, JSON.parse ${parts.jsonMs.toFixed(0)} ms, validate+decode ${parts.validateMs.toFixed(0)} ms, plan (burst) ${parts.planMs.toFixed(0)} ms`);
+    const scale = await reconcileAtScale({ ...c, clusterId: CLUSTER, warmup: 1 });
+    say(`${c.name}: first reconcile (the burst) ${scale.firstMs.toFixed(0)} ms with ${scale.firstCommands} commands; idle RSS ${scale.idleRssMiB.toFixed(0)} MiB`);
+    // The burst is one request, not a percentile: held to the same 3 s on its own.
+    figure(`reconcile ${c.name}: first (burst)`, scale.firstMs, 'ms', 3000);
+    figure(`reconcile ${c.name}: p50`, percentile(scale.latenciesMs, 50), 'ms');
+    figure(`reconcile ${c.name}: p95`, percentile(scale.latenciesMs, 95), 'ms', 3000);
+    figure(`reconcile ${c.name}: peak RSS`, scale.peakRssMiB, 'MiB', 1024);
+    figure(`reconcile ${c.name}: validate+decode (in-process)`, parts.validateMs + parts.jsonMs + parts.gunzipMs, 'ms');
+    figure(`reconcile ${c.name}: plan (in-process)`, parts.planMs, 'ms');
+  }
 }
 
 /** Time from `import()` to the module being ready, in fresh processes (Lambda's cold start minus the runtime). */
