@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configurationBound, integerCapacityBound, priceOffering, type BoundOffering, type BoundShape } from './configuration-bound.ts';
+import { configurationBound, exactFleet, integerCapacityBound, priceOffering, type BoundOffering, type BoundShape } from './configuration-bound.ts';
 
 // Hand-derived cases for the benchmark's lower bound (each expected value worked out in the comment).
 
@@ -96,5 +96,21 @@ describe('integerCapacityBound', () => {
 
   it('is below the fleet when pods are indivisible: 3 × 1200m on 2-CPU $10 nodes → $20 (3.6 CPUs: 2 nodes; the fleet needs 3)', () => {
     expect(integerCapacityBound([pods(1200, 512, 3)], [off(2000, 4096, 10)])).toBe(20);
+  });
+});
+
+describe('exactFleet', () => {
+  it('closes the LP gap: 3 × 1000m on 2-CPU $10 nodes → $20 (LP $15)', async () => {
+    expect(await exactFleet([pods(1000, 512, 3)], [off(2000, 4096, 10)], 30)).toMatchObject({ optimum: 20 });
+  });
+
+  it('finds the cheaper mix: 5 × 1 CPU on 1-CPU $1 and 4-CPU $3 nodes → $4 (one big + one small; LP $3.75)', async () => {
+    expect(await exactFleet([pods(1000, 1024, 5)], [off(1000, 2048, 1), off(4000, 8192, 3)], 10)).toMatchObject({ optimum: 4 });
+  });
+
+  it('pairs shapes: 2 CPU-heavy + 2 memory-heavy on $1 nodes of 2 CPU / 2 GiB → $2, also by the MIP when the DP is too big', async () => {
+    const shapes = [pods(1500, 500, 2), pods(500, 1500, 2)];
+    expect(await exactFleet(shapes, [off(2000, 2048, 1)], 4)).toMatchObject({ optimum: 2 });
+    expect(await exactFleet(shapes, [off(2000, 2048, 1)], 4, { maxStates: 1 })).toMatchObject({ optimum: 2 });
   });
 });

@@ -31,6 +31,8 @@ export interface ConfigurationBound {
   /** Restricted LP optimum at the end (= bound when converged). */
   lp: number;
   converged: boolean;
+  /** Dual-feasible prices per shape (of the shapes with pods, in order) that give `bound`. */
+  duals: number[];
   /** Integer optimum over the generated patterns (a real fleet's cost), when asked for. */
   ilp?: number;
   patterns: number;
@@ -128,7 +130,7 @@ function lpText(shapes: readonly BoundShape[], offerings: readonly BoundOffering
 
 export async function configurationBound(shapesIn: readonly BoundShape[], offerings: readonly BoundOffering[], options: { ilp?: boolean; ilpSeconds?: number; maxIterations?: number } = {}): Promise<ConfigurationBound> {
   const shapes = shapesIn.filter((s) => s.count > 0);
-  if (shapes.length === 0) return { bound: 0, lp: 0, converged: true, patterns: 0, iterations: 0, ...(options.ilp ? { ilp: 0 } : {}) };
+  if (shapes.length === 0) return { bound: 0, duals: [], lp: 0, converged: true, patterns: 0, iterations: 0, ...(options.ilp ? { ilp: 0 } : {}) };
   const solver = await highs();
   // Start: for each shape, as many as fit on the offering cheapest per pod of it.
   const patterns: Pattern[] = shapes.map((s, i) => {
@@ -143,6 +145,7 @@ export async function configurationBound(shapesIn: readonly BoundShape[], offeri
   });
   const seen = new Set(patterns.map((p) => `${p.offering}|${p.counts.join(',')}`));
   let bound = 0;
+  let duals = shapes.map(() => 0);
   let lp = Infinity;
   let converged = false;
   let iterations = 0;
@@ -165,7 +168,10 @@ export async function configurationBound(shapesIn: readonly BoundShape[], offeri
       }
     });
     const by = shapes.reduce((sum, s, i) => sum + s.count * y[i]!, 0);
-    if (theta > 0) bound = Math.max(bound, by / Math.max(1, theta));
+    if (theta > 0 && by / Math.max(1, theta) > bound) {
+      bound = by / Math.max(1, theta);
+      duals = y.map((v) => v / Math.max(1, theta));
+    }
     if (added === 0) converged = theta <= 1 + 1e-7;
     if (added === 0 && !converged) break; // pricing inexact and nothing new: keep the valid bound
   }
@@ -174,10 +180,10 @@ export async function configurationBound(shapesIn: readonly BoundShape[], offeri
   let ilp: number | undefined;
   if (options.ilp) {
     // A time limit keeps the bench bounded; the incumbent it stops with is still a real fleet.
-    const result = solver.solve(lpText(shapes, offerings, patterns, true), { output_flag: false, mip_rel_gap: 0, time_limit: options.ilpSeconds ?? 2 });
+    const result = solver.solve(lpText(shapes, offerings, patterns, true), { output_flag: false, mip_rel_gap: 0, time_limit: options.ilpSeconds ?? 0.2 });
     if ((result.Status === 'Optimal' || result.Status === 'Time limit reached') && Number.isFinite(result.ObjectiveValue)) ilp = result.ObjectiveValue;
   }
-  return { bound, lp, converged, patterns: patterns.length, iterations, ...(ilp !== undefined ? { ilp } : {}) };
+  return { bound, duals, lp, converged, patterns: patterns.length, iterations, ...(ilp !== undefined ? { ilp } : {}) };
 }
 
 /**
@@ -218,4 +224,101 @@ export function integerCapacityBound(shapes: readonly BoundShape[], offerings: r
   };
   dfs(0, need, 0);
   return steps > stepLimit || !Number.isFinite(best) ? undefined : best;
+}
+
+/**
+ * The cheapest fleet, proven, when the enumeration stays small: with dual-feasible prices y (the
+ * bound's), a fleet of cost C satisfies Σ_p (price_p − y·a_p)·z_p ≤ C − y·b, and every term is ≥ 0,
+ * so a fleet no dearer than `upper` uses only patterns of reduced cost ≤ upper − bound; it may
+ * use maximal ones only (adding a pod never raises a reduced cost). Those are enumerated per
+ * offering and the integer program over them solved exactly: by dynamic programming over the pods
+ * left per shape when there are at most `maxStates` such vectors, else by HiGHS. undefined when
+ * there are more than `maxPatterns` or the MIP does not finish in `seconds`.
+ */
+export async function exactFleet(shapesIn: readonly BoundShape[], offerings: readonly BoundOffering[], upper: number, options: { maxPatterns?: number; seconds?: number; maxStates?: number } = {}): Promise<{ optimum: number; patterns: number } | undefined> {
+  const shapes = shapesIn.filter((s) => s.count > 0);
+  const { bound, duals: y } = await configurationBound(shapes, offerings);
+  const gap = upper - bound + 1e-6;
+  if (gap < 0) throw new Error(`upper ${upper} is below the lower bound ${bound}`);
+  const maxPatterns = options.maxPatterns ?? 20_000;
+  const patterns: Pattern[] = [];
+  let overflow = false;
+  offerings.forEach((o, j) => {
+    const caps = shapes.map((s) => fitAlone(s, o));
+    const counts = shapes.map(() => 0);
+    // Best value still reachable from shape k on (fractional, per resource, the least of them).
+    const reach = (k: number, cpu: number, mem: number, pods: number) => {
+      const per = (room: number, use: (s: BoundShape) => number) => {
+        const rest = shapes.map((s, i) => ({ s, i })).slice(k).sort((a, b) => y[b.i]! / Math.max(use(b.s), 1e-12) - y[a.i]! / Math.max(use(a.s), 1e-12));
+        let value = 0;
+        for (const { s, i } of rest) {
+          const n = Math.min(caps[i]!, use(s) > 0 ? room / use(s) : Infinity);
+          value += n * y[i]!;
+          room -= n * use(s);
+          if (room <= 0) break;
+        }
+        return value;
+      };
+      return Math.min(per(cpu, (s) => s.cpuMillis), per(mem, (s) => s.memoryMiB), per(pods, () => 1));
+    };
+    const fits = (i: number, cpu: number, mem: number, pods: number) => counts[i]! < caps[i]! && shapes[i]!.cpuMillis <= cpu && shapes[i]!.memoryMiB <= mem && pods >= 1;
+    const visit = (k: number, cpu: number, mem: number, pods: number, value: number): void => {
+      if (overflow) return;
+      if (value + reach(k, cpu, mem, pods) < o.price - gap - 1e-9) return;
+      if (k === shapes.length) {
+        if (counts.every((n) => n === 0) || shapes.some((_, i) => fits(i, cpu, mem, pods))) return;
+        if (o.price - value <= gap + 1e-9) patterns.push({ offering: j, counts: [...counts] });
+        if (patterns.length > maxPatterns) overflow = true;
+        return;
+      }
+      const s = shapes[k]!;
+      let most = Math.min(caps[k]!, pods);
+      if (s.cpuMillis > 0) most = Math.min(most, Math.floor(cpu / s.cpuMillis));
+      if (s.memoryMiB > 0) most = Math.min(most, Math.floor(mem / s.memoryMiB));
+      for (let n = most; n >= 0; n--) {
+        counts[k] = n;
+        visit(k + 1, cpu - n * s.cpuMillis, mem - n * s.memoryMiB, pods - n, value + n * y[k]!);
+      }
+      counts[k] = 0;
+    };
+    visit(0, o.cpuMillis, o.memoryMiB, o.maxPods, 0);
+  });
+  if (overflow) return undefined;
+  if (patterns.length === 0) return { optimum: upper, patterns: 0 };
+  const viaDp = coverByDp(shapes, offerings, patterns, options.maxStates ?? 4_000_000);
+  if (viaDp !== undefined) return { optimum: Math.min(upper, viaDp), patterns: patterns.length };
+  const solver = await highs();
+  const result = solver.solve(lpText(shapes, offerings, patterns, true), { output_flag: false, mip_rel_gap: 0, time_limit: options.seconds ?? 20 });
+  if (result.Status !== "Optimal") return undefined;
+  return { optimum: Math.min(upper, result.ObjectiveValue), patterns: patterns.length };
+}
+
+/** cost(n) = min over patterns p of price_p + cost(max(0, n − a_p)), cost(0) = 0; undefined if too many states. */
+function coverByDp(shapes: readonly BoundShape[], offerings: readonly BoundOffering[], patterns: readonly Pattern[], maxStates: number): number | undefined {
+  const dims = shapes.map((s) => s.count + 1);
+  const states = dims.reduce((a, b) => a * b, 1);
+  if (states > maxStates) return undefined;
+  const strides = dims.map((_, k) => dims.slice(k + 1).reduce((a, b) => a * b, 1));
+  const cost = new Float64Array(states);
+  const n = shapes.map(() => 0);
+  // Row-major order: max(0, n − a) for a non-empty a comes before n.
+  for (let state = 1; state < states; state++) {
+    for (let k = n.length - 1; k >= 0; k--) {
+      if (++n[k]! < dims[k]!) break;
+      n[k] = 0;
+    }
+    let best = Infinity;
+    for (const p of patterns) {
+      let rest = 0;
+      for (let k = 0; k < n.length; k++) {
+        const left = n[k]! - p.counts[k]!;
+        if (left > 0) rest += left * strides[k]!;
+      }
+      if (rest === state) continue;
+      const c = offerings[p.offering]!.price + cost[rest]!;
+      if (c < best) best = c;
+    }
+    cost[state] = best;
+  }
+  return cost[states - 1];
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { plan } from '../../functions/planning/plan.ts';
-import { configurationBound, integerCapacityBound } from './configuration-bound.ts';
+import { configurationBound, exactFleet, integerCapacityBound } from './configuration-bound.ts';
 import { buildSnapshot, emptyState, NO_RESERVATIONS, nodeGroup, offering, pendingPods, shape, testPolicy } from '../fixtures/planning-builders.ts';
 
 // How far the scale-up's choice is from the cheapest possible, through the whole plan():
@@ -8,13 +8,16 @@ import { buildSnapshot, emptyState, NO_RESERVATIONS, nodeGroup, offering, pendin
 //     instances on or off), the optimum by exhaustive search over node counts per offering (with
 //     mixing off: one offering at a time) and an exact bin-packing check by DFS;
 //   single type: one offering only, 2–4 shapes, up to 16 pods — the optimum by the same oracle;
-//   medium: 50–200 pods of 3–6 shapes on 3–5 offerings, against two lower bounds: the
+//   medium: 50–200 pods of 3–6 shapes on 3–5 offerings, against lower bounds: the
 //     configuration LP (configuration-bound.ts: node patterns of whole pods, column generation,
 //     HiGHS), the one the target is about, and, for comparison, the linear relaxation over total
 //     CPU and memory (fractional nodes of fractional pods, lpBound, much weaker). The integer
 //     optimum over the generated patterns (a real fleet) is an upper reference: the true optimum
 //     lies between the configuration bound and it.
 // The oracles are written here, from the problem statement, and share no code with the planner.
+
+/** Ratio to the LP/capacity bounds above which the bench proves the optimum (exactFleet). */
+const EXACT_ABOVE = 1.015;
 
 const say = (line: string) => process.stderr.write(`planner optimality: ${line}\n`);
 
@@ -139,6 +142,10 @@ export async function run(): Promise<{ name: string; value: number; unit: string
   let gapSum = 0;
   let boundMs = 0;
   let capacityWins = 0;
+  let above = 0;
+  let proven = 0;
+  let provenOptimal = 0;
+  let provenWorst = 1;
   let gapWorstSeen = 0;
   let gapCase = '';
   const mediumConfig = tally();
@@ -169,6 +176,7 @@ export async function run(): Promise<{ name: string; value: number; unit: string
   const t1 = performance.now();
   let mediumPlanMs = 0;
   const mediumPlanTimes: number[] = [];
+  const mediumPlanCpu: number[] = [];
   for (let trial = 0; medium.ratios.length < 60 && trial < 600; trial++) {
     const offs: Off[] = Array.from({ length: int(3, 5) }, () => {
       const cpu = 2 ** int(1, 4);
@@ -187,15 +195,32 @@ export async function run(): Promise<{ name: string; value: number; unit: string
     const capacity = integerCapacityBound(boundShapes, boundOffs) ?? 0;
     boundMs += performance.now() - boundStarted;
     // Both are valid lower bounds, so their maximum is.
-    const bound = Math.max(config.bound, capacity);
+    let bound = Math.max(config.bound, capacity);
     if (capacity > config.bound + 1e-9) capacityWins++;
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const cost = planCost(offs, shapes, true);
+    const cpu = process.cpuUsage(cpuStarted);
+    mediumPlanCpu.push((cpu.user + cpu.system) / 1000);
     const planMs = performance.now() - started;
     mediumPlanMs = Math.max(mediumPlanMs, planMs);
     mediumPlanTimes.push(planMs);
     if (cost === undefined) continue;
     const ilp = config.ilp ?? Infinity;
+    // Near or above the target: is a cheaper fleet possible at all? The proven optimum (exactFleet)
+    // is the tightest lower bound there is.
+    if (cost / bound > EXACT_ABOVE) {
+      above++;
+      const exactStarted = performance.now();
+      const exact = await exactFleet(boundShapes, boundOffs, Math.min(cost, ilp), { seconds: 5 });
+      boundMs += performance.now() - exactStarted;
+      if (exact) {
+        proven++;
+        bound = Math.max(bound, exact.optimum);
+        if (cost <= exact.optimum + 1e-6) provenOptimal++;
+        provenWorst = Math.max(provenWorst, cost / exact.optimum);
+      }
+    }
     record(medium, cost / bound, () => JSON.stringify({ offs, shapes, cost, bound: round3(bound), configurationLp: round3(config.bound), capacity, ilp, lpBound: round3(lp) }));
     record(mediumConfig, cost / config.bound, () => JSON.stringify({ offs, shapes, cost, configurationLp: round3(config.bound), ilp }));
     record(mediumLp, cost / lp, () => JSON.stringify({ offs, shapes, cost, lpBound: round3(lp) }));
@@ -211,7 +236,7 @@ export async function run(): Promise<{ name: string; value: number; unit: string
   if (small.worstCase) say(`  worst small case: ${small.worstCase}`);
   say(`${single.ratios.length} single-type cases (one offering, 2–4 shapes): ${Math.round(1000 * optimalShare(single)) / 10} % optimal, worst ${single.worst.toFixed(3)}`);
   if (single.worstCase) say(`  worst single-type case: ${single.worstCase}`);
-  say(`${medium.ratios.length} medium cases (50–200 pods, 3–6 shapes, 3–5 offerings) against the lower bound (the larger of the configuration LP and the whole-node capacity bound; the latter is larger in ${capacityWins}): mean ratio ${mean(medium).toFixed(3)}, worst ${medium.worst.toFixed(3)}; plan median ${Math.round(median(mediumPlanTimes))} ms, slowest ${Math.round(mediumPlanMs)} ms, ${Math.round(mediumPlanTimes.reduce((a, b) => a + b, 0))} ms in all (load ${os.loadavg()[0]!.toFixed(1)}; ${Math.round(mediumMs)} ms with the bounds, ${Math.round(boundMs)} ms of it in the bounds)`);
+  say(`${medium.ratios.length} medium cases (50–200 pods, 3–6 shapes, 3–5 offerings) against the lower bound (the larger of the configuration LP and the whole-node capacity bound — the latter larger in ${capacityWins} — and, in the ${above} cases above ${EXACT_ABOVE} against those, the proven optimum where found: ${proven}, the planner optimal in ${provenOptimal}, at most ${provenWorst.toFixed(3)} × the optimum): mean ratio ${mean(medium).toFixed(3)}, worst ${medium.worst.toFixed(3)}; plan median ${Math.round(median(mediumPlanTimes))} ms wall, ${Math.round(median(mediumPlanCpu))} ms CPU (most ${Math.round(Math.max(...mediumPlanCpu))} ms CPU), slowest ${Math.round(mediumPlanMs)} ms, ${Math.round(mediumPlanTimes.reduce((a, b) => a + b, 0))} ms in all (load ${os.loadavg()[0]!.toFixed(1)}; ${Math.round(mediumMs)} ms with the bounds, ${Math.round(boundMs)} ms of it in the bounds)`);
   if (medium.worstCase) say(`  worst medium case: ${medium.worstCase}`);
   say(`  same cases against the configuration LP alone: mean ${mean(mediumConfig).toFixed(3)}, worst ${mediumConfig.worst.toFixed(3)}`);
   say(`  same cases against the CPU/memory LP bound (old, weaker): mean ${mean(mediumLp).toFixed(3)}, worst ${mediumLp.worst.toFixed(3)}`);

@@ -114,6 +114,9 @@ function ratio(it: Item, use: (it: Item) => number): number {
   return w > 0 ? it.y / w : Infinity;
 }
 
+/** 'floor': every ⌊z_p⌋ per round (a dive when none reaches 1); 'dive': one node per round. */
+export type Rounding = 'floor' | 'dive';
+
 export interface ColumnsResult { patterns: NodePattern[]; steps: number }
 
 /**
@@ -128,6 +131,7 @@ export function packByColumns(
   allowed: readonly number[],
   budget: number,
   packRest: (rest: PackClass[], groups: PackGroup[], budget: number) => NodePattern[] | undefined,
+  rounding: Rounding = 'floor',
 ): ColumnsResult | undefined {
   const counts = classes.map((c) => c.count);
   const rooms = groups.map((g) => g.room);
@@ -190,7 +194,7 @@ export function packByColumns(
     if (!lp) return undefined;
     steps += lp.steps;
     // Floor: the most used patterns first.
-    const order = lp.z.map((z, j) => j).filter((j) => lp.z[j]! >= 1 - EPSILON).sort((a, b) => lp.z[b]! - lp.z[a]! || a - b);
+    const order = rounding === 'dive' ? [] : lp.z.map((z, j) => j).filter((j) => lp.z[j]! >= 1 - EPSILON).sort((a, b) => lp.z[b]! - lp.z[a]! || a - b);
     let added = 0;
     for (const j of order) {
       const p = patterns[lp.columns[j]!.tag!]!;

@@ -1,4 +1,4 @@
-import { COLUMN_CLASS_LIMIT, COLUMN_SIZE_LIMIT, COLUMN_STEPS_PER_BUDGET, packByColumns } from './columns.ts';
+import { COLUMN_CLASS_LIMIT, COLUMN_SIZE_LIMIT, COLUMN_STEPS_PER_BUDGET, packByColumns, type Rounding } from './columns.ts';
 import { exactPack, stateCount } from './exact.ts';
 import { improveLocally } from './local-moves.ts';
 import { improveTail } from './tail.ts';
@@ -18,6 +18,8 @@ export interface Solution extends PackResult {
 
 /** DP states (Π(count+1)) above which the exact search is not tried; its budget bounds it anyway. */
 export const EXACT_STATE_LIMIT = 20_000;
+/** The column generation's roundings tried, each for every combination (columns.ts). */
+const ROUNDINGS: readonly Rounding[] = ['floor', 'dive'];
 /** Most combinations of one offering per mixed-off group tried (each a full search). */
 export const MAX_TYPE_CHOICES = 16;
 
@@ -54,23 +56,31 @@ export function solve(classes: readonly PackClass[], templates: readonly PackTem
     }
   }
 
+  // Whether the exact DP covered every combination (then nothing is cheaper: no columns needed).
+  let proven = false;
   if (best.placed >= placeable && placeable > 0 && stateCount(classes, EXACT_STATE_LIMIT) <= EXACT_STATE_LIMIT) {
+    proven = true;
     let left = budget;
     for (const choice of choices.length > 0 ? choices : [groups]) {
       const allowed = templates.map((_, t) => t).filter((t) => usable(t, templates, choice));
       const exact = exactPack(classes, templates, allowed, left);
-      if (!exact) break; // out of budget (or infeasible): the heuristic's answer stands
+      if (!exact) { proven = false; break; } // out of budget (or infeasible): the heuristic's answer stands
       left -= exact.steps;
-      if (exact.cost < best.cost - 1e-9 && withinRoom(exact.patterns, templates, choice)) {
+      // (One offering per mixed-off group: with too many combinations to try one by one, the DP
+      // ran over all of a group's offerings and may have mixed them.)
+      const fits = withinRoom(exact.patterns, templates, choice) && oneOfferingKept(exact.patterns, templates, choice);
+      if (!fits) proven = false;
+      if (exact.cost < best.cost - 1e-9 && fits) {
         best = { patterns: exact.patterns, unplaced: classes.map(() => 0), steps: best.steps + exact.steps, budgetExhausted: false, cost: exact.cost, placed: best.placed, mode: 'cost', method: 'exact' };
       }
     }
   }
-  if (best.placed >= placeable && placeable > 0 && classes.length <= COLUMN_CLASS_LIMIT && classes.length * templates.length <= COLUMN_SIZE_LIMIT && !classes.some((c) => c.singleNode)) {
+  if (!proven && best.placed >= placeable && placeable > 0 && classes.length <= COLUMN_CLASS_LIMIT && classes.length * templates.length <= COLUMN_SIZE_LIMIT && !classes.some((c) => c.singleNode)) {
     let left = COLUMN_STEPS_PER_BUDGET * budget;
-    for (const choice of choices.length > 0 ? choices : [groups]) {
+    const runs = (choices.length > 0 ? choices : [groups]).flatMap((choice) => ROUNDINGS.map((rounding) => ({ choice, rounding })));
+    for (const { choice, rounding } of runs) {
       const allowed = templates.map((_, t) => t).filter((t) => usable(t, templates, choice));
-      const viaColumns = packByColumns(classes, templates, choice, allowed, left, (rest, restGroups, restBudget) => packRest(rest, templates, restGroups, Math.min(budget, restBudget)));
+      const viaColumns = packByColumns(classes, templates, choice, allowed, left, (rest, restGroups, restBudget) => packRest(rest, templates, restGroups, Math.min(budget, restBudget)), rounding);
       if (!viaColumns) continue;
       left -= viaColumns.steps;
       const tail = improveTail(viaColumns.patterns, classes, templates, choice, left);
