@@ -54,15 +54,17 @@ function launchCounts(ctx: PlanContext): Map<string, number> {
 }
 
 function triggered(ctx: PlanContext, placement: ScaleUpPod, counts: ReadonlyMap<string, number>): PodEvent {
-  const group = ctx.group(placement.nodeGroup);
-  const launching = { length: counts.get(placement.nodeGroup) ?? 0 };
-  const ofOffering = counts.get(`${placement.nodeGroup}\u0000${placement.offeringId}`) ?? 0;
-  const max = group ? `, max ${group.spec.maxNodes}` : '';
+  const key = `${placement.nodeGroup}\u0000${placement.offeringId}`;
   return {
     pod: placement.pod,
     eventReason: 'TriggeredScaleUp',
-    key: `${placement.nodeGroup}\u0000${placement.offeringId}`,
-    message: () => `pod triggered scale-up: NodeGroup ${placement.nodeGroup}, offering ${placement.offeringId}: ${ofOffering} node(s) launching (${launching.length} in the group${max}); this pod goes to ${placement.hostname}`,
+    key,
+    // `counts` and the groups do not change once the events are listed.
+    message: () => {
+      const group = ctx.group(placement.nodeGroup);
+      const max = group ? `, max ${group.spec.maxNodes}` : '';
+      return `pod triggered scale-up: NodeGroup ${placement.nodeGroup}, offering ${placement.offeringId}: ${counts.get(key) ?? 0} node(s) launching (${counts.get(placement.nodeGroup) ?? 0} in the group${max}); this pod goes to ${placement.hostname}`;
+    },
   };
 }
 
