@@ -56,8 +56,11 @@ describe('vpsie-autoscaler plan (in process)', () => {
     const { status, stdout, stderr } = await inProcess(['--cluster', fixture('cluster-list.yaml'), '--offerings', fixture('offerings.json'), '--output', 'json']);
     expect(status).toBe(0);
     expect(stderr).toMatch(/ignored objects of kind Service/);
-    // 3 × 1.5 CPU: one 8-CPU node ($40) vs three 2-CPU nodes ($36): the small ones are cheaper.
-    expect(JSON.parse(stdout).provision).toEqual([{ nodeGroup: 'workers', offering: 'vps-2c4g', offeringName: 'Small', count: 3, monthlyCost: 36 }]);
+    // 3 × 1.5 CPU: three 2-CPU nodes ($36) vs one 8-CPU node ($40). With the default per-node
+    // overhead (spec.nodeOverhead.monthlyCost 3.65, a planning weight) the search weighs
+    // 36 + 3 × 3.65 = 46.95 against 40 + 3.65 = 43.65: the one large node; its reported cost is its
+    // price, $40.
+    expect(JSON.parse(stdout).provision).toEqual([{ nodeGroup: 'workers', offering: 'vps-8c16g', offeringName: 'Large', count: 1, monthlyCost: 40 }]);
   });
 
   it.each([
