@@ -31,6 +31,9 @@ export const IN_REPLY_TO_HEADER = 'x-vpsie-in-reply-to';
  */
 export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
   app.post(RECONCILE_PATH, async (c) => {
+    // Where a reconcile's time goes, in its request log line (docs/sizing.md): read and verify, decode
+    // (gunzip, JSON, validation), plan, and the rest of reconcile (lease, state load and writes).
+    const startedMs = performance.now();
     const path = requestPath(c.req.url);
     const limits = deps.bodyLimits;
     const raw = await readRawBody(c.req.raw, limits.maxBodyBytes, BODY_LIMIT_REASON);
@@ -45,17 +48,27 @@ export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
       maxSkewMs: deps.config.maxClockSkewMs,
     });
     c.set('clusterId', verified.clusterId);
+    const verifiedMs = performance.now();
     const bytes = await decodeBody(raw, c.req.header('content-encoding'), limits.maxSnapshotBytes, limits.snapshotLimitReason);
     const snapshot = parseWireSnapshot(parseJson(bytes, 'snapshot'));
     if (snapshot.clusterId !== verified.clusterId) {
       throw new ForbiddenError(`the request is signed for cluster ${verified.clusterId} but the snapshot is of cluster ${snapshot.clusterId}`);
     }
+    const decodedMs = performance.now();
+    let planMs = 0;
 
     const outcome = await reconcile(
       {
         table: deps.table,
         clock: deps.clock,
-        planner: deps.planner,
+        planner: (...args) => {
+          const planStartedMs = performance.now();
+          try {
+            return deps.planner(...args);
+          } finally {
+            planMs = performance.now() - planStartedMs;
+          }
+        },
         policyFor: (clusterId) => policyFor(deps.config, clusterId),
         newOwnerId: deps.newId,
         audit: deps.logger,
@@ -64,7 +77,12 @@ export function reconcileRoute(app: Hono<AppEnv>, deps: AppDeps): void {
       { snapshot, requestSha256: sha256Hex(bytes) },
     );
     c.set('plan', outcome.message);
-    c.set('logFields', { planId: outcome.message.planId, fencingToken: outcome.message.fencingToken, commands: outcome.message.commands.length, replayed: outcome.replayed, itemsWritten: outcome.itemsWritten });
+    const ms = (from: number, to: number) => Math.round(to - from);
+    c.set('logFields', {
+      planId: outcome.message.planId, fencingToken: outcome.message.fencingToken, commands: outcome.message.commands.length, replayed: outcome.replayed, itemsWritten: outcome.itemsWritten,
+      bodyBytes: raw.byteLength, snapshotBytes: bytes.byteLength, pods: snapshot.pods.length,
+      verifyMs: ms(startedMs, verifiedMs), decodeMs: ms(verifiedMs, decodedMs), planMs: Math.round(planMs), stateMs: ms(decodedMs, performance.now()) - Math.round(planMs),
+    });
 
     const body = JSON.stringify(outcome.message);
     // Bound to this request's nonce: a plan cannot be handed to the forwarder as the answer to another request.

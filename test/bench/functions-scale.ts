@@ -3,12 +3,10 @@ import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { gzipSync } from 'node:zlib';
 import { buildBundle } from '../../scripts/bundles.ts';
-import { parseWireSnapshot, toWire, type WireFormat } from '../../shared/compact/wire.ts';
-import { parseFunctionsConfig, policyFor } from '../../functions/config.ts';
-import { plan } from '../../functions/planning/plan.ts';
-import { EMPTY_STATE } from '../../functions/planning/types.ts';
+import { toWire, type WireFormat } from '../../shared/compact/wire.ts';
 import { signMessage } from '../../shared/signing.ts';
 import type { Snapshot } from '../../shared/snapshot.ts';
 import { largeCluster, type LargeClusterOptions } from '../fixtures/large-cluster.ts';
@@ -19,9 +17,11 @@ import { startDynamo } from '../harness/dynamo.ts';
 // = 1024, called through its `handler` with API Gateway HTTP API events (the gzip body base64-encoded,
 // as Lambda receives it), against the DynamoDB-compatible server the tests use (dynalite, in this
 // process: its memory is not the function's). Each request is the whole reconcile: base64, gunzip,
-// JSON, validation, lease, state load, plan, state writes, signed answer. Timed inside the function
-// process; peak RSS is its VmHWM. No heap flag: V8 may grow as it likes, so the RSS is an upper bound
-// of what Lambda (whose runtime caps the heap below the memory) would see.
+// JSON, validation, lease, state load, plan, state writes, signed answer, with the log lines of
+// LOG_LEVEL=info (one audit line a command). Timed inside the function process, and split by the
+// request log line's verifyMs/decodeMs/planMs/stateMs; peak RSS is its VmHWM. No heap flag: V8 may
+// grow as it likes, so the RSS is an upper bound of what Lambda (whose runtime caps the heap below
+// the memory) would see.
 
 const KEY = 'bench-signing-key-0123456789-0123456789';
 export const LAMBDA_MEMORY_MB = 1024;
@@ -72,7 +72,12 @@ function ask(child: ChildProcess, message: unknown): Promise<Answer> {
   return answer.then(([a]) => a);
 }
 
+/** The request log line's split of one reconcile (functions/routes/reconcile-route.ts). */
+export interface RequestSplit { verifyMs: number; decodeMs: number; planMs: number; stateMs: number; durationMs: number; commands: number; itemsWritten: number }
+
 export interface ScaleFigures {
+  /** One per request, the first (the burst) first. */
+  splits: RequestSplit[];
   /** After the warm-up: heartbeat reconciles with the first one's launches in flight. */
   latenciesMs: number[];
   /** The first reconcile: the burst (every pending pod planned, every launch written). */
@@ -94,15 +99,21 @@ export async function reconcileAtScale(o: LargeClusterOptions & { runs: number; 
     const script = join(dir, 'child.mjs');
     await writeFile(script, CHILD);
     child = fork(script, [], {
-      // Not this process's flags (tsx's loader); stdout carries the metric lines, not needed here.
+      // Not this process's flags (tsx's loader). stdout: the log and metric lines.
       execArgv: [],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       serialization: 'advanced',
       env: {
-        PATH: process.env.PATH, BENCH_BUNDLE: outfile, LOG_LEVEL: 'silent', AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+        PATH: process.env.PATH, BENCH_BUNDLE: outfile, LOG_LEVEL: 'info', AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(LAMBDA_MEMORY_MB), VPSIE_AUTOSCALER_TABLE: dynamo.tableName, VPSIE_AUTOSCALER_DYNAMODB_ENDPOINT: dynamo.endpoint,
         VPSIE_AUTOSCALER_CLUSTERS: JSON.stringify({ [o.clusterId]: { signingKey: KEY, triggerToken: 'bench-trigger-token-0123' } }),
       },
+    });
+    const splits: RequestSplit[] = [];
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.includes('"msg":"request"')) return;
+      const entry = JSON.parse(line) as RequestSplit & { path?: string };
+      if (entry.path === '/v1/reconcile') splits.push({ verifyMs: entry.verifyMs, decodeMs: entry.decodeMs, planMs: entry.planMs, stateMs: entry.stateMs, durationMs: entry.durationMs, commands: entry.commands, itemsWritten: entry.itemsWritten });
     });
     const [ready] = (await once(child, 'message')) as [Answer];
     const cluster = largeCluster(o);
@@ -122,7 +133,9 @@ export async function reconcileAtScale(o: LargeClusterOptions & { runs: number; 
       if (i >= o.warmup) latenciesMs.push(answer.ms);
       peakRssMiB = Math.max(peakRssMiB, answer.hwmMiB);
     }
-    return { latenciesMs, firstMs: first!.ms, firstCommands: first!.commands, peakRssMiB, idleRssMiB: ready.hwmMiB, request: request! };
+    // The log lines may trail the answers by a moment.
+    for (let wait = 0; splits.length < o.runs + o.warmup && wait < 50; wait++) await new Promise((r) => setTimeout(r, 100));
+    return { splits, latenciesMs, firstMs: first!.ms, firstCommands: first!.commands, peakRssMiB, idleRssMiB: ready.hwmMiB, request: request! };
   } finally {
     child?.kill();
     await dynamo.stop();
@@ -130,28 +143,3 @@ export async function reconcileAtScale(o: LargeClusterOptions & { runs: number; 
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-/**
- * Where the time of one reconcile goes, measured in this process on the same body (medians of
- * `runs`): gunzip, JSON.parse, validation and decoding (parseWireSnapshot), and the plan alone (empty
- * state: the burst). The rest of a request is the lease, state and answer.
- */
-export function componentTimes(o: LargeClusterOptions & { clusterId: string; format?: WireFormat; runs: number }): Record<'gunzipMs' | 'jsonMs' | 'validateMs' | 'planMs', number> {
-  const body = gzipSync(Buffer.from(JSON.stringify(toWire(largeCluster(o), o.format ?? 'v2'))));
-  const policy = policyFor(parseFunctionsConfig({ tableName: 'bench', clusters: { [o.clusterId]: { signingKey: KEY, triggerToken: 'bench-trigger-token-0123' } } }), o.clusterId);
-  const laps: Record<'gunzipMs' | 'jsonMs' | 'validateMs' | 'planMs', number[]> = { gunzipMs: [], jsonMs: [], validateMs: [], planMs: [] };
-  for (let i = 0; i < o.runs; i++) {
-    let t = performance.now();
-    const lap = (name: keyof typeof laps) => { const now = performance.now(); laps[name].push(now - t); t = now; };
-    const text = new TextDecoder().decode(gunzipSync(body));
-    lap('gunzipMs');
-    const value = JSON.parse(text) as unknown;
-    lap('jsonMs');
-    const snapshot = parseWireSnapshot(value);
-    lap('validateMs');
-    plan(snapshot, EMPTY_STATE, policy, snapshot.takenAtMs);
-    lap('planMs');
-  }
-  return { gunzipMs: median(laps.gunzipMs), jsonMs: median(laps.jsonMs), validateMs: median(laps.validateMs), planMs: median(laps.planMs) };
-}
