@@ -11,8 +11,8 @@ import { withinLaunchBudget } from './launch-budget.ts';
 import { groupCapacities } from './scale-up/groups.ts';
 import { NodePlanner, type PlannerStep } from './scale-up/node-planner.ts';
 import { ignoredPodDecisions, whyIgnored, type IgnoredPod } from './scale-up/pending-filter.ts';
-import { diagnose, isoTime } from './scale-up/reasons.ts';
-import { arrivalMs, burstHold, type BurstHold } from './scale-up/burst.ts';
+import { diagnose } from './scale-up/reasons.ts';
+import { arrivalMs, holdBurstTail, lastArrival } from './scale-up/burst.ts';
 
 /**
  * Scale-up: launch the cheapest set of nodes that gives every pending pod a place.
@@ -113,8 +113,8 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
 
   // Pods the search leaves out stay out (rooms only shrink); pods the re-check refused go round again.
   let retry = first.unplaced.map((u) => u.pod);
-  const hold = retry.length > 0 ? holdForBurst(ctx, retry.map((p) => snapshotPods.get(p)!)) : undefined;
-  if (hold) retry = [];
+  // While the burst still arrives, only well-filled new nodes are launched (scale-up/burst.ts).
+  const arrival = lastArrival(ctx, pending.map((p) => snapshotPods.get(p)!), retry.length > 0);
   const remaining: SimPod[] = [];
   let simulationMessage: string | undefined;
   for (let round = 0; round < ROUNDS && retry.length > 0; round++) {
@@ -162,7 +162,8 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   }
 
   // The forwarder's launch window (launch-budget.ts): nodes past it wait, their pods stay pending.
-  const launched = withinLaunchBudget(ctx, planner.planned);
+  const budgeted = withinLaunchBudget(ctx, planner.planned);
+  const launched = arrival ? holdBurstTail(ctx, budgeted, planner.placements, arrival, (pod) => arrivalMs(snapshotPods.get(pod)!)) : budgeted;
   emitScaleUp(ctx, launched);
   const kept = new Set(launched.map((p) => p.node));
   const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));
@@ -174,33 +175,6 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
 function canonicalPodOrder(a: SimPod, b: SimPod): number {
   const [ra, rb] = [a.shape.requests, b.shape.requests];
   return b.shape.priority - a.shape.priority || rb.cpuMillis - ra.cpuMillis || rb.memoryBytes - ra.memoryBytes || rb.ephemeralBytes - ra.ephemeralBytes || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-}
-
-/**
- * While the burst these pods belong to still arrives (scale-up/burst.ts), no node is bought for them:
- * the plan says so and asks to be called back when the burst has settled or the max wait is up.
- * Pending pods the scheduler has not judged yet (created less than the max wait ago, not ignored)
- * count as arriving now.
- */
-function holdForBurst(ctx: PlanContext, needNodes: readonly SnapshotPod[]): BurstHold | undefined {
-  const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs, expendablePodsPriorityCutoff: cutoff } = ctx.policy;
-  if (idleMs <= 0) return undefined;
-  const unjudged = ctx.snapshot.pods.filter((pod) => pod.phase === 'Pending' && pod.nodeName === undefined && !pod.terminating && pod.unschedulableSinceMs === undefined
-    && ctx.nowMs - pod.createdAtMs < maxMs && whyIgnored(pod, ctx.snapshot.podShapes[pod.shape]!, cutoff) === undefined);
-  // IMPORTANT: creation and verdict times are whole seconds (Kubernetes timestamps), so a pod the
-  // scheduler has not judged yet arrives now, not at its creation: it is on its way for sure.
-  const hold = burstHold([...needNodes.map(arrivalMs), ...unjudged.map(() => ctx.nowMs)], ctx.nowMs, idleMs, maxMs);
-  if (!hold) return undefined;
-  ctx.wakeAt(hold.untilMs);
-  const ago = (ms: number) => `${((ctx.nowMs - ms) / 1000).toFixed(1)} s ago`;
-  ctx.decide({
-    kind: 'info',
-    target: 'cluster',
-    reason: 'burst-arriving',
-    message: `${needNodes.length} pending pod(s) need new nodes, but pods are still arriving (the last ${ago(hold.lastArrivalMs)}, ${unjudged.length} not yet judged by the scheduler): the scale-up waits until ${isoTime(hold.untilMs)} to plan the burst as a whole (no arrival for ${idleMs} ms, at most ${maxMs} ms after its first pod, ${ago(hold.firstArrivalMs)})`,
-    details: { pods: needNodes.length, unjudged: unjudged.length, untilMs: hold.untilMs, firstArrivalMs: hold.firstArrivalMs, lastArrivalMs: hold.lastArrivalMs },
-  });
-  return hold;
 }
 
 /** Pending, unbound, not terminating, and marked unschedulable by the scheduler. */

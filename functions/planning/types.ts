@@ -180,7 +180,7 @@ export interface Policy {
    * Pending pods that arrive together are planned together (scale-up/burst.ts): while a pending pod
    * arrived less than this ago (created, or judged unschedulable) the scale-up for pods waits; 0 = off.
    */
-  scaleUpBatchIdleMs: number; // default 800 ms (Karpenter's BATCH_IDLE_DURATION is 1 s; see burst.ts)
+  scaleUpBatchIdleMs: number; // default 1 s (Karpenter's BATCH_IDLE_DURATION; see scale-up/burst.ts)
   /** ...but never longer than this after the burst's first pod arrived. */
   scaleUpBatchMaxMs: number; // default 10 s (Karpenter's BATCH_MAX_DURATION)
 }
@@ -202,7 +202,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   expendablePodsPriorityCutoff: -10,
   balanceSimilarNodeGroups: false,
   fewerNodesTolerancePercent: 3,
-  scaleUpBatchIdleMs: 800,
+  scaleUpBatchIdleMs: 1_000,
   scaleUpBatchMaxMs: 10_000,
 };
 

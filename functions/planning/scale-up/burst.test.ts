@@ -1,79 +1,94 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot, emptyState, NO_RESERVATIONS, nodeGroup, offering, pendingPods, shape, testPolicy, type TestPod } from '../../../test/fixtures/planning-builders.ts';
 import { plan } from '../plan.ts';
-import { burstHold } from './burst.ts';
+import { arrivalMs, burstHold, nodeFill } from './burst.ts';
 
-// Issue #22: pods that arrive together are planned together (Karpenter: 1 s idle, 10 s max; ours 800 ms, 10 s).
+// Issue #22: while a burst still arrives, only well-filled new nodes are launched; the less-filled
+// ones wait for the rest of the burst (1 s idle, 10 s max, as Karpenter's batcher).
 
 describe('burstHold', () => {
   it('holds while the last arrival is younger than the idle time, until idle after it', () => {
-    expect(burstHold([0, 300, 600], 900, 1_000, 10_000)).toEqual({ untilMs: 1_600, firstArrivalMs: 0, lastArrivalMs: 600 });
+    expect(burstHold(600, [0, 300], 900, 1_000, 10_000)).toEqual({ untilMs: 1_600, lastArrivalMs: 600, oldestHeldMs: 0 });
   });
 
-  it('plans once no pod arrived for the idle time', () => {
-    expect(burstHold([0, 300, 600], 1_600, 1_000, 10_000)).toBeUndefined();
+  it('releases once no pod arrived for the idle time, or nothing is held', () => {
+    expect(burstHold(600, [0], 1_600, 1_000, 10_000)).toBeUndefined();
+    expect(burstHold(600, [], 900, 1_000, 10_000)).toBeUndefined();
   });
 
-  it('plans at the max wait after the first arrival even while pods keep coming', () => {
-    const every500 = (untilMs: number) => Array.from({ length: untilMs / 500 + 1 }, (_, i) => i * 500);
-    expect(burstHold(every500(9_500), 9_800, 1_000, 10_000)).toEqual({ untilMs: 10_000, firstArrivalMs: 0, lastArrivalMs: 9_500 });
-    expect(burstHold(every500(10_000), 10_000, 1_000, 10_000)).toBeUndefined();
+  it('releases once the oldest held pod has waited the max wait, even while pods keep coming', () => {
+    expect(burstHold(9_500, [0, 5_000], 9_800, 1_000, 10_000)).toEqual({ untilMs: 10_000, lastArrivalMs: 9_500, oldestHeldMs: 0 });
+    expect(burstHold(9_900, [0, 5_000], 10_000, 1_000, 10_000)).toBeUndefined();
   });
 
-  it('an old pending pod does not start the burst: the max wait counts from the burst that reaches now', () => {
-    // A pod stuck since 0, a burst from 50 000 on: the hold ends at 50 000 + 10 000 at the latest.
-    expect(burstHold([0, 50_000, 50_400], 50_500, 1_000, 10_000)).toEqual({ untilMs: 51_400, firstArrivalMs: 50_000, lastArrivalMs: 50_400 });
+  it('is off with an idle time of 0, and a clock ahead of ours cannot hold past the idle time', () => {
+    expect(burstHold(900, [0], 1_000, 0, 10_000)).toBeUndefined();
+    expect(burstHold(60_000, [500], 1_000, 1_000, 10_000)).toEqual({ untilMs: 2_000, lastArrivalMs: 1_000, oldestHeldMs: 500 });
+  });
+});
+
+describe('arrivalMs and nodeFill', () => {
+  it('takes the later of creation and verdict, a whole-second stamp at its second\'s end', () => {
+    expect(arrivalMs({ createdAtMs: 5_000, unschedulableSinceMs: 7_000 })).toBe(7_999);
+    expect(arrivalMs({ createdAtMs: 5_250 })).toBe(5_250);
+    expect(arrivalMs({ createdAtMs: 8_000, unschedulableSinceMs: 7_000 })).toBe(8_999);
   });
 
-  it('is off with an idle time of 0, and a clock ahead of ours cannot hold past the max wait', () => {
-    expect(burstHold([900], 1_000, 0, 10_000)).toBeUndefined();
-    expect(burstHold([60_000], 1_000, 1_000, 10_000)).toEqual({ untilMs: 2_000, firstArrivalMs: 1_000, lastArrivalMs: 1_000 });
+  it('is the largest share of CPU, memory or pod slots requested', () => {
+    const node = (cpu: number, mem: number, pods: number) => ({ allocatable: { cpuMillis: 1000, memoryBytes: 1000, ephemeralBytes: 0, pods: 10 }, requested: { cpuMillis: cpu, memoryBytes: mem, ephemeralBytes: 0, pods } });
+    expect(nodeFill(node(500, 950, 1))).toBe(0.95);
+    expect(nodeFill(node(100, 100, 10))).toBe(1);
+    expect(nodeFill(node(0, 0, 0))).toBe(0);
   });
 });
 
 describe('the scale-up during a burst', () => {
   const NOW = 10_000_000;
   const web = shape({ cpu: '1', memory: '1Gi' });
+  // 8 CPU for 40, 2 CPU for 10: the same price per CPU, so with the node overhead (3.65) the 8-CPU
+  // node is the cheapest per CPU and the largest. 11 pods → 1 × l (8 pods) + 2 × m (2 + 1 pods).
   const parts = (pods: TestPod[]) => buildSnapshot({
     offerings: [offering('m', 2, 4096, 10), offering('l', 8, 16384, 40)],
     groups: [nodeGroup('workers', { offeringIDs: ['m', 'l'], kubelet: NO_RESERVATIONS, maxNodes: 50 })],
     pods,
   });
   const at = (ms: number, n: number, prefix: string, judged = true) => pendingPods(prefix, web, n, { createdAtMs: ms, ...(judged ? { unschedulableSinceMs: ms } : { unschedulableSinceMs: undefined }) });
+  const launched = (r: ReturnType<typeof plan>) => Object.fromEntries(r.provision.map((p) => [p.offering, p.count]));
 
-  it('holds while pods arrive, says so and asks to come back when the burst has settled', () => {
-    const r = plan(parts([...at(NOW - 700, 4, 'a'), ...at(NOW - 300, 4, 'b')]), emptyState(), testPolicy(), NOW);
-    expect(r.commands.filter((c) => c.kind === 'createVm')).toEqual([]);
-    expect(r.decisions.find((d) => d.reason === 'burst-arriving')?.message).toContain('8 pending pod(s) need new nodes');
-    expect(r.nextContactAfterMs).toBe(NOW + 500); // the last arrival (NOW − 300) + 800 ms (the default idle time)
+  it('while pods arrive, launches the full nodes of the largest cheapest offering and holds the others', () => {
+    const r = plan(parts([...at(NOW - 700, 6, 'a'), ...at(NOW - 300, 5, 'b')]), emptyState(), testPolicy(), NOW);
+    // The full 2-CPU node waits too: the rest of the burst may fill an 8-CPU one instead.
+    expect(launched(r)).toEqual({ l: 1 });
+    expect(r.decisions.find((d) => d.reason === 'burst-arriving')?.message).toContain('launching 1 new node(s) now (full, of the largest offering at the lowest price per unit); 3 pending pod(s) for 2 other node(s) wait until');
+    expect(r.nextContactAfterMs).toBe(NOW + 700); // the last arrival (NOW − 300) + 1 s (the default idle time)
     expect(r.unschedulable).toEqual([]);
   });
 
-  it('counts a pending pod the scheduler has not judged yet as arriving now, unless it is older than the max wait', () => {
-    // Created 2 s ago (timestamps are whole seconds) and not judged yet: on its way to the scheduler.
-    const r = plan(parts([...at(NOW - 5_000, 4, 'a'), ...at(NOW - 2_000, 3, 'b', false)]), emptyState(), testPolicy(), NOW);
-    expect(r.commands.filter((c) => c.kind === 'createVm')).toEqual([]);
+  it('a pending pod the scheduler has not judged yet counts as arriving now, unless it is older than the max wait', () => {
+    // 5 judged pods (3 × m: none full and largest) and 3 created 2 s ago the scheduler has not judged.
+    const r = plan(parts([...at(NOW - 5_000, 5, 'a'), ...at(NOW - 2_000, 3, 'b', false)]), emptyState(), testPolicy(), NOW);
+    expect(launched(r)).toEqual({});
     expect(r.decisions.find((d) => d.reason === 'burst-arriving')?.message).toContain('3 not yet judged by the scheduler');
-    expect(r.nextContactAfterMs).toBe(NOW + 800);
+    expect(r.nextContactAfterMs).toBe(NOW + 1_000);
     // One left unjudged for 10 s (a scheduling gate, another scheduler) no longer holds anything.
-    const stale = plan(parts([...at(NOW - 5_000, 4, 'a'), ...at(NOW - 10_000, 1, 'gated', false)]), emptyState(), testPolicy(), NOW);
-    expect(stale.provision.reduce((s, p) => s + p.count, 0)).toBeGreaterThan(0);
+    const stale = plan(parts([...at(NOW - 5_000, 5, 'a'), ...at(NOW - 10_000, 1, 'gated', false)]), emptyState(), testPolicy(), NOW);
+    expect(launched(stale)).toEqual({ m: 3 });
   });
 
-  it('plans the whole burst once it has settled, and at the max wait while pods keep arriving', () => {
-    const settled = plan(parts([...at(NOW - 1_700, 4, 'a'), ...at(NOW - 1_000, 4, 'b')]), emptyState(), testPolicy(), NOW);
+  it('launches the rest once the burst has settled, and once the held pods waited the max wait while pods keep arriving', () => {
+    const settled = plan(parts([...at(NOW - 1_700, 6, 'a'), ...at(NOW - 1_100, 5, 'b')]), emptyState(), testPolicy(), NOW);
+    // Stamped NOW − 1 s, a whole second: it may have arrived up to NOW − 1 ms, so it still holds.
+    expect(launched(plan(parts([...at(NOW - 1_700, 6, 'a'), ...at(NOW - 1_000, 5, 'b')]), emptyState(), testPolicy(), NOW))).toEqual({ l: 1 });
     expect(settled.decisions.some((d) => d.reason === 'burst-arriving')).toBe(false);
-    expect(settled.provision).toEqual([expect.objectContaining({ offering: 'l', count: 1 })]); // 8 pods, one 8-CPU node
-    const trickle = Array.from({ length: 20 }, (_, i) => at(NOW - 10_000 + i * 500, 1, `p${i}`)).flat(); // the last at NOW − 500
-    const atMax = plan(parts(trickle), emptyState(), testPolicy(), NOW);
-    expect(atMax.decisions.some((d) => d.reason === 'burst-arriving')).toBe(false);
-    expect(atMax.provision.reduce((s, p) => s + p.count, 0)).toBeGreaterThan(0);
-    const before = plan(parts(trickle), emptyState(), testPolicy(), NOW - 200);
-    expect(before.commands.filter((c) => c.kind === 'createVm')).toEqual([]);
+    expect(launched(settled)).toEqual({ l: 1, m: 2 });
+    // 11 pods pending since NOW − 10.001 s while pods not yet judged keep coming.
+    const waiting = [...at(NOW - 10_001, 11, 'old'), ...at(NOW - 2_000, 2, 'new', false)];
+    expect(launched(plan(parts(waiting), emptyState(), testPolicy(), NOW))).toEqual({ l: 1, m: 2 });
+    expect(launched(plan(parts(waiting), emptyState(), testPolicy(), NOW - 200))).toEqual({ l: 1 });
   });
 
   it('does not hold with scaleUpBatchIdleMs 0', () => {
-    const r = plan(parts(at(NOW - 100, 4, 'a')), emptyState(), testPolicy({ scaleUpBatchIdleMs: 0 }), NOW);
-    expect(r.provision.reduce((s, p) => s + p.count, 0)).toBeGreaterThan(0);
+    const r = plan(parts(at(NOW - 100, 11, 'a')), emptyState(), testPolicy({ scaleUpBatchIdleMs: 0 }), NOW);
+    expect(launched(r)).toEqual({ l: 1, m: 2 });
   });
 });

@@ -1,54 +1,127 @@
 import type { SnapshotPod } from '../../../shared/snapshot.ts';
+import type { PlanContext } from '../context.ts';
+import { whyIgnored } from './pending-filter.ts';
+import type { SimNode, SimPod } from '../simulation/types.ts';
+import type { PlannedNode } from './emit.ts';
+import { isoTime } from './reasons.ts';
 
 // Pods that arrive together are planned together (issue #22). A Deployment scaled to 300 does not
-// reach the scheduler at once: the ReplicaSet controller creates its pods in batches and the
-// scheduler judges them one by one, so a reconcile during the burst sees only part of it. Planning
-// that part buys nodes sized for it, and the next reconcile adds more for the rest — more nodes than
-// the whole burst needs, and a different fleet on every run (it depends on where the cut fell).
+// reach the scheduler at once: the ReplicaSet controller creates its pods at the controller-manager's
+// API rate (about 20 a second by default: a 300-pod burst takes 15 s) and the scheduler judges them
+// one by one, so a reconcile during the burst sees only part of it. Planning that part whole buys
+// nodes sized for it — and for its leftovers, the small half-empty nodes at the end of every plan —
+// and the next reconcile does it again: more nodes than the burst needs, and a different fleet on
+// every run (it depends on where the cuts fell).
 //
-// So while the burst still arrives, the scale-up for pending pods waits, as Karpenter's batcher does
-// (BATCH_IDLE_DURATION 1 s, BATCH_MAX_DURATION 10 s):
+// So while the burst still arrives, a plan launches only the nodes that are right whatever comes
+// next — well filled (FULL_NODE_SHARE of their CPU, memory or pod slots requested) and of the largest
+// of their group's offerings at the lowest price per unit of what fills them (a part of a burst
+// planned alone would otherwise get nodes its own size) — and holds the others; their pods are
+// planned again with the next arrivals, with the launches made so far as capacity:
 //
-//   arrivals  a  a a  a    a                    (a pod created, or judged unschedulable)
-//             |──|─|──|────|────── idle ──▶ plan  (no arrival for idleMs: the burst is complete)
-//             first ───────────── max ────▶ plan  (never later than maxMs after its first pod)
+//   arrivals  a a a a a a a a a a a a a a a a            (a pod created, or judged unschedulable)
+//   plans       F     F     F     F     F      F+T       F: those nodes only; T: the rest, once no
+//                                      ─ idle ─▶         pod arrived for idleMs, or once the oldest
+//                                                        held pod has waited maxMs
 //
-// A pod's arrival is the later of its creation and the scheduler's unschedulable verdict (whole
-// seconds: Kubernetes timestamps); a pending pod the scheduler has not judged yet arrives now (it is
+// The first create is not delayed (the first plan launches what it can), and a burst seen whole is
+// planned whole. A pod's arrival is the later of its creation and the scheduler's verdict (whole
+// seconds: Kubernetes timestamps, taken at their second's end); a pending pod the scheduler has not judged yet arrives now (it is
 // on its way; the caller counts only young ones, so a pod gated for long does not hold every burst).
-// Arrivals closer than idleMs to the next one form the burst; only the burst that reaches now holds
-// (an old pending pod does not make a new one wait). The planner is pure: "now" is the plan's time,
-// and the plan asks to be called back (nextContactAfterMs) when the hold ends.
-//
-// The default idle time is 800 ms, shorter than the forwarder's own 1 s window (forwarder/batcher.ts):
-// a burst the forwarder saw complete is not held again for a clock skew between the functions and the
-// API server of up to 200 ms (a needless hold costs a reconcile, ≥ 1 s).
+// The planner is pure: "now" is the plan's time, and a plan that holds asks to be called back
+// (nextContactAfterMs).
+
+/** A node counts as well filled from this share of its CPU, memory or pod slots requested. */
+export const FULL_NODE_SHARE = 0.9;
 
 export interface BurstHold {
-  /** When the plan should look again: the idle time after the last arrival, or the max wait. */
+  /** When the plan should look again: idle after the last arrival, or the oldest held pod's max wait. */
   untilMs: number;
-  firstArrivalMs: number;
   lastArrivalMs: number;
+  oldestHeldMs: number;
 }
 
-/** When a pending pod arrived: its creation, or the scheduler's verdict when later. */
+/** When a pending pod arrived: its creation, or the scheduler's verdict when later (see above). */
 export function arrivalMs(pod: Pick<SnapshotPod, 'createdAtMs' | 'unschedulableSinceMs'>): number {
-  return Math.max(pod.createdAtMs, pod.unschedulableSinceMs ?? -Infinity);
+  const ms = Math.max(pod.createdAtMs, pod.unschedulableSinceMs ?? -Infinity);
+  // A whole-second stamp (Kubernetes timestamps) stands for any moment of its second: take its end,
+  // so a burst is never taken as settled while a pod of the last second may still be coming.
+  return ms % 1000 === 0 ? ms + 999 : ms;
 }
 
-/** Whether to hold the scale-up for pods arriving at these times; undefined = plan now. */
-export function burstHold(arrivalsMs: readonly number[], nowMs: number, idleMs: number, maxMs: number): BurstHold | undefined {
-  if (idleMs <= 0 || arrivalsMs.length === 0) return undefined;
-  // A clock ahead of ours must not make a pod arrive in the future (and hold longer than maxMs).
-  const sorted = arrivalsMs.map((t) => Math.min(t, nowMs)).sort((a, b) => b - a);
-  const lastArrivalMs = sorted[0]!;
-  if (nowMs - lastArrivalMs >= idleMs) return undefined;
-  let firstArrivalMs = lastArrivalMs;
-  for (const t of sorted) {
-    if (firstArrivalMs - t >= idleMs) break;
-    firstArrivalMs = t;
-  }
-  const maxEndMs = firstArrivalMs + Math.max(idleMs, maxMs);
-  if (nowMs >= maxEndMs) return undefined;
-  return { untilMs: Math.min(lastArrivalMs + idleMs, maxEndMs), firstArrivalMs, lastArrivalMs };
+/** The largest share of a node's CPU, memory or pod slots that its pods (DaemonSets included) request. */
+export function nodeFill(node: Pick<SimNode, 'allocatable' | 'requested'>): number {
+  const share = (used: number, total: number) => (total > 0 ? used / total : 0);
+  return Math.max(share(node.requested.cpuMillis, node.allocatable.cpuMillis), share(node.requested.memoryBytes, node.allocatable.memoryBytes), share(node.requested.pods, node.allocatable.pods));
+}
+
+/**
+ * Whether the node's offering is the largest of its group's offerings that cost the least per unit
+ * of the resource that fills the node (price + spec.nodeOverhead; 1 % slack). A part of a burst
+ * planned on its own gets nodes its size (24 pods: a 4-CPU node, full), the next part again; where
+ * a larger node costs no more per unit, it is what the whole burst would fill.
+ */
+function largestOfCheapest(p: PlannedNode): boolean {
+  const key = (['cpuMillis', 'memoryBytes', 'pods'] as const).reduce((a, k) => (share(p.node, k) > share(p.node, a) ? k : a));
+  const perUnit = (t: PlannedNode['template']) => (t.offering.priceMonthly + t.group.spec.nodeOverhead.monthlyCost) / Math.max(1, t.free[key]);
+  const templates = p.capacity.templates.filter((t) => t.free[key] > 0);
+  const cheapest = templates.reduce((m, t) => Math.min(m, perUnit(t)), Infinity);
+  const largest = templates.filter((t) => perUnit(t) <= cheapest * 1.01).reduce((m, t) => Math.max(m, t.free[key]), 0);
+  return perUnit(p.template) <= cheapest * 1.01 && p.template.free[key] >= largest;
+}
+
+function share(node: Pick<SimNode, 'allocatable' | 'requested'>, key: 'cpuMillis' | 'memoryBytes' | 'pods'): number {
+  return node.allocatable[key] > 0 ? node.requested[key] / node.allocatable[key] : 0;
+}
+
+/**
+ * Whether to hold the less-filled nodes of this plan: the burst still arrives (its last arrival is
+ * younger than idleMs) and no pod they would take has waited maxMs yet; undefined = launch them.
+ */
+export function burstHold(lastArrivalMs: number, heldArrivalsMs: readonly number[], nowMs: number, idleMs: number, maxMs: number): BurstHold | undefined {
+  if (idleMs <= 0 || heldArrivalsMs.length === 0) return undefined;
+  // A clock ahead of ours must not make a pod arrive in the future (and hold past the max wait).
+  const last = Math.min(lastArrivalMs, nowMs);
+  if (nowMs - last >= idleMs) return undefined;
+  const oldestHeldMs = heldArrivalsMs.reduce((a, b) => Math.min(a, b), nowMs);
+  if (nowMs - oldestHeldMs >= maxMs) return undefined;
+  return { untilMs: Math.min(last + idleMs, oldestHeldMs + maxMs), lastArrivalMs: last, oldestHeldMs };
+}
+
+/**
+ * The last arrival of the pending pods (those that fit launches in flight included: they are part of
+ * the burst too), pending pods the scheduler has not judged yet (created less than the max wait ago,
+ * not ignored) counting as arriving now; undefined when the hold is off or no pod needs a new node.
+ */
+export function lastArrival(ctx: PlanContext, pending: readonly SnapshotPod[], needNewNodes: boolean): { lastArrivalMs: number; unjudged: number } | undefined {
+  const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs, expendablePodsPriorityCutoff: cutoff } = ctx.policy;
+  if (idleMs <= 0 || !needNewNodes) return undefined;
+  const unjudged = ctx.snapshot.pods.filter((pod) => pod.phase === 'Pending' && pod.nodeName === undefined && !pod.terminating && pod.unschedulableSinceMs === undefined
+    && ctx.nowMs - pod.createdAtMs < maxMs && whyIgnored(pod, ctx.snapshot.podShapes[pod.shape]!, cutoff) === undefined).length;
+  const lastArrivalMs = unjudged > 0 ? ctx.nowMs : pending.reduce((t, pod) => Math.max(t, arrivalMs(pod)), -Infinity);
+  return { lastArrivalMs, unjudged };
+}
+
+/**
+ * While the burst still arrives: the planned nodes to launch now (every well-filled one, and what
+ * is not for pending pods), the less-filled ones held with a decision saying so and a call back.
+ */
+export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[], arrival: { lastArrivalMs: number; unjudged: number }, arrivalOf: (pod: SimPod) => number): PlannedNode[] {
+  const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs } = ctx.policy;
+  const partial = new Set(planned.filter((p) => p.reason === 'pending-pods' && !(nodeFill(p.node) >= FULL_NODE_SHARE && largestOfCheapest(p))).map((p) => p.node));
+  if (partial.size === 0) return [...planned];
+  const held = placements.filter((p) => partial.has(p.node)).map((p) => arrivalOf(p.pod));
+  const hold = burstHold(arrival.lastArrivalMs, held, ctx.nowMs, idleMs, maxMs);
+  if (!hold) return [...planned];
+  ctx.wakeAt(hold.untilMs);
+  const now = planned.filter((p) => !partial.has(p.node));
+  const ago = (ms: number) => `${(Math.max(0, ctx.nowMs - ms) / 1000).toFixed(1)} s ago`;
+  ctx.decide({
+    kind: 'info',
+    target: 'cluster',
+    reason: 'burst-arriving',
+    message: `pods are still arriving (the last ${ago(hold.lastArrivalMs)}, ${arrival.unjudged} not yet judged by the scheduler): launching ${now.length} new node(s) now (full, of the largest offering at the lowest price per unit); ${held.length} pending pod(s) for ${partial.size} other node(s) wait until ${isoTime(hold.untilMs)} to be planned with the rest of the burst (no arrival for ${idleMs} ms, or ${maxMs} ms after the oldest of them, ${ago(hold.oldestHeldMs)})`,
+    details: { launchedNow: now.length, heldNodes: partial.size, heldPods: held.length, unjudged: arrival.unjudged, untilMs: hold.untilMs },
+  });
+  return now;
 }
