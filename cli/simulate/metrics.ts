@@ -52,7 +52,7 @@ export function utilizationOf(samples: readonly Sample[], resource: 'cpu' | 'mem
   return { average, p10: percentile(values, 10) };
 }
 
-/** The world as one sample: demand counts every pod (pending too), capacity only Ready nodes. */
+/** The world as one sample: requests of the pods bound to Ready nodes over those nodes' allocatable (pending pods counted apart). */
 export function sampleWorld(world: World, atMs: number): Sample {
   let capacityCpuMillis = 0;
   let capacityMemoryBytes = 0;

@@ -11,6 +11,7 @@ import type { GroupCapacity } from './groups.ts';
 import { hostnameFor } from './hostname.ts';
 import { addUsage, describeBreach, hasLimits, limitBreach, offeringUsage, roomUnderLimits, type GroupUsage } from './limits.ts';
 import { describeTradeOff, solveFewerNodes } from './fewer-nodes.ts';
+import { sizedTemplates } from './group-sizing.ts';
 import { byWeightTiers, weightTiers, type RoundOutcome } from './weights.ts';
 
 export type PlannerStep = { kind: 'node'; planned: PlannedNode } | { kind: 'bind'; pod: SimPod; node: SimNode };
@@ -138,7 +139,8 @@ export class NodePlanner {
     const rooms = this.capacities.map((c, g) => (hasLimits(c.limits) ? Math.min(this.roomLeft(g), roomUnderLimits(c.limits, this.usage(g), c.templates.map((t) => t.offering))) : this.roomLeft(g)));
     const locks = this.capacities.map((_, g) => this.lock(g));
     // Offerings of which even one node would pass a limit are left out of the search.
-    const capacities = this.capacities.map((c, g) => ({ ...c, templates: c.templates.filter((t) => this.limitProblem(g, t) === undefined) }));
+    // Offerings smaller than the group's load calls for are left out (scale-up/group-sizing.ts).
+    const capacities = this.capacities.map((c, g) => ({ ...c, templates: sizedTemplates(this.ctx, this.model, c.group.key, g, c.templates.filter((t) => this.limitProblem(g, t) === undefined), classes) }));
     const input = buildPackInput(this.model, classes, capacities, rooms, locks);
     const { solution, tradeOff } = solveFewerNodes(input.classes, input.templates, input.groups, this.ctx.policy.searchBudget, this.ctx.policy.fewerNodesTolerancePercent);
     if (tradeOff) this.ctx.decide({ kind: 'info', target: 'cluster', reason: 'fewer-nodes', message: describeTradeOff(tradeOff), details: { ...tradeOff } });
