@@ -19,8 +19,9 @@ function launch(o: Partial<LaunchOperation> = {}): LaunchOperation {
 function state(op = launch(), o: Partial<PlanningState> = {}): PlanningState {
   return { groups: {}, nodes: {}, operations: [op], ...o };
 }
-function world(o: { node?: SnapshotNode; vms?: SnapshotVm[] | null; results?: CommandResult[]; synced?: boolean } = {}) {
+function world(o: { node?: SnapshotNode; vms?: SnapshotVm[] | null; results?: CommandResult[]; synced?: boolean; pods?: ReturnType<typeof snapPod>[] } = {}) {
   return snapshot({
+    pods: o.pods ?? [],
     nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'] })],
     nodes: o.node ? [o.node] : [],
     vms: o.vms === undefined ? [] : o.vms,
@@ -40,6 +41,21 @@ describe('launch progress', () => {
     const r3 = runPlan(world({ node: snapNode({ name: HOST, group: 'workers' }), vms: [vm({ hostname: HOST, identifier: '555' })] }), { state: r2.state, nowMs: min(4) });
     expect(opOf(r3)?.status).toBe('succeeded');
     expect(eventReasons(r3)).toContain('ProvisioningCompleted');
+  });
+
+  it('a NotReady Node that hosts a workload pod was Ready: succeeded, never cleaned up as a failed launch (its local data stays the NotReady check\'s business)', () => {
+    // The node went Ready, took a pod with an emptyDir and lost its machine before any plan saw it
+    // Ready; the registration deadline then passes with the VM gone.
+    const node = snapNode({ name: HOST, group: 'workers', ready: false });
+    const pods = [snapPod({ name: 'scratch', node: HOST, phase: 'Running', cpu: '100m' })];
+    const r = runPlan(world({ node, vms: [], pods }), { state: state(launch({ status: 'registering' })), nowMs: min(16) });
+    expect(opOf(r)?.status).toBe('succeeded');
+    expect(commandKinds(r)).not.toContain('deleteNode');
+    expect(commandKinds(r)).not.toContain('deleteVm');
+    // Without the pod, the same Node is a launch that never joined: cleaned up.
+    const empty = runPlan(world({ node, vms: [] }), { state: state(launch({ status: 'registering' })), nowMs: min(16) });
+    expect(opOf(empty)?.status).toBe('failed');
+    expect(commandKinds(empty)).toContain('deleteNode');
   });
 
   it('a Node of the hostname also counts as the VM existing', () => {

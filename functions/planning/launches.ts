@@ -6,6 +6,7 @@ import { groupEvent } from './lifecycle-events.ts';
 import { groupRef } from './managed-nodes.ts';
 import type { LaunchOperation } from './types.ts';
 import { formatDuration } from './durations.ts';
+import { isDaemonSetPod, isMirrorPod } from './pod-rules.ts';
 
 // A launch after createVm: launching ──(VM listed, or a Node of that name)──▶ registering
 // ──(Node Ready)──▶ succeeded. No VM by launchDeadlineMs, or no Ready Node by
@@ -24,7 +25,11 @@ export function advanceLaunch(ctx: PlanContext, op: LaunchOperation): void {
     op.status = 'registering';
     op.updatedAtMs = ctx.nowMs;
   }
-  if (node?.ready) {
+  // IMPORTANT: a Node that hosts workload pods was Ready (the scheduler binds nothing else to it),
+  // even if no plan saw it Ready before it went NotReady: the launch succeeded, and a later loss of
+  // the machine is the NotReady replacement's business (with its local-data and partition checks),
+  // never the failed-launch clean-up's, which deletes without them.
+  if (node?.ready || (node && servedWorkloads(ctx, node.name))) {
     op.status = 'succeeded';
     op.updatedAtMs = ctx.nowMs;
     recordGroupSuccess(ctx.state, op.nodeGroup);
@@ -87,4 +92,13 @@ export function failLaunch(ctx: PlanContext, op: LaunchOperation, reason: string
     details: { operationId: op.id, hostname: op.hostname, offering: op.offeringId, backoffUntilMs },
   });
   groupEvent(ctx, op.nodeGroup, { type: 'Warning', eventReason: 'ProvisioningFailed', reason, message: `${message}; backing off ${backoff}`, operationId: op.id });
+}
+
+/** Whether a workload pod (not a DaemonSet or mirror pod) is bound to the node. */
+function servedWorkloads(ctx: PlanContext, nodeName: string): boolean {
+  const { snapshot } = ctx;
+  return (clusterIndex(snapshot).podsByNode.get(nodeName) ?? []).some((pod) => {
+    const shape = snapshot.podShapes[pod.shape]!;
+    return !isDaemonSetPod(shape) && !isMirrorPod(shape);
+  });
 }

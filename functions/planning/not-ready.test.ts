@@ -74,7 +74,8 @@ describe('NotReady replacement', () => {
 
   it('leaves a joining node to its launch (registration deadline), and unmanaged nodes alone', () => {
     const joining = { id: 'l', kind: 'launch' as const, nodeGroup: 'default/workers', hostname: 'test-dead0', offeringId: 'medium', status: 'registering' as const, createdAtMs: since, updatedAtMs: since, launchDeadlineMs: since + 5 * MINUTE_MS, registrationDeadlineMs: TEST_NOW_MS + MINUTE_MS };
-    const r = runPlan(world([dead(), healthy('test-b'), healthy('test-c')]), { state: { groups: {}, nodes: {}, operations: [joining] } });
+    // (No workload pod on it: a Node that hosts one was Ready, and its launch has succeeded — launches.ts.)
+    const r = runPlan(world([dead(), healthy('test-b'), healthy('test-c')], true, { pods: [] }), { state: { groups: {}, nodes: {}, operations: [joining] } });
     expect(r.state.operations.some((op): op is DrainOperation => op.kind === 'drain')).toBe(false);
     const unmanaged = runPlan(world([dead({ group: undefined }), healthy('test-b')]));
     expect(actions(unmanaged)).toEqual([]);
