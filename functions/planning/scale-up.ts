@@ -13,6 +13,7 @@ import { NodePlanner, type PlannerStep } from './scale-up/node-planner.ts';
 import { ignoredPodDecisions, whyIgnored, type IgnoredPod } from './scale-up/pending-filter.ts';
 import { diagnose } from './scale-up/reasons.ts';
 import { arrivalMs, holdBurstTail, lastArrival } from './scale-up/burst.ts';
+import { interleaveByClass } from './scale-up/interleave.ts';
 
 /**
  * Scale-up: launch the cheapest set of nodes that gives every pending pod a place.
@@ -95,7 +96,8 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const onReady = place(model, pending, { filter: (node) => node.kind === 'existing' });
   const decidedAtMs = Math.max(-Infinity, ...launches.map((op) => op.createdAtMs));
   const later = (pod: SimPod) => (arrivalMs(snapshotPods.get(pod)!) > decidedAtMs ? 1 : 0);
-  const toInFlight = onReady.unplaced.map((u) => u.pod).sort((a, b) => later(a) - later(b) || canonicalPodOrder(a, b));
+  const unplacedPods = onReady.unplaced.map((u) => u.pod);
+  const toInFlight = [0, 1].flatMap((part) => interleaveByClass(unplacedPods.filter((pod) => later(pod) === part), canonicalPodOrder));
   const first = place(model, toInFlight, { filter: (node) => node.kind !== 'existing' });
   first.placed.unshift(...onReady.placed);
   planner.recordPlaced(first.placed);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot, emptyState, NO_RESERVATIONS, nodeGroup, offering, pendingPods, shape, testPolicy, type TestPod } from '../../../test/fixtures/planning-builders.ts';
 import { plan } from '../plan.ts';
-import { arrivalMs, burstHold, nodeFill } from './burst.ts';
+import { arrivalMs, burstHold, fillsAsTheBatch, nodeFill } from './burst.ts';
 
 // Issue #22: while a burst still arrives, only well-filled new nodes are launched; the less-filled
-// ones wait for the rest of the burst (1 s idle, 10 s max, as Karpenter's batcher).
+// ones wait for the rest of the burst (1 s idle as Karpenter's batcher; max 30 s by default, 10 s in
+// the cases below that are about the max wait, as Karpenter's).
 
 describe('burstHold', () => {
   it('holds while the last arrival is younger than the idle time, until idle after it', () => {
@@ -42,6 +43,23 @@ describe('arrivalMs and nodeFill', () => {
   });
 });
 
+describe('fillsAsTheBatch', () => {
+  const GiB = 1024 ** 3;
+  const node = (cpuMillis: number, memGiB: number) => ({ allocatable: { cpuMillis: 8000, memoryBytes: 16 * GiB, ephemeralBytes: 0, pods: 110 }, requested: { cpuMillis, memoryBytes: memGiB * GiB, ephemeralBytes: 0, pods: 10 } });
+  const free = { cpuMillis: 8000, memoryBytes: 16 * GiB, pods: 110 };
+  it('wants the binding resource nearly full and the others at the batch\'s share of them', () => {
+    // The batch: 40 CPU and 80 GiB = 5 nodes by memory, 5 by CPU: a node must be full of both.
+    const even = { cpuMillis: 40_000, memoryBytes: 80 * GiB, pods: 50 };
+    expect(fillsAsTheBatch(node(7_500, 15), even, free)).toBe(true);
+    expect(fillsAsTheBatch(node(2_000, 15.5), even, free)).toBe(false); // full of memory pods, CPU idle
+    // The batch: 10 CPU and 80 GiB = 5 nodes by memory, 1.25 by CPU: a quarter of the CPU is enough.
+    const memoryHeavy = { cpuMillis: 10_000, memoryBytes: 80 * GiB, pods: 50 };
+    expect(fillsAsTheBatch(node(2_000, 15.5), memoryHeavy, free)).toBe(true);
+    expect(fillsAsTheBatch(node(1_000, 15.5), memoryHeavy, free)).toBe(false);
+    expect(fillsAsTheBatch(node(8_000, 12), memoryHeavy, free)).toBe(false);
+  });
+});
+
 describe('the scale-up during a burst', () => {
   const NOW = 10_000_000;
   const web = shape({ cpu: '1', memory: '1Gi' });
@@ -59,19 +77,20 @@ describe('the scale-up during a burst', () => {
     const r = plan(parts([...at(NOW - 700, 6, 'a'), ...at(NOW - 300, 5, 'b')]), emptyState(), testPolicy(), NOW);
     // The full 2-CPU node waits too: the rest of the burst may fill an 8-CPU one instead.
     expect(launched(r)).toEqual({ l: 1 });
-    expect(r.decisions.find((d) => d.reason === 'burst-arriving')?.message).toContain('launching 1 new node(s) now (full, of the largest offering at the lowest price per unit); 3 pending pod(s) for 2 other node(s) wait until');
+    expect(r.decisions.find((d) => d.reason === 'burst-arriving')?.message).toContain('launching 1 new node(s) now (filled as the burst fills nodes, of the largest offering at the lowest price per unit); 3 pending pod(s) for 2 other node(s) wait until');
     expect(r.nextContactAfterMs).toBe(NOW + 700); // the last arrival (NOW − 300) + 1 s (the default idle time)
     expect(r.unschedulable).toEqual([]);
   });
 
   it('a pending pod the scheduler has not judged yet counts as arriving now, unless it is older than the max wait', () => {
     // 5 judged pods (3 × m: none full and largest) and 3 created 2 s ago the scheduler has not judged.
-    const r = plan(parts([...at(NOW - 5_000, 5, 'a'), ...at(NOW - 2_000, 3, 'b', false)]), emptyState(), testPolicy(), NOW);
+    const policy = testPolicy({ scaleUpBatchMaxMs: 10_000 });
+    const r = plan(parts([...at(NOW - 5_000, 5, 'a'), ...at(NOW - 2_000, 3, 'b', false)]), emptyState(), policy, NOW);
     expect(launched(r)).toEqual({});
     expect(r.decisions.find((d) => d.reason === 'burst-arriving')?.message).toContain('3 not yet judged by the scheduler');
     expect(r.nextContactAfterMs).toBe(NOW + 1_000);
     // One left unjudged for 10 s (a scheduling gate, another scheduler) no longer holds anything.
-    const stale = plan(parts([...at(NOW - 5_000, 5, 'a'), ...at(NOW - 10_000, 1, 'gated', false)]), emptyState(), testPolicy(), NOW);
+    const stale = plan(parts([...at(NOW - 5_000, 5, 'a'), ...at(NOW - 10_000, 1, 'gated', false)]), emptyState(), policy, NOW);
     expect(launched(stale)).toEqual({ m: 3 });
   });
 
@@ -83,8 +102,11 @@ describe('the scale-up during a burst', () => {
     expect(launched(settled)).toEqual({ l: 1, m: 2 });
     // 11 pods pending since NOW − 10.001 s while pods not yet judged keep coming.
     const waiting = [...at(NOW - 10_001, 11, 'old'), ...at(NOW - 2_000, 2, 'new', false)];
-    expect(launched(plan(parts(waiting), emptyState(), testPolicy(), NOW))).toEqual({ l: 1, m: 2 });
-    expect(launched(plan(parts(waiting), emptyState(), testPolicy(), NOW - 200))).toEqual({ l: 1 });
+    const max10 = testPolicy({ scaleUpBatchMaxMs: 10_000 });
+    expect(launched(plan(parts(waiting), emptyState(), max10, NOW))).toEqual({ l: 1, m: 2 });
+    expect(launched(plan(parts(waiting), emptyState(), max10, NOW - 200))).toEqual({ l: 1 });
+    // With the default max wait (30 s) they still wait at NOW: the burst keeps arriving.
+    expect(launched(plan(parts(waiting), emptyState(), testPolicy(), NOW))).toEqual({ l: 1 });
   });
 
   it('does not hold with scaleUpBatchIdleMs 0', () => {

@@ -14,10 +14,13 @@ import { isoTime } from './reasons.ts';
 // every run (it depends on where the cuts fell).
 //
 // So while the burst still arrives, a plan launches only the nodes that are right whatever comes
-// next — well filled (FULL_NODE_SHARE of their CPU, memory or pod slots requested) and of the largest
-// of their group's offerings at the lowest price per unit of what fills them (a part of a burst
-// planned alone would otherwise get nodes its own size) — and holds the others; their pods are
-// planned again with the next arrivals, with the launches made so far as capacity:
+// next — filled as the burst seen so far fills nodes of their size on average (FULL_NODE_SHARE of
+// the resource that binds the batch, and of the others at least the batch's share: a node full of
+// memory pods alone would leave the CPU pods to nodes of their own) and of the largest of their
+// group's offerings at the lowest price per unit of that resource (a part of a burst planned alone
+// would otherwise get nodes its own size) — and holds the others; their pods are planned again with
+// the next arrivals, with the launches made so far as capacity (filled with the batch's mix:
+// scale-up/interleave.ts):
 //
 //   arrivals  a a a a a a a a a a a a a a a a            (a pod created, or judged unschedulable)
 //   plans       F     F     F     F     F      F+T       F: those nodes only; T: the rest, once no
@@ -25,7 +28,9 @@ import { isoTime } from './reasons.ts';
 //                                                        held pod has waited maxMs
 //
 // The first create is not delayed (the first plan launches what it can), and a burst seen whole is
-// planned whole. A pod's arrival is the later of its creation and the scheduler's verdict (whole
+// planned whole. The max wait is 30 s by default (Karpenter's is 10 s): the ReplicaSet controller
+// takes 15 s for a 300-pod Deployment, and nodes released at 10 s were sized for the part seen; at
+// worst a pod of a node that is not full waits 30 s while pods keep arriving within 1 s of each other. A pod's arrival is the later of its creation and the scheduler's verdict (whole
 // seconds: Kubernetes timestamps, taken at their second's end); a pending pod the scheduler has not judged yet arrives now (it is
 // on its way; the caller counts only young ones, so a pod gated for long does not hold every burst).
 // The planner is pure: "now" is the plan's time, and a plan that holds asks to be called back
@@ -61,13 +66,36 @@ export function nodeFill(node: Pick<SimNode, 'allocatable' | 'requested'>): numb
  * planned on its own gets nodes its size (24 pods: a 4-CPU node, full), the next part again; where
  * a larger node costs no more per unit, it is what the whole burst would fill.
  */
-function largestOfCheapest(p: PlannedNode): boolean {
-  const key = (['cpuMillis', 'memoryBytes', 'pods'] as const).reduce((a, k) => (share(p.node, k) > share(p.node, a) ? k : a));
+function largestOfCheapest(p: PlannedNode, key: Resource): boolean {
   const perUnit = (t: PlannedNode['template']) => (t.offering.priceMonthly + t.group.spec.nodeOverhead.monthlyCost) / Math.max(1, t.free[key]);
   const templates = p.capacity.templates.filter((t) => t.free[key] > 0);
   const cheapest = templates.reduce((m, t) => Math.min(m, perUnit(t)), Infinity);
   const largest = templates.filter((t) => perUnit(t) <= cheapest * 1.01).reduce((m, t) => Math.max(m, t.free[key]), 0);
   return perUnit(p.template) <= cheapest * 1.01 && p.template.free[key] >= largest;
+}
+
+type Resource = 'cpuMillis' | 'memoryBytes' | 'pods';
+const RESOURCES = ['cpuMillis', 'memoryBytes', 'pods'] as const;
+
+/**
+ * The resource that binds the burst seen so far on this node's offering: the one of which the
+ * batch's pending pods would fill the most nodes of that size (sum of requests / free room).
+ */
+export function bindingResource(demand: Record<Resource, number>, free: Record<Resource, number>): Resource {
+  const nodes = (k: Resource) => (free[k] > 0 ? demand[k] / free[k] : 0);
+  return RESOURCES.reduce((a, k) => (nodes(k) > nodes(a) ? k : a));
+}
+
+/**
+ * Whether the node is filled at least as the batch would fill nodes of its size on average
+ * (FULL_NODE_SHARE of it, in every resource): its binding resource nearly full, and the others at
+ * least the batch's share of them. A node full of memory pods alone is full, but the batch needs
+ * their room for CPU too: launched early, it leaves the CPU pods to nodes of their own.
+ */
+export function fillsAsTheBatch(node: Pick<SimNode, 'allocatable' | 'requested'>, demand: Record<Resource, number>, free: Record<Resource, number>): boolean {
+  const nodesOf = (k: Resource) => (free[k] > 0 ? demand[k] / free[k] : 0);
+  const binding = Math.max(...RESOURCES.map(nodesOf));
+  return binding > 0 && RESOURCES.every((k) => share(node, k) >= FULL_NODE_SHARE * (nodesOf(k) / binding));
 }
 
 function share(node: Pick<SimNode, 'allocatable' | 'requested'>, key: 'cpuMillis' | 'memoryBytes' | 'pods'): number {
@@ -108,7 +136,19 @@ export function lastArrival(ctx: PlanContext, pending: readonly SnapshotPod[], n
  */
 export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[], arrival: { lastArrivalMs: number; unjudged: number }, arrivalOf: (pod: SimPod) => number): PlannedNode[] {
   const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs } = ctx.policy;
-  const partial = new Set(planned.filter((p) => p.reason === 'pending-pods' && !(nodeFill(p.node) >= FULL_NODE_SHARE && largestOfCheapest(p))).map((p) => p.node));
+  const fresh = new Set(planned.filter((p) => p.reason === 'pending-pods').map((p) => p.node));
+  const demand = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
+  for (const { pod, node } of placements) {
+    if (!fresh.has(node)) continue;
+    demand.cpuMillis += pod.shape.requests.cpuMillis;
+    demand.memoryBytes += pod.shape.requests.memoryBytes;
+    demand.pods += 1;
+  }
+  const good = (p: PlannedNode) => {
+    const key = bindingResource(demand, p.template.free);
+    return fillsAsTheBatch(p.node, demand, p.template.free) && largestOfCheapest(p, key);
+  };
+  const partial = new Set(planned.filter((p) => p.reason === 'pending-pods' && !good(p)).map((p) => p.node));
   if (partial.size === 0) return [...planned];
   const held = placements.filter((p) => partial.has(p.node)).map((p) => arrivalOf(p.pod));
   const hold = burstHold(arrival.lastArrivalMs, held, ctx.nowMs, idleMs, maxMs);
@@ -120,7 +160,7 @@ export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[],
     kind: 'info',
     target: 'cluster',
     reason: 'burst-arriving',
-    message: `pods are still arriving (the last ${ago(hold.lastArrivalMs)}, ${arrival.unjudged} not yet judged by the scheduler): launching ${now.length} new node(s) now (full, of the largest offering at the lowest price per unit); ${held.length} pending pod(s) for ${partial.size} other node(s) wait until ${isoTime(hold.untilMs)} to be planned with the rest of the burst (no arrival for ${idleMs} ms, or ${maxMs} ms after the oldest of them, ${ago(hold.oldestHeldMs)})`,
+    message: `pods are still arriving (the last ${ago(hold.lastArrivalMs)}, ${arrival.unjudged} not yet judged by the scheduler): launching ${now.length} new node(s) now (filled as the burst fills nodes, of the largest offering at the lowest price per unit); ${held.length} pending pod(s) for ${partial.size} other node(s) wait until ${isoTime(hold.untilMs)} to be planned with the rest of the burst (no arrival for ${idleMs} ms, or ${maxMs} ms after the oldest of them, ${ago(hold.oldestHeldMs)})`,
     details: { launchedNow: now.length, heldNodes: partial.size, heldPods: held.length, unjudged: arrival.unjudged, untilMs: hold.untilMs },
   });
   return now;

@@ -21,8 +21,8 @@ const classes = [
 const groups = [nodeGroup('workers', { offeringIDs: catalogue.map((o) => o.identifier), maxNodes: 200 })];
 
 /** Every pod of the burst, created (and judged) in a shuffled order between `fromMs` and `fromMs + 60`. */
-function burst(seed: number, fromMs: number): TestPod[] {
-  const pods = classes.flatMap((c) => pendingPods(c.name, c.shape, c.count));
+function burst(seed: number, fromMs: number, scale = 1): TestPod[] {
+  const pods = classes.flatMap((c) => pendingPods(c.name, c.shape, c.count * scale));
   // A shuffle by a small linear congruential generator: any order will do, the same one per seed.
   let state = seed;
   const random = () => (state = (state * 48_271) % 2_147_483_647) / 2_147_483_647;
@@ -84,5 +84,44 @@ describe('the same burst gives the same fleet', () => {
     };
     const cuts = [31, 32, 33].map(cut);
     for (const c of cuts) expect(c).toEqual(cuts[0]);
+  });
+});
+
+describe('a burst that arrives over 15 s, planned every 1.234 s', () => {
+  // The ReplicaSet controller creates a Deployment's pods over seconds (the Karpenter bench's issue-22
+  // burst: 300 pods in ~15 s); here issue #22's 300 pods arrive at 20 a second in a shuffled order,
+  // stamped in whole seconds, and the planner runs every 1.234 s with the launches so far in flight.
+  // The fleet is the one of a single plan of all 300 pods, whatever the order. (Not so at a fifth of
+  // the size: 60 pods at 4 a second cost 350 or 410 against 330 for one plan, depending on the
+  // order: the last pods do not fit the nodes in flight as those were planned; docs/scale-up.md.)
+  const rounds = (seed: number, everyMs = 50) => {
+    const pods = burst(seed, 0, 5).map((p, i) => ({ ...p, arrivesAtMs: NOW + i * everyMs }));
+    const stamped = (p: (typeof pods)[number]) => {
+      const { arrivesAtMs, ...pod } = p;
+      const second = Math.floor(arrivesAtMs / 1000) * 1000;
+      return { ...pod, createdAtMs: second, unschedulableSinceMs: second };
+    };
+    let state = emptyState();
+    const results: ReturnType<typeof plan>[] = [];
+    for (let now = NOW + 300; now < NOW + 60_000; now += 1_234) {
+      const r = at(pods.filter((p) => p.arrivesAtMs <= now).map(stamped), state, now);
+      state = r.state;
+      results.push(r);
+    }
+    // Early on only nodes filled as the batch fills them are launched: the first create is not held.
+    expect(results.findIndex((r) => r.provision.length > 0)).toBeLessThan(4);
+    return { fleet: fleet(...results), cost: results.reduce((c, r) => c + r.monthlyCostDelta, 0) };
+  };
+
+  it('costs what one plan of the whole burst costs, and buys the same fleet whatever the order', () => {
+    const whole = at(burst(1, NOW - 20_000, 5), emptyState(), NOW);
+    const seen = [41, 42, 43].map((seed) => rounds(seed));
+    for (const r of seen) expect(r).toEqual({ fleet: fleet(whole), cost: whole.monthlyCostDelta });
+  });
+
+  it('the same over 25 s (12 pods a second): the held nodes wait for the whole burst (scaleUpBatchMaxMs 30 s)', () => {
+    const whole = at(burst(1, NOW - 40_000, 5), emptyState(), NOW);
+    const seen = [41, 42, 43].map((seed) => rounds(seed, 83));
+    for (const r of seen) expect(r).toEqual({ fleet: fleet(whole), cost: whole.monthlyCostDelta });
   });
 });

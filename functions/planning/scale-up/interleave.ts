@@ -1,0 +1,36 @@
+import type { SimPod } from '../simulation/types.ts';
+
+// The order pending pods fill the nodes on their way (issue #22). Those nodes were sized for a mix
+// of the burst's pods (scale-up/burst.ts launches early only nodes filled as the batch fills them on
+// average); first-fit in largest-first order gives the first of them the largest pods alone — a node
+// full of 3-GiB pods with its CPU idle — and the CPU pods then need new nodes of their own: on
+// issue #22's burst planned in rounds, 23 + 1 nodes where one plan of the whole buys 20 + 1.
+// Interleaved in proportion to their counts, each node takes the batch's mix. The order depends on
+// the set of pods only (classes by shape, each in the canonical order), not on when each came.
+
+/**
+ * The pods interleaved by class (namespace and shape): next, the class with the least share of its
+ * pods taken so far ((taken + 1/2) / count), ties to the class first in `order`; within a class, `order`.
+ */
+export function interleaveByClass(pods: readonly SimPod[], order: (a: SimPod, b: SimPod) => number): SimPod[] {
+  const classes = new Map<string, SimPod[]>();
+  for (const pod of [...pods].sort(order)) {
+    const key = `${pod.namespace}\u0000${pod.shapeIndex < 0 ? pod.key : pod.shapeIndex}`;
+    const list = classes.get(key);
+    if (list) list.push(pod);
+    else classes.set(key, [pod]);
+  }
+  // Map order = the order of each class's first pod: the ties go the same way on every run.
+  const lists = [...classes.values()];
+  const taken = lists.map(() => 0);
+  const out: SimPod[] = [];
+  while (out.length < pods.length) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      if (taken[i]! >= lists[i]!.length) continue;
+      if (best < 0 || (taken[i]! + 0.5) / lists[i]!.length < (taken[best]! + 0.5) / lists[best]!.length) best = i;
+    }
+    out.push(lists[best]![taken[best]!++]!);
+  }
+  return out;
+}
