@@ -182,7 +182,7 @@ export interface Policy {
    */
   scaleUpBatchIdleMs: number; // default 1 s (Karpenter's BATCH_IDLE_DURATION; see scale-up/burst.ts)
   /** ...but never longer than this after the burst's first pod arrived. */
-  scaleUpBatchMaxMs: number; // default 10 s (Karpenter's BATCH_MAX_DURATION)
+  scaleUpBatchMaxMs: number; // default 30 s (Karpenter's BATCH_MAX_DURATION is 10 s; see scale-up/burst.ts)
 }
 
 export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
@@ -203,7 +203,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   balanceSimilarNodeGroups: false,
   fewerNodesTolerancePercent: 3,
   scaleUpBatchIdleMs: 1_000,
-  scaleUpBatchMaxMs: 10_000,
+  scaleUpBatchMaxMs: 30_000,
 };
 
 export interface ProvisionSummary { nodeGroup: GroupKey; offering: string; count: number; monthlyCost: number; reason?: string; replaces?: string[] }
