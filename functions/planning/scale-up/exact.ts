@@ -52,71 +52,83 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
   const order = largestFirst(classes, templates, allowed);
   const memo = new Map<string, Cell | null>();
   let steps = 0;
-  const tick = () => {
+  // The enumeration's state for the template being walked (set by patternsOf; one set of closures
+  // per search, not per state: they are the DP's inner loop).
+  const taken = classes.map(() => 0);
+  let list: number[] = [];
+  let left: readonly number[] = [];
+  let t = 0;
+  let first = 0;
+  let found: [number, number][][] = [];
+
+  const conflictsTaken = (c: number): boolean => {
+    const conflicts = classes[c]!.conflicts;
+    if (!conflicts || conflicts.size === 0) return false;
+    for (const other of list) if (other !== c && taken[other]! > 0 && conflicts.has(other)) return true;
+    return false;
+  };
+  const fitsCount = (c: number, cpu: number, memory: number, ephemeral: number, pods: number): number => {
+    const cls = classes[c]!;
+    const r = cls.requests;
+    let n = Math.min(left[c]! - taken[c]!, cls.capPerNode[t]! - taken[c]!, pods);
+    if (r.cpuMillis > 0) n = Math.min(n, Math.floor(cpu / r.cpuMillis));
+    if (r.memoryBytes > 0) n = Math.min(n, Math.floor(memory / r.memoryBytes));
+    if (r.ephemeralBytes > 0) n = Math.min(n, Math.floor(ephemeral / r.ephemeralBytes));
+    return n;
+  };
+  const walk = (i: number, cpu: number, memory: number, ephemeral: number, pods: number): void => {
     if (++steps > budget) throw new OutOfBudget();
+    if (i === list.length) {
+      // Maximal: no class left over can add one more pod.
+      for (const c of list) if (!conflictsTaken(c) && fitsCount(c, cpu, memory, ephemeral, pods) > 0) return;
+      const pattern: [number, number][] = [];
+      for (const c of list) if (taken[c]! > 0) pattern.push([c, taken[c]!]);
+      found.push(pattern.sort((a, b) => a[0] - b[0]));
+      return;
+    }
+    const c = list[i]!;
+    const most = conflictsTaken(c) ? 0 : fitsCount(c, cpu, memory, ephemeral, pods);
+    const least = c === first ? 1 : 0;
+    const r = classes[c]!.requests;
+    for (let n = most; n >= least; n--) {
+      taken[c] = n;
+      walk(i + 1, cpu - n * r.cpuMillis, memory - n * r.memoryBytes, ephemeral - n * r.ephemeralBytes, pods - n);
+    }
+    taken[c] = 0;
+  };
+  /** Every maximal pattern of template `of` holding ≥ 1 pod of class `firstLeft`, from `from`. */
+  const patternsOf = (of: number, from: readonly number[], firstLeft: number): [number, number][][] => {
+    const eligible: number[] = [];
+    for (const c of order) if (from[c]! > 0 && classes[c]!.capPerNode[of]! > 0 && c !== firstLeft) eligible.push(c);
+    if (!(classes[firstLeft]!.capPerNode[of]! > 0)) return [];
+    list = [firstLeft, ...eligible];
+    left = from;
+    t = of;
+    first = firstLeft;
+    found = [];
+    const free = templates[of]!.free;
+    walk(0, free.cpuMillis, free.memoryBytes, free.ephemeralBytes, free.pods);
+    return found;
   };
 
-  /** Every maximal pattern of template t holding ≥ 1 pod of class `first`, from `left`. */
-  const patternsOf = (t: number, left: readonly number[], first: number, emit: (pods: [number, number][]) => void): void => {
-    const template = templates[t]!;
-    const eligible = order.filter((c) => left[c]! > 0 && classes[c]!.capPerNode[t]! > 0);
-    if (!eligible.includes(first)) return;
-    const list = [first, ...eligible.filter((c) => c !== first)];
-    const taken = classes.map(() => 0);
-    const conflictsTaken = (c: number) => {
-      const conflicts = classes[c]!.conflicts;
-      if (!conflicts || conflicts.size === 0) return false;
-      for (const other of list) if (other !== c && taken[other]! > 0 && conflicts.has(other)) return true;
-      return false;
-    };
-    const fitsCount = (c: number, room: { cpu: number; memory: number; ephemeral: number; pods: number }): number => {
-      const r = classes[c]!.requests;
-      let n = Math.min(left[c]! - taken[c]!, classes[c]!.capPerNode[t]! - taken[c]!, room.pods);
-      if (r.cpuMillis > 0) n = Math.min(n, Math.floor(room.cpu / r.cpuMillis));
-      if (r.memoryBytes > 0) n = Math.min(n, Math.floor(room.memory / r.memoryBytes));
-      if (r.ephemeralBytes > 0) n = Math.min(n, Math.floor(room.ephemeral / r.ephemeralBytes));
-      return n;
-    };
-    const walk = (i: number, room: { cpu: number; memory: number; ephemeral: number; pods: number }): void => {
-      tick();
-      if (i === list.length) {
-        // Maximal: no class left over can add one more pod.
-        for (const c of list) if (!conflictsTaken(c) && fitsCount(c, room) > 0) return;
-        emit(list.filter((c) => taken[c]! > 0).map((c) => [c, taken[c]!] as [number, number]).sort((a, b) => a[0] - b[0]));
-        return;
-      }
-      const c = list[i]!;
-      const most = conflictsTaken(c) ? 0 : fitsCount(c, room);
-      const least = c === first ? 1 : 0;
-      const r = classes[c]!.requests;
-      for (let n = most; n >= least; n--) {
-        taken[c] = n;
-        walk(i + 1, { cpu: room.cpu - n * r.cpuMillis, memory: room.memory - n * r.memoryBytes, ephemeral: room.ephemeral - n * r.ephemeralBytes, pods: room.pods - n });
-      }
-      taken[c] = 0;
-    };
-    walk(0, { cpu: template.free.cpuMillis, memory: template.free.memoryBytes, ephemeral: template.free.ephemeralBytes, pods: template.free.pods });
-  };
-
-  const solveFrom = (left: number[]): Cell | null => {
-    const key = left.join(',');
+  const solveFrom = (state: number[]): Cell | null => {
+    const key = state.join(',');
     const known = memo.get(key);
     if (known !== undefined) return known;
-    const first = order.find((c) => left[c]! > 0);
-    if (first === undefined) return { cost: 0, nodes: 0, template: -1, pods: [], next: '' };
+    const firstLeft = order.find((c) => state[c]! > 0);
+    if (firstLeft === undefined) return { cost: 0, nodes: 0, template: -1, pods: [], next: '' };
     let best: Cell | null = null;
-    for (const t of allowed) {
-      const candidates: [number, number][][] = [];
-      patternsOf(t, left, first, (pods) => candidates.push(pods));
+    for (const of of allowed) {
+      const candidates = patternsOf(of, state, firstLeft);
       for (const pods of candidates) {
-        const rest = [...left];
+        const rest = [...state];
         for (const [c, n] of pods) rest[c] = rest[c]! - n;
         const sub = solveFrom(rest);
         if (!sub) continue;
-        const cost = sub.cost + templates[t]!.priceMonthly;
+        const cost = sub.cost + templates[of]!.priceMonthly;
         const nodes = sub.nodes + 1;
         if (!best || cost < best.cost - 1e-9 || (Math.abs(cost - best.cost) <= 1e-9 && nodes < best.nodes)) {
-          best = { cost, nodes, template: t, pods, next: rest.join(',') };
+          best = { cost, nodes, template: of, pods, next: rest.join(',') };
         }
       }
     }
