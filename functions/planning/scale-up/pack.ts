@@ -172,8 +172,11 @@ export function pack(classes: readonly PackClass[], templates: readonly PackTemp
       if (steps > options.budget) exhausted = true;
     } else {
       // Degraded: the templates in the order of their last scores, the first that still places pods.
-      const ranked = templates.map((_, t) => t).filter(usable).sort((a, b) => lastScore[a]! - lastScore[b]! || a - b);
-      for (const t of ranked) {
+      // (Picked one at a time: evaluating a template changes only its own score, so this is the order a sort would give.)
+      const visited = new Uint8Array(templates.length);
+      for (let t = 0; t < templates.length; t++) if (!usable(t)) visited[t] = 1;
+      for (let t = lowestUnvisited(lastScore, visited); t >= 0; t = lowestUnvisited(lastScore, visited)) {
+        visited[t] = 1;
         const fill = evaluate(t);
         if (fill.pods.length > 0) { best = { t, fill }; break; }
       }
@@ -211,6 +214,19 @@ export function pack(classes: readonly PackClass[], templates: readonly PackTemp
     unplaced[i] = c.count - placed;
   });
   return { patterns, unplaced, steps, budgetExhausted: exhausted };
+}
+
+/**
+ * The unvisited index with the lowest score (ties: the lower index), or -1: walking these one at a
+ * time gives the order of sorting by (score, index), as long as only visited scores change.
+ */
+function lowestUnvisited(scores: readonly number[], visited: Uint8Array): number {
+  let best = -1;
+  for (let t = 0; t < scores.length; t++) {
+    if (visited[t]) continue;
+    if (best < 0 || scores[t]! < scores[best]!) best = t;
+  }
+  return best;
 }
 
 /** Monthly cost and pods placed of a set of patterns. */
