@@ -97,11 +97,12 @@ export function improveLocally(result: PackResult, classes: readonly PackClass[]
   const ctx: Ctx = { classes, templates, groups };
   const plan = new Plan(ctx, result.patterns.map((p) => ({ ...p })));
   let spent = 0;
+  // A pattern's efficiency depends on its template and pods only, which never change.
+  const known = new Map<NodePattern, number>();
   for (let improved = true; improved && spent < budget;) {
     improved = false;
     // Least efficient first: the likeliest to gain; bounded to keep large plans cheap.
-    const scores = new Map(plan.patterns.map((p) => [p, efficiency(ctx, p)]));
-    const candidates = [...plan.patterns].sort((a, b) => scores.get(a)! - scores.get(b)!).slice(0, 40);
+    const candidates = leastEfficient(plan.patterns, (p) => efficiencyOf(ctx, p, known), 40);
     for (const p of candidates) {
       spent += templates.length;
       const t = cheapestHolder(ctx, plan, p.pods, [p.template], templates[p.template]!.priceMonthly);
@@ -129,6 +130,28 @@ export function improveLocally(result: PackResult, classes: readonly PackClass[]
     }
   }
   return { ...result, patterns: plan.patterns };
+}
+
+function efficiencyOf(ctx: Ctx, p: NodePattern, known: Map<NodePattern, number>): number {
+  let score = known.get(p);
+  if (score === undefined) known.set(p, (score = efficiency(ctx, p)));
+  return score;
+}
+
+/** The `most` lowest-scored patterns, lowest first, ties in list order (what a stable sort and slice give). */
+function leastEfficient(patterns: readonly NodePattern[], score: (p: NodePattern) => number, most: number): NodePattern[] {
+  const chosen: NodePattern[] = [];
+  const scores: number[] = [];
+  for (const p of patterns) {
+    const s = score(p);
+    if (chosen.length === most && s >= scores[most - 1]!) continue;
+    let at = chosen.length;
+    while (at > 0 && scores[at - 1]! > s) at--;
+    chosen.splice(at, 0, p);
+    scores.splice(at, 0, s);
+    if (chosen.length > most) { chosen.pop(); scores.pop(); }
+  }
+  return chosen;
 }
 
 /** Share of the node's price its pods' dominant requests use: low = wasteful. */
