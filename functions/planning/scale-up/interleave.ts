@@ -23,14 +23,33 @@ export function interleaveByClass(pods: readonly SimPod[], order: (a: SimPod, b:
   // Map order = the order of each class's first pod: the ties go the same way on every run.
   const lists = [...classes.values()];
   const taken = lists.map(() => 0);
-  const out: SimPod[] = [];
-  while (out.length < pods.length) {
-    let best = -1;
-    for (let i = 0; i < lists.length; i++) {
-      if (taken[i]! >= lists[i]!.length) continue;
-      if (best < 0 || (taken[i]! + 0.5) / lists[i]!.length < (taken[best]! + 0.5) / lists[best]!.length) best = i;
+  const share = (i: number) => (taken[i]! + 0.5) / lists[i]!.length;
+  // A binary heap of the classes with pods left, by (share, index): the linear scan's choice in log time.
+  const before = (a: number, b: number) => share(a) < share(b) || (share(a) === share(b) && a < b);
+  const heap = lists.map((_, i) => i);
+  const down = (at: number) => {
+    for (;;) {
+      const l = 2 * at + 1;
+      const r = l + 1;
+      let top = at;
+      if (l < heap.length && before(heap[l]!, heap[top]!)) top = l;
+      if (r < heap.length && before(heap[r]!, heap[top]!)) top = r;
+      if (top === at) return;
+      [heap[at], heap[top]] = [heap[top]!, heap[at]!];
+      at = top;
     }
+  };
+  for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
+  const out: SimPod[] = [];
+  while (heap.length > 0) {
+    const best = heap[0]!;
     out.push(lists[best]![taken[best]!++]!);
+    if (taken[best]! >= lists[best]!.length) {
+      const last = heap.pop()!;
+      if (heap.length === 0) break;
+      heap[0] = last;
+    }
+    down(0);
   }
   return out;
 }
