@@ -50,7 +50,10 @@ function cost(patterns: readonly NodePattern[], templates: readonly PackTemplate
 export function improveHomogeneous(result: PackResult, classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): PackResult {
   let patterns = result.patterns;
   let spent = 0;
+  // Classes that have single-class nodes (a change below only adds nodes of the class it is at).
+  const alone = new Set(patterns.filter((p) => p.pods.length === 1).map((p) => p.pods[0]![0]));
   for (let c = 0; c < classes.length; c++) {
+    if (!alone.has(c)) continue;
     const mine = patterns.filter((p) => p.pods.length === 1 && p.pods[0]![0] === c);
     if (mine.length === 0 || classes[c]!.singleNode) continue;
     const others = patterns.filter((p) => !mine.includes(p));
