@@ -15,29 +15,40 @@ interface Ctx {
   groups: readonly PackGroup[];
 }
 
-/** Whether one node of template t can hold these pods (requests, pod count, per-class caps, conflicts). */
-function holds(ctx: Ctx, t: number, pods: Pods): boolean {
-  const free = ctx.templates[t]!.free;
-  let cpu = 0;
-  let memory = 0;
-  let ephemeral = 0;
-  let count = 0;
+interface Load { cpu: number; memory: number; ephemeral: number; count: number; conflicting: boolean }
+
+/** The pods' total requests and whether two of their classes may not share a node (the same on every template). */
+function loadOf(ctx: Ctx, pods: Pods): Load {
+  const load = { cpu: 0, memory: 0, ephemeral: 0, count: 0, conflicting: false };
   for (const [c, n] of pods) {
     const cls = ctx.classes[c]!;
-    if (n > cls.capPerNode[t]!) return false;
-    if (cls.conflicts && pods.some(([other]) => other !== c && cls.conflicts!.has(other))) return false;
-    cpu += n * cls.requests.cpuMillis;
-    memory += n * cls.requests.memoryBytes;
-    ephemeral += n * cls.requests.ephemeralBytes;
-    count += n;
+    if (cls.conflicts && pods.some(([other]) => other !== c && cls.conflicts!.has(other))) load.conflicting = true;
+    load.cpu += n * cls.requests.cpuMillis;
+    load.memory += n * cls.requests.memoryBytes;
+    load.ephemeral += n * cls.requests.ephemeralBytes;
+    load.count += n;
   }
-  return cpu <= free.cpuMillis && memory <= free.memoryBytes && ephemeral <= free.ephemeralBytes && count <= free.pods;
+  return load;
 }
 
+/** Whether one node of template t can hold these pods (requests, pod count, per-class caps, conflicts). */
+function holds(ctx: Ctx, t: number, pods: Pods, load: Load): boolean {
+  if (load.conflicting) return false;
+  for (const [c, n] of pods) if (n > ctx.classes[c]!.capPerNode[t]!) return false;
+  const free = ctx.templates[t]!.free;
+  return load.cpu <= free.cpuMillis && load.memory <= free.memoryBytes && load.ephemeral <= free.ephemeralBytes && load.count <= free.pods;
+}
+
+/** The two nodes' pods together, by class index (one entry per class). */
 function combine(a: Pods, b: Pods): Pods {
-  const counts = new Map<number, number>();
-  for (const [c, n] of [...a, ...b]) counts.set(c, (counts.get(c) ?? 0) + n);
-  return [...counts].sort((x, y) => x[0] - y[0]);
+  const all = a.concat(b).sort((x, y) => x[0] - y[0]);
+  const out: Pods = [];
+  for (const [c, n] of all) {
+    const last = out[out.length - 1];
+    if (last && last[0] === c) last[1] += n;
+    else out.push([c, n]);
+  }
+  return out;
 }
 
 class Plan {
@@ -85,10 +96,12 @@ class Plan {
 
 function cheapestHolder(ctx: Ctx, plan: Plan, pods: Pods, freed: number[], below: number): number | undefined {
   let best: number | undefined;
+  let load: Load | undefined;
   for (let t = 0; t < ctx.templates.length; t++) {
     const price = ctx.templates[t]!.priceMonthly;
     if (price >= below - 1e-9 || (best !== undefined && price >= ctx.templates[best]!.priceMonthly)) continue;
-    if (holds(ctx, t, pods) && plan.allows(t, freed)) best = t;
+    load ??= loadOf(ctx, pods);
+    if (holds(ctx, t, pods, load) && plan.allows(t, freed)) best = t;
   }
   return best;
 }
