@@ -159,7 +159,7 @@ export function admission(model: ClusterModel, cls: PodClass, template: NodeTemp
   if (affinity?.misfit) return affinity;
   const spreadCap = constraintCap(model, cls, template);
   if (spreadCap <= 0) return { cap: 0, misfit: { reason: 'topology-spread', message: `a new node in ${template.group.spec.datacenterID} would break the pod's topology spread (its domain already holds the most matching pods)` } };
-  return { cap: Math.min(cap, spreadCap), ...(affinity?.singleNode ? { singleNode: true } : {}) };
+  return affinity?.singleNode ? { cap: Math.min(cap, spreadCap), singleNode: true } : { cap: Math.min(cap, spreadCap) };
 }
 
 /** Classes that may not share a node: anti-affinity on hostname either way, or clashing host ports. */
