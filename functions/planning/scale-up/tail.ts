@@ -28,7 +28,9 @@ function fill(node: Node, classes: readonly PackClass[], templates: readonly Pac
 export function improveTail(patterns: readonly NodePattern[], classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): { patterns: NodePattern[]; steps: number } {
   if (classes.some((c) => c.singleNode)) return { patterns: [...patterns], steps: 0 };
   const nodes: Node[] = patterns.flatMap((p) => Array.from({ length: p.nodes }, () => ({ template: p.template, pods: p.pods })));
-  const order = nodes.map((_, i) => i).sort((a, b) => fill(nodes[a]!, classes, templates) - fill(nodes[b]!, classes, templates) || a - b);
+  // A pattern's nodes all fill alike: one fill per pattern, not one per comparison.
+  const fills = patterns.flatMap((p) => Array<number>(p.nodes).fill(fill(p, classes, templates)));
+  const order = nodes.map((_, i) => i).sort((a, b) => fills[a]! - fills[b]! || a - b);
   const chosen: number[] = [];
   const counts = classes.map(() => 0);
   for (const i of order) {
