@@ -23,6 +23,8 @@ export const policyOverridesSchema = z.strictObject({
   notReadyReplaceAfterMs: ms,
   maxEmptyRemovalsPerGroup: z.number().int().min(0),
   maxNonEmptyDrainsPerGroup: z.number().int().min(0),
+  /** "paced" (default): a drain starts while each PDB of its pods allows one disruption; "all-at-once": all of them (Cluster Autoscaler). */
+  pdbDisruptionMode: z.enum(['paced', 'all-at-once']),
   countDaemonSetPodsInUtilization: z.boolean(),
   searchBudget: z.number().int().min(1),
   /** Pods below this priority never trigger a scale-up nor block a scale-down (default −10, as Cluster Autoscaler). */

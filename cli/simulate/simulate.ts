@@ -49,8 +49,8 @@ export function policyFor(overrides: Partial<Policy> = {}): Policy {
   return { ...DEFAULT_POLICY, ...SIM_CLUSTER, ...overrides };
 }
 
-/** CA's defaults: scale-down-delay-after-add 10 min, max-empty-bulk-delete 10 (ours too since issue 22), one non-empty drain. */
-export const CA_LIKE_POLICY: Partial<Policy> = { scaleDownCooldownAfterScaleUpMs: 10 * 60_000, maxEmptyRemovalsPerGroup: 10, maxNonEmptyDrainsPerGroup: 1 };
+/** CA's defaults: scale-down-delay-after-add 10 min, max-empty-bulk-delete 10 (ours too since issue 22), one non-empty drain, PDBs for all of a node's pods at once (RemainingPdbTracker). */
+export const CA_LIKE_POLICY: Partial<Policy> = { scaleDownCooldownAfterScaleUpMs: 10 * 60_000, maxEmptyRemovalsPerGroup: 10, maxNonEmptyDrainsPerGroup: 1, pdbDisruptionMode: 'all-at-once' };
 
 export function runSimulation(input: SimulationInput): SimulationReport {
   const { offerings, seed } = input;

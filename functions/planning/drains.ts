@@ -1,4 +1,5 @@
 import { SCALE_DOWN_DISABLED, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import { describeShortfall } from './pdb-budget.ts';
 import { abortDrain, confirmAbort, giveUpRemoval, isTainted, setStatus } from './drain-end.ts';
 import { matchesHostnamePattern } from '../../shared/ownership.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
@@ -12,6 +13,7 @@ import { isAwaitingResult } from './sent-commands.ts';
 import { isDaemonSetPod, isFinished, isMirrorPod } from './pod-rules.ts';
 import type { DrainOperation } from './types.ts';
 import { formatDuration } from './durations.ts';
+import { reportPdbWait } from './drain-pdb-wait.ts';
 
 // A node's removal as a sequence of commands, one step per reconcile:
 //
@@ -119,7 +121,7 @@ function recheck(ctx: PlanContext, op: DrainOperation, node: SnapshotNode): { re
   if (waiting) return { reason: 'needed-by-pending-pod', message: `pending pod ${waiting} fits on node ${node.name} and nowhere else` };
   const shortfall = sim.pdbs.shortfall(pods.evictable);
   if (shortfall) {
-    return { reason: 'pdb', message: `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s), the drain needs ${shortfall.needed}` };
+    return { reason: 'pdb', message: describeShortfall(shortfall, 'the drain') };
   }
   const fit = sim.tryRemove(node.name, pods.evictable);
   if (!fit.ok) return { reason: fit.reason, message: fit.message };
@@ -143,7 +145,7 @@ function draining(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | und
     ctx.emit({ kind: 'evictPod', namespace: pod.namespace, pod: pod.name, node: node.name, nodeGroup: ref, reason: op.reason, message: `draining node ${node.name}`, operationId: op.id });
   }
   // Wait until every pod that had to go is gone, terminating ones included (their grace periods run).
-  if (podsLeft(ctx, node.name) > 0) return;
+  if (podsLeft(ctx, node.name) > 0) return reportPdbWait(ctx, op);
   setStatus(ctx, op, 'deleting-node');
   nodeEvent(ctx, node.name, { type: 'Normal', eventReason: 'DrainCompleted', reason: op.reason, message: `every pod left node ${node.name}`, operationId: op.id });
 }

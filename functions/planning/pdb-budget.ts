@@ -1,30 +1,45 @@
 import type { PodShape, SnapshotPdb, SnapshotPod } from '../../shared/snapshot.ts';
 import { matchingPdbs } from './pod-rules.ts';
 
-// Disruptions left per PodDisruptionBudget across one plan (Cluster Autoscaler's
-// RemainingPdbTracker): removing a node spends one disruption per evicted pod from every PDB that
-// covers it, so two nodes that each look removable alone cannot together break a budget.
+// Disruptions left per PodDisruptionBudget across one plan, so that two nodes that each look
+// removable alone cannot together start more than a budget allows. Two rules (Policy.pdbDisruptionMode):
+//
+// - "paced" (the default; Karpenter): a node may be drained when every PDB covering its pods allows
+//   at least one disruption now. The drain evicts through the Eviction API, which answers 429 while
+//   the budget is spent; the drain retries each step (drains.ts, drain-pdb-wait.ts) until its pods
+//   are gone or the drain deadline passes. Starting the drain spends min(needed, allowed) of each
+//   PDB, so a second node's drain never starts on a PDB the first has used up.
+// - "all-at-once" (Cluster Autoscaler's RemainingPdbTracker): removing a node needs a disruption for
+//   every evicted pod at once; a node with more pods of a PDB than it allows now is never emptied.
+//
+// Either way the API server enforces the PDB on every eviction; this only decides what to start.
 
-export interface PdbShortfall { pdb: SnapshotPdb; needed: number; allowed: number }
+export type PdbDisruptionMode = 'paced' | 'all-at-once';
+
+export interface PdbShortfall { pdb: SnapshotPdb; needed: number; allowed: number; mode: PdbDisruptionMode }
 
 export class PdbBudget {
   private readonly remaining = new Map<SnapshotPdb, number>();
 
-  constructor(private readonly pdbs: readonly SnapshotPdb[]) {
+  constructor(private readonly pdbs: readonly SnapshotPdb[], readonly mode: PdbDisruptionMode = 'paced') {
     for (const pdb of pdbs) this.remaining.set(pdb, pdb.disruptionsAllowed);
   }
 
-  /** The first PDB that cannot absorb evicting all these pods, if any. */
+  /** The first PDB that keeps these pods' drain from starting now, if any. */
   shortfall(pods: readonly { pod: SnapshotPod; shape: PodShape }[]): PdbShortfall | undefined {
     const needed = this.tally(pods);
     for (const [pdb, count] of needed) {
       const allowed = this.remaining.get(pdb) ?? 0;
-      if (count > allowed) return { pdb, needed: count, allowed };
+      const enough = this.mode === 'paced' ? allowed >= 1 : count <= allowed;
+      if (!enough) return { pdb, needed: count, allowed, mode: this.mode };
     }
     return undefined;
   }
 
-  /** Spends the disruptions (never below zero: evictions already in flight may overdraw). */
+  /**
+   * Spends min(needed, left) of each PDB (never below zero: evictions already in flight may
+   * overdraw). In paced mode a drain needing more than is left takes all that is left.
+   */
   spend(pods: readonly { pod: SnapshotPod; shape: PodShape }[]): void {
     for (const [pdb, count] of this.tally(pods)) this.remaining.set(pdb, Math.max(0, (this.remaining.get(pdb) ?? 0) - count));
   }
@@ -36,4 +51,12 @@ export class PdbBudget {
     }
     return needed;
   }
+}
+
+/** The shortfall for people: what the PDB allows, what the node's drain needs, and which rule said no. */
+export function describeShortfall(s: PdbShortfall, what: string): string {
+  const rule = s.mode === 'paced'
+    ? 'a drain starts only while the budget allows at least one disruption (pdbDisruptionMode paced)'
+    : 'all of its pods must be disruptable at once (pdbDisruptionMode all-at-once)';
+  return `PodDisruptionBudget ${s.pdb.namespace}/${s.pdb.name} allows ${s.allowed} disruption(s) now; ${what} needs ${s.needed}, and ${rule}`;
 }

@@ -81,7 +81,9 @@ export class RemovalSimulation {
       inFlightEvictions.push(...evictable);
       place(this.model, evictable.map((p) => this.simPods.get(p.pod)!));
     }
-    this.pdbs = new PdbBudget(snapshot.pdbs);
+    // Pods still on a node past its re-check spend their PDBs (paced drains evict them over several
+    // steps): a PDB such a drain still waits on has nothing left for another node's drain.
+    this.pdbs = new PdbBudget(snapshot.pdbs, ctx.policy.pdbDisruptionMode);
     this.pdbs.spend(inFlightEvictions);
 
     // Expendable pending pods claim no room: they would not stop a removal had they been running.

@@ -2,6 +2,7 @@ import type { CommandResult } from '../../shared/snapshot.ts';
 import { recordDrainFailure } from './backoff.ts';
 import type { PlanContext } from './context.ts';
 import { abortDrain } from './drains.ts';
+import { notePdbProgress, notePdbRefusal } from './drain-pdb-wait.ts';
 import { failLaunch } from './launches.ts';
 import { findSentCommand, forgetSentCommand, pruneSentCommands } from './sent-commands.ts';
 import type { DrainOperation, LaunchOperation, Operation, SentCommand } from './types.ts';
@@ -92,9 +93,12 @@ function applyDrainResult(ctx: PlanContext, op: DrainOperation, result: CommandR
       // 404: the pod is gone already — as good as evicted.
       if (ok || result.data?.status === 404) {
         if (!op.evicted.includes(pod)) op.evicted.push(pod);
+        if (ok) notePdbProgress(op);
       }
       // 429 (a PDB allows no disruption now) and other failures: the sent entry is gone, so the
-      // next drain step evicts again; the drain deadline bounds the retries.
+      // next drain step evicts again; the drain deadline bounds the retries. A 429 is the budget's
+      // pace, not a failure: the drain says it waits (drain-pdb-wait.ts).
+      if (result.data?.status === 429) notePdbRefusal(ctx, op, pod, result.message ?? 'HTTP 429');
       return;
     }
     case 'untaintNode':

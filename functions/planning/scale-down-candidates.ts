@@ -26,7 +26,7 @@ export function scaleDownCandidates(ctx: PlanContext, group: GroupKey): ScaleDow
     // An aborting drain hands its node back (untaint, uncordon): it stays.
     removing.push(op.status === 'aborting'
       ? { nodeName: op.node, action: 'Keep', reason: 'drain-aborted', message: bounded(`the drain is being undone: ${op.failure ?? why}`) }
-      : { nodeName: op.node, action: 'Remove', reason: op.reason, message: bounded(`${op.status}: ${why}`) });
+      : { nodeName: op.node, action: 'Remove', reason: op.reason, message: bounded(`${op.status}${op.pdbWait ? ` (waiting on a PodDisruptionBudget: eviction of ${op.pdbWait.pod} refused for now)` : ''}: ${why}`) });
   }
   const keeping: ScaleDownCandidate[] = [];
   for (const kept of ctx.kept) {

@@ -197,10 +197,14 @@ describe('removal safety', () => {
     expect(keptReason(r, 'test-a')).toBe('pdb');
   });
 
-  it('keeps a node with more pods of a PDB than it allows disruptions', () => {
+  // The rule changed (pdb-pacing.test.ts): by default a PDB allowing one disruption lets the drain start
+  // (it evicts at the budget's pace); Cluster Autoscaler's all-at-once rule is pdbDisruptionMode "all-at-once".
+  it('keeps a node with more pods of a PDB than it allows disruptions under pdbDisruptionMode all-at-once; drains it paced by default', () => {
     const pods = [light({ name: 'l1' }), light({ name: 'l2' }), heavy()];
-    expect(keptReason(runPlan(cluster({ pods, pdbs: [pdb({ name: 'light', matchLabels: { app: 'light' }, disruptionsAllowed: 1 })] }), { policy: elapsed }), 'test-a')).toBe('pdb');
-    expect(removed(runPlan(cluster({ pods, pdbs: [pdb({ name: 'light', matchLabels: { app: 'light' }, disruptionsAllowed: 2 })] }), { policy: elapsed }))).toEqual(['test-a']);
+    const allAtOnce = { ...elapsed, pdbDisruptionMode: 'all-at-once' as const };
+    expect(keptReason(runPlan(cluster({ pods, pdbs: [pdb({ name: 'light', matchLabels: { app: 'light' }, disruptionsAllowed: 1 })] }), { policy: allAtOnce }), 'test-a')).toBe('pdb');
+    expect(removed(runPlan(cluster({ pods, pdbs: [pdb({ name: 'light', matchLabels: { app: 'light' }, disruptionsAllowed: 2 })] }), { policy: allAtOnce }))).toEqual(['test-a']);
+    expect(removed(runPlan(cluster({ pods, pdbs: [pdb({ name: 'light', matchLabels: { app: 'light' }, disruptionsAllowed: 1 })] }), { policy: elapsed }))).toEqual(['test-a']);
   });
 
   it('shares a PDB\'s disruptions across the nodes removed in one plan', () => {

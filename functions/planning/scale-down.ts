@@ -1,4 +1,5 @@
 import { DO_NOT_DISRUPT, SCALE_DOWN_DISABLED } from '../../shared/labels.ts';
+import { describeShortfall } from './pdb-budget.ts';
 import { removalKeepsMinimum } from '../../shared/membership.ts';
 import type { SnapshotNode } from '../../shared/snapshot.ts';
 import type { PlanContext, ValidGroup } from './context.ts';
@@ -185,7 +186,7 @@ function tryCandidate(ctx: PlanContext, c: Candidate, groups: GroupBook, budget:
   const sim = removalSimulation(ctx);
   const shortfall = sim.pdbs.shortfall(pods.evictable);
   if (shortfall) {
-    return keep(ctx, node, group.key, 'pdb', `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s) now; removing node ${node.name} needs ${shortfall.needed}`);
+    return keep(ctx, node, group.key, 'pdb', describeShortfall(shortfall, `removing node ${node.name}`));
   }
   const fit = sim.tryRemove(node.name, pods.evictable);
   // Consolidation, after every deletion was tried: one cheaper node for the pods that fit nowhere else.

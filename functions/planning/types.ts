@@ -87,8 +87,10 @@ export interface DrainOperation {
   removalDeadlineMs?: number;
   /** VPSie accepted the VM's deletion (a deleteVm succeeded): the machine is going, never hand it back. */
   vmDeleteAccepted?: boolean;
-  /** Pods evicted so far ("ns/name"), and evictions refused by a PDB (429) to retry later. */
+  /** Pods evicted so far ("ns/name"); evictions refused by a PDB (429) are sent again by the next step. */
   evicted: string[];
+  /** Evictions are being refused by a PDB (429) since sinceMs: the drain waits at the budget's pace (drain-pdb-wait.ts). */
+  pdbWait?: { sinceMs: number; pod: string; message: string; refusals: number };
   failure?: string;
   reason: string;
   /** Why the drain started, for people (the evicted pods' Events say it). */
@@ -155,6 +157,12 @@ export interface Policy {
   notReadyReplaceAfterMs: number; // default 30 min (Karpenter's node repair wait; see not-ready.ts)
   maxEmptyRemovalsPerGroup: number; // default 10 (Cluster Autoscaler's --max-empty-bulk-delete)
   maxNonEmptyDrainsPerGroup: number; // default 1
+  /**
+   * How PodDisruptionBudgets gate a drain's start (pdb-budget.ts): "paced" (default, Karpenter) — every
+   * PDB covering the node's pods allows at least one disruption now, and the drain evicts at the
+   * budget's pace; "all-at-once" (Cluster Autoscaler) — they allow all of the node's pods at once.
+   */
+  pdbDisruptionMode: 'paced' | 'all-at-once';
   /** Count DaemonSet and mirror pods in utilization (Cluster Autoscaler's default is to count them). */
   countDaemonSetPodsInUtilization: boolean;
   /** Treat observation windows and cooldowns as elapsed (plan CLI what-if). */
@@ -196,6 +204,7 @@ export const DEFAULT_POLICY: Omit<Policy, 'clusterId' | 'hostnamePrefix'> = {
   notReadyReplaceAfterMs: 30 * 60_000,
   maxEmptyRemovalsPerGroup: 10,
   maxNonEmptyDrainsPerGroup: 1,
+  pdbDisruptionMode: 'paced',
   countDaemonSetPodsInUtilization: true,
   assumeWindowsElapsed: false,
   searchBudget: 200_000,

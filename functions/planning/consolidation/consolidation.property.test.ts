@@ -131,7 +131,8 @@ function checkTainted(snap: ReturnType<typeof snapshot>, tainted: string[], pdbA
   const set = new Set(tainted);
   const podsOn = (name: string) => snap.pods.filter((p) => p.nodeName === name);
   const leaving = snap.pods.filter((p) => p.nodeName !== undefined && set.has(p.nodeName));
-  const guarded = leaving.filter((p) => snap.podShapes[p.shape]!.labels.app === 'guarded').length;
+  // Paced PDB rule (pdb-budget.ts): each node tainted with guarded pods spent at least one disruption.
+  const guarded = new Set(leaving.filter((p) => snap.podShapes[p.shape]!.labels.app === 'guarded').map((p) => p.nodeName)).size;
   expect(guarded).toBeLessThanOrEqual(pdbAllowed);
   let freeCpu = 0;
   let freeMem = 0;

@@ -1,4 +1,5 @@
 import { DO_NOT_DISRUPT, SCALE_DOWN_DISABLED } from '../../../shared/labels.ts';
+import { describeShortfall } from '../pdb-budget.ts';
 import { removalKeepsMinimum } from '../../../shared/membership.ts';
 import type { SnapshotNode } from '../../../shared/snapshot.ts';
 import type { PlanContext, ValidGroup } from '../context.ts';
@@ -57,7 +58,7 @@ function replaceDrifted(ctx: PlanContext, node: SnapshotNode, group: ValidGroup,
   }
   const sim = removalSimulation(ctx);
   const shortfall = sim.pdbs.shortfall(pods.evictable);
-  if (shortfall) return kept('pdb', `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s) now; node ${node.name} needs ${shortfall.needed}`);
+  if (shortfall) return kept('pdb', describeShortfall(shortfall, `node ${node.name}`));
   const price = offeringOfNode(ctx, node, group)?.priceMonthly;
   const leaving = nodesOf(openDrains(ctx.state));
   const minimum = removalKeepsMinimum(group.name, ctx.snapshot.nodes, node.name, group.spec.minNodes, leaving);

@@ -1,4 +1,5 @@
 import { DO_NOT_DISRUPT, SCALE_DOWN_DISABLED } from '../../../shared/labels.ts';
+import { describeShortfall } from '../pdb-budget.ts';
 import { removalKeepsMinimum } from '../../../shared/membership.ts';
 import { clusterIndex } from '../cluster-index.ts';
 import type { PlanContext, ValidGroup } from '../context.ts';
@@ -47,7 +48,7 @@ function handOff(ctx: PlanContext, op: ConsolidationLaunch, limits: RemovalBudge
     const paced = limits.check();
     const shortfall = sim.pdbs.shortfall(pods.evictable);
     if (!paced.ok || shortfall) {
-      const why = !paced.ok ? paced.message : `PodDisruptionBudget ${shortfall!.pdb.namespace}/${shortfall!.pdb.name} allows ${shortfall!.allowed} disruption(s) now, the drain needs ${shortfall!.needed}`;
+      const why = !paced.ok ? paced.message : describeShortfall(shortfall!, 'the drain');
       if (ctx.nowMs >= waitUntilMs) return giveUp(ctx, op, name, !paced.ok ? paced.reason : 'pdb', why, drained);
       ctx.wakeAt(Math.min(waitUntilMs, ctx.nowMs + 60_000));
       return;

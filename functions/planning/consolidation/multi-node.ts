@@ -1,4 +1,5 @@
 import type { PlanContext, ValidGroup } from '../context.ts';
+import { describeShortfall } from '../pdb-budget.ts';
 import type { RemovalBudget } from '../removal-budget.ts';
 import { launchBudgetMessage, launchesLeft } from '../launch-budget.ts';
 import { removalSimulation } from '../removal-simulation.ts';
@@ -101,7 +102,7 @@ function tryK(ctx: PlanContext, group: ValidGroup, nodes: Eligible[], capacity: 
   const sim = removalSimulation(ctx);
   const evictable = nodes.flatMap((c) => c.pods.evictable);
   const shortfall = sim.pdbs.shortfall(evictable);
-  if (shortfall) return no('pdb', `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s) now; replacing nodes ${names} needs ${shortfall.needed}`);
+  if (shortfall) return no('pdb', describeShortfall(shortfall, `replacing nodes ${names}`));
   return sim.whatIfReplaced(nodes.map((c) => c.node.name), evictable, (model, left): Tried => {
     if (left.length === 0) return no('pods-fit-elsewhere', `the pods of nodes ${names} fit on the other nodes together`);
     const picked = pickOneNode(ctx, model, left, capacity, cheaper, hostname, `nodes ${names}`);

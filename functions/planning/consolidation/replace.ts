@@ -1,4 +1,5 @@
 import type { PlanContext } from '../context.ts';
+import { describeShortfall } from '../pdb-budget.ts';
 import type { RemovalBudget } from '../removal-budget.ts';
 import { launchBudgetMessage, launchesLeft } from '../launch-budget.ts';
 import { removalSimulation } from '../removal-simulation.ts';
@@ -42,7 +43,7 @@ export function tryReplacement(ctx: PlanContext, c: ReplaceCandidate & { monthly
   }
   const sim = removalSimulation(ctx);
   const shortfall = sim.pdbs.shortfall(pods.evictable);
-  if (shortfall) return no('pdb', `PodDisruptionBudget ${shortfall.pdb.namespace}/${shortfall.pdb.name} allows ${shortfall.allowed} disruption(s) now; replacing node ${node.name} needs ${shortfall.needed}`);
+  if (shortfall) return no('pdb', describeShortfall(shortfall, `replacing node ${node.name}`));
 
   const hostname = freshHostname(ctx, group);
   const picked = sim.whatIfReplaced(node.name, pods.evictable, (model, left) => {
