@@ -10,7 +10,7 @@ import { groupEvent, nodeEvent, podEvent } from './lifecycle-events.ts';
 import { groupRef, managedGroupOf, unmarkedVmMessage, unmarkedVmOf, vmIdentifierOf } from './managed-nodes.ts';
 import { classifyNodePods, removalSimulation } from './removal-simulation.ts';
 import { isAwaitingResult } from './sent-commands.ts';
-import { isDaemonSetPod, isFinished, isMirrorPod } from './pod-rules.ts';
+import { isDaemonSetPod, isFinished, isMirrorPod, matchingPdbs } from './pod-rules.ts';
 import type { DrainOperation } from './types.ts';
 import { formatDuration } from './durations.ts';
 import { reportPdbWait } from './drain-pdb-wait.ts';
@@ -136,7 +136,10 @@ function draining(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | und
   // The taint keeps ordinary pods out, but a pod tolerating every taint can still land.
   if (pods.block) return abortDrain(ctx, op, pods.block.reason, pods.block.message, false);
   const ref = groupRef(op.nodeGroup);
-  for (const { pod } of pods.evictable) {
+  // IMPORTANT: the forwarder skips a node's remaining evictions in a plan once one fails (a 429 too):
+  // pods whose PDB allows no disruption now go last, so the pods that can go are not held up behind them.
+  const spent = (p: (typeof pods.evictable)[number]) => matchingPdbs(p.pod, p.shape, ctx.snapshot.pdbs).some((b) => b.disruptionsAllowed <= 0);
+  for (const { pod } of [...pods.evictable.filter((p) => !spent(p)), ...pods.evictable.filter(spent)]) {
     const key = podKey(pod);
     // Evicted already (its deletion shows up as "terminating" soon), or an eviction on its way.
     if (op.evicted.includes(key) || isAwaitingResult(ctx.state, 'evictPod', key, ctx.nowMs)) continue;

@@ -111,6 +111,21 @@ describe('a drain paced by 429s', () => {
     expect(eventReasons(p5)).toContain('DrainCompleted');
   });
 
+  it('sends evictions of pods whose PDB allows none now last (the forwarder skips the rest of a node\'s evictions after a 429)', () => {
+    const free = snapPod({ name: 'free', node: 'test-a', cpu: '200m', memory: '256Mi', labels: { app: 'free' } });
+    const pods = [...threeOnA(), free, busy];
+    const p1 = runPlan(world({ pods, allowed: 1 }), { policy: paced });
+    const p2 = runPlan(world({ a: tainted(), pods, allowed: 1, results: [resultFor(commandsOf(p1, 'taintNode')[0]!)] }), { state: p1.state, policy: paced, nowMs: at(10) });
+    expect(commandsOf(p2, 'evictPod').map((e) => e.pod)).toEqual(['w1', 'w2', 'w3', 'free']);
+    // w1 went; w2 got a 429, after which the forwarder skipped w3 and free (failed, no status).
+    const sent = commandsOf(p2, 'evictPod');
+    const results = [resultFor(sent[0]!), resultFor(sent[1]!, 'failed', { data: { status: 429 } }), resultFor(sent[2]!, 'failed'), resultFor(sent[3]!, 'failed')];
+    const left = [web('w1', 'test-a', { terminating: true }), web('w2', 'test-a'), web('w3', 'test-a'), free, busy];
+    const p3 = runPlan(world({ a: tainted(), pods: left, allowed: 0, results }), { state: p2.state, policy: paced, nowMs: at(20) });
+    expect(drainOf(p3).status).toBe('draining');
+    expect(commandsOf(p3, 'evictPod').map((e) => e.pod)).toEqual(['free', 'w2', 'w3']);
+  });
+
   it('the drain deadline stays the bound: refused until then, the drain is aborted and the node handed back', () => {
     const p2 = draining();
     const p3 = runPlan(world({ a: tainted(), allowed: 0, results: ['w1', 'w2', 'w3'].map((p) => refused(p2, p)) }), { state: p2.state, policy: paced, nowMs: at(30) });
