@@ -8,3 +8,11 @@ describe('policy overrides: expendablePodsPriorityCutoff (issue 16)', () => {
     expect(policyOverridesSchema.safeParse({ expendablePodsPriorityCutoff: 2 ** 31 }).success).toBe(false);
   });
 });
+
+describe('policy overrides: pdbDisruptionMode', () => {
+  it('accepts "paced" and "all-at-once" and refuses anything else', () => {
+    expect(policyOverridesSchema.parse({ pdbDisruptionMode: 'all-at-once' })).toEqual({ pdbDisruptionMode: 'all-at-once' });
+    expect(policyOverridesSchema.parse({ pdbDisruptionMode: 'paced' })).toEqual({ pdbDisruptionMode: 'paced' });
+    expect(policyOverridesSchema.safeParse({ pdbDisruptionMode: 'never' }).success).toBe(false);
+  });
+});

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { commandsOf, eventReasons, MINUTE_MS, resultFor, runPlan } from '../../test/fixtures/plan-helpers.ts';
 import { nodeGroup, pdb, snapNode, snapPod, snapshot, TEST_NOW_MS, vm, type BuiltPod } from '../../test/fixtures/snapshot-builders.ts';
 import type { CommandResult, SnapshotNode } from '../../shared/snapshot.ts';
-import { policyOverridesSchema } from '../config.ts';
 import type { DrainOperation, PlanResult } from './types.ts';
 
 // Draining at a PodDisruptionBudget's pace (pdb-budget.ts, drain-pdb-wait.ts): a node whose pods
@@ -69,10 +68,6 @@ describe('paced PDB rule at the start of a drain', () => {
     expect(keptFor(p2, 'test-c')).toMatchObject({ reason: 'pdb', message: expect.stringContaining('allows 0 disruption(s) now') });
   });
 
-  it('pdbDisruptionMode is validated', () => {
-    expect(policyOverridesSchema.safeParse({ pdbDisruptionMode: 'all-at-once' }).success).toBe(true);
-    expect(policyOverridesSchema.safeParse({ pdbDisruptionMode: 'never' }).success).toBe(false);
-  });
 });
 
 describe('a drain paced by 429s', () => {
