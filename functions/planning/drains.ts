@@ -138,8 +138,8 @@ function draining(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | und
   const ref = groupRef(op.nodeGroup);
   // IMPORTANT: the forwarder skips a node's remaining evictions in a plan once one fails (a 429 too):
   // pods whose PDB allows no disruption now go last, so the pods that can go are not held up behind them.
-  const spent = (p: (typeof pods.evictable)[number]) => matchingPdbs(p.pod, p.shape, ctx.snapshot.pdbs).some((b) => b.disruptionsAllowed <= 0);
-  for (const { pod } of [...pods.evictable.filter((p) => !spent(p)), ...pods.evictable.filter(spent)]) {
+  const spent = new Set(pods.evictable.filter((p) => matchingPdbs(p.pod, p.shape, ctx.snapshot.pdbs).some((b) => b.disruptionsAllowed <= 0)));
+  for (const { pod } of [...pods.evictable.filter((p) => !spent.has(p)), ...spent]) {
     const key = podKey(pod);
     // Evicted already (its deletion shows up as "terminating" soon), or an eviction on its way.
     if (op.evicted.includes(key) || isAwaitingResult(ctx.state, 'evictPod', key, ctx.nowMs)) continue;
