@@ -16,6 +16,7 @@ export function commandObject(command: Command): string | undefined {
     case 'taintNode':
     case 'untaintNode':
     case 'deleteNode':
+    case 'releaseNode':
       return command.node;
     case 'evictPod':
       return `${command.namespace}/${command.pod}`;
@@ -33,6 +34,7 @@ export function commandMachine(command: Command): string | undefined {
     case 'untaintNode':
     case 'evictPod':
     case 'deleteNode':
+    case 'releaseNode':
       return command.node;
     default:
       return undefined;
@@ -68,6 +70,8 @@ export function describeCommand(command: Command, names: CommandNames = {}): str
       return `evict pod ${command.namespace}/${command.pod} from node ${command.node}`;
     case 'deleteNode':
       return `delete node ${command.node}`;
+    case 'releaseNode':
+      return `release node ${command.node} to the scheduler (${command.pods.length} pod(s) nominated for it, then the startup taint removed)`;
     case 'updateNodeGroupStatus':
       return `update the status of NodeGroup ${command.nodeGroup.namespace}/${command.nodeGroup.name} (${command.status.currentNodes} current, ${command.status.desiredNodes} desired)`;
     case 'updateClusterStatus':

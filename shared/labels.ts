@@ -8,6 +8,12 @@ export const NODEGROUP_PLURAL = 'nodegroups';
 export const NODEGROUP_LABEL = 'autoscaler.vpsie.com/nodegroup';
 /** Taint put on a node before it is drained (taint-then-recheck). */
 export const TO_BE_DELETED_TAINT = 'autoscaler.vpsie.com/to-be-deleted';
+/**
+ * Taint a node we launch registers with (NoSchedule), until the planner releases it (releaseNode): the
+ * pods the plan placed on it are nominated for it first, so that the scheduler fills it as planned
+ * instead of spreading the burst over whichever nodes joined first.
+ */
+export const STARTUP_TAINT = 'autoscaler.vpsie.com/starting';
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';
 export const PROVIDER_ID_PREFIX = 'vpsie://';
 

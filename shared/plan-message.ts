@@ -61,6 +61,21 @@ export const evictPodCommandSchema = z.strictObject({
   nodeGroup: groupRef,
 });
 export const deleteNodeCommandSchema = z.strictObject({ ...base, kind: z.literal('deleteNode'), node: k8sName, nodeGroup: groupRef });
+/** The most pods one releaseNode nominates (a node's max pods is at most 110 by default, 250 by kubelet flag). */
+export const MAX_RELEASE_PODS = 500;
+/**
+ * A node of ours that joined with the startup taint (STARTUP_TAINT, shared/labels.ts) is handed to the
+ * scheduler: each listed pod that is still pending and unbound gets status.nominatedNodeName = node (the
+ * scheduler then tries that node first and counts the pod against it for others: KEP-1923, KEP-5278),
+ * then the startup taint is removed. The pods are the ones the plan placed on this node.
+ */
+export const releaseNodeCommandSchema = z.strictObject({
+  ...base,
+  kind: z.literal('releaseNode'),
+  node: k8sName,
+  nodeGroup: groupRef,
+  pods: z.array(z.strictObject({ namespace: k8sName.max(63), name: k8sName })).max(MAX_RELEASE_PODS),
+});
 
 export const updateNodeGroupStatusCommandSchema = z.strictObject({
   ...base,
@@ -92,6 +107,7 @@ export const commandSchema = z.discriminatedUnion('kind', [
   untaintNodeCommandSchema,
   evictPodCommandSchema,
   deleteNodeCommandSchema,
+  releaseNodeCommandSchema,
   updateNodeGroupStatusCommandSchema,
   emitEventCommandSchema,
   updateClusterStatusCommandSchema,
