@@ -1,7 +1,8 @@
 import type { PlanContext, ValidGroup } from '../context.ts';
 import { clusterIndex } from '../cluster-index.ts';
 import { addTemplateNode, daemonSetPods, type NodeTemplate } from '../node-template.ts';
-import { buildPackInput, groupIntoClasses } from '../scale-up/classes.ts';
+import { groupIntoClasses } from '../scale-up/classes.ts';
+import { buildPackInput } from '../scale-up/pack-input.ts';
 import { groupCapacities, type GroupCapacity } from '../scale-up/groups.ts';
 import { hostnameFor } from '../scale-up/hostname.ts';
 import { solve } from '../scale-up/solve.ts';

@@ -1,6 +1,6 @@
 import { NODEGROUP_LABEL } from '../../../shared/labels.ts';
 import type { NodeTemplate } from '../node-template.ts';
-import type { PackInput } from './classes.ts';
+import type { PackInput } from './pack-input.ts';
 import type { GroupCapacity } from './groups.ts';
 
 // Balancing similar groups (Cluster Autoscaler's --balance-similar-node-groups; a functions policy
