@@ -1,5 +1,6 @@
 import type { NodeResources, Resources } from '../../../shared/snapshot.ts';
 import { classWeights } from './class-weights.ts';
+import { fillNode, prepare, type Fill } from './pack-fill.ts';
 
 // The node-selection search on counts: which new nodes (template = group × offering) to open so that
 // the pending pods are placed at the lowest monthly cost. Pods are grouped into classes (same shape,
@@ -71,53 +72,7 @@ export type PackMode = 'cost' | 'capacity';
 
 export interface PackOptions { mode: PackMode; budget: number }
 
-interface Fill { pods: [number, number][]; count: number; value: number; score: number }
-
 const EPSILON = 1e-9;
-
-/** Largest first by dominant share of the biggest template's room. */
-function ffdOrder(classes: readonly PackClass[], templates: readonly PackTemplate[]): number[] {
-  const ref = { cpu: 1, memory: 1, ephemeral: 1 };
-  for (const t of templates) {
-    ref.cpu = Math.max(ref.cpu, t.free.cpuMillis);
-    ref.memory = Math.max(ref.memory, t.free.memoryBytes);
-    ref.ephemeral = Math.max(ref.ephemeral, t.free.ephemeralBytes);
-  }
-  const size = (c: PackClass) => Math.max(c.requests.cpuMillis / ref.cpu, c.requests.memoryBytes / ref.memory, c.requests.ephemeralBytes / ref.ephemeral);
-  return classes.map((_, i) => i).sort((a, b) => size(classes[b]!) - size(classes[a]!) || a - b);
-}
-
-/** First-fit-decreasing fill of one empty node of template `t` from `counts`. */
-function fillNode(t: number, template: PackTemplate, order: readonly number[], classes: readonly PackClass[], counts: readonly number[], weights: readonly number[]): { fill: Fill; steps: number } {
-  let { cpuMillis, memoryBytes, ephemeralBytes, pods } = template.free;
-  const taken: [number, number][] = [];
-  let value = 0;
-  let count = 0;
-  let steps = 0;
-  for (const c of order) {
-    steps++;
-    const remaining = counts[c]!;
-    if (remaining === 0) continue;
-    const cls = classes[c]!;
-    const conflicts = cls.conflicts;
-    if (conflicts && conflicts.size > 0 && taken.some(([other]) => conflicts.has(other))) continue;
-    const r = cls.requests;
-    let n = Math.min(remaining, cls.capPerNode[t]!, pods);
-    if (r.cpuMillis > 0) n = Math.min(n, Math.floor(cpuMillis / r.cpuMillis));
-    if (r.memoryBytes > 0) n = Math.min(n, Math.floor(memoryBytes / r.memoryBytes));
-    if (r.ephemeralBytes > 0) n = Math.min(n, Math.floor(ephemeralBytes / r.ephemeralBytes));
-    if (n <= 0) continue;
-    taken.push([c, n]);
-    value += n * weights[c]!;
-    count += n;
-    cpuMillis -= n * r.cpuMillis;
-    memoryBytes -= n * r.memoryBytes;
-    ephemeralBytes -= n * r.ephemeralBytes;
-    pods -= n;
-    if (pods === 0) break;
-  }
-  return { fill: { pods: taken, count, value, score: value > 0 ? template.priceMonthly / value : Infinity }, steps };
-}
 
 function better(mode: PackMode, a: Fill, ta: PackTemplate, ia: number, b: Fill, tb: PackTemplate, ib: number): boolean {
   if (mode === 'capacity' && a.count !== b.count) return a.count > b.count;
@@ -130,9 +85,9 @@ function better(mode: PackMode, a: Fill, ta: PackTemplate, ia: number, b: Fill, 
 export function pack(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], options: PackOptions): PackResult {
   const counts = classes.map((c) => c.count);
   const weights = classWeights(classes, templates);
-  const largestFirst = ffdOrder(classes, templates);
-  const globalOrder = options.mode === 'capacity' ? [...largestFirst].reverse() : largestFirst;
-  const orders = templates.map((_, t) => globalOrder.filter((c) => classes[c]!.capPerNode[t]! > 0));
+  const { orders, requests, conflicted } = prepare(classes, templates, options.mode);
+  // users[c]: the templates whose cached fill took class c, and how many (stale once the cache moved on).
+  const users: { t: number; n: number; fill: Fill }[][] = classes.map(() => []);
   const rooms = groups.map((g) => g.room);
   const locks = groups.map((g) => g.lockedTemplate);
   const cache: (Fill | undefined)[] = templates.map(() => undefined);
@@ -144,16 +99,17 @@ export function pack(classes: readonly PackClass[], templates: readonly PackTemp
   const usable = (t: number): boolean => {
     const template = templates[t]!;
     const g = template.group;
-    if (rooms[g]! <= 0 || orders[t]!.length === 0) return false;
+    if (rooms[g]! <= 0 || orders[t]!.classes.length === 0) return false;
     return groups[g]!.allowMixedInstances || locks[g] === undefined || locks[g] === t;
   };
   const evaluate = (t: number): Fill => {
     let fill = cache[t];
     if (!fill) {
-      const result = fillNode(t, templates[t]!, orders[t]!, classes, counts, weights);
+      const result = fillNode(templates[t]!, orders[t]!, requests, conflicted, classes, counts, weights);
       steps += result.steps;
       fill = result.fill;
       cache[t] = fill;
+      for (const [c, n] of fill.pods) users[c]!.push({ t, n, fill });
       lastScore[t] = mode === 'cost' ? fill.score : -fill.count;
     }
     return fill;
@@ -201,9 +157,17 @@ export function pack(classes: readonly PackClass[], templates: readonly PackTemp
       // The rest of a single-node class cannot follow onto another node.
       if (classes[c]!.singleNode) counts[c] = 0;
     }
-    for (let t = 0; t < templates.length; t++) {
-      const fill = cache[t];
-      if (fill && fill.pods.some(([c, n]) => counts[c]! < n)) cache[t] = undefined;
+    // A cached fill stays exact while each class it took still has as many pods left (counts only
+    // fall, and only the committed classes' did): those classes' users are checked, the rest kept.
+    for (const [c] of best.fill.pods) {
+      const list = users[c]!;
+      let kept = 0;
+      for (const use of list) {
+        if (cache[use.t] !== use.fill) continue;
+        if (counts[c]! < use.n) cache[use.t] = undefined;
+        else list[kept++] = use;
+      }
+      list.length = kept;
     }
   }
   const unplaced = classes.map((c, i) => (c.singleNode && patterns.some((p) => p.pods.some(([k]) => k === i)) ? 0 : counts[i]!));
