@@ -33,6 +33,8 @@ export const USAGE = `usage: vpsie-autoscaler forwarder --functions-url <url> --
   --vpsie-login-body <b>      auto|json|form, the client-credentials login body (default auto: detected)
   --vpsie-token-header <h>    auto|vpsie-auth|bearer|both, where the VPSie token goes (default auto: detected)
   --join-endpoint <host:port> API server endpoint new nodes join (default: the kubeconfig's server)
+  --no-startup-taint          new nodes register without autoscaler.vpsie.com/starting (no releaseNode nominations)
+  --startup-taint-max-seconds <n>  untaint a node of ours that still has it this long after registering (default 60)
   --no-leader-election        act as the only replica (no Lease)
   --identity <name>           this replica's name in the Lease (default <hostname>-<random>)
   --log-level <level>         trace|debug|info|warn|error (default info)
@@ -53,11 +55,12 @@ const FORWARDER_LINE = defineCommandLine({
   options: {
     ...textOptions('kubeconfig', 'functions-url', 'cluster-id', 'namespace', 'listen', 'heartbeat-seconds', 'hostname-prefix', 'adopt-vms',
       'max-deletions', 'vpsie-url', 'vpsie-project-id', 'bootstrap-delivery', 'vpsie-login-body', 'vpsie-token-header', 'join-endpoint',
-      'identity', 'log-level'),
+      'identity', 'log-level', 'startup-taint-max-seconds'),
     'signing-key': { type: 'secret' },
     'dry-run': { type: 'boolean' },
     'trigger-token': { type: 'secret' },
     'no-leader-election': { type: 'boolean' },
+    'no-startup-taint': { type: 'boolean' },
   },
 });
 
@@ -97,6 +100,8 @@ function configFromValues(values: OptionValues<typeof FORWARDER_LINE.options>, e
     },
     join: { apiServerEndpoint: values['join-endpoint'] },
     leaderElection: values['no-leader-election'] ? { enabled: false } : undefined,
+    startupTaint: values['no-startup-taint'] ? false : undefined,
+    startupTaintMaxSeconds: values['startup-taint-max-seconds'],
   };
   if (values.listen !== undefined) {
     const match = /^(.*):(\d+)$/.exec(values.listen);

@@ -3,6 +3,7 @@ import { envBoolean, envInteger, loadConfig } from '../shared/config.ts';
 import { functionsUrlProblem } from './delivery/functions-url.ts';
 import { DEAD_NODE_AFTER_MS } from './executor/live-checks.ts';
 import { DEFAULT_CAPS } from './guardrails.ts';
+import { DEFAULT_STARTUP_TAINT_MAX_SECONDS } from './startup-taint-sweep.ts';
 import { BOOTSTRAP_DELIVERY_MODES } from './vpsie/bootstrap-delivery.ts';
 
 /** A number from the environment ("12.5") or from JSON. */
@@ -51,6 +52,13 @@ export const forwarderConfigSchema = z.strictObject({
    * go with it (they come back elsewhere once the Node is gone); pods without one always block.
    */
   deadNodeAfterMs: ms.pipe(z.number().min(1_000, 'must be at least 1000 ms')).default(DEAD_NODE_AFTER_MS),
+  /**
+   * New VMs register with STARTUP_TAINT (shared/labels.ts) until the planner's releaseNode nominates
+   * its pods for them (issue #22); false: they register with the NodeGroup's taints only.
+   */
+  startupTaint: envBoolean.default(true),
+  /** A Node of ours still carrying STARTUP_TAINT this long after it registered is untainted by the forwarder itself (no releaseNode came). */
+  startupTaintMaxSeconds: envInteger.pipe(z.number().int().min(1, 'must be at least 1 s')).default(DEFAULT_STARTUP_TAINT_MAX_SECONDS),
   /** The forwarder's caps, whatever a plan says (forwarder/guardrails.ts); counted across restarts. */
   caps: z.strictObject({
     maxLaunchesPer10Min: envInteger.pipe(z.number().int().min(0)).default(DEFAULT_CAPS.maxLaunchesPerWindow),

@@ -187,6 +187,15 @@ describe('Guardrails: removals', () => {
     }
     expect(check({ ...base, id: 'u', kind: 'untaintNode', node: h('a'), nodeGroup: group })).toEqual({ allowed: true });
   });
+
+  it('releaseNode: not destructive (a stale view does not hold it), but only on a node of the command\'s group', async () => {
+    const release = (name: string): Command => ({ ...base, id: `r-${name}`, kind: 'releaseNode', node: name, nodeGroup: group, pods: [{ namespace: 'default', name: 'p' }] });
+    const { check } = await setup({ nodes: [node(h('a')), node('c1-other-aaaaa', { labels: {} }), node('c1-gpu-aaaaa', { labels: { [NODEGROUP_LABEL]: 'gpu' } })], synced: false });
+    expect(check(release(h('a')))).toEqual({ allowed: true });
+    expect(check(release('c1-other-aaaaa'))).toMatchObject({ allowed: false, rule: 'group-label', message: expect.stringContaining('has no') });
+    expect(check(release('c1-gpu-aaaaa'))).toMatchObject({ allowed: false, rule: 'group-label', message: expect.stringContaining('belongs to NodeGroup gpu') });
+    expect(check(release(h('z')))).toMatchObject({ allowed: false, rule: 'group-label', message: expect.stringContaining('not in the forwarder\'s view') });
+  });
 });
 
 describe('Guardrails: launches and caps', () => {

@@ -28,6 +28,8 @@ export { DEFAULT_CAPS, type GuardCaps, type GuardrailOptions, type GuardrailView
 // - deleteNode / deleteVm: only a node that carries the to-be-deleted taint (or no Node at all);
 //   deletions per window; the executor re-checks the node and its pods live, and the VM's marker;
 // - evictPod: only from a node under removal (tainted), only a pod the view places on that node;
+// - releaseNode (not destructive: nominations and the startup taint's removal): only a node of the
+//   command's group; the executor re-checks the label live and never patches a bound pod;
 // - emitEvent: only about an existing NodeGroup, a managed Node, or a pod this plan acts on or that is
 //   pending (Pod events are how `kubectl describe pod` explains a scale-up; the per-plan event cap bounds them);
 // - updateClusterStatus: once per plan (it writes only the forwarder's own status ConfigMap);
@@ -126,6 +128,7 @@ export class PlanGuard {
           () => this.removal.checkNodesLeaving(command.node),
         );
       case 'untaintNode':
+      case 'releaseNode':
         return this.removal.checkManagedNode(command.node, command.nodeGroup.name, { mayBeGone: false });
       case 'evictPod':
         return first(

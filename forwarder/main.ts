@@ -25,6 +25,7 @@ import { createClusterView } from './cluster-view.ts';
 import { SyncWatch } from './sync-watch.ts';
 import { ReconcileLoop } from './reconcile-loop.ts';
 import { encodeSnapshot } from './snapshot.ts';
+import { StartupTaintSweeper } from './startup-taint-sweep.ts';
 import { every, sleep, systemClock, type Clock } from './util/clock.ts';
 import type { Logger } from './util/logger.ts';
 import { connectVpsie } from './vpsie/connect.ts';
@@ -94,12 +95,12 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
 
   let leader: LeaderElector | undefined;
   const isLeader = () => (leader ? leader.isLeader : !stopped);
+  const events = new EventRecorder(kube, identity, clock);
   const executor = new Executor({
     dryRun,
     isLeader,
     context: {
-      kube, vpsie, view, guardrails, clock, logger: log,
-      events: new EventRecorder(kube, identity, clock),
+      kube, vpsie, view, guardrails, clock, logger: log, events, startupTaint: config.startupTaint,
       clusterId: config.clusterId,
       namespace: config.namespace,
       vpsieProjectId: projectId,
@@ -152,10 +153,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
       metrics.snapshotBytes.set({ encoding: 'identity' }, outcome.rawBytes);
       metrics.lastReconcileSeconds.set(clock.now() / 1000);
     },
-    onPlan: (plan) => {
-      plans.push(plan);
-      if (plans.length > 20) plans.shift();
-    },
+    onPlan: (plan) => void (plans.push(plan) > 20 && plans.shift()),
   });
   batcher = new ReconcileBatcher({ clock, heartbeatMs: config.heartbeatMs, onFire: (reasons) => loop.trigger(reasons) });
 
@@ -210,9 +208,9 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
   cache.start();
   leader?.start();
   syncWatch.start();
-  const stopStats = every(clock, 15_000, () => {
-    if (cache.synced) publishStats();
-  });
+  const stopStats = every(clock, 15_000, () => void (cache.synced && publishStats()));
+  // Our nodes that no releaseNode came for lose the startup taint anyway (startup-taint-sweep.ts).
+  const stopStartupSweep = new StartupTaintSweeper({ kube, events, view, clock, logger: log, maxMs: config.startupTaintMaxSeconds * 1000, active: () => !dryRun && isLeader() && cache.synced }).start();
   log.info({ url: server.url, kube: auth.describe, kubeProxy: kube.proxy, dryRun, namespace: config.namespace, functionsUrl: config.functionsUrl, leaderElection: config.leaderElection.enabled }, 'forwarder started');
 
   const shutdown = async (graceful: boolean) => {
@@ -220,6 +218,7 @@ export async function startForwarder(config: ForwarderConfig, deps: ForwarderDep
     stopped = true;
     syncWatch.stop();
     stopStats();
+    stopStartupSweep();
     batcher?.stop();
     // A leader reports its last results on the way out (a standby has none to report).
     if (graceful) await loop.stop({ reportResults: leader ? leader.isLeader : true });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseNodeGroupSpec } from '../../shared/nodegroup.ts';
 import { launchTemplateHash } from '../../shared/launch-template.ts';
 import { ensureKubeletFlags, PLACEHOLDERS, renderTemplate, TemplateError, type Placeholder } from './cloud-init.ts';
+import { STARTUP_TAINT } from '../../shared/labels.ts';
+import { kubeletSettingsFromUserData } from '../../test/vpsie-sim/user-data.ts';
 import { kubeletFlags } from './kubelet-flags.ts';
+import { templateValues } from './template-values.ts';
 
 const values = Object.fromEntries(PLACEHOLDERS.map((p) => [p, `<${p}>`])) as Record<Placeholder, string>;
 
@@ -55,5 +58,26 @@ describe('kubeletFlags', () => {
     expect(kubeletFlags('workers', spec, { identifier: '9f2c-uuid', nickname: 'A 4C 8G' }).nodeLabels).toContain('node.kubernetes.io/instance-type=9f2c-uuid');
     const odd = parseNodeGroupSpec({ maxNodes: 3, datacenterID: 'Toronto DC', offeringIDs: ['p'], osImageID: 'os' });
     expect(kubeletFlags('workers', odd, 'p').nodeLabels).not.toContain('topology.kubernetes.io');
+  });
+});
+
+describe('kubeletFlags: the startup taint (issue #22)', () => {
+  const spec = parseNodeGroupSpec({ maxNodes: 3, datacenterID: 'dc', offeringIDs: ['small'], osImageID: 'os', taints: [{ key: 'gpu', effect: 'NoSchedule' }] });
+  const bare = parseNodeGroupSpec({ maxNodes: 3, datacenterID: 'dc', offeringIDs: ['small'], osImageID: 'os' });
+
+  it('registers with autoscaler.vpsie.com/starting:NoSchedule beside the group\'s own taints when asked, and only then', () => {
+    expect(kubeletFlags('workers', spec, 'small', { startupTaint: true }).registerWithTaints).toBe('gpu:NoSchedule,autoscaler.vpsie.com/starting:NoSchedule');
+    expect(kubeletFlags('workers', bare, 'small', { startupTaint: true }).args).toContain(' --register-with-taints=autoscaler.vpsie.com/starting:NoSchedule ');
+    expect(kubeletFlags('workers', spec, 'small', { startupTaint: false }).registerWithTaints).toBe('gpu:NoSchedule');
+    expect(kubeletFlags('workers', bare, 'small').args).not.toContain('--register-with-taints');
+  });
+
+  it('reaches both delivery paths: the {{registerWithTaints}} and {{kubeletArgs}} placeholders, and the simulator\'s kubelet reads it back', () => {
+    const flags = kubeletFlags('workers', spec, 'small', { startupTaint: true });
+    const values = templateValues({ hostname: 'c1-workers-abcde', token: { text: 't', id: 'i' }, join: { apiServerEndpoint: 'h:6443', caCertHash: 'sha256:0' }, flags, nodeGroup: 'workers', offering: 'small', clusterId: 'c1' });
+    expect(values.registerWithTaints).toContain(`${STARTUP_TAINT}:NoSchedule`);
+    expect(values.kubeletArgs).toContain(`${STARTUP_TAINT}:NoSchedule`);
+    const script = renderTemplate('#!/bin/sh\nKUBELET_EXTRA_ARGS="{{kubeletArgs}}"\n', values);
+    expect(kubeletSettingsFromUserData(Buffer.from(script).toString('base64')).taints).toEqual([{ key: 'gpu', effect: 'NoSchedule' }, { key: STARTUP_TAINT, effect: 'NoSchedule' }]);
   });
 });

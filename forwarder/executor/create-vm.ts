@@ -69,7 +69,7 @@ export const createVm: CommandHandler<'createVm'> = async (command, ctx) => {
   // identifier goes beside it in the offering label. Region/zone come from the datacenter.
   const plan = ctx.view.offerings().find((o) => o.identifier === command.offeringId && o.datacenterID === command.datacenterID)
     ?? ctx.view.offerings().find((o) => o.identifier === command.offeringId);
-  const flags = kubeletFlags(name, spec, plan ?? command.offeringId);
+  const flags = kubeletFlags(name, spec, plan ?? command.offeringId, { startupTaint: ctx.startupTaint });
   // Render once without a token first: a template that cannot render leaves no join token behind.
   try {
     renderTemplate(template, templateValues('', ''));

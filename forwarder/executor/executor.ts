@@ -11,6 +11,7 @@ import { deleteNode } from './delete-node.ts';
 import { deleteVm } from './delete-vm.ts';
 import { emitEvent } from './emit-event.ts';
 import { evictPod } from './evict-pod.ts';
+import { releaseNode } from './release-node.ts';
 import { taintNode, untaintNode } from './taint-node.ts';
 import { GuardRefusal, type CommandHandler, type ExecutorContext, type HandlerOutcome } from './types.ts';
 import { updateNodeGroupStatus } from './update-status.ts';
@@ -27,6 +28,7 @@ const HANDLERS: { [K in CommandKind]: CommandHandler<K> } = {
   untaintNode,
   evictPod,
   deleteNode,
+  releaseNode,
   updateNodeGroupStatus,
   emitEvent,
   updateClusterStatus,

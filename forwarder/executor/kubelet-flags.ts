@@ -1,4 +1,4 @@
-import { NODEGROUP_LABEL } from '../../shared/labels.ts';
+import { NODEGROUP_LABEL, STARTUP_TAINT } from '../../shared/labels.ts';
 import type { NodeGroupSpec } from '../../shared/nodegroup.ts';
 
 // The kubelet flags a new node of a group starts with. The same values the planner used to estimate
@@ -31,8 +31,10 @@ function pairs(map: Record<string, string | undefined>, separator = '='): string
  * type); only the identifier when the catalogue does not list it. The labels are the ones the planner
  * gives its simulated new nodes (functions/planning/node-template.ts templateLabels), so that
  * selectors and topology spread on them are planned as the scheduler will see them.
+ * `startupTaint`: the node also registers with STARTUP_TAINT:NoSchedule (the forwarder's launches,
+ * forwarder setting startupTaint), which releaseNode removes once the plan's pods are nominated for it.
  */
-export function kubeletFlags(groupName: string, spec: NodeGroupSpec, offering: string | { identifier: string; nickname: string }): KubeletFlags {
+export function kubeletFlags(groupName: string, spec: NodeGroupSpec, offering: string | { identifier: string; nickname: string }, options: { startupTaint?: boolean } = {}): KubeletFlags {
   const plan = typeof offering === 'string' ? { identifier: offering, nickname: offering } : offering;
   // The launch template's hash: how the planner tells a drifted node (shared/launch-template.ts).
   const labels = {
@@ -44,7 +46,8 @@ export function kubeletFlags(groupName: string, spec: NodeGroupSpec, offering: s
     [LAUNCH_TEMPLATE_LABEL]: launchTemplateHash(spec),
   };
   const nodeLabels = pairs(labels);
-  const registerWithTaints = spec.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`).join(',');
+  const startup = options.startupTaint && !spec.taints.some((t) => t.key === STARTUP_TAINT) ? [`${STARTUP_TAINT}:NoSchedule`] : [];
+  const registerWithTaints = [...spec.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}`), ...startup].join(',');
   const kubeReserved = pairs(spec.kubelet.kubeReserved);
   const systemReserved = pairs(spec.kubelet.systemReserved);
   const evictionHard = pairs(spec.kubelet.evictionHard, '<');

@@ -37,6 +37,8 @@ export interface ExecutorContext {
   scriptSweeper?: { noteStored(hostname: string): void };
   /** How long a Node must be NotReady to count as dead (forwarder setting deadNodeAfterMs). */
   deadNodeAfterMs: number;
+  /** New VMs register with STARTUP_TAINT (forwarder setting startupTaint; releaseNode removes it). */
+  startupTaint: boolean;
   /** Unmarked VMs the operator adopted (forwarder setting adoptVmIdentifiers): deletable as ours. */
   adoptedVmIdentifiers: ReadonlySet<string>;
   join: JoinSettings;
