@@ -103,7 +103,7 @@ describe('the shipped RBAC', () => {
   it('grants what the forwarder needs, no more', async () => {
     const needed: Array<[string, string, Parameters<typeof allowed>[2]]> = [
       ['watch', 'pods', {}], ['list', 'nodes', {}], ['patch', 'nodes', {}], ['delete', 'nodes', {}],
-      ['create', 'pods', { subresource: 'eviction', namespace: 'default' }],
+      ['create', 'pods', { subresource: 'eviction', namespace: 'default' }], ['patch', 'pods', { subresource: 'status', namespace: 'default' }],
       ['watch', 'events', {}], ['create', 'events', { group: 'events.k8s.io', namespace: 'default' }], ['patch', 'events', { group: 'events.k8s.io', namespace: 'default' }],
       ['create', 'configmaps', { namespace: NS }], ['patch', 'configmaps', { namespace: NS, name: 'vpsie-autoscaler-status' }],
       ['watch', 'poddisruptionbudgets', { group: 'policy' }], ['watch', 'daemonsets', { group: 'apps' }],
@@ -121,7 +121,7 @@ describe('the shipped RBAC', () => {
       ['delete', 'pods', { namespace: 'default' }], ['deletecollection', 'pods', { namespace: 'default' }],
       ['update', 'leases', { group: 'coordination.k8s.io', namespace: NS, name: 'someone-elses' }],
       ['create', 'nodes', {}], ['update', 'nodegroups', { group: API_GROUP, namespace: 'default' }],
-      ['create', 'pods', { namespace: 'default' }], ['patch', 'pods', { namespace: 'default' }],
+      ['create', 'pods', { namespace: 'default' }], ['patch', 'pods', { namespace: 'default' }], ['update', 'pods', { subresource: 'status', namespace: 'default' }],
       ['update', 'clusterroles', { group: 'rbac.authorization.k8s.io' }],
       ['patch', 'configmaps', { namespace: NS, name: 'someone-elses' }], ['patch', 'configmaps', { namespace: 'default', name: 'vpsie-autoscaler-status' }],
       ['delete', 'events', { group: 'events.k8s.io', namespace: 'default' }],
@@ -164,6 +164,8 @@ describe('the shipped RBAC', () => {
       await h.createKwokNode(kwokNode({ name: nodeName, labels: { [NODEGROUP_LABEL]: group } }));
       await h.apps.createNamespacedDeployment({ namespace: ns, body: deployment({ name: 'web', namespace: ns, nodeSelector: { 'kubernetes.io/hostname': nodeName } }) });
       const pod = await waitFor(async () => (await h.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items.find((p) => p.spec?.nodeName === nodeName), { timeoutMs: 60_000, description: 'pod on the node' });
+      // releaseNode nominates a pending pod (pods/status patch); this one fits nowhere and stays pending.
+      await h.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'waiting' }, spec: { nodeSelector: { 'rbac-test': 'nowhere' }, containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } });
 
       const forwarder = await startTestForwarder({
         namespace: NS, clusterId, fake, vpsieUrl: sim.url, credentialsSecret: 'vpsie-credentials', kubeconfigPath: h.info.kubeconfigPath,
@@ -180,6 +182,7 @@ describe('the shipped RBAC', () => {
         const drain = await runPlan(forwarder, fake, [
           command({ kind: 'createVm', nodeGroup: ref, hostname: `${clusterId}-${group}-n0002`, offeringId: OFFERING, datacenterID: DC, osImageID: OS }),
           command({ kind: 'untaintNode', node: nodeName, nodeGroup: ref }),
+          command({ kind: 'releaseNode', node: nodeName, nodeGroup: ref, pods: [{ namespace: ns, name: 'waiting' }] }),
           command({ kind: 'taintNode', node: nodeName, nodeGroup: ref }),
           command({ kind: 'emitEvent', involved: { kind: 'Pod', namespace: ns, name: pod.metadata!.name! }, type: 'Normal', eventReason: 'TestEvent', message: 'pod event' }),
           command({ kind: 'evictPod', namespace: ns, pod: pod.metadata!.name!, node: nodeName, nodeGroup: ref }),
@@ -190,6 +193,7 @@ describe('the shipped RBAC', () => {
           command({ kind: 'updateClusterStatus', status: clusterStatus('Healthy') }),
         ], 90_000);
         expect(outcomes(drain)).toEqual(drain.map((r) => [r.kind, 'succeeded', '']));
+        expect(drain.find((r) => r.kind === 'releaseNode')?.data).toMatchObject({ nominated: 1 });
         await waitFor(async () => (await h.core.listNamespacedPod({ namespace: ns })).items.every((p) => p.spec?.nodeName !== nodeName), { timeoutMs: 60_000, description: 'the node empty' });
         const removal = await runPlan(forwarder, fake, [
           command({ kind: 'deleteNode', node: nodeName, nodeGroup: ref }),

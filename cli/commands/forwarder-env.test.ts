@@ -39,6 +39,8 @@ const SAMPLES: Record<string, string | true> = {
   'vpsie-token-header': 'bearer',
   'join-endpoint': '10.1.2.3:6443',
   'no-leader-election': true,
+  'no-startup-taint': true,
+  'startup-taint-max-seconds': '90',
   identity: 'replica-9',
   'log-level': 'debug',
 };

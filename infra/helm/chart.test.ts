@@ -86,7 +86,7 @@ describe('Helm chart infra/helm/vpsie-autoscaler', () => {
   it('passes every value through to the forwarder (non-default values round-trip through the ConfigMap)', async () => {
     const set: Record<string, string | number | boolean> = {
       clusterId: 'prod-eu', functionsUrl: 'https://fn.example.org/base', dryRun: true, hostnamePrefix: 'pe-', listenHost: '0.0.0.0', listenPort: 9090,
-      triggerPort: 9091, heartbeatMs: 45_000, maxDeletionsPer10Min: 3, 'caps.maxLaunchesPer10Min': 7, 'caps.maxClusterVms': 12, 'caps.maxMonthlyCost': 1234.5,
+      triggerPort: 9091, heartbeatMs: 45_000, maxDeletionsPer10Min: 3, startupTaint: false, startupTaintMaxSeconds: 90, 'caps.maxLaunchesPer10Min': 7, 'caps.maxClusterVms': 12, 'caps.maxMonthlyCost': 1234.5,
       'caps.maxNodesLeaving': 2, 'caps.maxCommandsPerPlan': 300, 'caps.maxEventsPerPlan': 20, 'leaderElection.enabled': false, 'leaderElection.leaseName': 'my-lease',
       'leaderElection.leaseDurationMs': 20_000, 'leaderElection.renewDeadlineMs': 15_000, 'leaderElection.retryPeriodMs': 3_000, 'vpsie.baseUrl': 'https://vpsie.example.net',
       'vpsie.projectId': 'proj-1', 'vpsie.credentialsSecret': 'creds', 'vpsie.credentialsNamespace': 'kube-system',
@@ -110,6 +110,7 @@ describe('Helm chart infra/helm/vpsie-autoscaler', () => {
       ['clusterId=Not_A_Label', 'clusterId'],
       ['caps.maxClusterVms=-1', 'maxClusterVms'],
       ['heartbeatMs=10', 'heartbeatMs'],
+      ['startupTaintMaxSeconds=0', 'startupTaintMaxSeconds'],
       ['logLevel=loud', 'logLevel'],
       ['vpsie.credentialsNamespace=default', 'credentialsNamespace'],
       ['vpsie.bootstrapDelivery=cloudinit', 'bootstrapDelivery'],
