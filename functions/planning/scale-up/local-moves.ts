@@ -13,6 +13,23 @@ interface Ctx {
   classes: readonly PackClass[];
   templates: readonly PackTemplate[];
   groups: readonly PackGroup[];
+  /** Template indexes by price, then index (the first that holds the pods is the cheapest, ties: the lower index), and in that order their prices and rooms. */
+  byPrice: Int32Array;
+  prices: Float64Array;
+  /** [cpu, memory, ephemeral, pods] per template in byPrice order. */
+  frees: Float64Array;
+}
+
+function contextOf(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[]): Ctx {
+  const byPrice = Int32Array.from(templates.map((_, t) => t).sort((a, b) => templates[a]!.priceMonthly - templates[b]!.priceMonthly || a - b));
+  const prices = new Float64Array(byPrice.length);
+  const frees = new Float64Array(4 * byPrice.length);
+  byPrice.forEach((t, k) => {
+    const { free, priceMonthly } = templates[t]!;
+    prices[k] = priceMonthly;
+    frees.set([free.cpuMillis, free.memoryBytes, free.ephemeralBytes, free.pods], 4 * k);
+  });
+  return { classes, templates, groups, byPrice, prices, frees };
 }
 
 interface Load { cpu: number; memory: number; ephemeral: number; count: number; conflicting: boolean }
@@ -31,12 +48,28 @@ function loadOf(ctx: Ctx, pods: Pods): Load {
   return load;
 }
 
-/** Whether one node of template t can hold these pods (requests, pod count, per-class caps, conflicts). */
-function holds(ctx: Ctx, t: number, pods: Pods, load: Load): boolean {
-  if (load.conflicting) return false;
+/** Whether a class of `a` may not share a node with a (different) class of `b`. */
+function conflictAcross(ctx: Ctx, a: Pods, b: Pods): boolean {
+  for (const [c] of a) {
+    const conflicts = ctx.classes[c]!.conflicts;
+    if (conflicts) for (const [other] of b) if (other !== c && conflicts.has(other)) return true;
+  }
+  return false;
+}
+
+/**
+ * Two nodes' pods' load from each one's: what loadOf gives for them combined (requests are integers,
+ * per the snapshot schema, so the sums are exact in any order).
+ */
+function loadOfTwo(ctx: Ctx, a: Pods, b: Pods, la: Load, lb: Load): Load {
+  const conflicting = la.conflicting || lb.conflicting || conflictAcross(ctx, a, b) || conflictAcross(ctx, b, a);
+  return { cpu: la.cpu + lb.cpu, memory: la.memory + lb.memory, ephemeral: la.ephemeral + lb.ephemeral, count: la.count + lb.count, conflicting };
+}
+
+/** Whether no class of the pods asks for more of them than one node of template t may hold. */
+function capsHold(ctx: Ctx, t: number, pods: Pods): boolean {
   for (const [c, n] of pods) if (n > ctx.classes[c]!.capPerNode[t]!) return false;
-  const free = ctx.templates[t]!.free;
-  return load.cpu <= free.cpuMillis && load.memory <= free.memoryBytes && load.ephemeral <= free.ephemeralBytes && load.count <= free.pods;
+  return true;
 }
 
 /** The two nodes' pods together, by class index (one entry per class). */
@@ -53,19 +86,25 @@ function combine(a: Pods, b: Pods): Pods {
 
 class Plan {
   readonly used: number[];
-  readonly offerings: Map<number, Set<number>>;
+  /**
+   * The patterns by efficiency (efficiency(): a pattern's never changes), ties in list order (new
+   * patterns join the list at its end): what a stable sort of the list by efficiency gives.
+   */
+  private ranked: { pattern: NodePattern; score: number }[];
   constructor(private readonly ctx: Ctx, public patterns: NodePattern[]) {
     this.used = ctx.groups.map(() => 0);
-    this.offerings = new Map();
+    this.ranked = patterns.map((pattern) => ({ pattern, score: efficiency(ctx, pattern) })).sort((a, b) => a.score - b.score);
     for (const p of patterns) this.count(p.template, p.nodes);
+  }
+
+  /** The `most` least efficient patterns, least first, ties in list order. */
+  leastEfficient(most: number): NodePattern[] {
+    return this.ranked.slice(0, most).map((r) => r.pattern);
   }
 
   private count(t: number, nodes: number): void {
     const g = this.ctx.templates[t]!.group;
     this.used[g] = this.used[g]! + nodes;
-    const set = this.offerings.get(g) ?? new Set<number>();
-    if (nodes > 0) set.add(t);
-    this.offerings.set(g, set);
   }
 
   /** Could one more node of t be added once `freed` nodes (templates) are taken away? */
@@ -88,37 +127,50 @@ class Plan {
       p.nodes--;
       this.count(p.template, -1);
     }
+    this.ranked = this.ranked.filter((r) => r.pattern.nodes > 0);
     this.patterns = this.patterns.filter((p) => p.nodes > 0);
-    this.patterns.push({ template: t, pods, nodes: 1 });
+    const added = { template: t, pods, nodes: 1 };
+    this.patterns.push(added);
+    const score = efficiency(this.ctx, added);
+    // After every pattern as efficient or less (it is the last in list order).
+    let at = this.ranked.length;
+    while (at > 0 && this.ranked[at - 1]!.score > score) at--;
+    this.ranked.splice(at, 0, { pattern: added, score });
     this.count(t, 1);
   }
 }
 
-function cheapestHolder(ctx: Ctx, plan: Plan, pods: Pods, freed: number[], below: number): number | undefined {
-  let best: number | undefined;
-  let load: Load | undefined;
-  for (let t = 0; t < ctx.templates.length; t++) {
-    const price = ctx.templates[t]!.priceMonthly;
-    if (price >= below - 1e-9 || (best !== undefined && price >= ctx.templates[best]!.priceMonthly)) continue;
-    load ??= loadOf(ctx, pods);
-    if (holds(ctx, t, pods, load) && plan.allows(t, freed)) best = t;
+/** The cheapest template (ties: the lower index) below `below` whose node holds the pods and that the plan allows. */
+function cheapestHolder(ctx: Ctx, plan: Plan, pods: () => Pods, load: Load, freed: number[], below: number): number | undefined {
+  if (load.conflicting) return undefined;
+  const { byPrice, prices, frees } = ctx;
+  const limit = below - 1e-9;
+  for (let k = 0; k < byPrice.length && prices[k]! < limit; k++) {
+    if (load.cpu > frees[4 * k]! || load.memory > frees[4 * k + 1]! || load.ephemeral > frees[4 * k + 2]! || load.count > frees[4 * k + 3]!) continue;
+    const t = byPrice[k]!;
+    if (capsHold(ctx, t, pods()) && plan.allows(t, freed)) return t;
   }
-  return best;
+  return undefined;
 }
 
 export function improveLocally(result: PackResult, classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): PackResult {
-  const ctx: Ctx = { classes, templates, groups };
+  const ctx = contextOf(classes, templates, groups);
   const plan = new Plan(ctx, result.patterns.map((p) => ({ ...p })));
   let spent = 0;
-  // A pattern's efficiency depends on its template and pods only, which never change.
-  const known = new Map<NodePattern, number>();
+  // A pattern's load depends on its pods only, which never change.
+  const loads = new Map<NodePattern, Load>();
+  const loadOfPattern = (p: NodePattern): Load => {
+    let load = loads.get(p);
+    if (!load) loads.set(p, (load = loadOf(ctx, p.pods)));
+    return load;
+  };
   for (let improved = true; improved && spent < budget;) {
     improved = false;
     // Least efficient first: the likeliest to gain; bounded to keep large plans cheap.
-    const candidates = leastEfficient(plan.patterns, (p) => efficiencyOf(ctx, p, known), 40);
+    const candidates = plan.leastEfficient(40);
     for (const p of candidates) {
       spent += templates.length;
-      const t = cheapestHolder(ctx, plan, p.pods, [p.template], templates[p.template]!.priceMonthly);
+      const t = cheapestHolder(ctx, plan, () => p.pods, loadOfPattern(p), [p.template], templates[p.template]!.priceMonthly);
       if (t !== undefined) {
         plan.apply([p], t, p.pods);
         improved = true;
@@ -132,10 +184,11 @@ export function improveLocally(result: PackResult, classes: readonly PackClass[]
         if (a === b && a.nodes < 2) continue;
         spent += templates.length;
         if (spent > budget) break outer;
-        const pods = combine(a.pods, b.pods);
-        const t = cheapestHolder(ctx, plan, pods, [a.template, b.template], templates[a.template]!.priceMonthly + templates[b.template]!.priceMonthly);
+        let pods: Pods | undefined;
+        const both = () => (pods ??= combine(a.pods, b.pods));
+        const t = cheapestHolder(ctx, plan, both, loadOfTwo(ctx, a.pods, b.pods, loadOfPattern(a), loadOfPattern(b)), [a.template, b.template], templates[a.template]!.priceMonthly + templates[b.template]!.priceMonthly);
         if (t !== undefined) {
-          plan.apply(a === b ? [a, a] : [a, b], t, pods);
+          plan.apply(a === b ? [a, a] : [a, b], t, both());
           improved = true;
           break outer;
         }
@@ -143,28 +196,6 @@ export function improveLocally(result: PackResult, classes: readonly PackClass[]
     }
   }
   return { ...result, patterns: plan.patterns };
-}
-
-function efficiencyOf(ctx: Ctx, p: NodePattern, known: Map<NodePattern, number>): number {
-  let score = known.get(p);
-  if (score === undefined) known.set(p, (score = efficiency(ctx, p)));
-  return score;
-}
-
-/** The `most` lowest-scored patterns, lowest first, ties in list order (what a stable sort and slice give). */
-function leastEfficient(patterns: readonly NodePattern[], score: (p: NodePattern) => number, most: number): NodePattern[] {
-  const chosen: NodePattern[] = [];
-  const scores: number[] = [];
-  for (const p of patterns) {
-    const s = score(p);
-    if (chosen.length === most && s >= scores[most - 1]!) continue;
-    let at = chosen.length;
-    while (at > 0 && scores[at - 1]! > s) at--;
-    chosen.splice(at, 0, p);
-    scores.splice(at, 0, s);
-    if (chosen.length > most) { chosen.pop(); scores.pop(); }
-  }
-  return chosen;
 }
 
 /** Share of the node's price its pods' dominant requests use: low = wasteful. */
