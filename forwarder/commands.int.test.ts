@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { clusterMarker } from '../shared/ownership.ts';
-import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, TO_BE_DELETED_TAINT, BOOTSTRAP_TEMPLATE_LABEL } from '../shared/labels.ts';
+import { API_GROUP, API_VERSION, NODEGROUP_LABEL, NODEGROUP_PLURAL, STARTUP_TAINT, TO_BE_DELETED_TAINT, BOOTSTRAP_TEMPLATE_LABEL } from '../shared/labels.ts';
 import { KUBEADM_TEMPLATE_FILE } from '../test/e2e/stack-cluster.ts';
 import { startFakeFunctions, type FakeFunctions } from '../test/forwarder/fake-functions.ts';
 import { command, createCredentialsSecret, ensureNodeGroupCrd, newClusterId, runPlan, SIGNING_KEY, startTestForwarder } from '../test/forwarder/fixture.ts';
@@ -67,7 +67,7 @@ describe('forwarder executes every command kind', () => {
     expect(userData).toContain(`hostname: ${hostname}`);
     // Region/zone from the datacenter, the plan's name as instance type (its identifier when the catalogue was not read), the identifier beside it.
     expect(userData).toMatch(new RegExp(`--node-labels=topology.kubernetes.io/region=${DC},topology.kubernetes.io/zone=${DC},tier=web,${NODEGROUP_LABEL}=workers,node.kubernetes.io/instance-type=(${SIM_PLANS[2]!.nickname}|${OFFERING}),autoscaler.vpsie.com/offering=${OFFERING},`));
-    expect(userData).toContain('--register-with-taints=dedicated=web:NoSchedule');
+    expect(userData).toContain(`--register-with-taints=dedicated=web:NoSchedule,${STARTUP_TAINT}:NoSchedule`);
     expect(userData).toContain('--max-pods=58');
     expect(userData).toContain('--kube-reserved=cpu=100m,memory=256Mi');
     expect(userData).toContain('--eviction-hard=memory.available<100Mi');
@@ -87,6 +87,8 @@ describe('forwarder executes every command kind', () => {
     expect(node.metadata!.labels!['topology.kubernetes.io/zone']).toBe(DC);
     expect(node.metadata!.labels!['autoscaler.vpsie.com/offering']).toBe(OFFERING);
     expect(node.spec!.providerID).toBe(`vpsie://${vm.identifier}`);
+    // Registered with the group's taint and the startup taint (releaseNode removes the latter).
+    expect(node.spec!.taints).toEqual(expect.arrayContaining([{ key: 'dedicated', value: 'web', effect: 'NoSchedule' }, { key: STARTUP_TAINT, effect: 'NoSchedule' }]));
     await h.core.deleteNode({ name: hostname }).catch(() => {});
 
     // Idempotent: the same hostname again does not make a second VM.
