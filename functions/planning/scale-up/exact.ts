@@ -29,7 +29,7 @@ export function stateCount(classes: readonly PackClass[], cap: number): number {
 
 class OutOfBudget extends Error {}
 
-interface Cell { cost: number; nodes: number; template: number; pods: [number, number][]; next: string }
+interface Cell { cost: number; nodes: number; template: number; pods: [number, number][]; next: number | string }
 
 /** Largest first by dominant share of the largest allowed template (ties: class index). */
 function largestFirst(classes: readonly PackClass[], templates: readonly PackTemplate[], allowed: readonly number[]): number[] {
@@ -50,7 +50,6 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
     if (classes[c]!.count > 0 && !allowed.some((t) => classes[c]!.capPerNode[t]! > 0)) return undefined;
   }
   const order = largestFirst(classes, templates, allowed);
-  const memo = new Map<string, Cell | null>();
   let steps = 0;
   // The enumeration's state for the template being walked (set by patternsOf; one set of closures
   // per search, not per state: they are the DP's inner loop).
@@ -111,24 +110,53 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
     return found;
   };
 
-  const solveFrom = (state: number[]): Cell | null => {
-    const key = state.join(',');
+  // The state (pods left per class) is one array changed before and restored after each step down,
+  // keyed by its mixed-radix number (Σ left[c] × Π_{d<c}(count_d + 1)), or by its text when that
+  // number would not be exact.
+  const state = classes.map((c) => c.count);
+  const radix: number[] = [];
+  let states = 1;
+  for (const c of classes) {
+    radix.push(states);
+    states *= c.count + 1;
+  }
+  const numeric = states <= Number.MAX_SAFE_INTEGER;
+  let index = 0;
+  classes.forEach((c, i) => { index += c.count * radix[i]!; });
+  const keyOf = (): number | string => (numeric ? index : state.join(','));
+  const memo = new Map<number | string, Cell | null>();
+
+  const solveFrom = (): Cell | null => {
+    const key = keyOf();
     const known = memo.get(key);
     if (known !== undefined) return known;
-    const firstLeft = order.find((c) => state[c]! > 0);
-    if (firstLeft === undefined) return { cost: 0, nodes: 0, template: -1, pods: [], next: '' };
+    let firstLeft = -1;
+    for (const c of order) {
+      if (state[c]! > 0) {
+        firstLeft = c;
+        break;
+      }
+    }
+    if (firstLeft < 0) return { cost: 0, nodes: 0, template: -1, pods: [], next: '' };
     let best: Cell | null = null;
     for (const of of allowed) {
       const candidates = patternsOf(of, state, firstLeft);
       for (const pods of candidates) {
-        const rest = [...state];
-        for (const [c, n] of pods) rest[c] = rest[c]! - n;
-        const sub = solveFrom(rest);
+        for (const [c, n] of pods) {
+          state[c] = state[c]! - n;
+          index -= n * radix[c]!;
+        }
+        const next = keyOf();
+        const sub = solveFrom();
+        for (const [c, n] of pods) {
+          state[c] = state[c]! + n;
+          index += n * radix[c]!;
+        }
         if (!sub) continue;
         const cost = sub.cost + templates[of]!.priceMonthly;
         const nodes = sub.nodes + 1;
         if (!best || cost < best.cost - 1e-9 || (Math.abs(cost - best.cost) <= 1e-9 && nodes < best.nodes)) {
-          best = { cost, nodes, template: of, pods, next: rest.join(',') };
+          best = { cost, nodes, template: of, pods, next };
         }
       }
     }
@@ -138,7 +166,7 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
 
   let root: Cell | null;
   try {
-    root = solveFrom(classes.map((c) => c.count));
+    root = solveFrom();
   } catch (error) {
     if (error instanceof OutOfBudget) return undefined;
     throw error;
