@@ -13,19 +13,27 @@ import type { SimPod } from '../simulation/types.ts';
  * pods taken so far ((taken + 1/2) / count), ties to the class first in `order`; within a class, `order`.
  */
 export function interleaveByClass(pods: readonly SimPod[], order: (a: SimPod, b: SimPod) => number): SimPod[] {
-  const classes = new Map<string, SimPod[]>();
+  // Classes by namespace, then shape index (or the pod's key for a pod without one), without a key
+  // string per pod; `lists` in the order of each class's first pod: the ties go the same way on every run.
+  const classes = new Map<string, Map<string, SimPod[]>>();
+  const lists: SimPod[][] = [];
   for (const pod of [...pods].sort(order)) {
-    const key = `${pod.namespace}\u0000${pod.shapeIndex < 0 ? pod.key : pod.shapeIndex}`;
-    const list = classes.get(key);
+    let byShape = classes.get(pod.namespace);
+    if (!byShape) classes.set(pod.namespace, (byShape = new Map()));
+    const key = pod.shapeIndex < 0 ? pod.key : String(pod.shapeIndex);
+    const list = byShape.get(key);
     if (list) list.push(pod);
-    else classes.set(key, [pod]);
+    else {
+      const fresh = [pod];
+      byShape.set(key, fresh);
+      lists.push(fresh);
+    }
   }
-  // Map order = the order of each class's first pod: the ties go the same way on every run.
-  const lists = [...classes.values()];
   const taken = lists.map(() => 0);
-  const share = (i: number) => (taken[i]! + 0.5) / lists[i]!.length;
+  // (taken + 1/2) / count per class, updated when its count taken changes.
+  const shares = Float64Array.from(lists, (list) => 0.5 / list.length);
   // A binary heap of the classes with pods left, by (share, index): the linear scan's choice in log time.
-  const before = (a: number, b: number) => share(a) < share(b) || (share(a) === share(b) && a < b);
+  const before = (a: number, b: number) => shares[a]! < shares[b]! || (shares[a] === shares[b] && a < b);
   const heap = lists.map((_, i) => i);
   const down = (at: number) => {
     for (;;) {
@@ -44,6 +52,7 @@ export function interleaveByClass(pods: readonly SimPod[], order: (a: SimPod, b:
   while (heap.length > 0) {
     const best = heap[0]!;
     out.push(lists[best]![taken[best]!++]!);
+    shares[best] = (taken[best]! + 0.5) / lists[best]!.length;
     if (taken[best]! >= lists[best]!.length) {
       const last = heap.pop()!;
       if (heap.length === 0) break;
