@@ -89,6 +89,8 @@ export function auditFieldsOf(command: Command): AuditFields {
     case 'untaintNode':
     case 'deleteNode':
       return { ...base, ...group(command.nodeGroup), target: `node ${command.node}`, inputs: { node: command.node } };
+    case 'releaseNode':
+      return { ...base, ...group(command.nodeGroup), target: `node ${command.node}`, inputs: { node: command.node, pods: command.pods.length } };
     case 'evictPod':
       return { ...base, ...group(command.nodeGroup), target: `pod ${command.namespace}/${command.pod}`, inputs: { node: command.node, pod: `${command.namespace}/${command.pod}` } };
     case 'updateNodeGroupStatus':

@@ -3,6 +3,7 @@ import { PlanContext } from './context.ts';
 import { applyResults } from './results.ts';
 import { advanceOperations } from './operations.ts';
 import { runScaleUp } from './scale-up.ts';
+import { releaseStartingNodes } from './release-nodes.ts';
 import { planScaleDown } from './scale-down.ts';
 import { handOffConsolidations } from './consolidation/handoff.ts';
 import { planStatus } from './status.ts';
@@ -27,7 +28,10 @@ export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, n
   applyResults(ctx);
   advanceOperations(ctx);
   // The pods it gives a launching node are told so in Events (pod-events.ts).
-  recordScaleUpPods(ctx, runScaleUp(ctx).placements);
+  const scaleUp = runScaleUp(ctx);
+  recordScaleUpPods(ctx, scaleUp.placements);
+  // Our Ready nodes still under the startup taint get the pods scale-up placed on them (issue #22).
+  releaseStartingNodes(ctx, scaleUp.placements);
   // Replacements now Ready get their old nodes drained before scale-down looks (it must not take them).
   handOffConsolidations(ctx);
   planScaleDown(ctx);

@@ -14,6 +14,7 @@ import { ignoredPodDecisions, whyIgnored, type IgnoredPod } from './scale-up/pen
 import { diagnose } from './scale-up/reasons.ts';
 import { arrivalMs, holdBurstTail, lastArrival } from './scale-up/burst.ts';
 import { interleaveByClass } from './scale-up/interleave.ts';
+import { startingNodeNames } from './starting-nodes.ts';
 
 /**
  * Scale-up: launch the cheapest set of nodes that gives every pending pod a place.
@@ -63,7 +64,7 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const cutoff = ctx.policy.expendablePodsPriorityCutoff;
   const pending = [...snapshotPods.keys()].filter((sim) => {
     const pod = snapshotPods.get(sim)!;
-    const why = whyIgnored(pod, sim.shape, cutoff);
+    const why = whyIgnored(pod, sim.shape, cutoff, (name) => model.node(name) !== undefined);
     if (why === undefined) return true;
     ignored.push({ key: sim.key, why, priority: sim.shape.priority, ...(pod.nominatedNodeName !== undefined ? { nominatedNodeName: pod.nominatedNodeName } : {}) });
     return false;
@@ -93,12 +94,14 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   // those launches were decided (the nodes were sized for them), then the later ones, each part
   // largest pod first — an order that depends on the pods, not on when each came, so the same pods
   // fill them the same way on every run.
-  const onReady = place(model, pending, { filter: (node) => node.kind === 'existing' });
+  // Our nodes still carrying the startup taint are filled with the in-flight ones (starting-nodes.ts).
+  const starting = startingNodeNames(ctx.snapshot.nodes);
+  const onReady = place(model, pending, { filter: (node) => node.kind === 'existing' && !starting.has(node.name) });
   const decidedAtMs = Math.max(-Infinity, ...launches.map((op) => op.createdAtMs));
   const later = (pod: SimPod) => (arrivalMs(snapshotPods.get(pod)!) > decidedAtMs ? 1 : 0);
   const unplacedPods = onReady.unplaced.map((u) => u.pod);
   const toInFlight = [0, 1].flatMap((part) => interleaveByClass(unplacedPods.filter((pod) => later(pod) === part), canonicalPodOrder));
-  const first = place(model, toInFlight, { filter: (node) => node.kind !== 'existing' });
+  const first = place(model, toInFlight, { filter: (node) => node.kind !== 'existing' || starting.has(node.name) });
   first.placed.unshift(...onReady.placed);
   planner.recordPlaced(first.placed);
   const onCapacity = first.placed.filter((p) => p.node.kind !== 'new');

@@ -5,6 +5,9 @@ import { isDaemonSetPod } from '../pod-rules.ts';
 // Pending pods that must not trigger a scale-up, as Cluster Autoscaler treats them:
 //   nominated:  status.nominatedNodeName is set — the scheduler is preempting lower-priority pods on
 //               that node for it, so room is about to free up; a new node would be bought for nothing.
+//               Or we nominated it for one of our nodes (releaseNode, release-nodes.ts) and the
+//               scheduler has not bound it yet. Only while that node exists and takes pods: a pod
+//               nominated for a node that is gone (or cordoned, deleted) counts as pending again.
 //   expendable: priority below the expendable cutoff (CA's --expendable-pods-priority-cutoff, default
 //               −10). Such pods are best-effort filler; overprovisioning pause pods sit at −1 on
 //               purpose, above the cutoff, so they still make headroom.
@@ -15,10 +18,10 @@ import { isDaemonSetPod } from '../pod-rules.ts';
 export type IgnoredWhy = 'pod-nominated' | 'pod-expendable' | 'pod-daemonset';
 
 /** The first of our rules that keeps this pod from triggering a scale-up, if any. */
-export function whyIgnored(pod: SnapshotPod, shape: PodShape, expendableCutoff: number): IgnoredWhy | undefined {
+export function whyIgnored(pod: SnapshotPod, shape: PodShape, expendableCutoff: number, schedulableNode: (name: string) => boolean = () => true): IgnoredWhy | undefined {
   if (isDaemonSetPod(shape)) return 'pod-daemonset';
   if (isExpendable(shape, expendableCutoff)) return 'pod-expendable';
-  if (pod.nominatedNodeName !== undefined) return 'pod-nominated';
+  if (pod.nominatedNodeName !== undefined && schedulableNode(pod.nominatedNodeName)) return 'pod-nominated';
   return undefined;
 }
 

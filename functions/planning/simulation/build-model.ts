@@ -4,6 +4,7 @@ import type { ValidGroup } from '../context.ts';
 import { addTemplateNode, daemonSetPods, findOffering, nodeTemplate } from '../node-template.ts';
 import type { LaunchOperation, Operation } from '../types.ts';
 import { ClusterModel } from './cluster-model.ts';
+import { withoutStartupTaint } from '../starting-nodes.ts';
 import type { SimNode, SimPod } from './types.ts';
 
 /** Taints a node carries while it starts; a joining node of ours is counted without them. */
@@ -21,9 +22,11 @@ export const STARTUP_TAINTS = new Set([
 const LIFTED_WHEN_READY = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
 
 function schedulingTaints(node: SnapshotNode, joining: boolean): SnapshotNode['taints'] {
-  if (joining) return node.taints.filter((t) => !STARTUP_TAINTS.has(t.key));
-  if (node.ready) return node.taints.filter((t) => !LIFTED_WHEN_READY.has(t.key));
-  return node.taints;
+  // Our startup taint never counts: the plan hands the node out itself (starting-nodes.ts).
+  const taints = withoutStartupTaint(node);
+  if (joining) return taints.filter((t) => !STARTUP_TAINTS.has(t.key));
+  if (node.ready) return taints.filter((t) => !LIFTED_WHEN_READY.has(t.key));
+  return taints;
 }
 
 /** Launches whose capacity counts before their node is Ready. */
