@@ -193,14 +193,14 @@ export class NodePlanner {
 
   /** Pods are left over and a group they could use has no offering left under its limits: say so. */
   private noteLimitsReached(classes: readonly PodClass[]): void {
-    const eligible = new Set(classes.flatMap((cls) => [...cls.eligibleGroups]));
+    const eligible = new Set<number>();
+    for (const cls of classes) for (const g of cls.eligibleGroups) eligible.add(g);
     for (const g of eligible) {
       const templates = this.capacities[g]!.templates;
       const problems = templates.map((t) => this.limitProblem(g, t));
       if (templates.length > 0 && problems.every((p) => p !== undefined)) this.noteLimit(g, problems[0]!, 'pending pods');
     }
   }
-
 
   /**
    * A node the re-check left without pending pods is not launched. Its presence may have allowed

@@ -90,22 +90,16 @@ export function prepare(classes: readonly PackClass[], templates: readonly PackT
   const globalOrder = mode === 'capacity' ? [...largestFirst].reverse() : largestFirst;
   // Per template, the classes it admits in that order (read class by class: capPerNode is a class's row).
   const admitted: number[][] = templates.map(() => []);
+  const admittedCaps: number[][] = templates.map(() => []);
   for (const c of globalOrder) {
     const caps = classes[c]!.capPerNode;
-    for (let t = 0; t < templates.length; t++) if (caps[t]! > 0) admitted[t]!.push(c);
-  }
-  const orders = admitted.map((list, t) => {
-    const caps = new Float64Array(list.length);
-    const least = new Float64Array(3 * list.length + 3).fill(Infinity);
-    for (let i = list.length - 1; i >= 0; i--) {
-      const { requests: r, capPerNode } = classes[list[i]!]!;
-      caps[i] = capPerNode[t]!;
-      least[3 * i] = Math.min(r.cpuMillis, least[3 * i + 3]!);
-      least[3 * i + 1] = Math.min(r.memoryBytes, least[3 * i + 4]!);
-      least[3 * i + 2] = Math.min(r.ephemeralBytes, least[3 * i + 5]!);
+    for (let t = 0; t < templates.length; t++) {
+      if (caps[t]! > 0) {
+        admitted[t]!.push(c);
+        admittedCaps[t]!.push(caps[t]!);
+      }
     }
-    return { classes: Int32Array.from(list), caps, least };
-  });
+  }
   const requests = new Float64Array(3 * classes.length);
   const conflicted = new Uint8Array(classes.length);
   classes.forEach((c, i) => {
@@ -113,6 +107,16 @@ export function prepare(classes: readonly PackClass[], templates: readonly PackT
     requests[3 * i + 1] = c.requests.memoryBytes;
     requests[3 * i + 2] = c.requests.ephemeralBytes;
     if (c.conflicts && c.conflicts.size > 0) conflicted[i] = 1;
+  });
+  const orders = admitted.map((list, t) => {
+    const least = new Float64Array(3 * list.length + 3).fill(Infinity);
+    for (let i = list.length - 1; i >= 0; i--) {
+      const c = list[i]!;
+      least[3 * i] = Math.min(requests[3 * c]!, least[3 * i + 3]!);
+      least[3 * i + 1] = Math.min(requests[3 * c + 1]!, least[3 * i + 4]!);
+      least[3 * i + 2] = Math.min(requests[3 * c + 2]!, least[3 * i + 5]!);
+    }
+    return { classes: Int32Array.from(list), caps: Float64Array.from(admittedCaps[t]!), least };
   });
   const made: Prepared = { frees: templates.map((t) => t.free), mode, orders, requests, conflicted };
   known.push(made);
