@@ -9,8 +9,14 @@
 // default resource scores, equal weights). Env: B (one burst), SEEDS (default 0,1,2), POLICY (JSON
 // policy overrides), DBG=1 (each plan's launches). Prints each run's fleet, $/h (sum of the plans'
 // monthly cost deltas / 730), the first create and when every pod was bound.
+// As the forwarder does (issue #22), a launched node is Ready under the startup taint (it takes no
+// pod) until a plan's releaseNode for it: its listed pods, still pending, are nominated for it and
+// the taint goes; the scheduler tries a nominated pod's node first, the nominated pods before the
+// others (so they count against their node); unreleased nodes lose the taint 60 s after Ready (the
+// fallback). STARTUP=off: no startup taint (the model before issue #22's release).
 import { buildSnapshot, emptyState, nodeGroup, offering, pendingPods, shape, testNode, testPolicy, type TestPod } from '../test/fixtures/planning-builders.ts';
 import { plan } from '../functions/planning/plan.ts';
+import { STARTUP_TAINT } from '../shared/labels.ts';
 import { BURSTS } from '../test/bench/karpenter/bursts.ts';
 import { BENCH_DC } from '../test/bench/karpenter/catalogue.ts';
 import { SIM_CATEGORIES, SIM_PLANS, plansFor } from '../test/vpsie-sim/index.ts';
@@ -25,9 +31,12 @@ const EVERY = Number(process.env.EVERY ?? 1234);
 const READY = process.env.READY === 'never' ? Infinity : Number(process.env.READY ?? 1500);
 const policy = testPolicy(JSON.parse(process.env.POLICY ?? '{}'));
 const sec = (ms: number) => Math.floor(ms / 1000) * 1000;
+const STARTUP = process.env.STARTUP !== 'off';
+const FALLBACK_MS = 60_000;
 
-interface Pod extends TestPod { cpu: number; mem: number; at: number; node?: string; triedAt?: number }
-interface Node { name: string; cpu: number; mem: number; usedCpu: number; usedMem: number; pods: number; readyAt: number }
+interface Pod extends TestPod { cpu: number; mem: number; at: number; node?: string; triedAt?: number; nominated?: string }
+interface Node { name: string; cpu: number; mem: number; usedCpu: number; usedMem: number; pods: number; readyAt: number; released: boolean }
+const takesPods = (n: Node, now: number) => n.readyAt <= now && (n.released || now >= n.readyAt + FALLBACK_MS);
 
 function arrivals(burst: (typeof BURSTS)[number], seed: number): Pod[] {
   const lists = burst.classes.map((c) => pendingPods(`${burst.name}-${c.name}`, shape({ cpu: `${c.cpuMillis}m`, memory: `${c.memoryMiB}Mi`, labels: { app: c.name } }), c.count)
@@ -52,9 +61,13 @@ function arrivals(burst: (typeof BURSTS)[number], seed: number): Pod[] {
 }
 
 function schedule(pods: Pod[], nodes: Node[], now: number): void {
-  for (const p of pods) {
+  // Nominated pods first: on their node when it fits them (then the others see them there).
+  const nominatedFirst = [...pods.filter((p) => p.nominated !== undefined), ...pods.filter((p) => p.nominated === undefined)];
+  for (const p of nominatedFirst) {
     if (p.at > now || p.node) continue;
-    const fit = nodes.filter((n) => n.readyAt <= now && n.cpu - n.usedCpu >= p.cpu && n.mem - n.usedMem >= p.mem && n.pods < 110);
+    const fits = (n: Node) => takesPods(n, now) && n.cpu - n.usedCpu >= p.cpu && n.mem - n.usedMem >= p.mem && n.pods < 110;
+    const own = p.nominated !== undefined ? nodes.find((n) => n.name === p.nominated && fits(n)) : undefined;
+    const fit = own ? [own] : nodes.filter(fits);
     if (fit.length === 0) {
       p.triedAt ??= now;
       continue;
@@ -87,19 +100,27 @@ for (const burst of BURSTS.filter((b) => !process.env.B || b.name === process.en
       if (allBound === undefined && pods.every((p) => p.node)) allBound = now - T0;
       if (now < next) continue;
       next = now + EVERY;
-      const seen: TestPod[] = pods.filter((p) => p.at <= now).map(({ cpu: _c, mem: _m, at, node, triedAt, ...p }) => (node
+      const seen: TestPod[] = pods.filter((p) => p.at <= now).map(({ cpu: _c, mem: _m, at, node, triedAt, nominated, ...p }) => (node
         ? { ...p, phase: 'Running' as const, nodeName: node, createdAtMs: sec(at), unschedulableSinceMs: undefined }
-        : { ...p, createdAtMs: sec(at), unschedulableSinceMs: triedAt !== undefined ? sec(triedAt) : undefined }));
-      const ready = nodes.filter((n) => n.readyAt <= now).map((n) => testNode(n.name, { cpu: `${n.cpu}m`, memory: `${n.mem}Mi`, group: 'bench', createdAtMs: sec(n.readyAt) }));
+        : { ...p, createdAtMs: sec(at), unschedulableSinceMs: triedAt !== undefined ? sec(triedAt) : undefined, ...(nominated !== undefined ? { nominatedNodeName: nominated } : {}) }));
+      const ready = nodes.filter((n) => n.readyAt <= now).map((n) => testNode(n.name, { cpu: `${n.cpu}m`, memory: `${n.mem}Mi`, group: 'bench', createdAtMs: sec(n.readyAt), ...(takesPods(n, now) ? {} : { taints: [{ key: STARTUP_TAINT, effect: 'NoSchedule' as const }] }) }));
       const r = plan(buildSnapshot({ offerings, groups, pods: seen, nodes: ready, takenAtMs: now }), state, policy, now);
       state = r.state;
       cost += r.monthlyCostDelta;
       const creates = r.commands.flatMap((c) => (c.kind === 'createVm' ? [c] : []));
+      for (const c of r.commands) {
+        if (c.kind !== 'releaseNode') continue;
+        const node = nodes.find((n) => n.name === c.node);
+        if (!node) continue;
+        const listed = new Set(c.pods.map((ref) => ref.name));
+        for (const p of pods) if (!p.node && listed.has(p.name)) p.nominated = c.node;
+        node.released = true;
+      }
       for (const c of creates) {
         first ??= now - T0;
         const o = byId.get(c.offeringId)!;
         fleet[o.nickname] = (fleet[o.nickname] ?? 0) + 1;
-        nodes.push({ name: c.hostname, cpu: o.cpu * 1000 - 200, mem: o.ram - 612, usedCpu: 0, usedMem: 0, pods: 0, readyAt: now + READY });
+        nodes.push({ name: c.hostname, cpu: o.cpu * 1000 - 200, mem: o.ram - 612, usedCpu: 0, usedMem: 0, pods: 0, readyAt: now + READY, released: !STARTUP });
       }
       if (process.env.DBG && creates.length > 0) process.stdout.write(`  ${now - T0} ms: ${seen.length} pods, ${seen.filter((p) => p.nodeName).length} bound; ${creates.map((c) => byId.get(c.offeringId)!.nickname).join(', ')}\n`);
     }

@@ -76,7 +76,8 @@ describe('simulate --cluster: the dump\'s Nodes and Pods are the starting state'
 
   it('without the dump\'s Nodes and Pods (NodeGroups only) the run starts empty and launches', () => {
     const bare = runSimulation({ trace: TRACE, groups: groupsFromCluster(DUMP), offerings: TEST_OFFERINGS, seed: 1 });
-    expect(bare.project.samples[0]!.requestedCpuMillis).toBe(1000);
+    // Its first node joins under the startup taint and takes the pods once a plan releases it (issue #22).
+    expect(bare.project.samples.some((sample) => sample.requestedCpuMillis === 1000)).toBe(true);
     expect(bare.project.vmCreates).toBeGreaterThan(0);
   });
 });

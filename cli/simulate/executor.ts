@@ -73,6 +73,20 @@ function run(world: World, command: Command, nowMs: number): Outcome {
       world.deleteVm(vm, nowMs);
       return ok(`deleted VM ${command.hostname}`, { vmIdentifier: vm.identifier, gone: true });
     }
+    case 'releaseNode': {
+      // As the forwarder: nominate each listed pod still pending, then remove the startup taint.
+      const node = world.nodes.get(command.node);
+      if (!node) return fail(`node ${command.node} not found`, false, { gone: true });
+      let nominated = 0;
+      for (const ref of command.pods) {
+        const pod = world.pods.get(ref.name);
+        if (!pod || pod.nodeName !== undefined) continue;
+        pod.nominatedNodeName = command.node;
+        nominated++;
+      }
+      world.untaintStartup(node);
+      return ok(`nominated ${nominated} pod(s) for ${command.node} and removed the startup taint`);
+    }
     case 'updateNodeGroupStatus':
     case 'updateClusterStatus':
     case 'emitEvent':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupKey } from '../../functions/planning/context.ts';
 import { parseNodeGroupSpec } from '../../shared/nodegroup.ts';
+import { STARTUP_TAINT } from '../../shared/labels.ts';
 import { snapshotSchema } from '../../shared/snapshot.ts';
 import { executePlan } from './executor.ts';
 import { seededRandom } from './rng.ts';
@@ -22,6 +23,10 @@ function world(replicas: number, pdb?: number): World {
 
 const create = (hostname: string) => ({ id: `c-${hostname}`, kind: 'createVm' as const, nodeGroup: { namespace: 'default', name: 'workers' }, hostname, offeringId: 'small-2c4g', datacenterID: 'dc-1', osImageID: 'os-1', reason: 'pending-pods', message: '' });
 
+/** The plan's releaseNode for a joined node (issue #22): nominate `pods`, remove the startup taint. */
+const release = (w: ReturnType<typeof world>, node: string, pods: string[], atMs: number) =>
+  executePlan(w, [{ id: `r-${node}`, kind: 'releaseNode', node, nodeGroup: { namespace: 'default', name: 'workers' }, pods: pods.map((name) => ({ namespace: 'default', name })), reason: 'node-joined', message: '' }], 'pr', atMs)[0]!.result;
+
 describe('the simulated world', () => {
   it('a createVm is a pending VM (no identifier, as VPSie lists it), then running, then a Ready Node; the snapshot is wire-valid', () => {
     const w = world(2);
@@ -36,14 +41,33 @@ describe('the simulated world', () => {
     expect(w.nodes.has('sim-a')).toBe(false);
     w.advance(120_000);
     expect(w.nodes.get('sim-a')?.ready).toBe(true);
+    // Under the startup taint (as the forwarder's createVm) it takes nothing until released.
+    expect(w.nodes.get('sim-a')?.taints.map((t) => t.key)).toEqual([STARTUP_TAINT]);
+    expect(schedule(w, 120_000)).toMatchObject({ bound: 0, pending: 2 });
+    const pods = [...w.pods.keys()];
+    expect(release(w, 'sim-a', pods.slice(0, 1), 120_000).outcome).toBe('succeeded');
+    expect(w.pods.get(pods[0]!)?.nominatedNodeName).toBe('sim-a');
+    expect(w.nodes.get('sim-a')?.taints).toEqual([]);
     expect(schedule(w, 120_000)).toEqual({ bound: 2, pending: 0, newlyUnschedulable: 0 });
     expect(snapshotSchema.safeParse(w.snapshot(120_000, [])).success).toBe(true);
+  });
+
+  it('a joined node nobody released loses the startup taint after 60 s (the forwarder\'s fallback)', () => {
+    const w = world(2);
+    executePlan(w, [create('sim-a')], 'p1', 0);
+    w.advance(120_000);
+    const joinedAtMs = w.nodes.get('sim-a')!.readyTransitionMs;
+    w.advance(joinedAtMs + 59_999);
+    expect(schedule(w, joinedAtMs + 59_999)).toMatchObject({ bound: 0 });
+    w.advance(joinedAtMs + 60_000);
+    expect(schedule(w, joinedAtMs + 60_000)).toMatchObject({ bound: 2, pending: 0 });
   });
 
   it('evictions go through the PDB: with maxUnavailable 0 the answer is 429 and the pod stays', () => {
     const w = world(2, 0);
     executePlan(w, [create('sim-a')], 'p1', 0);
     w.advance(120_000);
+    release(w, 'sim-a', [], 120_000);
     schedule(w, 120_000);
     const pod = [...w.pods.values()][0]!;
     const result = executePlan(w, [{ id: 'e1', kind: 'evictPod', namespace: 'default', pod: pod.name, node: 'sim-a', nodeGroup: { namespace: 'default', name: 'workers' }, reason: 'underused', message: '' }], 'p2', 130_000)[0]!.result;
@@ -55,6 +79,7 @@ describe('the simulated world', () => {
     const w = world(3, 3);
     executePlan(w, [create('sim-a')], 'p1', 0);
     w.advance(120_000);
+    release(w, 'sim-a', [], 120_000);
     schedule(w, 120_000);
     const tainted = executePlan(w, [{ id: 't', kind: 'taintNode', node: 'sim-a', nodeGroup: { namespace: 'default', name: 'workers' }, reason: 'underused', message: '' }], 'p2', 130_000);
     expect(tainted[0]!.result.outcome).toBe('succeeded');

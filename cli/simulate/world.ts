@@ -1,6 +1,6 @@
 import type { ValidGroup } from '../../functions/planning/context.ts';
 import { findOffering, offeringAllocatable, templateLabels } from '../../functions/planning/node-template.ts';
-import { TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
+import { STARTUP_TAINT, TO_BE_DELETED_TAINT } from '../../shared/labels.ts';
 import type { CommandResult, NodeResources, Offering, PodShape, Snapshot, SnapshotNode, SnapshotTaint } from '../../shared/snapshot.ts';
 import { drawDelayMs, type Random } from './rng.ts';
 import type { ClusterStart } from './cluster-start.ts';
@@ -40,12 +40,17 @@ export interface WorldNode {
   readyTransitionMs: number;
 }
 
+/** The forwarder's default startupTaintMaxSeconds: an unreleased node is untainted after this long. */
+export const STARTUP_TAINT_MAX_MS = 60_000;
+
 export interface WorldPod {
   name: string;
   workload: number;
   createdAtMs: number;
   nodeName?: string;
   unschedulableSinceMs?: number;
+  /** status.nominatedNodeName, set by a releaseNode (the scheduler tries that node first). */
+  nominatedNodeName?: string;
   /** Made by its ReplicaSet to replace a pod that a scale-down evicted or deleted with its node. */
   displacedByRemoval: boolean;
   /** Counted once as "pending because of a scale-down". */
@@ -116,6 +121,10 @@ export class World {
     for (const vm of this.liveVms()) {
       if (vm.joinAtMs <= nowMs && !this.nodes.has(vm.hostname)) this.join(vm);
     }
+    // The forwarder's fallback: a node nobody released loses the startup taint after STARTUP_TAINT_MAX_MS.
+    for (const node of this.nodes.values()) {
+      if (node.readyTransitionMs + STARTUP_TAINT_MAX_MS <= nowMs && node.taints.some((t) => t.key === STARTUP_TAINT)) this.untaintStartup(node);
+    }
     this.options.workloads.forEach((workload, index) => this.reconcileWorkload(index, replicasAt(workload, nowMs - this.options.startMs), nowMs));
   }
 
@@ -125,6 +134,10 @@ export class World {
     for (const vm of this.liveVms()) {
       if (vm.runningAtMs > nowMs) next = Math.min(next, vm.runningAtMs);
       if (vm.joinAtMs > nowMs) next = Math.min(next, vm.joinAtMs);
+    }
+    for (const node of this.nodes.values()) {
+      const fallbackAtMs = node.readyTransitionMs + STARTUP_TAINT_MAX_MS;
+      if (fallbackAtMs > nowMs && node.taints.some((t) => t.key === STARTUP_TAINT)) next = Math.min(next, fallbackAtMs);
     }
     return next;
   }
@@ -141,7 +154,8 @@ export class World {
       name: vm.hostname,
       vm,
       labels: templateLabels(vm.group, vm.offering, vm.hostname),
-      taints: spec.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })),
+      // As the forwarder's createVm: the group's taints and the startup taint, until a releaseNode.
+      taints: [...spec.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })), { key: STARTUP_TAINT, effect: 'NoSchedule' as const }],
       unschedulable: false,
       ready: true,
       allocatable: offeringAllocatable(spec, vm.offering),
@@ -175,6 +189,7 @@ export class World {
     if (!pod || pod.nodeName !== undefined) return;
     pod.nodeName = nodeName;
     delete pod.unschedulableSinceMs;
+    delete pod.nominatedNodeName;
     events.onBound?.(pod, nowMs - pod.createdAtMs);
   }
 
@@ -246,6 +261,11 @@ export class World {
     this.nodes.delete(name);
   }
 
+  /** releaseNode's second step (and the fallback's only one). */
+  untaintStartup(node: WorldNode): void {
+    node.taints = node.taints.filter((t) => t.key !== STARTUP_TAINT);
+  }
+
   isTainted(node: WorldNode): boolean {
     return node.taints.some((t) => t.key === TO_BE_DELETED_TAINT);
   }
@@ -282,6 +302,7 @@ export class World {
         ...(p.nodeName !== undefined ? { nodeName: p.nodeName } : {}),
         phase: p.nodeName !== undefined ? 'Running' as const : 'Pending' as const,
         ...(p.unschedulableSinceMs !== undefined ? { unschedulableSinceMs: p.unschedulableSinceMs } : {}),
+        ...(p.nominatedNodeName !== undefined ? { nominatedNodeName: p.nominatedNodeName } : {}),
         createdAtMs: p.createdAtMs,
       })),
       pdbs: workloads.flatMap((w, i) => (w.pdb ? [{
