@@ -70,6 +70,7 @@ describe('demo view', () => {
     const backoff = (until: string) => audit({ kind: 'unschedulable', reason: 'group-backoff', target: 'pod ns/p', message: `backed off until ${until}` });
     expect(decisionKey(backoff('2026-11-25T21:03:00.000Z'))).toBe(decisionKey(backoff('2026-11-25T21:04:10.500Z')));
     expect(decisionLine(audit({ type: 'command', kind: 'createVm', target: 'vm demo-workers-1', reason: 'pending-pods' }))).toBe('→ createVm demo-workers-1 [pending-pods]');
+    expect(decisionLine(audit({ type: 'command', kind: 'releaseNode', target: 'node demo-workers-1', reason: 'node-joined' }))).toBe('→ releaseNode demo-workers-1 [node-joined]');
     expect(decisionLine(audit({ type: 'command', kind: 'updateNodeGroupStatus' }))).toBeUndefined();
     expect(decisionLine(audit({ kind: 'info' }))).toBeUndefined();
   });

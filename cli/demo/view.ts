@@ -146,6 +146,7 @@ export function decisionLine(line: AuditLine): string | undefined {
     case 'untaintNode':
     case 'evictPod':
     case 'deleteNode':
+    case 'releaseNode':
       return `→ ${line.kind} ${line.target.replace(/^(vm|node|pod) /, '')} [${line.reason}]`;
     default:
       return undefined;
