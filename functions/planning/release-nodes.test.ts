@@ -110,3 +110,33 @@ describe('pods we nominated', () => {
     }
   });
 });
+
+describe('while the burst still arrives', () => {
+  // The same 12 pods, the last of them 300 ms old (scaleUpBatchIdleMs 1 s: still arriving) or 5 s old.
+  const arriving = (lastAgoMs: number) => burst().map((p, i) => {
+    const at = TEST_NOW_MS - lastAgoMs - (11 - i) * 100;
+    return { ...p, pod: { ...p.pod, createdAtMs: at, unschedulableSinceMs: at } };
+  });
+  const policy = { scaleUpBatchIdleMs: 1_000, scaleUpBatchMaxMs: 30_000, assumeWindowsElapsed: true };
+
+  it('holds the release of a node with pods placed on it, and calls back when the burst settles', () => {
+    const r = runPlan(world([starting()], arriving(300)), { policy });
+    expect(releases(r)).toEqual([]);
+    expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'info', target: 'node test-s0', reason: 'release-held' }));
+    // Called back at the latest when the last arrival is idleMs old.
+    expect(r.nextContactAfterMs).toBeLessThanOrEqual(TEST_NOW_MS + 1_000);
+  });
+
+  it('releases it once the burst has settled, and when nothing was placed on it', () => {
+    expect(names(runPlan(world([starting()], arriving(5_000)), { policy }))[0]).toHaveLength(6);
+    const big = snapPod({ name: 'big', cpu: '16', createdAtMs: TEST_NOW_MS - 300, unschedulableSinceMs: TEST_NOW_MS - 300 });
+    expect(releases(runPlan(world([starting()], [big]), { policy })).map((c) => c.pods)).toEqual([[]]);
+  });
+
+  it('holds no longer than scaleUpBatchMaxMs after the oldest pod placed there', () => {
+    const pods = arriving(300);
+    pods[0] = { ...pods[0]!, pod: { ...pods[0]!.pod, createdAtMs: TEST_NOW_MS - 31_000, unschedulableSinceMs: TEST_NOW_MS - 31_000 } };
+    const r = runPlan(world([starting()], pods), { policy });
+    expect(releases(r)).toHaveLength(1);
+  });
+});

@@ -5,6 +5,7 @@ import { groupRef } from './managed-nodes.ts';
 import { isAwaitingResult } from './sent-commands.ts';
 import type { SimNode, SimPod } from './simulation/types.ts';
 import { isStartingNode } from './starting-nodes.ts';
+import { burstHold } from './scale-up/burst.ts';
 
 // Issue #22: a node we launched registers with the startup taint, so the scheduler cannot spread the
 // first pods of a burst over whichever node joined first. Once it is Ready, the plan hands it out:
@@ -14,9 +15,16 @@ import { isStartingNode } from './starting-nodes.ts';
 // removes the taint. A node the plan put nothing on is released with no pods: it must be untainted
 // all the same. Not resent while one is on its way (sent-commands.ts); a failed one is sent again
 // by the next plan, since its node still carries the taint.
+//
+// While the burst still arrives (scale-up/burst.ts: a pod came less than scaleUpBatchIdleMs ago, and
+// none of the pods placed on the node has waited scaleUpBatchMaxMs), a node with pods placed on it is
+// held: released now, it would be filled with the mix that has come so far (on issue #22's burst the
+// first nodes took the small and CPU pods, and the 3-GiB pods that came last needed nodes of their
+// own: +10-12 % over the optimum); held, the next plan fills it with its share of the whole batch. The
+// last of its pods reach it no later than without the hold: they come with the burst's end anyway.
 
 /** One releaseNode per Ready starting node of ours, listing the pending pods placed on it (placement order). */
-export function releaseStartingNodes(ctx: PlanContext, placements: readonly { pod: SimPod; node: SimNode }[]): void {
+export function releaseStartingNodes(ctx: PlanContext, placements: readonly { pod: SimPod; node: SimNode }[], burst?: { lastArrivalMs: number; arrivalOf: (pod: SimPod) => number }): void {
   const podsByNode = new Map<string, SimPod[]>();
   for (const { pod, node } of placements) {
     const list = podsByNode.get(node.name);
@@ -29,6 +37,18 @@ export function releaseStartingNodes(ctx: PlanContext, placements: readonly { po
     const group = groupOf(ctx, node.labels[NODEGROUP_LABEL]!);
     if (group === undefined) continue; // not a group we know: the forwarder's fallback untaints it
     const placed = podsByNode.get(node.name) ?? [];
+    const hold = burst && burstHold(burst.lastArrivalMs, placed.map(burst.arrivalOf), ctx.nowMs, ctx.policy.scaleUpBatchIdleMs, ctx.policy.scaleUpBatchMaxMs);
+    if (hold) {
+      ctx.wakeAt(hold.untilMs);
+      ctx.decide({
+        kind: 'info',
+        target: `node ${node.name}`,
+        reason: 'release-held',
+        message: `node ${node.name} joined; its release waits for the burst to settle (pods still arriving; at the latest ${Math.ceil((hold.untilMs - ctx.nowMs) / 1000)} s), so that it takes its share of the whole batch`,
+        details: { placed: placed.length, untilMs: hold.untilMs },
+      });
+      continue;
+    }
     const pods = placed.slice(0, MAX_RELEASE_PODS).map((pod) => ({ namespace: pod.namespace, name: pod.key.slice(pod.namespace.length + 1) }));
     const message = `node ${node.name} joined: ${pods.length} pending pod(s) nominated for it, then the startup taint removed`;
     ctx.emit({ kind: 'releaseNode', node: node.name, nodeGroup: groupRef(group), pods, reason: 'node-joined', message });

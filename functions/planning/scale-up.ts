@@ -45,6 +45,8 @@ export interface ScaleUpOutcome {
   planned: readonly PlannedNode[];
   /** New nodes and bindings interleaved in the order the simulation saw them (for a faithful replay). */
   steps: PlannerStep[];
+  /** Set when pending pods may still be arriving: their last arrival, and each pod's. */
+  burst?: { lastArrivalMs: number; arrivalOf: (pod: SimPod) => number };
 }
 
 export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
@@ -173,7 +175,10 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const kept = new Set(launched.map((p) => p.node));
   const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));
   const steps = planner.steps.filter((step) => step.kind === 'bind' || kept.has(step.planned.node));
-  return { model, placements, planned: launched, steps };
+  // While the burst still arrives, a joined node's release waits with it (release-nodes.ts).
+  const stillArriving = lastArrival(ctx, pending.map((p) => snapshotPods.get(p)!), true);
+  const burst = stillArriving && { lastArrivalMs: stillArriving.lastArrivalMs, arrivalOf: (pod: SimPod) => arrivalMs(snapshotPods.get(pod) ?? { createdAtMs: ctx.nowMs }) };
+  return { model, placements, planned: launched, steps, ...(burst ? { burst } : {}) };
 }
 
 /** Largest requests first, then by name: an order of the pods that does not depend on their arrival. */
