@@ -140,3 +140,19 @@ describe('while the burst still arrives', () => {
     expect(releases(r)).toHaveLength(1);
   });
 });
+
+describe('a starting node and scale-down', () => {
+  it('is never a scale-down candidate while it waits for its release, however long it has been empty', () => {
+    const policy = { assumeWindowsElapsed: true };
+    const marked = (node: SnapshotNode) => snapshot({
+      nodeGroups: [nodeGroup({ name: 'workers', offeringIDs: ['medium'], maxNodes: 10 })],
+      nodes: [node],
+      vms: [vm({ hostname: node.name, identifier: '101', marked: true })],
+    });
+    const empty = runPlan(marked(starting()), { policy });
+    expect(commandsOf(empty, 'taintNode')).toEqual([]);
+    expect(empty.kept).toContainEqual(expect.objectContaining({ node: 'test-s0', reason: 'starting' }));
+    // The same empty node without the taint is removed: the rule, not the fixture, keeps it.
+    expect(commandsOf(runPlan(marked(starting({ taints: [] })), { policy }), 'taintNode')).toHaveLength(1);
+  });
+});

@@ -8,7 +8,7 @@ import type { GroupKey } from './types.ts';
 // is reported (a decision only where it says something: nodes busy or not ours are kept quietly).
 
 /** Reasons that only say "this node is busy or not ours" go to `kept` without a decision. */
-export type QuietReason = 'consolidation-replacement' | 'consolidation-pending' | 'not-managed' | 'unknown-group' | 'not-ready' | 'cordoned' | 'scale-down-disabled' | 'scale-down-disabled-annotation' | 'do-not-disrupt-annotation' | 'not-underused' | 'stabilizing';
+export type QuietReason = 'consolidation-replacement' | 'consolidation-pending' | 'not-managed' | 'unknown-group' | 'not-ready' | 'cordoned' | 'scale-down-disabled' | 'scale-down-disabled-annotation' | 'do-not-disrupt-annotation' | 'not-underused' | 'stabilizing' | 'starting';
 
 /** Per-group counts the checks need, updated as removals are decided. */
 export interface GroupEntry {

@@ -17,6 +17,7 @@ import { planDrift } from './consolidation/drift-replace.ts';
 import { GroupBook, keep, keepQuiet } from './scale-down-book.ts';
 import { consolidationRoles, isAbandonedReplacement } from './consolidation/replacement-nodes.ts';
 import { nodesOf, openDrains } from './open-drains.ts';
+import { isStartingNode } from './starting-nodes.ts';
 
 // Safe scale-down. A node goes only if ALL hold (else it is kept, with the first reason found):
 //   managed (group label naming one valid NodeGroup) and the group's scaleDownPolicy.enabled;
@@ -61,6 +62,11 @@ export function planScaleDown(ctx: PlanContext): void {
     }
     if (node.unschedulable || isTainted(node) || node.terminating) {
       keepQuiet(ctx, node, group.key, 'cordoned', `node ${node.name} is cordoned or terminating by someone else`);
+      continue;
+    }
+    // Just joined, still to be handed out (release-nodes.ts): empty because its pods are not yet let in.
+    if (isStartingNode(node)) {
+      keepQuiet(ctx, node, group.key, 'starting', `node ${node.name} has just joined and is not yet released to the scheduler (startup taint)`);
       continue;
     }
     const utilization = nodeUtilization(snapshot, node, policy);
