@@ -121,7 +121,10 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   // Pods the search leaves out stay out (rooms only shrink); pods the re-check refused go round again.
   let retry = first.unplaced.map((u) => u.pod);
   // While the burst still arrives, only well-filled new nodes are launched (scale-up/burst.ts).
-  const arrival = lastArrival(ctx, pending.map((p) => snapshotPods.get(p)!), retry.length > 0);
+  // Read once (it walks every pod): the early-launch rule needs it only when new nodes are planned,
+  // the release hold of joined nodes always (release-nodes.ts).
+  const stillArriving = lastArrival(ctx, pending.map((p) => snapshotPods.get(p)!), true);
+  const arrival = retry.length > 0 ? stillArriving : undefined;
   const remaining: SimPod[] = [];
   let simulationMessage: string | undefined;
   for (let round = 0; round < ROUNDS && retry.length > 0; round++) {
@@ -176,7 +179,6 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));
   const steps = planner.steps.filter((step) => step.kind === 'bind' || kept.has(step.planned.node));
   // While the burst still arrives, a joined node's release waits with it (release-nodes.ts).
-  const stillArriving = lastArrival(ctx, pending.map((p) => snapshotPods.get(p)!), true);
   const burst = stillArriving && { lastArrivalMs: stillArriving.lastArrivalMs, arrivalOf: (pod: SimPod) => arrivalMs(snapshotPods.get(pod) ?? { createdAtMs: ctx.nowMs }) };
   return { model, placements, planned: launched, steps, ...(burst ? { burst } : {}) };
 }
