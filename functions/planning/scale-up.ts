@@ -124,7 +124,8 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   // Read once (it walks every pod): the early-launch rule needs it only when new nodes are planned,
   // the release hold of joined nodes always (release-nodes.ts).
   const stillArriving = lastArrival(ctx, pending.map((p) => snapshotPods.get(p)!), true);
-  const arrival = retry.length > 0 ? stillArriving : undefined;
+  // Nothing on its way (no launch in flight, none of our nodes starting): the burst's first plan.
+  const arrival = retry.length > 0 && stillArriving ? { ...stillArriving, nothingOnItsWay: launches.length === 0 && starting.size === 0 } : undefined;
   const remaining: SimPod[] = [];
   let simulationMessage: string | undefined;
   for (let round = 0; round < ROUNDS && retry.length > 0; round++) {

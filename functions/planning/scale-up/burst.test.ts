@@ -82,6 +82,21 @@ describe('the scale-up during a burst', () => {
     expect(r.unschedulable).toEqual([]);
   });
 
+  it('launches the burst\'s first node when none passes the rule and nothing is on its way; later plans hold as before', () => {
+    // 7 pods: one l node at 7/8 of its CPU (87.5 % < 90 %), which the rule alone would hold.
+    const first = plan(parts(at(NOW - 300, 7, 'a')), emptyState(), testPolicy(), NOW);
+    expect(launched(first)).toEqual({ l: 1 });
+    expect(first.decisions.find((d) => d.reason === 'burst-arriving')).toBeUndefined(); // nothing left to hold
+    // 8 more arrive while it is on its way: one fits it; the other 7 would again fill an l to 7/8: it waits.
+    const second = plan(parts([...at(NOW - 300, 7, 'a'), ...at(NOW + 500, 8, 'b')]), first.state, testPolicy(), NOW + 800);
+    expect(launched(second)).toEqual({});
+    expect(second.decisions.find((d) => d.reason === 'burst-arriving')?.details).toMatchObject({ launchedNow: 0, heldNodes: 1, heldPods: 7, firstOfBurst: false });
+    // 14 pods seen at once with nothing on its way: one l (8 pods, full) passes the rule; the rest wait.
+    const together = plan(parts([...at(NOW + 500, 7, 'a'), ...at(NOW + 500, 7, 'b')]), emptyState(), testPolicy(), NOW + 800);
+    expect(launched(together)).toEqual({ l: 1 });
+    expect(together.decisions.find((d) => d.reason === 'burst-arriving')?.details).toMatchObject({ launchedNow: 1, heldPods: 6, firstOfBurst: false });
+  });
+
   it('a pending pod the scheduler has not judged yet counts as arriving now, unless it is older than the max wait', () => {
     // 5 judged pods (3 × m: none full and largest) and 3 created 2 s ago the scheduler has not judged.
     const policy = testPolicy({ scaleUpBatchMaxMs: 10_000 });

@@ -27,7 +27,12 @@ import { isoTime } from './reasons.ts';
 //                                      ─ idle ─▶         pod arrived for idleMs, or once the oldest
 //                                                        held pod has waited maxMs
 //
-// The first create is not delayed (the first plan launches what it can), and a burst seen whole is
+// The first create is not delayed: when nothing is on its way yet (no launch in flight, no node of
+// ours still starting) and no planned node passes the rule, the plan launches the one that comes
+// nearest (of the largest cheapest offering if any is planned, the fullest as the batch fills nodes),
+// and the later plans fill it with the batch's mix. A burst's first snapshot is a second of its
+// arrivals, and its pods rarely fill any node as the batch would: a quarter of the 36–48-pod first
+// snapshots of issue #22's burst held every node (scripts/first-plan-mixes.ts). A burst seen whole is
 // planned whole. The max wait is 30 s by default (Karpenter's is 10 s): the ReplicaSet controller
 // takes 15 s for a 300-pod Deployment, and nodes released at 10 s were sized for the part seen; at
 // worst a pod of a node that is not full waits 30 s while pods keep arriving within 1 s of each other. A pod's arrival is the later of its creation and the scheduler's verdict (whole
@@ -134,7 +139,7 @@ export function lastArrival(ctx: PlanContext, pending: readonly SnapshotPod[], n
  * While the burst still arrives: the planned nodes to launch now (every well-filled one, and what
  * is not for pending pods), the less-filled ones held with a decision saying so and a call back.
  */
-export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[], arrival: { lastArrivalMs: number; unjudged: number }, arrivalOf: (pod: SimPod) => number): PlannedNode[] {
+export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[], arrival: { lastArrivalMs: number; unjudged: number; nothingOnItsWay: boolean }, arrivalOf: (pod: SimPod) => number): PlannedNode[] {
   const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs } = ctx.policy;
   const fresh = new Set(planned.filter((p) => p.reason === 'pending-pods').map((p) => p.node));
   const demand = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
@@ -149,6 +154,8 @@ export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[],
     return fillsAsTheBatch(p.node, demand, p.template.free) && largestOfCheapest(p, key);
   };
   const partial = new Set(planned.filter((p) => p.reason === 'pending-pods' && !good(p)).map((p) => p.node));
+  const first = arrival.nothingOnItsWay && !planned.some((p) => p.reason === 'pending-pods' && !partial.has(p.node)) ? nearest(planned.filter((p) => partial.has(p.node)), demand) : undefined;
+  if (first) partial.delete(first.node);
   if (partial.size === 0) return [...planned];
   const held = placements.filter((p) => partial.has(p.node)).map((p) => arrivalOf(p.pod));
   const hold = burstHold(arrival.lastArrivalMs, held, ctx.nowMs, idleMs, maxMs);
@@ -160,8 +167,23 @@ export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[],
     kind: 'info',
     target: 'cluster',
     reason: 'burst-arriving',
-    message: `pods are still arriving (the last ${ago(hold.lastArrivalMs)}, ${arrival.unjudged} not yet judged by the scheduler): launching ${now.length} new node(s) now (filled as the burst fills nodes, of the largest offering at the lowest price per unit); ${held.length} pending pod(s) for ${partial.size} other node(s) wait until ${isoTime(hold.untilMs)} to be planned with the rest of the burst (no arrival for ${idleMs} ms, or ${maxMs} ms after the oldest of them, ${ago(hold.oldestHeldMs)})`,
-    details: { launchedNow: now.length, heldNodes: partial.size, heldPods: held.length, unjudged: arrival.unjudged, untilMs: hold.untilMs },
+    message: `pods are still arriving (the last ${ago(hold.lastArrivalMs)}, ${arrival.unjudged} not yet judged by the scheduler): launching ${now.length} new node(s) now (${first ? `the burst's first, ${first.template.offering.nickname || first.template.offering.identifier}: nothing is on its way yet` : 'filled as the burst fills nodes, of the largest offering at the lowest price per unit'}); ${held.length} pending pod(s) for ${partial.size} other node(s) wait until ${isoTime(hold.untilMs)} to be planned with the rest of the burst (no arrival for ${idleMs} ms, or ${maxMs} ms after the oldest of them, ${ago(hold.oldestHeldMs)})`,
+    details: { launchedNow: now.length, heldNodes: partial.size, heldPods: held.length, unjudged: arrival.unjudged, untilMs: hold.untilMs, firstOfBurst: first !== undefined },
   });
   return now;
+}
+
+/**
+ * The burst's first node when none passes the rule: of the largest cheapest offering when one is
+ * planned (the rest of the burst fills it), else any; the one filled most as the batch fills nodes
+ * (its least-filled resource against the batch's share of it), the first planned on a tie.
+ */
+function nearest(candidates: readonly PlannedNode[], demand: Record<Resource, number>): PlannedNode | undefined {
+  const score = (p: PlannedNode) => {
+    const nodesOf = (k: Resource) => (p.template.free[k] > 0 ? demand[k] / p.template.free[k] : 0);
+    const binding = Math.max(...RESOURCES.map(nodesOf));
+    return binding > 0 ? Math.min(...RESOURCES.filter((k) => nodesOf(k) > 0).map((k) => share(p.node, k) / (nodesOf(k) / binding))) : 0;
+  };
+  const pool = candidates.filter((p) => largestOfCheapest(p, bindingResource(demand, p.template.free)));
+  return pool.reduce<PlannedNode | undefined>((best, p) => (best === undefined || score(p) > score(best) ? p : best), undefined);
 }
