@@ -18,35 +18,37 @@ describe('ReconcileBatcher', () => {
     expect(fires.every((f) => f.reasons.join() === 'heartbeat')).toBe(true);
   });
 
-  it('closes a pod window 1 s after the last new pod', () => {
+  it('closes a pod window 0.5 s after the last new pod', () => {
     const { clock, fires, batcher } = setup();
     batcher.podUnschedulable('default/a');
-    clock.advance(500);
+    clock.advance(300);
     batcher.podUnschedulable('default/b');
-    clock.advance(900);
+    clock.advance(450);
     expect(fires).toHaveLength(0);
-    clock.advance(200);
-    expect(fires).toEqual([{ atMs: 1_500, reasons: ['unschedulable-pods'] }]);
+    clock.advance(100);
+    expect(fires).toEqual([{ atMs: 800, reasons: ['unschedulable-pods'] }]);
   });
 
   it('does not extend the window for a pod it already has', () => {
     const { clock, fires, batcher } = setup();
     batcher.podUnschedulable('default/a');
-    clock.advance(800);
+    clock.advance(400);
     batcher.podUnschedulable('default/a');
-    clock.advance(300);
-    expect(fires.map((f) => f.atMs)).toEqual([1_000]);
+    clock.advance(150);
+    expect(fires.map((f) => f.atMs)).toEqual([500]);
   });
 
-  it('closes the window at most 10 s after it opened, however many pods keep coming', () => {
+  it('closes the window at most 1 s after it opened, however many pods keep coming (the planner holds the rest of a burst)', () => {
     const { clock, fires, batcher } = setup();
-    for (let i = 0; i < 40; i++) {
+    // A 300-pod Deployment: a pod every 50 ms for 15 s.
+    for (let i = 0; i < 300; i++) {
       batcher.podUnschedulable(`default/p${i}`);
-      clock.advance(500);
+      clock.advance(50);
     }
-    expect(fires[0]).toEqual({ atMs: 10_000, reasons: ['unschedulable-pods'] });
-    // the pods after the first window open a second one
-    expect(fires[1]?.atMs).toBe(20_000);
+    expect(fires[0]).toEqual({ atMs: 1_000, reasons: ['unschedulable-pods'] });
+    // the pod of the fire's own millisecond opens the next window: one reconcile a second while they keep coming
+    expect(fires.slice(1, 4).map((f) => f.atMs)).toEqual([2_000, 3_000, 4_000]);
+    expect(fires).toHaveLength(15);
   });
 
   it('debounces NodeGroup changes and merges reasons', () => {

@@ -40,8 +40,11 @@ export interface BatcherOptions {
 
 export const BATCHER_DEFAULTS = {
   heartbeatMs: 30_000,
-  podExtendMs: 1_000,
-  podMaxWindowMs: 10_000,
+  // Short: the planner itself holds the nodes a burst's later pods may resize (functions/planning/
+  // scale-up/burst.ts) and asks to be called back, so a longer window here would only delay the first
+  // create (a 300-pod Deployment keeps a 10-s window open to its end: the first plan 10 s late).
+  podExtendMs: 500,
+  podMaxWindowMs: 1_000,
   debounceMs: 1_000,
   minContactIntervalMs: 1_000,
   webhookMinIntervalMs: 5_000,

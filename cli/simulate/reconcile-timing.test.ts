@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ReconcileTiming } from './reconcile-timing.ts';
 
 // The simulated forwarder's reconcile times, against the batcher's documented rules (forwarder/batcher.ts):
-// heartbeat 30 s, a plan's nextContactAfterMs sooner, pods batched for 1 s (at most 10 s), 1 s apart at least.
+// heartbeat 30 s, a plan's nextContactAfterMs sooner, pods batched for 0.5 s (at most 1 s), 1 s apart at least.
 
 describe('simulated reconcile timing', () => {
   it('starts at once, then every 30 s when nothing asks sooner', () => {
@@ -20,16 +20,18 @@ describe('simulated reconcile timing', () => {
     expect(t.nextAtMs).toBe(5_000);
   });
 
-  it('batches newly unschedulable pods: 1 s after the first, pushed by later ones, closed 10 s after it opened', () => {
+  it('batches newly unschedulable pods: 0.5 s after the first, pushed by later ones, closed 1 s after it opened', () => {
     const t = new ReconcileTiming(0);
     t.reconciled(0, 30_000);
     t.podsUnschedulable(0, 2_000);
     expect(t.nextAtMs).toBe(30_000);
     t.podsUnschedulable(5, 2_000);
+    expect(t.nextAtMs).toBe(2_500);
+    t.podsUnschedulable(1, 2_300);
+    expect(t.nextAtMs).toBe(2_800);
+    for (let at = 2_400; at <= 14_000; at += 400) t.podsUnschedulable(1, at);
     expect(t.nextAtMs).toBe(3_000);
-    for (let at = 2_500; at <= 14_000; at += 500) t.podsUnschedulable(1, at);
-    expect(t.nextAtMs).toBe(12_000);
-    t.reconciled(12_000, 100_000);
-    expect(t.nextAtMs).toBe(42_000);
+    t.reconciled(3_000, 100_000);
+    expect(t.nextAtMs).toBe(33_000);
   });
 });

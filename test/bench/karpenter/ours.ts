@@ -1,3 +1,4 @@
+import { BATCHER_DEFAULTS } from '../../../forwarder/batcher.ts';
 import { startStack, type Stack } from '../../e2e/stack.ts';
 import { SIM_OS_IMAGES } from '../../vpsie-sim/index.ts';
 import { BENCH_DC, type BenchPlan } from './catalogue.ts';
@@ -7,13 +8,15 @@ import type { SystemUnderTest } from './measure.ts';
 // simulator whose VMs join as kwok Nodes) with one NodeGroup over the bench catalogue. Defaults except:
 // the stack's shortened policy (test/e2e/stack.ts SHORT_POLICY: cooldown after scale-up 5 s, drain
 // deadline 30 s …) and the two 600-s waits before a node may go (stabilization window, consolidateAfter)
-// set to 10 s, the same as Karpenter's consolidateAfter here. The forwarder's caps are its defaults.
+// set to 10 s, the same as Karpenter's consolidateAfter here. The forwarder's caps, batching and
+// heartbeat are its defaults (30 s; the e2e stack's 2 s would start the first plan sooner than a
+// user's forwarder does).
 
 export const GROUP = 'bench';
 export const WAIT_BEFORE_SCALE_DOWN_S = 10;
 
 export async function startOurs(kubeconfigPath: string, plans: BenchPlan[], log: (line: string) => void): Promise<{ system: SystemUnderTest; stop: () => Promise<void> }> {
-  const stack: Stack = await startStack({ kubeconfigPath, provisionMs: 1_000, log });
+  const stack: Stack = await startStack({ kubeconfigPath, provisionMs: 1_000, heartbeatMs: BATCHER_DEFAULTS.heartbeatMs, log });
   try {
     await stack.applyNodeGroup(GROUP, {
       minNodes: 0,
