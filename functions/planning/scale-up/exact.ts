@@ -55,6 +55,8 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
   // per search, not per state: they are the DP's inner loop).
   const taken = classes.map(() => 0);
   let list: number[] = [];
+  // `list` by class index, made at the template's first pattern found (patterns list their classes so).
+  let byIndex: number[] | undefined;
   let left: readonly number[] = [];
   let t = 0;
   let first = 0;
@@ -80,9 +82,10 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
     if (i === list.length) {
       // Maximal: no class left over can add one more pod.
       for (const c of list) if (!conflictsTaken(c) && fitsCount(c, cpu, memory, ephemeral, pods) > 0) return;
+      byIndex ??= [...list].sort((a, b) => a - b);
       const pattern: [number, number][] = [];
-      for (const c of list) if (taken[c]! > 0) pattern.push([c, taken[c]!]);
-      found.push(pattern.sort((a, b) => a[0] - b[0]));
+      for (const c of byIndex) if (taken[c]! > 0) pattern.push([c, taken[c]!]);
+      found.push(pattern);
       return;
     }
     const c = list[i]!;
@@ -97,10 +100,10 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
   };
   /** Every maximal pattern of template `of` holding ≥ 1 pod of class `firstLeft`, from `from`. */
   const patternsOf = (of: number, from: readonly number[], firstLeft: number): [number, number][][] => {
-    const eligible: number[] = [];
-    for (const c of order) if (from[c]! > 0 && classes[c]!.capPerNode[of]! > 0 && c !== firstLeft) eligible.push(c);
     if (!(classes[firstLeft]!.capPerNode[of]! > 0)) return [];
-    list = [firstLeft, ...eligible];
+    list = [firstLeft];
+    for (const c of order) if (from[c]! > 0 && classes[c]!.capPerNode[of]! > 0 && c !== firstLeft) list.push(c);
+    byIndex = undefined;
     left = from;
     t = of;
     first = firstLeft;

@@ -72,11 +72,20 @@ function capsHold(ctx: Ctx, t: number, pods: Pods): boolean {
   return true;
 }
 
-/** The two nodes' pods together, by class index (one entry per class). */
+/** A node's pods by class index (kept per pods array: a pattern's pods never change). */
+const byClassCache = new WeakMap<Pods, Pods>();
+function byClass(pods: Pods): Pods {
+  let sorted = byClassCache.get(pods);
+  if (!sorted) byClassCache.set(pods, (sorted = [...pods].sort((x, y) => x[0] - y[0])));
+  return sorted;
+}
+
+/** The two nodes' pods together, by class index (one entry per class): a merge of the two sorted lists. */
 function combine(a: Pods, b: Pods): Pods {
-  const all = a.concat(b).sort((x, y) => x[0] - y[0]);
+  const [x, y] = [byClass(a), byClass(b)];
   const out: Pods = [];
-  for (const [c, n] of all) {
+  for (let i = 0, j = 0; i < x.length || j < y.length;) {
+    const [c, n] = j >= y.length || (i < x.length && x[i]![0] <= y[j]![0]) ? x[i++]! : y[j++]!;
     const last = out[out.length - 1];
     if (last && last[0] === c) last[1] += n;
     else out.push([c, n]);
@@ -111,14 +120,20 @@ class Plan {
   allows(t: number, freed: number[]): boolean {
     const g = this.ctx.templates[t]!.group;
     const group = this.ctx.groups[g]!;
-    const releasing = freed.filter((f) => this.ctx.templates[f]!.group === g).length;
+    let releasing = 0;
+    let releasingOthers = 0;
+    for (const f of freed) {
+      if (this.ctx.templates[f]!.group !== g) continue;
+      releasing++;
+      if (f !== t) releasingOthers++;
+    }
     if (this.used[g]! - releasing + 1 > group.room) return false;
     if (group.allowMixedInstances) return true;
     if (group.lockedTemplate !== undefined && group.lockedTemplate !== t) return false;
     // One offering per group: every other node of the group must already be t or be the ones freed.
-    const others = this.patterns.filter((p) => this.ctx.templates[p.template]!.group === g && p.template !== t);
-    const remaining = others.reduce((s, p) => s + p.nodes, 0) - freed.filter((f) => f !== t && this.ctx.templates[f]!.group === g).length;
-    return remaining <= 0;
+    let others = 0;
+    for (const p of this.patterns) if (p.template !== t && this.ctx.templates[p.template]!.group === g) others += p.nodes;
+    return others - releasingOthers <= 0;
   }
 
   /** Replaces one node of each pattern in `from` by one node of t holding `pods`. */
@@ -127,8 +142,11 @@ class Plan {
       p.nodes--;
       this.count(p.template, -1);
     }
-    this.ranked = this.ranked.filter((r) => r.pattern.nodes > 0);
-    this.patterns = this.patterns.filter((p) => p.nodes > 0);
+    // (Only a pattern of `from` can have run out of nodes.)
+    if (from.some((p) => p.nodes === 0)) {
+      this.ranked = this.ranked.filter((r) => r.pattern.nodes > 0);
+      this.patterns = this.patterns.filter((p) => p.nodes > 0);
+    }
     const added = { template: t, pods, nodes: 1 };
     this.patterns.push(added);
     const score = efficiency(this.ctx, added);

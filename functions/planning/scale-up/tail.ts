@@ -12,9 +12,7 @@ const TAIL_STATES = 4_000;
 /** Enumeration steps the tail's DP may spend per search (a small share of the plan's budget). */
 const TAIL_BUDGET = 20_000;
 
-interface Node { template: number; pods: [number, number][] }
-
-function fill(node: Node, classes: readonly PackClass[], templates: readonly PackTemplate[]): number {
+function fill(node: { template: number; pods: [number, number][] }, classes: readonly PackClass[], templates: readonly PackTemplate[]): number {
   const free = templates[node.template]!.free;
   let cpu = 0;
   let memory = 0;
@@ -27,32 +25,37 @@ function fill(node: Node, classes: readonly PackClass[], templates: readonly Pac
 
 export function improveTail(patterns: readonly NodePattern[], classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): { patterns: NodePattern[]; steps: number } {
   if (classes.some((c) => c.singleNode)) return { patterns: [...patterns], steps: 0 };
-  const nodes: Node[] = patterns.flatMap((p) => Array.from({ length: p.nodes }, () => ({ template: p.template, pods: p.pods })));
-  // A pattern's nodes all fill alike: one fill per pattern, not one per comparison.
-  const fills = patterns.flatMap((p) => Array<number>(p.nodes).fill(fill(p, classes, templates)));
-  const order = nodes.map((_, i) => i).sort((a, b) => fills[a]! - fills[b]! || a - b);
-  const chosen: number[] = [];
+  // The nodes least filled first (ties: in list order). A pattern's nodes all fill alike and come
+  // one after another in that order, so the walk goes pattern by pattern, node by node.
+  const fills = patterns.map((p) => fill(p, classes, templates));
+  const order = patterns.map((_, i) => i).sort((a, b) => fills[a]! - fills[b]! || a - b);
+  // chosen[p]: nodes of pattern p taken into the tail.
+  const chosen = patterns.map(() => 0);
+  let chosenNodes = 0;
   const counts = classes.map(() => 0);
-  for (const i of order) {
-    if (chosen.length >= TAIL_NODES) break;
-    const next = [...counts];
-    for (const [c, n] of nodes[i]!.pods) next[c] = next[c]! + n;
-    let states = 1;
-    for (const n of next) if (n > 0) states *= n + 1;
-    if (states > TAIL_STATES) break;
-    chosen.push(i);
-    next.forEach((n, c) => { counts[c] = n; });
+  walk: for (const i of order) {
+    for (let k = 0; k < patterns[i]!.nodes; k++) {
+      if (chosenNodes >= TAIL_NODES) break walk;
+      const next = [...counts];
+      for (const [c, n] of patterns[i]!.pods) next[c] = next[c]! + n;
+      let states = 1;
+      for (const n of next) if (n > 0) states *= n + 1;
+      if (states > TAIL_STATES) break walk;
+      chosen[i]!++;
+      chosenNodes++;
+      next.forEach((n, c) => { counts[c] = n; });
+    }
   }
-  if (chosen.length < 2) return { patterns: [...patterns], steps: 0 };
+  if (chosenNodes < 2) return { patterns: [...patterns], steps: 0 };
 
-  const taken = new Set(chosen);
-  const kept = nodes.filter((_, i) => !taken.has(i));
+  // The nodes that stay, per pattern.
+  const kept = patterns.map((p, i) => ({ template: p.template, pods: p.pods, nodes: p.nodes - chosen[i]! })).filter((p) => p.nodes > 0);
   // Room and the one-offering rule, given the nodes that stay.
   const used = groups.map(() => 0);
   const lockedBy = groups.map((g) => g.lockedTemplate);
   for (const n of kept) {
     const g = templates[n.template]!.group;
-    used[g]! += 1;
+    used[g]! += n.nodes;
     if (!groups[g]!.allowMixedInstances) lockedBy[g] = n.template;
   }
   const allowed = templates.map((_, t) => t).filter((t) => {
@@ -73,7 +76,8 @@ export function improveTail(patterns: readonly NodePattern[], classes: readonly 
     const conflicts = cls.conflicts ? new Set([...cls.conflicts].filter((o) => renumber.has(o)).map((o) => renumber.get(o)!)) : undefined;
     return { requests: cls.requests, count: counts[c]!, capPerNode: cls.capPerNode, ...(conflicts && conflicts.size > 0 ? { conflicts } : {}) };
   });
-  const before = chosen.reduce((s, i) => s + templates[nodes[i]!.template]!.priceMonthly, 0);
+  let before = 0; // summed in the order the nodes were taken
+  for (const i of order) for (let k = 0; k < chosen[i]!; k++) before += templates[patterns[i]!.template]!.priceMonthly;
   let best: NodePattern[] | undefined;
   let bestCost = before;
   let steps = 0;
@@ -91,13 +95,13 @@ export function improveTail(patterns: readonly NodePattern[], classes: readonly 
   }
   if (!best) return { patterns: [...patterns], steps };
   best = best.map((p) => ({ ...p, pods: p.pods.map(([c, n]) => [present[c]!, n] as [number, number]) }));
-  // The nodes kept, grouped back into patterns, then the new tail.
+  // The nodes kept, grouped back into patterns (alike ones merged), then the new tail.
   const byKey = new Map<string, NodePattern>();
   for (const n of kept) {
     const key = `${n.template}|${n.pods.map(([c, k]) => `${c}:${k}`).join(',')}`;
     const known = byKey.get(key);
-    if (known) known.nodes++;
-    else byKey.set(key, { template: n.template, pods: n.pods, nodes: 1 });
+    if (known) known.nodes += n.nodes;
+    else byKey.set(key, n);
   }
   return { patterns: [...byKey.values(), ...best], steps };
 }
