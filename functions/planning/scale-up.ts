@@ -64,14 +64,15 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   });
   const ignored: IgnoredPod[] = [];
   const cutoff = ctx.policy.expendablePodsPriorityCutoff;
-  const pending = [...snapshotPods.keys()].filter((sim) => {
-    const pod = snapshotPods.get(sim)!;
+  // Each pod with its snapshot pod for the sort (not two Map lookups per comparison).
+  const pending = [...snapshotPods].filter(([sim, pod]) => {
     const why = whyIgnored(pod, sim.shape, cutoff, (name) => model.node(name) !== undefined);
     if (why === undefined) return true;
     ignored.push({ key: sim.key, why, priority: sim.shape.priority, ...(pod.nominatedNodeName !== undefined ? { nominatedNodeName: pod.nominatedNodeName } : {}) });
     return false;
   })
-    .sort((a, b) => b.shape.priority - a.shape.priority || snapshotPods.get(a)!.createdAtMs - snapshotPods.get(b)!.createdAtMs || (a.key < b.key ? -1 : 1));
+    .sort(([a, pa], [b, pb]) => b.shape.priority - a.shape.priority || pa.createdAtMs - pb.createdAtMs || (a.key < b.key ? -1 : 1))
+    .map(([sim]) => sim);
   const windowEnd = (pod: SimPod, g: number): number | undefined => {
     if (ctx.policy.assumeWindowsElapsed) return undefined;
     const windowMs = capacities[g]!.group.spec.scaleUpPolicy.stabilizationWindowSeconds * 1000;

@@ -26,8 +26,20 @@ function nodeStatus(node: SnapshotNode, drain: DrainOperation | undefined): Node
 
 interface GroupView { namespace: string; name: string; key: string; generation: number }
 
-function describe(ctx: PlanContext, group: GroupView): { nodes: SnapshotNode[]; launches: LaunchOperation[]; drains: DrainOperation[]; nodeList: NodeListEntry[] } {
-  const nodes = ctx.snapshot.nodes.filter((n) => n.labels[NODEGROUP_LABEL] === group.name);
+/** The snapshot's nodes by their group label, in snapshot order (read once, not once per group). */
+function nodesByGroupName(nodes: readonly SnapshotNode[]): Map<string | undefined, SnapshotNode[]> {
+  const byName = new Map<string | undefined, SnapshotNode[]>();
+  for (const node of nodes) {
+    const name = node.labels[NODEGROUP_LABEL];
+    const list = byName.get(name);
+    if (list) list.push(node);
+    else byName.set(name, [node]);
+  }
+  return byName;
+}
+
+function describe(ctx: PlanContext, group: GroupView, nodesByName: ReadonlyMap<string | undefined, SnapshotNode[]>): { nodes: SnapshotNode[]; launches: LaunchOperation[]; drains: DrainOperation[]; nodeList: NodeListEntry[] } {
+  const nodes = [...(nodesByName.get(group.name) ?? [])];
   const names = new Set(nodes.map((n) => n.name));
   const launches = ctx.state.operations.filter((op): op is LaunchOperation => op.kind === 'launch' && op.nodeGroup === group.key && (op.status === 'launching' || op.status === 'registering'));
   const drains = ctx.state.operations.filter((op): op is DrainOperation => op.kind === 'drain' && op.nodeGroup === group.key && op.status !== 'succeeded' && op.status !== 'failed');
@@ -78,9 +90,10 @@ function lastTimes(state: GroupState | undefined): Pick<NodeGroupStatus, 'lastSc
 export function planStatus(ctx: PlanContext): GroupSummary[] {
   const now = ctx.nowMs;
   const summaries: GroupSummary[] = [];
+  const nodesByName = nodesByGroupName(ctx.snapshot.nodes);
   for (const group of ctx.groups) {
     const generation = ctx.snapshot.nodeGroups.find((g) => g.namespace === group.namespace && g.name === group.name)?.generation ?? 0;
-    const { nodes, launches, drains, nodeList } = describe(ctx, { ...group, generation });
+    const { nodes, launches, drains, nodeList } = describe(ctx, { ...group, generation }, nodesByName);
     const launchedNow = launches.filter((l) => l.createdAtMs === now).length;
     const live = nodes.filter((n) => !n.terminating);
     const ready = live.filter((n) => n.ready).length;
@@ -130,7 +143,7 @@ export function planStatus(ctx: PlanContext): GroupSummary[] {
   }
   for (const group of ctx.invalidGroups) {
     const generation = ctx.snapshot.nodeGroups.find((g) => g.namespace === group.namespace && g.name === group.name)?.generation ?? 0;
-    const { nodes, nodeList } = describe(ctx, { ...group, generation });
+    const { nodes, nodeList } = describe(ctx, { ...group, generation }, nodesByName);
     const problems = group.problems.join('; ');
     const live = nodes.filter((n) => !n.terminating).length;
     const ready = nodes.filter((n) => n.ready && !n.terminating).length;

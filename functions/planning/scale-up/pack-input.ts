@@ -112,7 +112,8 @@ export function buildPackInput(model: ClusterModel, classes: readonly PodClass[]
   const conflictSets = conflicts(classes);
   const packClasses: PackClass[] = classes.map((cls, c) => {
     const row = c * width;
-    const capPerNode = kept.map((t, i) => (cls.eligibleGroups.has(refs[i]!.groupIndex) ? Math.min(caps[row + t]!, cls.pods.length) : 0));
+    const eligible = capacities.map((_, g) => cls.eligibleGroups.has(g)); // per group, not per template
+    const capPerNode = kept.map((t, i) => (eligible[refs[i]!.groupIndex] ? Math.min(caps[row + t]!, cls.pods.length) : 0));
     return {
       requests: cls.shape.requests,
       count: cls.pods.length,

@@ -16,9 +16,10 @@ export function termNamespaces(term: PodAffinityTerm, ownNamespace: string): rea
 
 /** An absent selector matches no pods (Kubernetes: labels.Nothing()). */
 export function termMatchesPod(term: PodAffinityTerm, ownNamespace: string, pod: SimPod): boolean {
-  return term.labelSelector !== undefined
-    && termNamespaces(term, ownNamespace).includes(pod.namespace)
-    && matchLabelSelector(term.labelSelector, pod.shape.labels);
+  if (term.labelSelector === undefined) return false;
+  // termNamespaces(term, ownNamespace).includes(pod.namespace), without an array per call (a hot path).
+  const inNamespace = term.namespaces && term.namespaces.length > 0 ? term.namespaces.includes(pod.namespace) : pod.namespace === ownNamespace;
+  return inNamespace && matchLabelSelector(term.labelSelector, pod.shape.labels);
 }
 
 /** Bound pods' anti-affinity terms by topology key, then by the domain of their node. */
@@ -46,13 +47,14 @@ export class AntiAffinityIndex {
     }
   }
 
-  /** Holders whose term covers the topology domain of `node`. */
-  *near(node: SimNode): Generator<AntiAffinityHolder> {
+  /** The first holder whose term covers the topology domain of `node` and that passes `test` (by topology key, then as added). */
+  findNear(node: SimNode, test: (holder: AntiAffinityHolder) => boolean): AntiAffinityHolder | undefined {
     for (const [key, byDomain] of this.byKey) {
       const domain = node.labels[key];
       if (domain === undefined) continue;
       const holders = byDomain.get(domain);
-      if (holders) yield* holders;
+      if (holders) for (const holder of holders) if (test(holder)) return holder;
     }
+    return undefined;
   }
 }

@@ -133,9 +133,9 @@ export class ClusterModel {
     return index.get(value) ?? [];
   }
 
-  /** Bound pods whose required anti-affinity term covers the topology domain of `node` (symmetric check). */
-  antiAffinityHoldersNear(node: SimNode): Generator<AntiAffinityHolder> {
-    return this.antiHolders.near(node);
+  /** The first bound pod whose required anti-affinity term covers the topology domain of `node` and passes `test` (symmetric check). */
+  antiAffinityHolderNear(node: SimNode, test: (holder: AntiAffinityHolder) => boolean): AntiAffinityHolder | undefined {
+    return this.antiHolders.findNear(node, test);
   }
 
   /** For a pod's DoNotSchedule spread constraint: matching pods per domain and the global minimum (spread-index.ts). */

@@ -2,6 +2,9 @@ import type { ClusterModel } from './cluster-model.ts';
 import { fits } from './predicates.ts';
 import type { Misfit, SimNode, SimPod } from './types.ts';
 
+/** The misfits of a pod not explained (one shared, never changed: not one Map per pod). */
+const NOT_EXPLAINED: ReadonlyMap<Misfit['reason'], number> = new Map();
+
 /** Reasons a node keeps refusing a shape while placing (nodes only fill up). */
 const PERMANENT = new Set<Misfit['reason']>(['insufficient-cpu', 'insufficient-memory', 'insufficient-ephemeral-storage', 'too-many-pods', 'node-selector', 'node-affinity', 'taint', 'host-port', 'pod-anti-affinity']);
 
@@ -76,7 +79,7 @@ export function place(model: ClusterModel, pods: readonly SimPod[], options: Pla
       continue;
     }
     if (!options.explain) {
-      unplaced.push({ pod, misfits: new Map(), message: '' });
+      unplaced.push({ pod, misfits: NOT_EXPLAINED, message: '' });
       continue;
     }
     let explanation = explanations.get(group);

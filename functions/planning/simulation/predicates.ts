@@ -101,12 +101,9 @@ function podAntiAffinityMisfit(model: ClusterModel, node: SimNode, pod: SimPod, 
     }
   }
   // Symmetry: a bound pod's anti-affinity keeps matching pods out of its domain.
-  for (const holder of model.antiAffinityHoldersNear(node)) {
-    if (termMatchesPod(holder.term, holder.pod.namespace, pod)) {
-      return detail ? { reason: 'pod-anti-affinity', message: `pod ${holder.pod.key} on node ${holder.node.name} has a required anti-affinity that excludes this pod from its ${holder.term.topologyKey} domain` } : QUICK['pod-anti-affinity'];
-    }
-  }
-  return undefined;
+  const holder = model.antiAffinityHolderNear(node, (h) => termMatchesPod(h.term, h.pod.namespace, pod));
+  if (!holder) return undefined;
+  return detail ? { reason: 'pod-anti-affinity', message: `pod ${holder.pod.key} on node ${holder.node.name} has a required anti-affinity that excludes this pod from its ${holder.term.topologyKey} domain` } : QUICK['pod-anti-affinity'];
 }
 
 function topologySpreadMisfit(model: ClusterModel, node: SimNode, pod: SimPod, detail: boolean): Misfit | undefined {
