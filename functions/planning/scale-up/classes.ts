@@ -49,12 +49,14 @@ export function groupIntoClasses(pods: readonly SimPod[], eligibleGroups: (pod: 
  * namespace and the shape's content.
  */
 function canonicalOrder(classes: PodClass[]): PodClass[] {
-  const keys = new Map(classes.map((cls) => [cls, `${cls.namespace}\u0000${JSON.stringify(cls.shape)}\u0000${[...cls.eligibleGroups].sort((a, b) => a - b).join(',')}`]));
-  return classes.sort((a, b) => {
-    const [ra, rb] = [a.shape.requests, b.shape.requests];
+  // Each class beside its key (not Map lookups in every comparison).
+  const keyed = classes.map((cls) => ({ cls, key: `${cls.namespace}\u0000${JSON.stringify(cls.shape)}\u0000${[...cls.eligibleGroups].sort((a, b) => a - b).join(',')}` }));
+  keyed.sort((a, b) => {
+    const [ra, rb] = [a.cls.shape.requests, b.cls.shape.requests];
     return rb.cpuMillis - ra.cpuMillis || rb.memoryBytes - ra.memoryBytes || rb.ephemeralBytes - ra.ephemeralBytes
-      || (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0);
+      || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   });
+  return keyed.map(({ cls }) => cls);
 }
 
 /** The planning weight of one more node of the group (spec.nodeOverhead), added to every offering's price in the search. */

@@ -55,8 +55,14 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
   // per search, not per state: they are the DP's inner loop).
   const taken = classes.map(() => 0);
   let list: number[] = [];
-  // `list` by class index, made at the template's first pattern found (patterns list their classes so).
+  // `list` by class index, made at the template's first pattern found (patterns list their classes so):
+  // the classes `list` holds, read in index order (no sort).
   let byIndex: number[] | undefined;
+  const listByIndex = (): number[] => {
+    const sorted: number[] = [];
+    for (let c = 0; c < classes.length; c++) if (left[c]! > 0 && classes[c]!.capPerNode[t]! > 0) sorted.push(c);
+    return sorted;
+  };
   let left: readonly number[] = [];
   let t = 0;
   let first = 0;
@@ -82,7 +88,7 @@ export function exactPack(classes: readonly PackClass[], templates: readonly Pac
     if (i === list.length) {
       // Maximal: no class left over can add one more pod.
       for (const c of list) if (!conflictsTaken(c) && fitsCount(c, cpu, memory, ephemeral, pods) > 0) return;
-      byIndex ??= [...list].sort((a, b) => a - b);
+      byIndex ??= listByIndex();
       const pattern: [number, number][] = [];
       for (const c of byIndex) if (taken[c]! > 0) pattern.push([c, taken[c]!]);
       found.push(pattern);

@@ -68,7 +68,7 @@ function loadOfTwo(ctx: Ctx, a: Pods, b: Pods, la: Load, lb: Load): Load {
 
 /** Whether no class of the pods asks for more of them than one node of template t may hold. */
 function capsHold(ctx: Ctx, t: number, pods: Pods): boolean {
-  for (const [c, n] of pods) if (n > ctx.classes[c]!.capPerNode[t]!) return false;
+  for (let i = 0; i < pods.length; i++) if (pods[i]![1] > ctx.classes[pods[i]![0]]!.capPerNode[t]!) return false;
   return true;
 }
 
@@ -198,7 +198,8 @@ export function improveLocally(result: PackResult, classes: readonly PackClass[]
     if (improved) continue;
     outer: for (let i = 0; i < candidates.length; i++) {
       for (let j = i; j < candidates.length; j++) {
-        const [a, b] = [candidates[i]!, candidates[j]!];
+        const a = candidates[i]!;
+        const b = candidates[j]!;
         if (a === b && a.nodes < 2) continue;
         spent += templates.length;
         if (spent > budget) break outer;

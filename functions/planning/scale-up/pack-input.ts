@@ -20,9 +20,11 @@ export interface PackInput {
   refs: TemplateRef[];
 }
 
-/** Classes that may not share a node: anti-affinity on hostname either way, or clashing host ports. */
-function conflicts(classes: readonly PodClass[]): Set<number>[] {
-  const result = classes.map(() => new Set<number>());
+/** Classes that may not share a node: anti-affinity on hostname either way, or clashing host ports (undefined: none). */
+function conflicts(classes: readonly PodClass[]): (Set<number> | undefined)[] {
+  const result: (Set<number> | undefined)[] = classes.map(() => undefined);
+  const portsClash = (a: PodClass, b: PodClass): boolean => a.shape.hostPorts.length > 0 && b.shape.hostPorts.length > 0
+    && a.shape.hostPorts.some((p) => b.shape.hostPorts.some((q) => hostPortsConflict(p, q)));
   const hostnameTerms = (cls: PodClass): PodAffinityTerm[] => cls.shape.podAntiAffinity.filter((t) => t.topologyKey === HOSTNAME_LABEL);
   const repels = (terms: readonly PodAffinityTerm[], namespace: string, other: PodClass): boolean => {
     for (const term of terms) if (termMatchesPod(term, namespace, representative(other))) return true;
@@ -35,9 +37,9 @@ function conflicts(classes: readonly PodClass[]): Set<number>[] {
     for (let j = 0; j < classes.length; j++) {
       if (j === i) continue;
       const b = classes[j]!;
-      if (repels(terms[i]!, a.namespace, b) || repels(terms[j]!, b.namespace, a) || a.shape.hostPorts.some((p) => b.shape.hostPorts.some((q) => hostPortsConflict(p, q)))) {
-        result[i]!.add(j);
-        result[j]!.add(i);
+      if (repels(terms[i]!, a.namespace, b) || repels(terms[j]!, b.namespace, a) || portsClash(a, b)) {
+        (result[i] ??= new Set()).add(j);
+        (result[j] ??= new Set()).add(i);
       }
     }
   }
@@ -119,7 +121,7 @@ export function buildPackInput(model: ClusterModel, classes: readonly PodClass[]
       count: cls.pods.length,
       capPerNode,
       ...(kept.some((t) => single[row + t] === 1) ? { singleNode: true } : {}),
-      ...(conflictSets[c]!.size > 0 ? { conflicts: conflictSets[c]! } : {}),
+      ...(conflictSets[c] ? { conflicts: conflictSets[c] } : {}),
     };
   });
   const packTemplates: PackTemplate[] = refs.map((ref) => ({

@@ -44,8 +44,8 @@ export const MAX_TYPE_CHOICES = 16;
  * small), for each combination as well; kept only when strictly cheaper and within every room.
  */
 export function solve(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): Solution {
-  const heuristic = (withGroups: readonly PackGroup[]): Solution => searchHeuristic(classes, templates, withGroups, budget);
   const placeable = placeableOf(classes);
+  const heuristic = (withGroups: readonly PackGroup[]): Solution => searchHeuristic(classes, templates, withGroups, budget, placeable);
 
   let best = heuristic(groups);
   const choices = typeChoices(templates, groups, classes);
@@ -95,7 +95,7 @@ export function solve(classes: readonly PackClass[], templates: readonly PackTem
 }
 
 /** The greedy in 'cost' mode and its repairs; in 'capacity' mode as well when pods are left over. */
-function searchHeuristic(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number): Solution {
+function searchHeuristic(classes: readonly PackClass[], templates: readonly PackTemplate[], groups: readonly PackGroup[], budget: number, placeable = placeableOf(classes)): Solution {
   const run = (mode: 'cost' | 'capacity'): Solution => {
     const raw = pack(classes, templates, groups, { mode, budget });
     // Local moves first (they may mix a tail into a bigger node), then the exact single-class repair.
@@ -107,7 +107,7 @@ function searchHeuristic(classes: readonly PackClass[], templates: readonly Pack
     return { ...improved, cost: totals.cost, placed: totals.pods, mode, method: 'heuristic' };
   };
   const byCost = run('cost');
-  if (byCost.placed >= placeableOf(classes)) return byCost;
+  if (byCost.placed >= placeable) return byCost;
   const byCapacity = run('capacity');
   return better(byCapacity, byCost) ? byCapacity : byCost;
 }
