@@ -95,6 +95,7 @@ export function pack(classes: readonly PackClass[], templates: readonly PackTemp
   const patterns: NodePattern[] = [];
   let steps = 0;
   let exhausted = false;
+  const mode = options.mode;
 
   const usable = (t: number): boolean => {
     const template = templates[t]!;
@@ -114,16 +115,20 @@ export function pack(classes: readonly PackClass[], templates: readonly PackTemp
     }
     return fill;
   };
-  const mode = options.mode;
 
   for (;;) {
-    let best: { t: number; fill: Fill } | undefined;
+    // The template chosen and its fill (two variables: no object per better template found).
+    let bestT = -1;
+    let bestFill: Fill | undefined;
     if (!exhausted) {
       for (let t = 0; t < templates.length; t++) {
         if (!usable(t)) continue;
         const fill = evaluate(t);
         if (fill.pods.length === 0) continue;
-        if (!best || better(mode, fill, templates[t]!, t, best.fill, templates[best.t]!, best.t)) best = { t, fill };
+        if (!bestFill || better(mode, fill, templates[t]!, t, bestFill, templates[bestT]!, bestT)) {
+          bestT = t;
+          bestFill = fill;
+        }
       }
       if (steps > options.budget) exhausted = true;
     } else {
@@ -134,10 +139,15 @@ export function pack(classes: readonly PackClass[], templates: readonly PackTemp
       for (let t = lowestUnvisited(lastScore, visited); t >= 0; t = lowestUnvisited(lastScore, visited)) {
         visited[t] = 1;
         const fill = evaluate(t);
-        if (fill.pods.length > 0) { best = { t, fill }; break; }
+        if (fill.pods.length > 0) {
+          bestT = t;
+          bestFill = fill;
+          break;
+        }
       }
     }
-    if (!best) break;
+    if (!bestFill) break;
+    const best = { t: bestT, fill: bestFill };
 
     const template = templates[best.t]!;
     const g = template.group;

@@ -1,5 +1,5 @@
 import type { ClusterModel } from '../simulation/cluster-model.ts';
-import { admission, type PodClass } from './classes.ts';
+import { admission, ClassFacts, type PodClass } from './classes.ts';
 import type { GroupCapacity } from './groups.ts';
 
 // Why pending pods get no node, in words a person can act on. Every group is examined; the reason
@@ -47,13 +47,13 @@ export interface DiagnoseInput {
   nowMs: number;
 }
 
-function perGroup(input: DiagnoseInput, cls: PodClass, g: number): Diagnosis {
+function perGroup(input: DiagnoseInput, cls: PodClass, g: number, facts: ClassFacts): Diagnosis {
   const capacity = input.capacities[g]!;
   const name = capacity.group.key;
   if (capacity.templates.length === 0) {
     return { reason: 'offering-missing', message: `group ${name}: none of its offerings (${capacity.missingOfferings.join(', ')}) is in the VPSie catalogue` };
   }
-  const admissions = capacity.templates.map((t) => ({ template: t, admission: admission(input.model, cls, t) }));
+  const admissions = capacity.templates.map((t) => ({ template: t, admission: admission(input.model, cls, t, true, false, facts) }));
   const admitted = admissions.filter((a) => !a.admission.misfit || !['node-selector', 'node-affinity', 'taint'].includes(a.admission.misfit.reason));
   if (admitted.length === 0) {
     const misfit = admissions[0]!.admission.misfit!;
@@ -97,7 +97,9 @@ export function diagnose(input: DiagnoseInput, cls: PodClass): Diagnosis {
   if (input.capacities.length === 0) {
     return { reason: 'no-node-groups', message: 'no valid NodeGroup exists to launch a node for it' };
   }
-  const all = input.capacities.map((_, g) => perGroup(input, cls, g));
+  // The class's own facts, read once for every group's templates (the model does not change here).
+  const facts = new ClassFacts(input.model, cls);
+  const all = input.capacities.map((_, g) => perGroup(input, cls, g, facts));
   // Within a reason, a group that only lacks a toleration is closer than one whose labels differ.
   const closeness = (d: Diagnosis) => (d.reason === 'no-group-admits' && / taint /.test(d.message) ? 0 : 1);
   all.sort((a, b) => RANK.indexOf(a.reason) - RANK.indexOf(b.reason) || closeness(a) - closeness(b));
