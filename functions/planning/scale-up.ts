@@ -103,7 +103,9 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const decidedAtMs = Math.max(-Infinity, ...launches.map((op) => op.createdAtMs));
   const later = (pod: SimPod) => (arrivalMs(snapshotPods.get(pod)!) > decidedAtMs ? 1 : 0);
   const unplacedPods = onReady.unplaced.map((u) => u.pod);
-  const toInFlight = [0, 1].flatMap((part) => interleaveByClass(unplacedPods.filter((pod) => later(pod) === part), canonicalPodOrder));
+  const parts: SimPod[][] = [[], []];
+  for (const pod of unplacedPods) parts[later(pod)]!.push(pod);
+  const toInFlight = parts.flatMap((part) => interleaveByClass(part, canonicalPodOrder));
   const first = place(model, toInFlight, { filter: (node) => node.kind !== 'existing' || starting.has(node.name) });
   first.placed.unshift(...onReady.placed);
   planner.recordPlaced(first.placed);

@@ -43,7 +43,9 @@ export function interleaveByClass(pods: readonly SimPod[], order: (a: SimPod, b:
       if (l < heap.length && before(heap[l]!, heap[top]!)) top = l;
       if (r < heap.length && before(heap[r]!, heap[top]!)) top = r;
       if (top === at) return;
-      [heap[at], heap[top]] = [heap[top]!, heap[at]!];
+      const swapped = heap[at]!;
+      heap[at] = heap[top]!;
+      heap[top] = swapped;
       at = top;
     }
   };
