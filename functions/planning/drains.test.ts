@@ -51,12 +51,15 @@ describe('drain', () => {
     expect(actions(p3)).toEqual([]);
     expect(drainOf(p3).status).toBe('draining');
     expect(drainOf(p3).evicted).toEqual(['default/light']);
+    // Asked back 2 s after a step was sent (its result is all the next step needs), 10 s while it waits.
+    expect([p1, p2, p3].map((r) => r.nextContactAfterMs)).toEqual([TEST_NOW_MS + 2_000, at(12), at(30)]);
 
     // The pod is gone: the VM goes first; the Node stays, tainted, while the machine goes away.
     const p4 = runPlan(world({ a: tainted(), pods: [heavy] }), { state: p3.state, policy, nowMs: at(30) });
     expect(commandKinds(p4)).toEqual(['deleteVm']);
     expect(commandsOf(p4, 'deleteVm')).toEqual([expect.objectContaining({ hostname: 'test-nodea', vmIdentifier: '101', nodeGroup: { namespace: 'default', name: 'workers' } })]);
     expect(eventReasons(p4)).toContain('DrainCompleted');
+    expect(p4.nextContactAfterMs).toBe(at(32));
 
     // VPSie accepted the deletion but still lists the VM: the Node is not deleted yet (the delete
     // of the VM is sent again: it is idempotent, the forwarder reports a VM already going as gone).
@@ -237,6 +240,8 @@ describe('drain', () => {
     const evict = commandsOf(p2, 'evictPod')[0]!;
     const p3 = runPlan(world({ a: tainted(), results: [resultFor(evict, 'failed', { data: { status: 404 } })] }), { state: p2.state, policy, nowMs: at(20) });
     expect(drainOf(p3).evicted).toEqual(['default/light']);
+    // Asked back 2 s after a step was sent (its result is all the next step needs), 10 s while it waits.
+    expect([p1, p2, p3].map((r) => r.nextContactAfterMs)).toEqual([TEST_NOW_MS + 2_000, at(12), at(30)]);
     expect(commandsOf(p3, 'evictPod')).toEqual([]);
   });
 
