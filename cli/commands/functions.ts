@@ -3,6 +3,7 @@ import { ConfigError } from '../../shared/errors.ts';
 import { configFromEnv } from '../../functions/config-sources.ts';
 import { startLocalFunctions } from '../../functions/local.ts';
 import { waitForStop } from '../../shared/wait-for-stop.ts';
+import { warmUpPlanner } from '../../functions/planning/warm-up.ts';
 
 // `vpsie-autoscaler functions`: the functions on a local Node server with an embedded
 // DynamoDB-compatible store (dynalite) — no AWS account. Flags override the environment
@@ -90,6 +91,8 @@ async function serve(values: OptionValues<typeof FUNCTIONS_LINE.options>, env: R
     throw new UsageError(problems);
   }
 
+  // Before the first request: a burst's first reconcile should not pay for compiling the planner.
+  warmUpPlanner();
   let functions: Awaited<ReturnType<typeof startLocalFunctions>>;
   try {
     functions = await startLocalFunctions({
