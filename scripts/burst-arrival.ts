@@ -7,7 +7,7 @@
 // flight, the planner alone), and a scheduler binds the pending pods every 100 ms, oldest first,
 // to the Ready node with the best LeastAllocated + BalancedAllocation score (kube-scheduler's
 // default resource scores, equal weights). Env: B (one burst), SEEDS (default 0,1,2), POLICY (JSON
-// policy overrides), DBG=1 (each plan's launches). Prints each run's fleet, $/h (sum of the plans'
+// policy overrides), DBG=1 (each plan's launches, and its fewer-nodes trade-off if any). Prints each run's fleet, $/h (sum of the plans'
 // monthly cost deltas / 730), the first create and when every pod was bound.
 // As the forwarder does (issue #22), a launched node is Ready under the startup taint (it takes no
 // pod) until a plan's releaseNode for it: its listed pods, still pending, are nominated for it and
@@ -122,7 +122,10 @@ for (const burst of BURSTS.filter((b) => !process.env.B || b.name === process.en
         fleet[o.nickname] = (fleet[o.nickname] ?? 0) + 1;
         nodes.push({ name: c.hostname, cpu: o.cpu * 1000 - 200, mem: o.ram - 612, usedCpu: 0, usedMem: 0, pods: 0, readyAt: now + READY, released: !STARTUP });
       }
-      if (process.env.DBG && creates.length > 0) process.stdout.write(`  ${now - T0} ms: ${seen.length} pods, ${seen.filter((p) => p.nodeName).length} bound; ${creates.map((c) => byId.get(c.offeringId)!.nickname).join(', ')}\n`);
+      if (process.env.DBG && creates.length > 0) {
+        const tradeOff = r.decisions.find((d) => d.reason === 'fewer-nodes');
+        process.stdout.write(`  ${now - T0} ms: ${seen.length} pods, ${seen.filter((p) => p.nodeName).length} bound; ${creates.map((c) => byId.get(c.offeringId)!.nickname).join(', ')}${tradeOff ? `\n    ${tradeOff.message}` : ''}\n`);
+      }
     }
     const key = Object.entries(fleet).sort().map(([k, n]) => `${n}×${k}`).join(' + ');
     fleets.add(key);
