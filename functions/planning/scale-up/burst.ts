@@ -29,8 +29,9 @@ import { isoTime } from './reasons.ts';
 //
 // The first create is not delayed: when nothing is on its way yet (no launch in flight, no node of
 // ours still starting) and no planned node passes the rule, the plan launches the one that comes
-// nearest (of the largest cheapest offering if any is planned, the fullest as the batch fills nodes),
-// and the later plans fill it with the batch's mix. A burst's first snapshot is a second of its
+// nearest: of the largest offering at the lowest price per unit, the one filled most as the batch
+// fills nodes (when no node of that offering is planned, the hold stands). The later plans fill it
+// with the batch's mix. A burst's first snapshot is a second of its
 // arrivals, and its pods rarely fill any node as the batch would: a quarter of the 36–48-pod first
 // snapshots of issue #22's burst held every node (scripts/first-plan-mixes.ts). A burst seen whole is
 // planned whole. The max wait is 30 s by default (Karpenter's is 10 s): the ReplicaSet controller
@@ -174,9 +175,10 @@ export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[],
 }
 
 /**
- * The burst's first node when none passes the rule: of the largest cheapest offering when one is
- * planned (the rest of the burst fills it), else any; the one filled most as the batch fills nodes
- * (its least-filled resource against the batch's share of it), the first planned on a tie.
+ * The burst's first node when none passes the rule: of the largest cheapest offering (the rest of
+ * the burst fills it), the one filled most as the batch fills nodes (its least-filled resource
+ * against the batch's share of it), the first planned on a tie; undefined when none is of that
+ * offering (a node of another size would be sized for the part seen: the hold stands).
  */
 function nearest(candidates: readonly PlannedNode[], demand: Record<Resource, number>): PlannedNode | undefined {
   const score = (p: PlannedNode) => {
