@@ -92,18 +92,16 @@ export function advanceDrain(ctx: PlanContext, op: DrainOperation): void {
     return giveUpRemoval(ctx, op, node);
   }
   if (!ctx.snapshot.synced) return;
-  const sent = stepsSent(ctx);
+  const before = ctx.commands.length;
   if (op.status === 'cordoning') cordoning(ctx, op, node);
   if (op.status === 'draining') draining(ctx, op, node);
   if (op.status === 'deleting-node') deletingNode(ctx, op, node);
   if (op.status === 'deleting-vm') deletingVm(ctx, op, clusterIndex(ctx.snapshot).nodeByName.get(op.node));
-  if (stepsSent(ctx) > sent) ctx.wakeAt(ctx.nowMs + DRAIN_STEP_MS);
+  // A step sent (not an Event: Events wait for nothing): its result is all the next step needs.
+  if (ctx.commands.slice(before).some((c) => STEP_KINDS.has(c.kind))) ctx.wakeAt(ctx.nowMs + DRAIN_STEP_MS);
 }
 
-/** Commands that act on the cluster or VPSie so far (Events and status updates wait for nothing). */
-function stepsSent(ctx: PlanContext): number {
-  return ctx.commands.filter((c) => c.kind === 'taintNode' || c.kind === 'evictPod' || c.kind === 'deleteNode' || c.kind === 'deleteVm').length;
-}
+const STEP_KINDS: ReadonlySet<string> = new Set(['taintNode', 'evictPod', 'deleteNode', 'deleteVm']);
 
 function cordoning(ctx: PlanContext, op: DrainOperation, node: SnapshotNode | undefined): void {
   if (!node) return setStatus(ctx, op, 'deleting-vm'); // the Node went away by itself
