@@ -51,7 +51,7 @@ export interface ScaleUpOutcome {
 
 export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const launches = inFlightLaunches(ctx.state.operations);
-  const { model, pods } = buildClusterModel(ctx.snapshot, { groups: ctx.groups, launches });
+  const { model, pods } = buildClusterModel(ctx.snapshot, { groups: ctx.groups, launches, holdNominated: true });
   const capacities = groupCapacities(ctx.snapshot, ctx.state, ctx.policy.hostnamePrefix, ctx.groups, launches, daemonSetPods(ctx.snapshot), ctx.nowMs);
   const planner = new NodePlanner(ctx, model, capacities, { balanceSimilar: ctx.policy.balanceSimilarNodeGroups });
 

@@ -38,6 +38,19 @@ describe('pending pods that do not trigger a scale-up', () => {
     expect(r.unschedulable.map((u) => u.pod)).toEqual([]);
   });
 
+  it('pods nominated for a node hold their room there: the other pending pods are not put on it', () => {
+    // A node our releaseNode just handed out (no startup taint any more): its 2 pods are nominated,
+    // not bound yet. The scheduler counts them against the node, so the 2 late pods need a new one.
+    const r = run({ ...parts([...pendingPods('released', cpu1, 2, { nominatedNodeName: 'n1' }), ...pendingPods('late', cpu1, 2)]), nodes: [testNode('n1', { cpu: '2', memory: '4Gi', group: 'workers' })] });
+    expect(launched(r)).toBe(1);
+    expect(r.decisions.find((d) => d.reason === 'fits-existing-capacity')).toBeUndefined();
+    expect(r.decisions.filter((d) => d.reason === 'pod-nominated')).toHaveLength(2);
+    // Nominated for a node the pods do not fill: the rest of it is still room.
+    const roomy = run({ ...parts([...pendingPods('released', cpu1, 2, { nominatedNodeName: 'n1' }), ...pendingPods('late', cpu1, 2)]), nodes: [testNode('n1', { cpu: '4', memory: '8Gi', group: 'workers' })] });
+    expect(launched(roomy)).toBe(0);
+    expect(roomy.decisions.find((d) => d.reason === 'fits-existing-capacity')?.details).toMatchObject({ pods: 2 });
+  });
+
   it('pods below the cutoff are ignored; at −10 and at −1 (overprovisioning pause pods) they count', () => {
     const r = run(parts([
       ...pendingPods('filler', shape({ cpu: '1', memory: '1Gi', priority: -11 }), 6),
