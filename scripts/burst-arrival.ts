@@ -14,9 +14,10 @@
 // the taint goes; the scheduler tries a nominated pod's node first, the nominated pods before the
 // others (so they count against their node); unreleased nodes lose the taint 60 s after Ready (the
 // fallback). STARTUP=off: no startup taint (the model before issue #22's release).
+// Nodes carry the offering label (autoscaler.vpsie.com/offering) as the forwarder's kubelet flags set it.
 import { buildSnapshot, emptyState, nodeGroup, offering, pendingPods, shape, testNode, testPolicy, type TestPod } from '../test/fixtures/planning-builders.ts';
 import { plan } from '../functions/planning/plan.ts';
-import { STARTUP_TAINT } from '../shared/labels.ts';
+import { OFFERING_LABEL, STARTUP_TAINT } from '../shared/labels.ts';
 import { BURSTS } from '../test/bench/karpenter/bursts.ts';
 import { BENCH_DC } from '../test/bench/karpenter/catalogue.ts';
 import { SIM_CATEGORIES, SIM_PLANS, plansFor } from '../test/vpsie-sim/index.ts';
@@ -35,7 +36,7 @@ const STARTUP = process.env.STARTUP !== 'off';
 const FALLBACK_MS = 60_000;
 
 interface Pod extends TestPod { cpu: number; mem: number; at: number; node?: string; triedAt?: number; nominated?: string }
-interface Node { name: string; cpu: number; mem: number; usedCpu: number; usedMem: number; pods: number; readyAt: number; released: boolean }
+interface Node { name: string; offering: string; cpu: number; mem: number; usedCpu: number; usedMem: number; pods: number; readyAt: number; released: boolean }
 const takesPods = (n: Node, now: number) => n.readyAt <= now && (n.released || now >= n.readyAt + FALLBACK_MS);
 
 function arrivals(burst: (typeof BURSTS)[number], seed: number): Pod[] {
@@ -103,7 +104,7 @@ for (const burst of BURSTS.filter((b) => !process.env.B || b.name === process.en
       const seen: TestPod[] = pods.filter((p) => p.at <= now).map(({ cpu: _c, mem: _m, at, node, triedAt, nominated, ...p }) => (node
         ? { ...p, phase: 'Running' as const, nodeName: node, createdAtMs: sec(at), unschedulableSinceMs: undefined }
         : { ...p, createdAtMs: sec(at), unschedulableSinceMs: triedAt !== undefined ? sec(triedAt) : undefined, ...(nominated !== undefined ? { nominatedNodeName: nominated } : {}) }));
-      const ready = nodes.filter((n) => n.readyAt <= now).map((n) => testNode(n.name, { cpu: `${n.cpu}m`, memory: `${n.mem}Mi`, group: 'bench', createdAtMs: sec(n.readyAt), ...(takesPods(n, now) ? {} : { taints: [{ key: STARTUP_TAINT, effect: 'NoSchedule' as const }] }) }));
+      const ready = nodes.filter((n) => n.readyAt <= now).map((n) => testNode(n.name, { cpu: `${n.cpu}m`, memory: `${n.mem}Mi`, group: 'bench', labels: { [OFFERING_LABEL]: n.offering }, createdAtMs: sec(n.readyAt), ...(takesPods(n, now) ? {} : { taints: [{ key: STARTUP_TAINT, effect: 'NoSchedule' as const }] }) }));
       const r = plan(buildSnapshot({ offerings, groups, pods: seen, nodes: ready, takenAtMs: now }), state, policy, now);
       state = r.state;
       cost += r.monthlyCostDelta;
@@ -120,7 +121,7 @@ for (const burst of BURSTS.filter((b) => !process.env.B || b.name === process.en
         first ??= now - T0;
         const o = byId.get(c.offeringId)!;
         fleet[o.nickname] = (fleet[o.nickname] ?? 0) + 1;
-        nodes.push({ name: c.hostname, cpu: o.cpu * 1000 - 200, mem: o.ram - 612, usedCpu: 0, usedMem: 0, pods: 0, readyAt: now + READY, released: !STARTUP });
+        nodes.push({ name: c.hostname, offering: c.offeringId, cpu: o.cpu * 1000 - 200, mem: o.ram - 612, usedCpu: 0, usedMem: 0, pods: 0, readyAt: now + READY, released: !STARTUP });
       }
       if (process.env.DBG && creates.length > 0) {
         const tradeOff = r.decisions.find((d) => d.reason === 'fewer-nodes');

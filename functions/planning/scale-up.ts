@@ -14,6 +14,7 @@ import { ignoredPodDecisions, whyIgnored, type IgnoredPod } from './scale-up/pen
 import { diagnose } from './scale-up/reasons.ts';
 import { arrivalMs, holdBurstTail, lastArrival } from './scale-up/burst.ts';
 import { interleaveByClass } from './scale-up/interleave.ts';
+import { fillAsOnePlan } from './scale-up/in-flight-fill.ts';
 import { startingNodeNames } from './starting-nodes.ts';
 
 /**
@@ -102,12 +103,15 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const onReady = place(model, pending, { filter: (node) => node.kind === 'existing' && !starting.has(node.name) });
   const decidedAtMs = Math.max(-Infinity, ...launches.map((op) => op.createdAtMs));
   const later = (pod: SimPod) => (arrivalMs(snapshotPods.get(pod)!) > decidedAtMs ? 1 : 0);
-  const unplacedPods = onReady.unplaced.map((u) => u.pod);
+  // The nodes on their way first take what one plan of all these pods would give them (in-flight-fill.ts).
+  const onItsWay = model.nodes.filter((node) => node.kind === 'in-flight' || starting.has(node.name));
+  const asOnePlan = fillAsOnePlan(ctx, model, capacities, onItsWay, onReady.unplaced.map((u) => u.pod).sort(canonicalPodOrder), eligible, (g) => planner.roomLeft(g));
+  const unplacedPods = asOnePlan ? asOnePlan.rest : onReady.unplaced.map((u) => u.pod);
   const parts: SimPod[][] = [[], []];
   for (const pod of unplacedPods) parts[later(pod)]!.push(pod);
   const toInFlight = parts.flatMap((part) => interleaveByClass(part, canonicalPodOrder));
   const first = place(model, toInFlight, { filter: (node) => node.kind !== 'existing' || starting.has(node.name) });
-  first.placed.unshift(...onReady.placed);
+  first.placed.unshift(...onReady.placed, ...(asOnePlan?.placed ?? []));
   planner.recordPlaced(first.placed);
   const onCapacity = first.placed.filter((p) => p.node.kind !== 'new');
   if (onCapacity.length > 0) {
@@ -129,6 +133,13 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const stillArriving = lastArrival(ctx, pending.map((p) => snapshotPods.get(p)!), true);
   // Nothing on its way (no launch in flight, none of our nodes starting): the burst's first plan.
   const arrival = retry.length > 0 && stillArriving ? { ...stillArriving, nothingOnItsWay: launches.length === 0 && starting.size === 0 } : undefined;
+  // The rest of that one plan's fleet comes first, so that the next plan, seeing the same pods, finds
+  // its nodes on their way (in-flight-fill.ts); what it leaves goes to the search.
+  if (asOnePlan && asOnePlan.unmatched.length > 0 && retry.length > 0) {
+    const left = new Set(retry);
+    const guided = planner.launchPatterns(asOnePlan.input, asOnePlan.unmatched, asOnePlan.classes.map((cls) => ({ ...cls, pods: cls.pods.filter((p) => left.has(p)) })));
+    retry = [...guided.unplaced, ...guided.refused];
+  }
   const remaining: SimPod[] = [];
   let simulationMessage: string | undefined;
   for (let round = 0; round < ROUNDS && retry.length > 0; round++) {

@@ -2,6 +2,7 @@ import type { PlanContext } from '../context.ts';
 import { TEMPLATE_HOSTNAME, type NodeTemplate } from '../node-template.ts';
 import type { ClusterModel } from '../simulation/cluster-model.ts';
 import { staticMisfit } from '../simulation/predicates.ts';
+import { startingNodeNames } from '../starting-nodes.ts';
 import type { GroupKey } from '../types.ts';
 import type { PodClass } from './classes.ts';
 
@@ -30,9 +31,10 @@ import type { PodClass } from './classes.ts';
 //   load 4.2 CPU, 11 GiB (a quiet night)      → 4-vCPU nodes (2 × $27.65 expected)
 //   load 20 CPU, 45 GiB (the ramp at 10:00)   → 8-vCPU nodes, not a 2-vCPU node per pod
 //
-// The load is what runs on the group's nodes (Ready or launching; requests, DaemonSet pods
-// included, against allocatable) — measured, not forecast. The rule only settles what rounding
-// settles: it applies when the pending pods fill at most one node of the group's size. Not sized:
+// The load is what runs on the group's Ready nodes (requests, DaemonSet pods included, against
+// allocatable; not the pending pods this plan puts on nodes on their way) — measured, not
+// forecast. The rule only settles what rounding settles: it applies when the pending pods fill at
+// most one node of the group's size. Not sized:
 //   - a group with no load (a first burst on an empty group): its pending pods are its whole
 //     demand, and the search packs them exactly;
 //   - pending pods that fill more than one node of that size (a burst): the search packs them as
@@ -45,11 +47,16 @@ import type { PodClass } from './classes.ts';
 
 export interface GroupLoad { cpuMillis: number; memoryBytes: number; pods: number }
 
-/** Requests and pods on the group's nodes in the model (existing and in flight), this plan's new nodes left out. */
-export function groupLoad(model: ClusterModel, key: GroupKey): GroupLoad {
+/**
+ * Requests and pods on the group's running nodes in the model. Nodes on their way (launches in
+ * flight, our nodes still starting: `onItsWay`) and this plan's new nodes are left out: they carry
+ * only the pending pods this plan put there, a burst's demand for the search to pack (issue #22:
+ * counted as load, a burst's tail was sized for the burst and bought an 8-CPU node for 20 small pods).
+ */
+export function groupLoad(model: ClusterModel, key: GroupKey, onItsWay: ReadonlySet<string> = new Set()): GroupLoad {
   const load = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
   for (const node of model.nodes) {
-    if (node.nodeGroup !== key || node.kind === 'new') continue;
+    if (node.nodeGroup !== key || node.kind !== 'existing' || onItsWay.has(node.name)) continue;
     load.cpuMillis += node.requested.cpuMillis;
     load.memoryBytes += node.requested.memoryBytes;
     load.pods += node.pods.length;
@@ -132,7 +139,7 @@ const told = new WeakMap<PlanContext, Set<GroupKey>>();
 /** The group's templates for this search, sized for its load; says so once per plan and group when offerings are left out. */
 export function sizedTemplates(ctx: PlanContext, model: ClusterModel, key: GroupKey, g: number, templates: NodeTemplate[], classes: readonly PodClass[]): NodeTemplate[] {
   if (templates.length < 2 || !classes.some((cls) => cls.eligibleGroups.has(g))) return templates;
-  const load = groupLoad(model, key);
+  const load = groupLoad(model, key, startingNodeNames(ctx.snapshot.nodes));
   const sized = sizeForGroup(templates, load, classes, g);
   if (!sized) return templates;
   const seen = told.get(ctx) ?? new Set<GroupKey>();

@@ -6,7 +6,9 @@ import { fits } from '../simulation/predicates.ts';
 import type { SimNode, SimPod } from '../simulation/types.ts';
 import { balancedRef } from './balance.ts';
 import type { PodClass } from './classes.ts';
-import { buildPackInput } from './pack-input.ts';
+import { buildPackInput, type PackInput } from './pack-input.ts';
+import { dropEmptyNodes } from './drop-empty.ts';
+import type { NodePattern } from './pack.ts';
 import type { PlannedNode } from './emit.ts';
 import type { GroupCapacity } from './groups.ts';
 import { hostnameFor } from './hostname.ts';
@@ -145,16 +147,22 @@ export class NodePlanner {
     const input = buildPackInput(this.model, classes, capacities, rooms, locks);
     const { solution, tradeOff } = solveFewerNodes(input.classes, input.templates, input.groups, this.ctx.policy.searchBudget, this.ctx.policy.fewerNodesTolerancePercent);
     if (tradeOff) this.ctx.decide({ kind: 'info', target: 'cluster', reason: 'fewer-nodes', message: describeTradeOff(tradeOff), details: { ...tradeOff } });
+    return this.launchPatterns(input, solution.patterns, classes);
+  }
+
+  /** New nodes of these patterns (over `input`'s templates and `classes`), their pods re-checked; pods over a limit or room refused (retried). */
+  launchPatterns(input: PackInput, patterns: readonly NodePattern[], classes: readonly PodClass[]): RoundOutcome {
     const queues = classes.map((cls) => [...cls.pods]);
     const added: { planned: PlannedNode; pods: [number, number][] }[] = [];
     const limited: SimPod[] = [];
-    for (const pattern of solution.patterns) {
+    for (const pattern of patterns) {
       for (let i = 0; i < pattern.nodes; i++) {
         const ref = this.options.balanceSimilar ? balancedRef(input, pattern.template, pattern.pods, this.capacities, {
           size: (g) => this.capacities[g]!.current + this.planned.filter((p) => p.capacity === this.capacities[g]).length,
           hasRoom: (g, template) => this.roomLeft(g) > 0 && this.limitProblem(g, template) === undefined && [undefined, template.offering.identifier].includes(this.lock(g)),
         }) : input.refs[pattern.template]!;
-        const problem = this.limitProblem(ref.groupIndex, ref.template);
+        // A search's patterns keep within the rooms; a guide's (in-flight-fill.ts) may not.
+        const problem = this.roomLeft(ref.groupIndex) > 0 ? this.limitProblem(ref.groupIndex, ref.template) : 'the group\'s maxNodes';
         if (problem) {
           // The search's room is an upper bound when offerings differ in size: the limit decides.
           this.noteLimit(ref.groupIndex, problem, 'pending pods');
@@ -184,7 +192,7 @@ export class NodePlanner {
     const newNodes = new Set(added.map((a) => a.planned.node));
     const retry = place(this.model, refused, { filter: (node) => newNodes.has(node) });
     placements.push(...retry.placed);
-    const dropped = this.dropEmptyNodes(added.map((a) => a.planned), placements);
+    const dropped = dropEmptyNodes(this.model, this.planned, added.map((a) => a.planned), placements);
     this.recordPlaced(placements);
     const unplaced = queues.flat();
     if (unplaced.length > 0) this.noteLimitsReached(classes);
@@ -200,36 +208,6 @@ export class NodePlanner {
       const problems = templates.map((t) => this.limitProblem(g, t));
       if (templates.length > 0 && problems.every((p) => p !== undefined)) this.noteLimit(g, problems[0]!, 'pending pods');
     }
-  }
-
-  /**
-   * A node the re-check left without pending pods is not launched. Its presence may have allowed
-   * a binding elsewhere (it was a topology domain with 0 matching pods), so this round's bindings
-   * are checked again without it, in the same order; pods that no longer fit are returned.
-   * Mutates `placements` to what remains bound.
-   */
-  private dropEmptyNodes(round: PlannedNode[], placements: { pod: SimPod; node: SimNode }[]): SimPod[] {
-    const dropped: SimPod[] = [];
-    for (let pass = 0; pass < 3; pass++) {
-      const counts = new Map<SimNode, number>();
-      for (const p of placements) counts.set(p.node, (counts.get(p.node) ?? 0) + 1);
-      const empty = round.filter((planned) => this.planned.includes(planned) && !counts.has(planned.node));
-      if (empty.length === 0) break;
-      for (const planned of empty) {
-        this.model.removeNode(planned.node.name);
-        this.planned.splice(this.planned.indexOf(planned), 1);
-      }
-      for (let i = placements.length - 1; i >= 0; i--) this.model.unbind(placements[i]!.pod, placements[i]!.node);
-      const kept = placements.splice(0, placements.length);
-      for (const p of kept) {
-        if (fits(this.model, p.node, p.pod, false)) dropped.push(p.pod);
-        else {
-          this.model.bind(p.pod, p.node);
-          placements.push(p);
-        }
-      }
-    }
-    return dropped;
   }
 
   /** Proactive: a group whose ready nodes' requests exceed its cpu/memory threshold gets one node. */
