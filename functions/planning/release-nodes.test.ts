@@ -37,6 +37,20 @@ const releases = (r: ReturnType<typeof runPlan>) => commandsOf(r, 'releaseNode')
 const names = (r: ReturnType<typeof runPlan>) => releases(r).map((c) => c.pods.map((p) => `${p.namespace}/${p.name}`));
 
 describe('releaseNode for a starting node of ours', () => {
+  it('releases the fullest node first: untainted with room, a node takes pods planned for the nodes after it', () => {
+    // test-s0 (first in the snapshot) gets one unconstrained pod (3 of 4 CPU free); test-s1 is filled
+    // by the two pods that select it (2 of 2 CPU). Released first, test-s0 could take pods meant for
+    // others before their nominations are written; test-s1, full, cannot.
+    const pending = { unschedulableSinceMs: TEST_NOW_MS - HOUR_MS, createdAtMs: TEST_NOW_MS - HOUR_MS };
+    const pods = [
+      snapPod({ name: 'any', cpu: '1', memory: '256Mi', ...pending }),
+      ...[0, 1].map((i) => snapPod({ name: `pinned-${i}`, cpu: '1', memory: '256Mi', nodeSelector: { 'kubernetes.io/hostname': 'test-s1' }, ...pending })),
+    ];
+    const r = runPlan(world([starting(), starting({ name: 'test-s1', cpu: '2' })], pods));
+    expect(releases(r).map((c) => c.node)).toEqual(['test-s1', 'test-s0']);
+    expect(names(r)).toEqual([['default/pinned-0', 'default/pinned-1'], ['default/any']]);
+  });
+
   it('lists the pending pods the plan put on a Ready starting node, in the interleaved mix (not the queue order)', () => {
     const r = runPlan(world([starting()], burst()));
     expect(releases(r)).toHaveLength(1);
