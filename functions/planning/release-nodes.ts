@@ -66,23 +66,23 @@ export function releaseStartingNodes(ctx: PlanContext, placements: readonly { po
 /**
  * The nodes with the least room left after the pods placed on them first (room: the smaller of the
  * shares of CPU and memory still free, as a pod needs both; nodes with nothing placed last, in
- * snapshot order). The forwarder runs a
- * plan's releases one after the other, and once a node is untainted the scheduler tries every
- * pending pod on it, those planned for nodes not yet released among them (not nominated yet, or
- * nominated for a node still tainted). A node released full takes none of them; one released with
- * room first took them (memory burst on the Karpenter bench: a node's release found 4 of its 7 pods
- * bound elsewhere, and one 6-GiB pod was left without room: one node more than planned).
+ * snapshot order). The forwarder runs a plan's releases one after the other, and once a node is
+ * untainted the scheduler tries every pending pod on it, those planned for nodes not yet released
+ * among them (not nominated yet, or nominated for a node still tainted). A node released full takes
+ * none of them; one released with room first took them (memory burst on the Karpenter bench: a
+ * node's release found 4 of its 7 pods bound elsewhere, and one 6-GiB pod was left without room).
  */
 function fullestFirst(nodes: readonly SnapshotNode[], placements: readonly { node: SimNode }[]): SnapshotNode[] {
+  const share = (left: number, of: number) => (of > 0 ? Math.max(0, left) / of : 0);
   const room = new Map<string, number>();
   for (const { node } of placements) {
     if (room.has(node.name)) continue;
-    const a = node.allocatable;
-    const free = (left: number, of: number) => (of > 0 ? Math.max(0, left) / of : 0);
-    room.set(node.name, Math.min(free(a.cpuMillis - node.requested.cpuMillis, a.cpuMillis), free(a.memoryBytes - node.requested.memoryBytes, a.memoryBytes)));
+    const { allocatable: a, requested: r } = node;
+    room.set(node.name, Math.min(share(a.cpuMillis - r.cpuMillis, a.cpuMillis), share(a.memoryBytes - r.memoryBytes, a.memoryBytes)));
   }
+  const roomOf = (node: SnapshotNode) => room.get(node.name) ?? 2; // above any share: nothing placed
   // Array.prototype.sort is stable: equal rooms keep the snapshot's order.
-  return [...nodes].sort((x, y) => (room.get(x.name) ?? Infinity) - (room.get(y.name) ?? Infinity) || 0);
+  return [...nodes].sort((x, y) => roomOf(x) - roomOf(y));
 }
 
 /** The key of the group a NodeGroup label names: the one valid group of that name. */
