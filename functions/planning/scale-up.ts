@@ -54,15 +54,15 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const launches = inFlightLaunches(ctx.state.operations);
   const { model, pods } = buildClusterModel(ctx.snapshot, { groups: ctx.groups, launches, holdNominated: true });
   const capacities = groupCapacities(ctx.snapshot, ctx.state, ctx.policy.hostnamePrefix, ctx.groups, launches, daemonSetPods(ctx.snapshot), ctx.nowMs);
-  const planner = new NodePlanner(ctx, model, capacities, { balanceSimilar: ctx.policy.balanceSimilarNodeGroups });
-
-  planner.launchMinNodes();
-
   // The snapshot pod of every unschedulable pod (only those are asked about: not the running ones).
   const snapshotPods = new Map<SimPod, SnapshotPod>();
   ctx.snapshot.pods.forEach((pod, i) => {
     if (isUnschedulable(pod)) snapshotPods.set(pods[i]!, pod);
   });
+  const arrivalOf = (pod: SimPod) => arrivalMs(snapshotPods.get(pod) ?? { createdAtMs: ctx.nowMs });
+  const planner = new NodePlanner(ctx, model, capacities, { balanceSimilar: ctx.policy.balanceSimilarNodeGroups, arrivalOf });
+
+  planner.launchMinNodes();
   const ignored: IgnoredPod[] = [];
   const cutoff = ctx.policy.expendablePodsPriorityCutoff;
   // Each pod with its snapshot pod for the sort (not two Map lookups per comparison).
@@ -105,7 +105,7 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const later = (pod: SimPod) => (arrivalMs(snapshotPods.get(pod)!) > decidedAtMs ? 1 : 0);
   // The nodes on their way first take what one plan of all these pods would give them (in-flight-fill.ts).
   const onItsWay = model.nodes.filter((node) => node.kind === 'in-flight' || starting.has(node.name));
-  const asOnePlan = fillAsOnePlan(ctx, model, capacities, onItsWay, onReady.unplaced.map((u) => u.pod).sort(canonicalPodOrder), eligible, (g) => planner.roomLeft(g));
+  const asOnePlan = fillAsOnePlan(ctx, model, capacities, onItsWay, onReady.unplaced.map((u) => u.pod).sort(canonicalPodOrder), eligible, (g) => planner.roomLeft(g), arrivalOf);
   const unplacedPods = asOnePlan ? asOnePlan.rest : onReady.unplaced.map((u) => u.pod);
   const parts: SimPod[][] = [[], []];
   for (const pod of unplacedPods) parts[later(pod)]!.push(pod);
@@ -188,13 +188,13 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
 
   // The forwarder's launch window (launch-budget.ts): nodes past it wait, their pods stay pending.
   const budgeted = withinLaunchBudget(ctx, planner.planned);
-  const launched = arrival ? holdBurstTail(ctx, budgeted, planner.placements, arrival, (pod) => arrivalMs(snapshotPods.get(pod)!)) : budgeted;
+  const launched = arrival ? holdBurstTail(ctx, budgeted, planner.placements, arrival, arrivalOf) : budgeted;
   emitScaleUp(ctx, launched);
   const kept = new Set(launched.map((p) => p.node));
   const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));
   const steps = planner.steps.filter((step) => step.kind === 'bind' || kept.has(step.planned.node));
   // While the burst still arrives, a joined node's release waits with it (release-nodes.ts).
-  const burst = stillArriving && { lastArrivalMs: stillArriving.lastArrivalMs, arrivalOf: (pod: SimPod) => arrivalMs(snapshotPods.get(pod) ?? { createdAtMs: ctx.nowMs }) };
+  const burst = stillArriving && { lastArrivalMs: stillArriving.lastArrivalMs, arrivalOf };
   return { model, placements, planned: launched, steps, ...(burst ? { burst } : {}) };
 }
 

@@ -59,6 +59,19 @@ describe('scale-up sizes new nodes for the group\'s load', () => {
     expect(r.unschedulable).toEqual([]);
   });
 
+  it('pods already pending when the group last scaled up are packed as they are: what a served burst left, not growth (issue #22)', () => {
+    // The same six full small nodes; the group scaled up 5 s ago. A pod pending for a minute was
+    // there for that scale-up: it gets the cheapest node that holds it. One that arrived after it is
+    // the group growing: sized as before.
+    const state = { ...emptyState(), groups: { 'default/workers': { lastScaleUpMs: NOW - 5_000 } } };
+    const left = plan(cluster(6, pendingPods('left', web, 1, { createdAtMs: NOW - 60_000, unschedulableSinceMs: NOW - 60_000 })), state, testPolicy(), NOW);
+    expect(fleet(left)).toEqual({ small: 1 });
+    expect(left.decisions.some((d) => d.reason === 'group-node-size')).toBe(false);
+    const grown = plan(cluster(6, pendingPods('grown', web, 1, { createdAtMs: NOW - 2_000, unschedulableSinceMs: NOW - 1_000 })), state, testPolicy(), NOW);
+    expect(fleet(grown)).toEqual({ large: 1 });
+    expect(grown.decisions.some((d) => d.reason === 'group-node-size')).toBe(true);
+  });
+
   it('a burst larger than one large node is packed by the search as it is', () => {
     // 33 web pods: 8250m / 16.5 GiB, more than one large node holds (7800m): the search's own choice,
     // with or without the load, is 1 large (30 pods by memory: 15360Mi) + 1 small (3 pods) = 56 < 3 large.

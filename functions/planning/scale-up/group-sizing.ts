@@ -3,6 +3,7 @@ import { TEMPLATE_HOSTNAME, type NodeTemplate } from '../node-template.ts';
 import type { ClusterModel } from '../simulation/cluster-model.ts';
 import { staticMisfit } from '../simulation/predicates.ts';
 import { startingNodeNames } from '../starting-nodes.ts';
+import type { SimPod } from '../simulation/types.ts';
 import type { GroupKey } from '../types.ts';
 import type { PodClass } from './classes.ts';
 
@@ -41,6 +42,11 @@ import type { PodClass } from './classes.ts';
 //     they are, and takes the larger nodes itself where they are cheaper for those pods;
 //   - pods that could use a smaller offering but none of the kept ones (a node selector on an
 //     instance type, a taint the small ones lack): their pods come first.
+//   - pending pods that were all pending already when the group last scaled up (they arrived at or
+//     before its lastScaleUpMs): that scale-up planned for them, so they are what is left of a
+//     demand already served (the scheduler placed a burst otherwise than the plan did), not the
+//     group growing (issue #22: after a 300-pod burst one 3-GiB pod was left, and the rule bought an
+//     8-CPU node, +$0.110/h, where a 2-CPU node, +$0.027/h, holds it).
 // Scale-down is unchanged: as the load falls, the least utilized nodes go, and the size of new
 // nodes falls with it. Measured (docs/simulate.md): diurnal 35.1 → 40.6 % saved against the static
 // fleet, VM creates 24 → 8; batch-bursts 81.3 → 83.8 %.
@@ -136,9 +142,19 @@ export function describeGroupSize(key: GroupKey, load: GroupLoad, sized: GroupSi
 
 const told = new WeakMap<PlanContext, Set<GroupKey>>();
 
-/** The group's templates for this search, sized for its load; says so once per plan and group when offerings are left out. */
-export function sizedTemplates(ctx: PlanContext, model: ClusterModel, key: GroupKey, g: number, templates: NodeTemplate[], classes: readonly PodClass[]): NodeTemplate[] {
+/** Some eligible pending pod arrived after the group's last scale-up (or the group never scaled up). */
+function growing(classes: readonly PodClass[], g: number, lastScaleUpMs: number | undefined, arrivalOf: (pod: SimPod) => number): boolean {
+  if (lastScaleUpMs === undefined) return true;
+  return classes.some((cls) => cls.eligibleGroups.has(g) && cls.pods.some((pod) => arrivalOf(pod) > lastScaleUpMs));
+}
+
+/**
+ * The group's templates for this search, sized for its load; says so once per plan and group when
+ * offerings are left out. `arrivalOf`: when a pending pod arrived (scale-up/burst.ts arrivalMs).
+ */
+export function sizedTemplates(ctx: PlanContext, model: ClusterModel, key: GroupKey, g: number, templates: NodeTemplate[], classes: readonly PodClass[], arrivalOf: (pod: SimPod) => number): NodeTemplate[] {
   if (templates.length < 2 || !classes.some((cls) => cls.eligibleGroups.has(g))) return templates;
+  if (!growing(classes, g, ctx.state.groups[key]?.lastScaleUpMs, arrivalOf)) return templates;
   const load = groupLoad(model, key, startingNodeNames(ctx.snapshot.nodes));
   const sized = sizeForGroup(templates, load, classes, g);
   if (!sized) return templates;

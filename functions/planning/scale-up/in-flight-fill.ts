@@ -46,7 +46,7 @@ export interface InFlightFill {
  * `nodes`: the nodes on their way (in-flight launches, our starting nodes), `pods` the pending pods
  * not placed on Ready nodes, `room(g)`: new nodes group g may still take in this plan.
  */
-export function fillAsOnePlan(ctx: PlanContext, model: ClusterModel, capacities: readonly GroupCapacity[], nodes: readonly SimNode[], pods: readonly SimPod[], eligible: (pod: SimPod) => ReadonlySet<number>, room: (g: number) => number): InFlightFill | undefined {
+export function fillAsOnePlan(ctx: PlanContext, model: ClusterModel, capacities: readonly GroupCapacity[], nodes: readonly SimNode[], pods: readonly SimPod[], eligible: (pod: SimPod) => ReadonlySet<number>, room: (g: number) => number, arrivalOf: (pod: SimPod) => number): InFlightFill | undefined {
   // Weight tiers (weights.ts) give the pods to groups in turn: one search of all is not that plan.
   if (nodes.length === 0 || pods.length === 0 || weightTiers(capacities).length > 1) return undefined;
   const groupOf = new Map(capacities.map((c, g) => [c.group.key, g]));
@@ -56,7 +56,7 @@ export function fillAsOnePlan(ctx: PlanContext, model: ClusterModel, capacities:
     if (g !== undefined) onItsWay[g]!++;
   }
   const classes = groupIntoClasses(pods, eligible);
-  const sized = capacities.map((c, g) => ({ ...c, templates: sizedTemplates(ctx, model, c.group.key, g, c.templates, classes) }));
+  const sized = capacities.map((c, g) => ({ ...c, templates: sizedTemplates(ctx, model, c.group.key, g, c.templates, classes, arrivalOf) }));
   // A group that may not mix offerings keeps the one its nodes on their way have.
   const locks = capacities.map((c) => (c.group.spec.allowMixedInstances ? undefined : nodes.find((n) => n.nodeGroup === c.group.key)?.offeringId));
   const input = buildPackInput(model, classes, sized, capacities.map((_, g) => room(g) + onItsWay[g]!), locks);

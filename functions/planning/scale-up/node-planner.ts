@@ -27,7 +27,7 @@ export class NodePlanner {
   private readonly limitNoted = new Set<number>();
   private readonly taken = new Set<string>();
 
-  constructor(private readonly ctx: PlanContext, private readonly model: ClusterModel, private readonly capacities: readonly GroupCapacity[], private readonly options: { balanceSimilar: boolean }) {
+  constructor(private readonly ctx: PlanContext, private readonly model: ClusterModel, private readonly capacities: readonly GroupCapacity[], private readonly options: { balanceSimilar: boolean; arrivalOf: (pod: SimPod) => number }) {
     for (const node of ctx.snapshot.nodes) this.taken.add(node.name);
     for (const vm of ctx.snapshot.vms ?? []) this.taken.add(vm.hostname);
     for (const op of ctx.state.operations) this.taken.add(op.hostname);
@@ -143,7 +143,7 @@ export class NodePlanner {
     const locks = this.capacities.map((_, g) => this.lock(g));
     // Offerings of which even one node would pass a limit are left out of the search.
     // Offerings smaller than the group's load calls for are left out (scale-up/group-sizing.ts).
-    const capacities = this.capacities.map((c, g) => ({ ...c, templates: sizedTemplates(this.ctx, this.model, c.group.key, g, c.templates.filter((t) => this.limitProblem(g, t) === undefined), classes) }));
+    const capacities = this.capacities.map((c, g) => ({ ...c, templates: sizedTemplates(this.ctx, this.model, c.group.key, g, c.templates.filter((t) => this.limitProblem(g, t) === undefined), classes, this.options.arrivalOf) }));
     const input = buildPackInput(this.model, classes, capacities, rooms, locks);
     const { solution, tradeOff } = solveFewerNodes(input.classes, input.templates, input.groups, this.ctx.policy.searchBudget, this.ctx.policy.fewerNodesTolerancePercent);
     if (tradeOff) this.ctx.decide({ kind: 'info', target: 'cluster', reason: 'fewer-nodes', message: describeTradeOff(tradeOff), details: { ...tradeOff } });
