@@ -63,7 +63,7 @@ describe('scale-up sizes new nodes for the group\'s load', () => {
     // The same six full small nodes; the group scaled up 5 s ago. A pod pending for a minute was
     // there for that scale-up: it gets the cheapest node that holds it. One that arrived after it is
     // the group growing: sized as before.
-    const state = { ...emptyState(), groups: { 'default/workers': { lastScaleUpMs: NOW - 5_000 } } };
+    const state = { ...emptyState(), groups: { 'default/workers': { consecutiveFailures: 0, lastScaleUpMs: NOW - 5_000 } } };
     const left = plan(cluster(6, pendingPods('left', web, 1, { createdAtMs: NOW - 60_000, unschedulableSinceMs: NOW - 60_000 })), state, testPolicy(), NOW);
     expect(fleet(left)).toEqual({ small: 1 });
     expect(left.decisions.some((d) => d.reason === 'group-node-size')).toBe(false);
