@@ -11,6 +11,7 @@ import { signMessage } from '../../shared/signing.ts';
 import type { Snapshot } from '../../shared/snapshot.ts';
 import { largeCluster, type LargeClusterOptions } from '../fixtures/large-cluster.ts';
 import { startDynamo } from '../harness/dynamo.ts';
+import { lambdaMemoryMb, lambdaNodeFlags } from './lambda-runtime.ts';
 
 // The functions at the sizes of issue 16, measured as Lambda runs them: the production bundle
 // (dist/functions/lambda.mjs, built afresh) in a process of its own with AWS_LAMBDA_FUNCTION_MEMORY_SIZE
@@ -19,12 +20,12 @@ import { startDynamo } from '../harness/dynamo.ts';
 // process: its memory is not the function's). Each request is the whole reconcile: base64, gunzip,
 // JSON, validation, lease, state load, plan, state writes, signed answer, with the log lines of
 // LOG_LEVEL=info (one audit line a command). Timed inside the function process, and split by the
-// request log line's verifyMs/decodeMs/planMs/stateMs; peak RSS is its VmHWM. No heap flag: V8 may
-// grow as it likes, so the RSS is an upper bound of what Lambda (whose runtime caps the heap below
-// the memory) would see.
+// request log line's verifyMs/decodeMs/planMs/stateMs; peak RSS is its VmHWM. The function process
+// runs with the heap flags Lambda's bootstrap passes at serverless.yml's memorySize (lambda-runtime.ts:
+// old space capped at 90 % of it, young generation at 3 × 5 %).
 
 const KEY = 'bench-signing-key-0123456789-0123456789';
-export const LAMBDA_MEMORY_MB = 1024;
+export const LAMBDA_MEMORY_MB = lambdaMemoryMb();
 
 /** API Gateway delivers at most this much to Lambda: the 6 MB payload limit (as MiB, what Lambda enforces). */
 export const LAMBDA_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -99,8 +100,9 @@ export async function reconcileAtScale(o: LargeClusterOptions & { runs: number; 
     const script = join(dir, 'child.mjs');
     await writeFile(script, CHILD);
     child = fork(script, [], {
-      // Not this process's flags (tsx's loader). stdout: the log and metric lines.
-      execArgv: [],
+      // Not this process's flags (tsx's loader): the heap flags Lambda's bootstrap gives a function
+      // of this memory (lambda-runtime.ts). stdout: the log and metric lines.
+      execArgv: lambdaNodeFlags(LAMBDA_MEMORY_MB),
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       serialization: 'advanced',
       env: {
