@@ -56,10 +56,12 @@ export function targetFigures(bursts: Burst[], optimum: Map<string, Optimum>, re
       if (results.has(OURS)) figures.push({ name: `${burst.name}: this project ran`, value: 0, unit: 'runs', target: 1, atLeast: true, ok: false });
       continue;
     }
-    figures.push(atMost(`${burst.name}: cost vs optimum`, vsOptimum(first, o), '%', 5));
-    if (theirs[0]) figures.push(atMost(`${burst.name}: nodes / Karpenter's`, first.nodes / theirs[0].nodes, 'x', 1.5));
+    // Judged on the worst run, not the first: a target met once in three is not met.
+    const worst = (f: (r: (typeof ours)[number]) => number) => Math.max(...ours.map(f));
+    figures.push(atMost(`${burst.name}: cost vs optimum (worst run)`, worst((r) => vsOptimum(r, o)), '%', 5));
+    if (theirs[0]) figures.push(atMost(`${burst.name}: nodes / Karpenter's (worst run)`, worst((r) => r.nodes) / theirs[0].nodes, 'x', 1.5));
     figures.push(atMost(`${burst.name}: distinct fleets over ${ours.length} runs`, new Set(ours.map((r) => r.fingerprint)).size, 'fleets', 1));
-    figures.push(atMost(`${burst.name}: first create`, first.firstCreateS ?? Number.POSITIVE_INFINITY, 's', 2));
+    figures.push(atMost(`${burst.name}: first create (worst run)`, worst((r) => r.firstCreateS ?? Number.POSITIVE_INFINITY), 's', 2));
     figures.push(atMost(`${burst.name}: nodes left after scale-down (worst run)`, Math.max(...ours.map((r) => r.nodesLeftAfterScaleDown)), 'nodes', 0));
     figures.push(atMost(`${burst.name}: aborted drains`, Math.max(...ours.map((r) => r.abortedDrains ?? 0)), 'drains', 0));
     if (first.scaleDownS !== undefined) figures.push({ name: `${burst.name}: scale-down this project`, value: first.scaleDownS, unit: 's' });
