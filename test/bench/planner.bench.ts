@@ -159,7 +159,7 @@ const SIZES = [[100, 5000], [300, 5000], [1000, 5000], [5000, 20_000]] as const;
 const CHILD = 'VPSIE_PLANNER_BENCH_CHILD';
 
 /** Every size in turn, in this process (the JIT warms over the sizes, as over a function container's reconciles). */
-function measureAll(): Measured[] {
+function measureAll(): { results: Measured[]; gc: boolean } {
   const gc = gcFunction();
   const results = SIZES.map(([nodes, pending]) => {
     const r = measure(nodes, pending, gc);
@@ -167,7 +167,7 @@ function measureAll(): Measured[] {
     return r;
   });
   say(`heap total now ${Math.round(getHeapStatistics().total_heap_size / MIB)} MiB, rss ${Math.round(process.memoryUsage().rss / MIB)} MiB`);
-  return results;
+  return { results, gc: gc !== undefined };
 }
 
 /**
@@ -175,21 +175,21 @@ function measureAll(): Measured[] {
  * gives the functions at serverless.yml's memory (lambda-runtime.ts); the result comes back as the
  * last line of its stdout.
  */
-function measureAsLambda(): Measured[] {
+function measureAsLambda(): { results: Measured[]; gc: boolean } {
   const flags = lambdaNodeFlags(lambdaMemoryMb());
   say(`measuring in a node process with Lambda's heap flags ${flags.join(' ')}`);
   const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(import.meta.url)], {
     cwd: join(import.meta.dirname, '..', '..'), env: { ...process.env, [CHILD]: '1' }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
   });
   if (child.status !== 0) throw new Error(`planner bench: the measuring process exited with ${child.status ?? child.signal}`);
-  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Measured[];
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { results: Measured[]; gc: boolean };
 }
 
 if (process.env[CHILD] === '1') process.stdout.write(`${JSON.stringify(measureAll())}\n`);
 
 export async function run(): Promise<Figure[]> {
   say(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs (other work on the machine inflates wall times; CPU times are the steadier figure)`);
-  const results = measureAsLambda();
+  const { results, gc } = measureAsLambda();
   const at = (nodes: number) => results.find((r) => r.nodes === nodes)!;
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
   const growth = ratio(at(1000).medianMs, at(100).medianMs);
