@@ -12,7 +12,7 @@ import { deleteVm } from './delete-vm.ts';
 import { emitEvent } from './emit-event.ts';
 import { evictPod } from './evict-pod.ts';
 import { releaseNode } from './release-node.ts';
-import { ReleaseWave, waveEnd } from './release-wave.ts';
+import { ReleaseWave } from './release-wave.ts';
 import { taintNode, untaintNode } from './taint-node.ts';
 import { GuardRefusal, type CommandHandler, type ExecutorContext, type HandlerOutcome } from './types.ts';
 import type { PlanGuard } from '../guardrails.ts';
@@ -77,7 +77,8 @@ export class Executor {
       }
       // Consecutive releaseNode commands run together, as one wave (release-wave.ts): in order of
       // the plan for their results, concurrently for their requests.
-      const last = this.options.dryRun ? i : waveEnd(plan.commands, i);
+      let last = i;
+      while (!this.options.dryRun && plan.commands[i]!.kind === 'releaseNode' && plan.commands[last + 1]?.kind === 'releaseNode') last++;
       if (last > i) {
         const wave = plan.commands.slice(i, last + 1);
         const waveCtx: ExecutorContext = { ...ctx, releaseWave: new ReleaseWave(wave.map((c) => c.id)) };

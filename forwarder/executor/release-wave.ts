@@ -1,5 +1,3 @@
-import type { Command } from '../../shared/plan-message.ts';
-
 // The releaseNode commands that come one after another in a plan go out as one wave (issue #22):
 // every node's pods are nominated first, and only then does any node lose its startup taint.
 //
@@ -42,24 +40,4 @@ export class ReleaseWave {
     this.leave(id);
     return this.all;
   }
-}
-
-/** Most pods one release wave nominates before its nodes are untainted (waveEnd). */
-export const WAVE_MAX_PODS = 400;
-
-/**
- * The last command of the release wave starting at `i` (release-wave.ts): consecutive releaseNode
- * commands, up to WAVE_MAX_PODS pods in all (a wave's nominations take two requests a pod at the
- * client's rate, ~8 s for 400 at 50 QPS, and no node of it takes pods before they are done). `i`
- * itself when it is no release or stands alone.
- */
-export function waveEnd(commands: readonly Command[], i: number): number {
-  if (commands[i]?.kind !== 'releaseNode') return i;
-  let pods = commands[i].pods.length;
-  let last = i;
-  for (let next = commands[i + 1]; next?.kind === 'releaseNode' && pods + next.pods.length <= WAVE_MAX_PODS; next = commands[last + 1]) {
-    pods += next.pods.length;
-    last++;
-  }
-  return last;
 }
