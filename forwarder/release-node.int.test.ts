@@ -131,35 +131,6 @@ describe('releaseNode on the real scheduler', () => {
     expect(again).toMatchObject({ outcome: 'succeeded', data: { nominated: 0, skipped: 2, taintRemoved: false } });
   });
 
-  it('releases of one plan go as a wave: every nomination of both nodes is written before either node is untainted', async () => {
-    // One by one, node b's pods were nominated only after a had been untainted: the scheduler, retrying
-    // every pending pod as a takes pods, could put b's pods into a's room (release-wave.ts).
-    const { a, b, x1, x2, y1, y2 } = await burst();
-    const seen = await history();
-    const results = await runPlan(forwarder, fake, [release(a, [x1, y1]), release(b, [x2, y2])]);
-    expect(results.map((r) => [r.outcome, r.data])).toEqual([
-      ['succeeded', { nominated: 2, already: 0, skipped: 0, taintRemoved: true }],
-      ['succeeded', { nominated: 2, already: 0, skipped: 0, taintRemoved: true }],
-    ]);
-    await waitFor(async () => ((await boundTo([x1, y1], a)) && (await boundTo([x2, y2], b))) || undefined, { description: 'x1, y1 on a and x2, y2 on b' });
-    const firstUntaint = Math.min(...await Promise.all([a, b].map((node) => waitFor(() => seen.untaintedAt(node), { description: `watch saw ${node} untainted` }))));
-    for (const [p, node] of [[x1, a], [y1, a], [x2, b], [y2, b]] as const) {
-      expect(seen.nominatedAt(p, node), `${p} nominated for ${node} before the first node of the wave was untainted`).toBeLessThan(firstUntaint);
-    }
-  });
-
-  it('a release refused in a wave does not hold the others: they nominate and untaint', async () => {
-    const stranger = await ourNode(`${group}-s`, { labels: {} });
-    const mine = await ourNode(`${group}-m`);
-    const p = await pendingPod('p', '100m', '64Mi');
-    const results = await runPlan(forwarder, fake, [release(stranger, [p]), release(mine, [p])]);
-    expect(results.map((r) => r.outcome)).toEqual(['refused', 'succeeded']);
-    expect(results[1]?.data).toMatchObject({ nominated: 1, taintRemoved: true });
-    expect(await taints(stranger)).toContainEqual(expect.objectContaining(STARTING));
-    expect(await taints(mine)).not.toContainEqual(expect.objectContaining({ key: STARTUP_TAINT }));
-    await waitFor(() => boundTo([p], mine), { description: 'p on its node' });
-  });
-
   it('without nominations the same release order leaves a pod that fits nowhere (why the nominations matter)', async () => {
     const { a, b, x1, x2, y1, y2 } = await burst();
     const [first] = await runPlan(forwarder, fake, [release(a, [])]);

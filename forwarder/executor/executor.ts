@@ -12,10 +12,8 @@ import { deleteVm } from './delete-vm.ts';
 import { emitEvent } from './emit-event.ts';
 import { evictPod } from './evict-pod.ts';
 import { releaseNode } from './release-node.ts';
-import { ReleaseWave } from './release-wave.ts';
 import { taintNode, untaintNode } from './taint-node.ts';
 import { GuardRefusal, type CommandHandler, type ExecutorContext, type HandlerOutcome } from './types.ts';
-import type { PlanGuard } from '../guardrails.ts';
 import { updateNodeGroupStatus } from './update-status.ts';
 import { updateClusterStatus } from './update-cluster-status.ts';
 
@@ -69,78 +67,49 @@ export class Executor {
     if (!this.options.dryRun && guard.planRefusal.allowed && plan.commands.some((c) => LEDGERED.has(c.kind))) {
       ledgerProblem = await ctx.guardrails.ledger.refresh().then(() => undefined, (error: unknown) => (error as Error).message);
     }
-    const step = (command: Command, stepCtx: ExecutorContext) => this.step(command, stepCtx, { guard, ledgerProblem, failedTargets });
-    for (let i = 0; i < plan.commands.length; i++) {
+    for (const command of plan.commands) {
       if (!this.options.isLeader()) {
-        ctx.logger.warn({ planId: plan.planId, commandId: plan.commands[i]!.id }, 'no longer the leader: the rest of the plan is left to the new leader');
+        ctx.logger.warn({ planId: plan.planId, commandId: command.id }, 'no longer the leader: the rest of the plan is left to the new leader');
         break;
       }
-      // Consecutive releaseNode commands run together, as one wave (release-wave.ts): in order of
-      // the plan for their results, concurrently for their requests.
-      let last = i;
-      while (!this.options.dryRun && plan.commands[i]!.kind === 'releaseNode' && plan.commands[last + 1]?.kind === 'releaseNode') last++;
-      if (last > i) {
-        const wave = plan.commands.slice(i, last + 1);
-        const waveCtx: ExecutorContext = { ...ctx, releaseWave: new ReleaseWave(wave.map((c) => c.id)) };
-        const done = await Promise.all(wave.map((command) => step(command, waveCtx)));
-        for (const [k, result] of done.entries()) {
-          results.push(result);
-          this.options.onResult?.(result, wave[k]!);
-        }
-        i = last;
+      const earlier = this.done.get(command.id);
+      if (earlier) {
+        // Already run (the functions did not get the result yet): report it again, do not run it again.
+        results.push(earlier);
         continue;
       }
-      const result = await step(plan.commands[i]!, ctx);
+      const target = commandMachine(command);
+      let outcome: HandlerOutcome | { outcome: 'refused' | 'dry-run'; message: string; retryable?: boolean };
+      const verdict = ledgerProblem && LEDGERED.has(command.kind) ? { allowed: false as const, rule: 'ledger', message: ledgerProblem } : guard.check(command);
+      if (!verdict.allowed) {
+        outcome = { outcome: 'refused', message: `${verdict.rule}: ${verdict.message}` };
+        // A plan refused as a whole is logged once, above.
+        if (guard.planRefusal.allowed) ctx.logger.warn({ planId: plan.planId, commandId: command.id, kind: command.kind, rule: verdict.rule }, `guardrail refused: ${verdict.message}`);
+      } else if (target && STOPS_AT_FAILED_TARGET.has(command.kind) && failedTargets.has(target)) {
+        outcome = { outcome: 'failed', retryable: true, message: `skipped: an earlier command on ${target} in this plan did not succeed` };
+      } else if (this.options.dryRun) {
+        outcome = await this.dryRun(command, ctx);
+      } else {
+        outcome = await this.run(command, ctx);
+      }
+      if (target && outcome.outcome !== 'succeeded' && outcome.outcome !== 'dry-run') failedTargets.add(target);
+      if (outcome.outcome === 'succeeded' || outcome.outcome === 'dry-run') guard.executed(command);
+      const result: CommandResult = {
+        commandId: command.id,
+        planId: plan.planId,
+        kind: command.kind,
+        outcome: outcome.outcome,
+        ...(outcome.message ? { message: outcome.message.slice(0, 1000) } : {}),
+        ...(outcome.retryable !== undefined ? { retryable: outcome.retryable } : {}),
+        ...('data' in outcome && outcome.data ? { data: outcome.data } : {}),
+        atMs: ctx.clock.now(),
+      };
+      // Only what happened is remembered: a refused or failed command sent again is tried again.
+      if (result.outcome === 'succeeded' || result.outcome === 'dry-run') this.remember(result);
       results.push(result);
-      this.options.onResult?.(result, plan.commands[i]!);
+      this.options.onResult?.(result, command);
     }
     return results;
-  }
-
-  /** One command: its earlier result, or the guard's verdict, then the dry run or the handler; remembered when it happened. */
-  private async step(command: Command, ctx: ExecutorContext, plan: { guard: PlanGuard; ledgerProblem: string | undefined; failedTargets: Set<string> }): Promise<CommandResult> {
-    try {
-      return await this.decideAndRun(command, ctx, plan);
-    } finally {
-      // However it ended, a release no longer holds its wave's taints (release-wave.ts).
-      ctx.releaseWave?.leave(command.id);
-    }
-  }
-
-  private async decideAndRun(command: Command, ctx: ExecutorContext, plan: { guard: PlanGuard; ledgerProblem: string | undefined; failedTargets: Set<string> }): Promise<CommandResult> {
-    const { guard, ledgerProblem, failedTargets } = plan;
-    const earlier = this.done.get(command.id);
-    // Already run (the functions did not get the result yet): report it again, do not run it again.
-    if (earlier) return earlier;
-    const target = commandMachine(command);
-    let outcome: HandlerOutcome | { outcome: 'refused' | 'dry-run'; message: string; retryable?: boolean };
-    const verdict = ledgerProblem && LEDGERED.has(command.kind) ? { allowed: false as const, rule: 'ledger', message: ledgerProblem } : guard.check(command);
-    if (!verdict.allowed) {
-      outcome = { outcome: 'refused', message: `${verdict.rule}: ${verdict.message}` };
-      // A plan refused as a whole is logged once, above.
-      if (guard.planRefusal.allowed) ctx.logger.warn({ planId: ctx.planId, commandId: command.id, kind: command.kind, rule: verdict.rule }, `guardrail refused: ${verdict.message}`);
-    } else if (target && STOPS_AT_FAILED_TARGET.has(command.kind) && failedTargets.has(target)) {
-      outcome = { outcome: 'failed', retryable: true, message: `skipped: an earlier command on ${target} in this plan did not succeed` };
-    } else if (this.options.dryRun) {
-      outcome = await this.dryRun(command, ctx);
-    } else {
-      outcome = await this.run(command, ctx);
-    }
-    if (target && outcome.outcome !== 'succeeded' && outcome.outcome !== 'dry-run') failedTargets.add(target);
-    if (outcome.outcome === 'succeeded' || outcome.outcome === 'dry-run') guard.executed(command);
-    const result: CommandResult = {
-      commandId: command.id,
-      planId: ctx.planId,
-      kind: command.kind,
-      outcome: outcome.outcome,
-      ...(outcome.message ? { message: outcome.message.slice(0, 1000) } : {}),
-      ...(outcome.retryable !== undefined ? { retryable: outcome.retryable } : {}),
-      ...('data' in outcome && outcome.data ? { data: outcome.data } : {}),
-      atMs: ctx.clock.now(),
-    };
-    // Only what happened is remembered: a refused or failed command sent again is tried again.
-    if (result.outcome === 'succeeded' || result.outcome === 'dry-run') this.remember(result);
-    return result;
   }
 
   private async run(command: Command, ctx: ExecutorContext): Promise<HandlerOutcome | { outcome: 'refused'; message: string }> {

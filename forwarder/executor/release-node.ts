@@ -29,16 +29,6 @@ type Nomination = 'nominated' | 'already' | 'skipped';
 const NOMINATIONS_IN_FLIGHT = 8;
 
 export const releaseNode: CommandHandler<'releaseNode'> = async (command, ctx) => {
-  // In a wave (release-wave.ts) the taint goes once every node of the wave has its nominations; a
-  // release that stops before its untaint leaves the wave.
-  try {
-    return await release(command, ctx, () => ctx.releaseWave?.ready(command.id) ?? Promise.resolve());
-  } finally {
-    ctx.releaseWave?.leave(command.id);
-  }
-};
-
-async function release(command: Parameters<CommandHandler<'releaseNode'>>[0], ctx: Parameters<CommandHandler<'releaseNode'>>[1], nominated: () => Promise<void>): ReturnType<CommandHandler<'releaseNode'>> {
   let node: KubeNodeObject;
   try {
     node = await ctx.kube.request<KubeNodeObject>({ method: 'GET', path: nodePath(command.node) });
@@ -61,7 +51,6 @@ async function release(command: Parameters<CommandHandler<'releaseNode'>>[0], ct
   const results = await Promise.allSettled(Array.from({ length: Math.min(NOMINATIONS_IN_FLIGHT, queue.length) }, worker));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) throw failure.reason;
-  await nominated();
   let taintRemoved: boolean;
   try {
     taintRemoved = (await removeStartupTaint(ctx.kube, command.node, command.nodeGroup.name)) === 'changed';
@@ -72,7 +61,7 @@ async function release(command: Parameters<CommandHandler<'releaseNode'>>[0], ct
   }
   const what = `${counts.nominated} pod(s) nominated for ${command.node}${counts.already ? `, ${counts.already} already` : ''}${counts.skipped ? `, ${counts.skipped} skipped (bound, gone or no longer pending)` : ''}`;
   return succeeded(`${what}; ${taintRemoved ? `${STARTUP_TAINT} removed` : `${command.node} had no ${STARTUP_TAINT}`}`, { ...counts, taintRemoved });
-}
+};
 
 /** Removes STARTUP_TAINT only, every other taint kept (optimistic concurrency: node-patch.ts). */
 export function removeStartupTaint(kube: KubeHttp, nodeName: string, groupName: string): Promise<'changed' | 'unchanged'> {

@@ -7,7 +7,6 @@ import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeHttp } from '../kube/kube-http.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
-import type { ReleaseWave } from './release-wave.ts';
 
 // What every command handler gets, and what it gives back.
 
@@ -46,8 +45,6 @@ export interface ExecutorContext {
   planId: string;
   /** The guard of the plan being executed (what it already did counts). */
   guard: PlanGuard;
-  /** Set while a plan's consecutive releaseNode commands run as one wave (release-wave.ts). */
-  releaseWave?: ReleaseWave;
 }
 
 /** Thrown by a handler whose live re-check refuses the command (reported as `refused`, not `failed`). */
