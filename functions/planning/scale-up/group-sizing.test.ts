@@ -72,6 +72,22 @@ describe('scale-up sizes new nodes for the group\'s load', () => {
     expect(grown.decisions.some((d) => d.reason === 'group-node-size')).toBe(true);
   });
 
+  it('pods placed on launches in flight count as the group\'s load: the next node of a group growing in bursts is sized for them', () => {
+    // Six small nodes in flight hold the 36 pods of a wave (six each, still pending); a 37th pod comes
+    // after the group's last scale-up. The load is then 36 web pods, 9 CPU / 18 GiB: large, as for six
+    // full small nodes running (above). Left out, the load would be 0 and the pod a small node.
+    const launches = Array.from({ length: 6 }, (_, i) => ({
+      id: `op-${i}`, kind: 'launch' as const, nodeGroup: 'default/workers', hostname: `test-infl-${i}`, offeringId: 'small', status: 'launching' as const,
+      createdAtMs: NOW - 20_000, updatedAtMs: NOW - 20_000, launchDeadlineMs: NOW + 600_000, registrationDeadlineMs: NOW + 600_000,
+    }));
+    const state = { ...emptyState(), groups: { 'default/workers': { consecutiveFailures: 0, lastScaleUpMs: NOW - 20_000 } }, operations: launches };
+    const wave = pendingPods('wave', web, 36, { createdAtMs: NOW - 30_000, unschedulableSinceMs: NOW - 30_000 });
+    const late = pendingPods('late', web, 1, { createdAtMs: NOW - 15_000, unschedulableSinceMs: NOW - 15_000 });
+    const r = plan(cluster(0, [...wave, ...late]), state, testPolicy(), NOW);
+    expect(fleet(r)).toEqual({ large: 1 });
+    expect(r.decisions.find((d) => d.reason === 'group-node-size')?.message).toContain('runs 9.0 CPU / 18.0 GiB');
+  });
+
   it('a burst larger than one large node is packed by the search as it is', () => {
     // 33 web pods: 8250m / 16.5 GiB, more than one large node holds (7800m): the search's own choice,
     // with or without the load, is 1 large (30 pods by memory: 15360Mi) + 1 small (3 pods) = 56 < 3 large.
