@@ -32,8 +32,9 @@ import type { PodClass } from './classes.ts';
 //   load 20 CPU, 45 GiB (the ramp at 10:00)   → 8-vCPU nodes, not a 2-vCPU node per pod
 //
 // The load is what runs on the group's nodes, and what this plan puts on its nodes on their way
-// (requests, DaemonSet pods included, against allocatable) — measured, not forecast. The rule only settles what rounding settles: it applies when the pending pods fill at
-// most one node of the group's size. Not sized:
+// (requests, DaemonSet pods included, against allocatable) — measured, not forecast. The rule only
+// settles what rounding settles: it applies when the pending pods fill at most one node of the
+// group's size. Not sized:
 //   - a group with no load (a first burst on an empty group): its pending pods are its whole
 //     demand, and the search packs them exactly;
 //   - pending pods that fill more than one node of that size (a burst): the search packs them as
