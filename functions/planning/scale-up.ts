@@ -102,7 +102,7 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const starting = startingNodeNames(ctx.snapshot.nodes);
   const onReady = place(model, pending, { filter: (node) => node.kind === 'existing' && !starting.has(node.name) });
   const decidedAtMs = Math.max(-Infinity, ...launches.map((op) => op.createdAtMs));
-  const later = (pod: SimPod) => (arrivalMs(snapshotPods.get(pod)!) > decidedAtMs ? 1 : 0);
+  const later = (pod: SimPod) => (arrivalOf(pod) > decidedAtMs ? 1 : 0);
   // The nodes on their way first take what one plan of all these pods would give them (in-flight-fill.ts).
   const onItsWay = model.nodes.filter((node) => node.kind === 'in-flight' || starting.has(node.name));
   const asOnePlan = fillAsOnePlan(ctx, model, capacities, onItsWay, onReady.unplaced.map((u) => u.pod).sort(canonicalPodOrder), eligible, (g) => planner.roomLeft(g), arrivalOf);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 // The functions as AWS Lambda runs them, for the benchmarks that measure them (planner.bench.ts,
 // functions-scale.ts). Lambda's Node.js bootstrap starts node with the heap sized from the
@@ -12,11 +13,16 @@ import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
+/** serverless.yml's provider section (the parts read here). */
+export function lambdaProvider(text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8')): { memorySize?: unknown; environment?: { NODE_OPTIONS?: unknown } } {
+  return ((parse(text) as { provider?: object } | null)?.provider ?? {}) as { memorySize?: unknown; environment?: { NODE_OPTIONS?: unknown } };
+}
+
 /** serverless.yml's provider memorySize, in MB. */
-export function lambdaMemoryMb(yaml = readFileSync(join(ROOT, 'serverless.yml'), 'utf8')): number {
-  const found = /^ {2}memorySize: (\d+)\s*$/m.exec(yaml);
-  if (!found) throw new Error('serverless.yml: no provider memorySize');
-  return Number(found[1]);
+export function lambdaMemoryMb(text?: string): number {
+  const memory = lambdaProvider(text).memorySize;
+  if (typeof memory !== 'number' || !Number.isInteger(memory) || memory <= 0) throw new Error('serverless.yml: no provider memorySize');
+  return memory;
 }
 
 /** The heap flags Lambda's bootstrap passes for a function of `memoryMb`. */

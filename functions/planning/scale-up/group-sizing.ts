@@ -154,10 +154,10 @@ function growing(classes: readonly PodClass[], g: number, lastScaleUpMs: number 
  */
 export function sizedTemplates(ctx: PlanContext, model: ClusterModel, key: GroupKey, g: number, templates: NodeTemplate[], classes: readonly PodClass[], arrivalOf: (pod: SimPod) => number): NodeTemplate[] {
   if (templates.length < 2 || !classes.some((cls) => cls.eligibleGroups.has(g))) return templates;
-  if (!growing(classes, g, ctx.state.groups[key]?.lastScaleUpMs, arrivalOf)) return templates;
   const load = groupLoad(model, key);
   const sized = sizeForGroup(templates, load, classes, g);
-  if (!sized) return templates;
+  // Read last (it walks the pending pods): only when the rule would leave offerings out.
+  if (!sized || !growing(classes, g, ctx.state.groups[key]?.lastScaleUpMs, arrivalOf)) return templates;
   const seen = told.get(ctx) ?? new Set<GroupKey>();
   told.set(ctx, seen);
   if (!seen.has(key)) {
