@@ -16,6 +16,7 @@ import { arrivalMs, holdBurstTail, lastArrival } from './scale-up/burst.ts';
 import { interleaveByClass } from './scale-up/interleave.ts';
 import { fillAsOnePlan } from './scale-up/in-flight-fill.ts';
 import { startingNodeNames } from './starting-nodes.ts';
+import { holdWhileSettling, releaseSettling } from './scale-up/release-settling.ts';
 
 /**
  * Scale-up: launch the cheapest set of nodes that gives every pending pod a place.
@@ -188,7 +189,9 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
 
   // The forwarder's launch window (launch-budget.ts): nodes past it wait, their pods stay pending.
   const budgeted = withinLaunchBudget(ctx, planner.planned);
-  const launched = arrival ? holdBurstTail(ctx, budgeted, planner.placements, arrival, arrivalOf) : budgeted;
+  const afterBurst = arrival ? holdBurstTail(ctx, budgeted, planner.placements, arrival, arrivalOf) : budgeted;
+  // While a release of ours settles, what it leaves over waits to be planned whole (release-settling.ts).
+  const launched = holdWhileSettling(ctx, afterBurst, afterBurst.some((p) => p.reason === 'pending-pods') ? releaseSettling(ctx) : undefined);
   emitScaleUp(ctx, launched);
   const kept = new Set(launched.map((p) => p.node));
   const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));

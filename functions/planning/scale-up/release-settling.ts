@@ -1,0 +1,61 @@
+import { NODEGROUP_LABEL } from '../../../shared/labels.ts';
+import type { PlanContext } from '../context.ts';
+import { isStartingNode } from '../starting-nodes.ts';
+import type { PlannedNode } from './emit.ts';
+
+// While a release settles, what it leaves over waits to be planned whole (issue #22).
+//
+// A plan releases its joined nodes (release-nodes.ts): the forwarder nominates each node's pods for
+// it, one node after the other (50 QPS: 300 pods take 6–11 s), and removes its taint; kube-scheduler
+// then binds them, but not always as planned (an untainted node with room takes pods planned for a
+// node released after it). The pods that end up with no room come back pending one by one, as the
+// scheduler gets to them. Planned as they come, each gets a node of its own: on the Karpenter bench's
+// issue-22 burst one run bought a 2-CPU node for one such pod, and half a second later another
+// 2-CPU node for the next (20 × A-8C-16G + 2 × A-2C-4G + A-4C-8G), where the runs that saw both pods
+// at once bought one 4-CPU node (20 × A-8C-16G + 2 × A-4C-8G): a different fleet for the same burst.
+//
+// So while a release of ours is still settling — a releaseNode sent less than scaleUpBatchMaxMs ago
+// is unanswered, or a pending pod is nominated for a node of ours that has lost its startup taint and
+// registered less than twice scaleUpBatchMaxMs ago — the nodes this plan would launch for pending
+// pods wait (a decision says so), and the plan looks again after scaleUpBatchIdleMs. Nominations
+// settle in seconds (a nominated pod is bound, or fails there and loses its nomination); a hold never
+// outlasts the freshness bound of the last node of ours to join, and since held launches make no new
+// nodes, it ends. Off with the batch window (scaleUpBatchIdleMs 0). Launches for minNodes and the
+// utilization threshold do not wait: they are not for the released pods.
+
+export interface Settling {
+  /** releaseNode commands sent and not answered yet. */
+  releasing: number;
+  /** Pending pods nominated for a freshly released node of ours. */
+  nominated: number;
+}
+
+/** Whether a release of ours is still settling (see above); undefined when none is, or batching is off. */
+export function releaseSettling(ctx: PlanContext): Settling | undefined {
+  const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs } = ctx.policy;
+  if (idleMs <= 0) return undefined;
+  const releasing = (ctx.state.sentCommands ?? []).filter((s) => s.kind === 'releaseNode' && ctx.nowMs - s.sentAtMs < maxMs).length;
+  const fresh = new Set(ctx.snapshot.nodes
+    .filter((n) => n.labels[NODEGROUP_LABEL] !== undefined && !isStartingNode(n) && n.ready && !n.unschedulable && !n.terminating && ctx.nowMs - n.createdAtMs < 2 * maxMs)
+    .map((n) => n.name));
+  const nominated = fresh.size === 0 ? 0 : ctx.snapshot.pods.filter((p) => p.phase === 'Pending' && p.nodeName === undefined && !p.terminating && p.nominatedNodeName !== undefined && fresh.has(p.nominatedNodeName)).length;
+  return releasing > 0 || nominated > 0 ? { releasing, nominated } : undefined;
+}
+
+/** The planned nodes to launch now: those for pending pods wait while a release settles. */
+export function holdWhileSettling(ctx: PlanContext, planned: readonly PlannedNode[], settling: Settling | undefined): readonly PlannedNode[] {
+  const held = settling ? planned.filter((p) => p.reason === 'pending-pods') : [];
+  if (!settling || held.length === 0) return planned;
+  const untilMs = ctx.nowMs + ctx.policy.scaleUpBatchIdleMs;
+  ctx.wakeAt(untilMs);
+  const pods = held.reduce((n, p) => n + p.pods, 0);
+  ctx.decide({
+    kind: 'info',
+    target: 'cluster',
+    reason: 'release-settling',
+    message: `a release of joined nodes is still settling (${settling.releasing} release(s) unanswered, ${settling.nominated} pod(s) nominated for released nodes and not bound yet): ${held.length} new node(s) for ${pods} pending pod(s) wait, so that the pods the release leaves over are planned together; looking again after ${ctx.policy.scaleUpBatchIdleMs} ms`,
+    details: { heldNodes: held.length, heldPods: pods, releasing: settling.releasing, nominated: settling.nominated, untilMs },
+  });
+  const waiting = new Set(held);
+  return planned.filter((p) => !waiting.has(p));
+}
