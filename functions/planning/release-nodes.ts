@@ -24,21 +24,45 @@ import { burstHold } from './scale-up/burst.ts';
 // own: +10-12 % over the optimum); held, the next plan fills it with its share of the whole batch. The
 // last of its pods reach it no later than without the hold: they come with the burst's end anyway.
 
-/** One releaseNode per Ready starting node of ours, listing the pending pods placed on it (placement order). */
-export function releaseStartingNodes(ctx: PlanContext, placements: readonly { pod: SimPod; node: SimNode }[], burst?: { lastArrivalMs: number; arrivalOf: (pod: SimPod) => number }): void {
+type Burst = { lastArrivalMs: number; arrivalOf: (pod: SimPod) => number };
+
+function podsByNodeName(placements: readonly { pod: SimPod; node: SimNode }[]): Map<string, SimPod[]> {
   const podsByNode = new Map<string, SimPod[]>();
   for (const { pod, node } of placements) {
     const list = podsByNode.get(node.name);
     if (list) list.push(pod);
     else podsByNode.set(node.name, [pod]);
   }
+  return podsByNode;
+}
+
+/** A Ready starting node of a group we know, with no release on its way: the group's key. */
+function releasable(ctx: PlanContext, node: SnapshotNode): string | undefined {
+  if (!node.ready || node.terminating || !isStartingNode(node)) return undefined;
+  if (isAwaitingResult(ctx.state, 'releaseNode', node.name, ctx.nowMs)) return undefined;
+  return groupOf(ctx, node.labels[NODEGROUP_LABEL]!); // not a group we know: the forwarder's fallback untaints it
+}
+
+const holdOf = (ctx: PlanContext, placed: readonly SimPod[], burst: Burst | undefined) =>
+  burst && burstHold(burst.lastArrivalMs, placed.map(burst.arrivalOf), ctx.nowMs, ctx.policy.scaleUpBatchIdleMs, ctx.policy.scaleUpBatchMaxMs);
+
+/** How many nodes this plan releases with pods placed on them (scale-up/release-settling.ts). */
+export function releasingWithPods(ctx: PlanContext, placements: readonly { pod: SimPod; node: SimNode }[], burst?: Burst): number {
+  const podsByNode = podsByNodeName(placements);
+  return ctx.snapshot.nodes.filter((node) => {
+    const placed = podsByNode.get(node.name);
+    return placed !== undefined && releasable(ctx, node) !== undefined && !holdOf(ctx, placed, burst);
+  }).length;
+}
+
+/** One releaseNode per Ready starting node of ours, listing the pending pods placed on it (placement order). */
+export function releaseStartingNodes(ctx: PlanContext, placements: readonly { pod: SimPod; node: SimNode }[], burst?: Burst): void {
+  const podsByNode = podsByNodeName(placements);
   for (const node of fullestFirst(ctx.snapshot.nodes, placements)) {
-    if (!node.ready || node.terminating || !isStartingNode(node)) continue;
-    if (isAwaitingResult(ctx.state, 'releaseNode', node.name, ctx.nowMs)) continue;
-    const group = groupOf(ctx, node.labels[NODEGROUP_LABEL]!);
-    if (group === undefined) continue; // not a group we know: the forwarder's fallback untaints it
+    const group = releasable(ctx, node);
+    if (group === undefined) continue;
     const placed = podsByNode.get(node.name) ?? [];
-    const hold = burst && burstHold(burst.lastArrivalMs, placed.map(burst.arrivalOf), ctx.nowMs, ctx.policy.scaleUpBatchIdleMs, ctx.policy.scaleUpBatchMaxMs);
+    const hold = holdOf(ctx, placed, burst);
     if (hold) {
       ctx.wakeAt(hold.untilMs);
       ctx.decide({

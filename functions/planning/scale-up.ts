@@ -17,6 +17,7 @@ import { interleaveByClass } from './scale-up/interleave.ts';
 import { fillAsOnePlan } from './scale-up/in-flight-fill.ts';
 import { startingNodeNames } from './starting-nodes.ts';
 import { holdWhileSettling, releaseSettling } from './scale-up/release-settling.ts';
+import { releasingWithPods } from './release-nodes.ts';
 
 /**
  * Scale-up: launch the cheapest set of nodes that gives every pending pod a place.
@@ -190,14 +191,15 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   // The forwarder's launch window (launch-budget.ts): nodes past it wait, their pods stay pending.
   const budgeted = withinLaunchBudget(ctx, planner.planned);
   const afterBurst = arrival ? holdBurstTail(ctx, budgeted, planner.placements, arrival, arrivalOf) : budgeted;
-  // While a release of ours settles, what it leaves over waits to be planned whole (release-settling.ts).
-  const launched = holdWhileSettling(ctx, afterBurst, afterBurst.some((p) => p.reason === 'pending-pods') ? releaseSettling(ctx) : undefined);
+  // While the burst still arrives, a joined node's release waits with it (release-nodes.ts).
+  const burst = stillArriving && { lastArrivalMs: stillArriving.lastArrivalMs, arrivalOf };
+  // While a release of ours settles, the tail waits to be planned with what it leaves over (release-settling.ts).
+  const settling = afterBurst.some((p) => p.reason === 'pending-pods') ? releaseSettling(ctx, releasingWithPods(ctx, planner.placements, burst || undefined)) : undefined;
+  const launched = holdWhileSettling(ctx, afterBurst, planner.placements, settling);
   emitScaleUp(ctx, launched);
   const kept = new Set(launched.map((p) => p.node));
   const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));
   const steps = planner.steps.filter((step) => step.kind === 'bind' || kept.has(step.planned.node));
-  // While the burst still arrives, a joined node's release waits with it (release-nodes.ts).
-  const burst = stillArriving && { lastArrivalMs: stillArriving.lastArrivalMs, arrivalOf };
   return { model, placements, planned: launched, steps, ...(burst ? { burst } : {}) };
 }
 

@@ -2,6 +2,8 @@ import { NODEGROUP_LABEL } from '../../../shared/labels.ts';
 import type { PlanContext } from '../context.ts';
 import { isStartingNode } from '../starting-nodes.ts';
 import type { PlannedNode } from './emit.ts';
+import { partialNodes } from './burst.ts';
+import type { SimNode, SimPod } from '../simulation/types.ts';
 
 // While a release settles, what it leaves over waits to be planned whole (issue #22).
 //
@@ -14,16 +16,23 @@ import type { PlannedNode } from './emit.ts';
 // 2-CPU node for the next (20 × A-8C-16G + 2 × A-2C-4G + A-4C-8G), where the runs that saw both pods
 // at once bought one 4-CPU node (20 × A-8C-16G + 2 × A-4C-8G): a different fleet for the same burst.
 //
-// So while a release of ours is still settling — a releaseNode sent less than scaleUpBatchMaxMs ago
-// is unanswered, or a pending pod is nominated for a node of ours that has lost its startup taint and
-// registered less than twice scaleUpBatchMaxMs ago — the nodes this plan would launch for pending
-// pods wait (a decision says so), and the plan looks again after scaleUpBatchIdleMs. Nominations
-// settle in seconds (a nominated pod is bound, or fails there and loses its nomination); a hold never
-// outlasts the freshness bound of the last node of ours to join, and since held launches make no new
-// nodes, it ends. Off with the batch window (scaleUpBatchIdleMs 0). Launches for minNodes and the
-// utilization threshold do not wait: they are not for the released pods.
+// So while a release of ours is settling — this plan releases joined nodes with pods placed on them,
+// a releaseNode sent less than scaleUpBatchMaxMs ago is unanswered, or a pending pod is nominated
+// for a node of ours that has lost its startup taint and registered less than twice
+// scaleUpBatchMaxMs ago — the new nodes this plan would launch for pending pods that are not well
+// filled (scale-up/burst.ts partialNodes: the tail, which what the release leaves over may share)
+// wait, a decision says so, and the plan looks again after scaleUpBatchIdleMs. Well-filled nodes
+// launch: they are right whatever comes back. Nominations settle in seconds (a nominated pod is
+// bound, or fails there and loses its nomination); a hold never outlasts the freshness bound of the
+// last node of ours to join, and since held launches make no new nodes, it ends. Off with the batch
+// window (scaleUpBatchIdleMs 0). Launches for minNodes and the utilization threshold do not wait.
+//
+// The cost: the tail's pods wait for the release (the forwarder nominates at its API rate: a few
+// seconds for a few hundred pods), against a node's boot of a minute or more on VPSie.
 
 export interface Settling {
+  /** Nodes this plan releases with pods placed on them. */
+  releasingNow: number;
   /** releaseNode commands sent and not answered yet. */
   releasing: number;
   /** Pending pods nominated for a freshly released node of ours. */
@@ -31,7 +40,7 @@ export interface Settling {
 }
 
 /** Whether a release of ours is still settling (see above); undefined when none is, or batching is off. */
-export function releaseSettling(ctx: PlanContext): Settling | undefined {
+export function releaseSettling(ctx: PlanContext, releasingNow: number): Settling | undefined {
   const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs } = ctx.policy;
   if (idleMs <= 0) return undefined;
   const releasing = (ctx.state.sentCommands ?? []).filter((s) => s.kind === 'releaseNode' && ctx.nowMs - s.sentAtMs < maxMs).length;
@@ -39,13 +48,15 @@ export function releaseSettling(ctx: PlanContext): Settling | undefined {
     .filter((n) => n.labels[NODEGROUP_LABEL] !== undefined && !isStartingNode(n) && n.ready && !n.unschedulable && !n.terminating && ctx.nowMs - n.createdAtMs < 2 * maxMs)
     .map((n) => n.name));
   const nominated = fresh.size === 0 ? 0 : ctx.snapshot.pods.filter((p) => p.phase === 'Pending' && p.nodeName === undefined && !p.terminating && p.nominatedNodeName !== undefined && fresh.has(p.nominatedNodeName)).length;
-  return releasing > 0 || nominated > 0 ? { releasing, nominated } : undefined;
+  return releasingNow > 0 || releasing > 0 || nominated > 0 ? { releasingNow, releasing, nominated } : undefined;
 }
 
-/** The planned nodes to launch now: those for pending pods wait while a release settles. */
-export function holdWhileSettling(ctx: PlanContext, planned: readonly PlannedNode[], settling: Settling | undefined): readonly PlannedNode[] {
-  const held = settling ? planned.filter((p) => p.reason === 'pending-pods') : [];
-  if (!settling || held.length === 0) return planned;
+/** The planned nodes to launch now: the partly filled ones for pending pods wait while a release settles. */
+export function holdWhileSettling(ctx: PlanContext, planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[], settling: Settling | undefined): readonly PlannedNode[] {
+  if (!settling) return planned;
+  const { partial } = partialNodes(planned, placements);
+  const held = planned.filter((p) => partial.has(p.node));
+  if (held.length === 0) return planned;
   const untilMs = ctx.nowMs + ctx.policy.scaleUpBatchIdleMs;
   ctx.wakeAt(untilMs);
   const pods = held.reduce((n, p) => n + p.pods, 0);
@@ -53,8 +64,8 @@ export function holdWhileSettling(ctx: PlanContext, planned: readonly PlannedNod
     kind: 'info',
     target: 'cluster',
     reason: 'release-settling',
-    message: `a release of joined nodes is still settling (${settling.releasing} release(s) unanswered, ${settling.nominated} pod(s) nominated for released nodes and not bound yet): ${held.length} new node(s) for ${pods} pending pod(s) wait, so that the pods the release leaves over are planned together; looking again after ${ctx.policy.scaleUpBatchIdleMs} ms`,
-    details: { heldNodes: held.length, heldPods: pods, releasing: settling.releasing, nominated: settling.nominated, untilMs },
+    message: `a release of joined nodes is settling (${settling.releasingNow} released now, ${settling.releasing} release(s) unanswered, ${settling.nominated} pod(s) nominated for released nodes and not bound yet): ${held.length} partly filled new node(s) for ${pods} pending pod(s) wait, so that they are planned with the pods the release leaves over; looking again after ${ctx.policy.scaleUpBatchIdleMs} ms`,
+    details: { heldNodes: held.length, heldPods: pods, releasingNow: settling.releasingNow, releasing: settling.releasing, nominated: settling.nominated, untilMs },
   });
   const waiting = new Set(held);
   return planned.filter((p) => !waiting.has(p));
