@@ -194,7 +194,7 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   // While the burst still arrives, a joined node's release waits with it (release-nodes.ts).
   const burst = stillArriving && { lastArrivalMs: stillArriving.lastArrivalMs, arrivalOf };
   // While a release of ours settles, the tail waits to be planned with what it leaves over (release-settling.ts).
-  const settling = afterBurst.some((p) => p.reason === 'pending-pods') ? releaseSettling(ctx, releasingWithPods(ctx, planner.placements, burst || undefined)) : undefined;
+  const settling = afterBurst.some((p) => p.reason === 'pending-pods') ? releaseSettling(ctx, releasingWithPods(ctx, planner.placements, burst || undefined), onReady.placed) : undefined;
   const launched = holdWhileSettling(ctx, afterBurst, planner.placements, settling);
   emitScaleUp(ctx, launched);
   const kept = new Set(launched.map((p) => p.node));

@@ -63,6 +63,15 @@ describe('launches wait while a release of ours settles', () => {
     expect(offerings(run(settling(), { policy: { scaleUpBatchIdleMs: 0 } }))).toEqual(['s']);
   });
 
+  it('waits while a pending pod fits the room of a freshly released node (the scheduler has yet to bind it)', () => {
+    // r0 has room for one of the two pods (the scheduler binds it there in a moment); the other needs a node.
+    const r = run(parts({ nodes: [released()], pods: pendingPods('late', pod, 2, waiting) }));
+    expect(offerings(r)).toEqual([]);
+    expect(r.decisions.find((d) => d.reason === 'release-settling')?.details).toMatchObject({ fitting: 1, nominated: 0, releasing: 0, releasingNow: 0 });
+    // The same room on a node of ours that joined long ago: nothing to wait for.
+    expect(offerings(run(parts({ nodes: [released({ createdAtMs: NOW - 3_600_000 })], pods: pendingPods('late', pod, 2, waiting) })))).toEqual(['s']);
+  });
+
   it('waits while a releaseNode sent less than the batch max wait ago is unanswered', () => {
     const unanswered = (sentAtMs: number): PlanningState => ({ ...emptyState(), sentCommands: [{ commandId: 'c1', kind: 'releaseNode', target: 'r1', sentAtMs }] });
     const leftOver = parts({ nodes: [released({ createdAtMs: NOW - 3_600_000 })], pods: [boundPod('other', 'r0', shape({ cpu: '2', memory: '1Gi' })), ...pendingPods('late', pod, 1, waiting)] });

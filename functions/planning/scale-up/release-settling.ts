@@ -18,8 +18,9 @@ import type { SimNode, SimPod } from '../simulation/types.ts';
 //
 // So while a release of ours is settling — this plan releases joined nodes with pods placed on them,
 // a releaseNode sent less than scaleUpBatchMaxMs ago is unanswered, or a pending pod is nominated
-// for a node of ours that has lost its startup taint and registered less than twice
-// scaleUpBatchMaxMs ago — the new nodes this plan would launch for pending pods that are not well
+// for, or fits the room of, a node of ours that has lost its startup taint and registered less than
+// twice scaleUpBatchMaxMs ago (the scheduler has yet to bind it: one run bought its tail node while
+// 3 such pods were on their way, and a 2-CPU node for one of them half a second later) — the new nodes this plan would launch for pending pods that are not well
 // filled (scale-up/burst.ts partialNodes: the tail, which what the release leaves over may share)
 // wait, a decision says so, and the plan looks again after scaleUpBatchIdleMs. Well-filled nodes
 // launch: they are right whatever comes back. Nominations settle in seconds (a nominated pod is
@@ -37,10 +38,12 @@ export interface Settling {
   releasing: number;
   /** Pending pods nominated for a freshly released node of ours. */
   nominated: number;
+  /** Pending pods, not nominated, that fit the room of a freshly released node of ours (the scheduler has yet to bind them). */
+  fitting: number;
 }
 
 /** Whether a release of ours is still settling (see above); undefined when none is, or batching is off. */
-export function releaseSettling(ctx: PlanContext, releasingNow: number): Settling | undefined {
+export function releaseSettling(ctx: PlanContext, releasingNow: number, placedOnExisting: readonly { node: SimNode }[]): Settling | undefined {
   const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs } = ctx.policy;
   if (idleMs <= 0) return undefined;
   const releasing = (ctx.state.sentCommands ?? []).filter((s) => s.kind === 'releaseNode' && ctx.nowMs - s.sentAtMs < maxMs).length;
@@ -48,7 +51,8 @@ export function releaseSettling(ctx: PlanContext, releasingNow: number): Settlin
     .filter((n) => n.labels[NODEGROUP_LABEL] !== undefined && !isStartingNode(n) && n.ready && !n.unschedulable && !n.terminating && ctx.nowMs - n.createdAtMs < 2 * maxMs)
     .map((n) => n.name));
   const nominated = fresh.size === 0 ? 0 : ctx.snapshot.pods.filter((p) => p.phase === 'Pending' && p.nodeName === undefined && !p.terminating && p.nominatedNodeName !== undefined && fresh.has(p.nominatedNodeName)).length;
-  return releasingNow > 0 || releasing > 0 || nominated > 0 ? { releasingNow, releasing, nominated } : undefined;
+  const fitting = fresh.size === 0 ? 0 : placedOnExisting.filter((p) => fresh.has(p.node.name)).length;
+  return releasingNow > 0 || releasing > 0 || nominated > 0 || fitting > 0 ? { releasingNow, releasing, nominated, fitting } : undefined;
 }
 
 /** The planned nodes to launch now: the partly filled ones for pending pods wait while a release settles. */
@@ -64,8 +68,8 @@ export function holdWhileSettling(ctx: PlanContext, planned: readonly PlannedNod
     kind: 'info',
     target: 'cluster',
     reason: 'release-settling',
-    message: `a release of joined nodes is settling (${settling.releasingNow} released now, ${settling.releasing} release(s) unanswered, ${settling.nominated} pod(s) nominated for released nodes and not bound yet): ${held.length} partly filled new node(s) for ${pods} pending pod(s) wait, so that they are planned with the pods the release leaves over; looking again after ${ctx.policy.scaleUpBatchIdleMs} ms`,
-    details: { heldNodes: held.length, heldPods: pods, releasingNow: settling.releasingNow, releasing: settling.releasing, nominated: settling.nominated, untilMs },
+    message: `a release of joined nodes is settling (${settling.releasingNow} released now, ${settling.releasing} release(s) unanswered, ${settling.nominated} pod(s) nominated for released nodes and ${settling.fitting} more fitting there, not bound yet): ${held.length} partly filled new node(s) for ${pods} pending pod(s) wait, so that they are planned with the pods the release leaves over; looking again after ${ctx.policy.scaleUpBatchIdleMs} ms`,
+    details: { heldNodes: held.length, heldPods: pods, releasingNow: settling.releasingNow, releasing: settling.releasing, nominated: settling.nominated, fitting: settling.fitting, untilMs },
   });
   const waiting = new Set(held);
   return planned.filter((p) => !waiting.has(p));
