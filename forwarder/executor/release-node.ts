@@ -2,7 +2,6 @@ import { NODEGROUP_LABEL, STARTUP_TAINT } from '../../shared/labels.ts';
 import { KubeApiError, type KubeHttp } from '../kube/kube-http.ts';
 import { NodeGoneError, NodeNotManagedError, nodePath, patchNodeWithRetry, type KubeNodeObject } from './node-patch.ts';
 import { failed, GuardRefusal, succeeded, type CommandHandler } from './types.ts';
-import { sleep } from '../util/clock.ts';
 
 // releaseNode (issue #22): a node of ours joined with STARTUP_TAINT; the pods the plan placed on it are
 // nominated for it (status.nominatedNodeName), then the taint is removed. kube-scheduler tries a pod's
@@ -29,17 +28,6 @@ type Nomination = 'nominated' | 'already' | 'skipped';
 /** Pods judged and patched at the same time by one release. */
 const NOMINATIONS_IN_FLIGHT = 8;
 
-// Then the release waits, at most RELEASE_SETTLE_MS, until the scheduler has dealt with the pods it
-// nominated (each bound, or no longer nominated for the node: it failed there), as the watch shows
-// them. The untaint makes the scheduler try every pending pod again at once, and while it works
-// through them, the pods the next release nominates are among them: an attempt that comes between
-// their nomination and their node's untaint fails, and the scheduler then clears the nomination or
-// binds the pod to any room it finds (on the Karpenter bench the later releases of a 20-node plan found
-// up to 7 of their pods bound elsewhere, and the pods left over bought more nodes). The plan's
-// releases run one after the other, so the next one starts once this node's pods are placed.
-export const RELEASE_SETTLE_MS = 2_000;
-const SETTLE_POLL_MS = 50;
-
 export const releaseNode: CommandHandler<'releaseNode'> = async (command, ctx) => {
   let node: KubeNodeObject;
   try {
@@ -53,17 +41,12 @@ export const releaseNode: CommandHandler<'releaseNode'> = async (command, ctx) =
     throw new GuardRefusal('group-label', `node ${command.node} carries ${NODEGROUP_LABEL}=${label ?? '(none)'}, not ${command.nodeGroup.name}: it is not released`);
   }
   const counts = { nominated: 0, already: 0, skipped: 0 };
-  const ours: { namespace: string; name: string }[] = [];
   // Several at once (each pod is judged and patched on its own; the client's token bucket bounds the
   // rate): one by one, a node's 16 pods took ~1 s under load, and the node stayed tainted that long.
   // Every nomination has settled before the taint goes.
   const queue = [...command.pods];
   const worker = async () => {
-    for (let pod = queue.shift(); pod !== undefined; pod = queue.shift()) {
-      const result = await nominate(ctx.kube, pod, command.node);
-      counts[result] += 1;
-      if (result !== 'skipped') ours.push(pod);
-    }
+    for (let pod = queue.shift(); pod !== undefined; pod = queue.shift()) counts[await nominate(ctx.kube, pod, command.node)] += 1;
   };
   const results = await Promise.allSettled(Array.from({ length: Math.min(NOMINATIONS_IN_FLIGHT, queue.length) }, worker));
   const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -76,24 +59,9 @@ export const releaseNode: CommandHandler<'releaseNode'> = async (command, ctx) =
     if (error instanceof NodeNotManagedError) throw new GuardRefusal('group-label', error.message);
     throw error;
   }
-  const unsettled = ours.length > 0 ? await settle(ctx, ours, command.node) : 0;
   const what = `${counts.nominated} pod(s) nominated for ${command.node}${counts.already ? `, ${counts.already} already` : ''}${counts.skipped ? `, ${counts.skipped} skipped (bound, gone or no longer pending)` : ''}`;
-  const waited = unsettled > 0 ? `; ${unsettled} still nominated and pending after ${RELEASE_SETTLE_MS} ms` : '';
-  return succeeded(`${what}; ${taintRemoved ? `${STARTUP_TAINT} removed` : `${command.node} had no ${STARTUP_TAINT}`}${waited}`, { ...counts, taintRemoved, unsettled });
+  return succeeded(`${what}; ${taintRemoved ? `${STARTUP_TAINT} removed` : `${command.node} had no ${STARTUP_TAINT}`}`, { ...counts, taintRemoved });
 };
-
-/** Waits until none of `pods` is pending and nominated for `nodeName` in the watch, or RELEASE_SETTLE_MS; how many still are. */
-async function settle(ctx: Parameters<CommandHandler<'releaseNode'>>[1], pods: readonly { namespace: string; name: string }[], nodeName: string): Promise<number> {
-  const deadline = ctx.clock.now() + RELEASE_SETTLE_MS;
-  const open = () => pods.filter((ref) => {
-    const pod = ctx.view.pod(ref.namespace, ref.name);
-    return pod !== undefined && pod.nodeName === undefined && pod.phase === 'Pending' && !pod.terminating && pod.nominatedNodeName === nodeName;
-  }).length;
-  for (let left = open(); ; left = open()) {
-    if (left === 0 || ctx.clock.now() >= deadline) return left;
-    await sleep(ctx.clock, Math.min(SETTLE_POLL_MS, deadline - ctx.clock.now()));
-  }
-}
 
 /** Removes STARTUP_TAINT only, every other taint kept (optimistic concurrency: node-patch.ts). */
 export function removeStartupTaint(kube: KubeHttp, nodeName: string, groupName: string): Promise<'changed' | 'unchanged'> {
