@@ -31,7 +31,7 @@ export function plan(snapshot: Snapshot, state: PlanningState, policy: Policy, n
   const scaleUp = runScaleUp(ctx);
   recordScaleUpPods(ctx, scaleUp.placements);
   // Our Ready nodes still under the startup taint get the pods scale-up placed on them (issue #22).
-  releaseStartingNodes(ctx, scaleUp.placements, scaleUp.burst, scaleUp.model);
+  releaseStartingNodes(ctx, scaleUp.placements, scaleUp.burst);
   // Replacements now Ready get their old nodes drained before scale-down looks (it must not take them).
   handOffConsolidations(ctx);
   planScaleDown(ctx);

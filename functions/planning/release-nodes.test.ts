@@ -3,11 +3,7 @@ import { commandsOf, resultFor, runPlan } from '../../test/fixtures/plan-helpers
 import { nodeGroup, snapNode, snapPod, snapshot, TEST_NOW_MS, vm, type BuiltPod } from '../../test/fixtures/snapshot-builders.ts';
 import { STARTUP_TAINT } from '../../shared/labels.ts';
 import type { CommandResult, SnapshotNode } from '../../shared/snapshot.ts';
-import { EMPTY_STATE, type PlanningState } from './types.ts';
-import { PlanContext } from './context.ts';
-import { buildClusterModel } from './simulation/build-model.ts';
-import { releaseStartingNodes } from './release-nodes.ts';
-import { testPolicy } from '../../test/fixtures/planning-builders.ts';
+import type { PlanningState } from './types.ts';
 
 // Issue #22: a Ready node of ours under the startup taint is filled like a launch in flight (the
 // interleaved mix it was sized for, not the scheduler's queue order), then released: one releaseNode
@@ -63,7 +59,7 @@ describe('releaseNode for a starting node of ours', () => {
     // cpu-0, mem-0, cpu-1, mem-1, cpu-2, mem-2 = 3.75 CPU, 6.75 GiB. The queue order (memory pods
     // older) would have given it mem-0..3 alone: 8 GiB full, 3 CPU idle.
     expect(names(r)).toEqual([['default/cpu-0', 'default/mem-0', 'default/cpu-1', 'default/mem-1', 'default/cpu-2', 'default/mem-2']]);
-    expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'info', target: 'node test-s0', reason: 'node-released', details: { pods: 6, placed: 6, taken: 0 } }));
+    expect(r.decisions).toContainEqual(expect.objectContaining({ kind: 'info', target: 'node test-s0', reason: 'node-released', details: { pods: 6, placed: 6 } }));
     // The startup taint does not count: the 6 pods placed there buy nothing; the other 6 (3 + 3) do.
     expect(commandsOf(r, 'createVm').length).toBeGreaterThan(0);
     expect(r.unschedulable).toEqual([]);
@@ -172,47 +168,5 @@ describe('a starting node and scale-down', () => {
     expect(empty.kept).toContainEqual(expect.objectContaining({ node: 'test-s0', reason: 'starting' }));
     // The same empty node without the taint is removed: the rule, not the fixture, keeps it.
     expect(commandsOf(runPlan(marked(starting({ taints: [] })), { policy }), 'taintNode')).toHaveLength(1);
-  });
-});
-
-describe('the lists as the scheduler fills the released nodes', () => {
-  // The forwarder releases s1 first (fullest), then s0. Once s1 is untainted the scheduler puts in
-  // the room its nominated pods leave any pending pod that fits, pods planned for s0 among them
-  // (not nominated yet). The plan placed a 500m pod on s0 that fits s1's room: it is listed for s1.
-  const pending = { unschedulableSinceMs: TEST_NOW_MS - HOUR_MS, createdAtMs: TEST_NOW_MS - HOUR_MS };
-  const nodes = [starting({ name: 'test-s0', cpu: '8' }), starting({ name: 'test-s1', cpu: '4' })];
-  const pods = [
-    snapPod({ name: 'big-0', cpu: '3500m', memory: '256Mi', ...pending }),
-    snapPod({ name: 'mid-0', cpu: '3', memory: '256Mi', ...pending }),
-    snapPod({ name: 'small-0', cpu: '500m', memory: '256Mi', ...pending }),
-    snapPod({ name: 'small-1', cpu: '500m', memory: '256Mi', ...pending }),
-  ];
-
-  function released(placedOn: Record<string, string>) {
-    const snap = world(nodes, pods);
-    const ctx = new PlanContext(snap, structuredClone(EMPTY_STATE), testPolicy(), TEST_NOW_MS);
-    const { model, pods: simPods } = buildClusterModel(snap, { groups: ctx.groups });
-    const placements = simPods.map((pod) => {
-      const node = model.node(placedOn[pod.key]!)!;
-      model.bind(pod, node);
-      return { pod, node };
-    });
-    const before = model.nodes.map((n) => `${n.name}:${n.pods.length}`);
-    releaseStartingNodes(ctx, placements, undefined, model);
-    expect(model.nodes.map((n) => `${n.name}:${n.pods.length}`)).toEqual(before); // the model is left as it was
-    return ctx.commands.filter((c) => c.kind === 'releaseNode').map((c) => `${c.node}: ${c.pods.map((p) => p.name).join(' ')}`);
-  }
-
-  it('lists for the node released first the pods planned for later ones that fit its room', () => {
-    // s1: big-0 (3.5 of 4 CPU: 1/8 free); s0: mid-0 + both small pods (4 of 8 CPU: half free).
-    // Released first, s1's room takes one small pod.
-    expect(released({ 'default/big-0': 'test-s1', 'default/mid-0': 'test-s0', 'default/small-0': 'test-s0', 'default/small-1': 'test-s0' }))
-      .toEqual(['test-s1: big-0 small-0', 'test-s0: mid-0 small-1']);
-  });
-
-  it('moves nothing a node’s room cannot hold', () => {
-    // s1: big-0 + small-0 (full); s0: mid-0 + small-1 (3.5 of 8 CPU): s1 has no room.
-    expect(released({ 'default/big-0': 'test-s1', 'default/small-0': 'test-s1', 'default/mid-0': 'test-s0', 'default/small-1': 'test-s0' }))
-      .toEqual(['test-s1: big-0 small-0', 'test-s0: mid-0 small-1']);
   });
 });

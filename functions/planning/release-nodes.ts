@@ -7,8 +7,6 @@ import type { SnapshotNode } from '../../shared/snapshot.ts';
 import type { SimNode, SimPod } from './simulation/types.ts';
 import { isStartingNode } from './starting-nodes.ts';
 import { burstHold } from './scale-up/burst.ts';
-import type { ClusterModel } from './simulation/cluster-model.ts';
-import { fits, resourceMisfit } from './simulation/predicates.ts';
 
 // Issue #22: a node we launched registers with the startup taint, so the scheduler cannot spread the
 // first pods of a burst over whichever node joined first. Once it is Ready, the plan hands it out:
@@ -58,9 +56,8 @@ export function releasingWithPods(ctx: PlanContext, placements: readonly { pod: 
 }
 
 /** One releaseNode per Ready starting node of ours, listing the pending pods placed on it (placement order). */
-export function releaseStartingNodes(ctx: PlanContext, placements: readonly { pod: SimPod; node: SimNode }[], burst?: Burst, model?: ClusterModel): void {
+export function releaseStartingNodes(ctx: PlanContext, placements: readonly { pod: SimPod; node: SimNode }[], burst?: Burst): void {
   const podsByNode = podsByNodeName(placements);
-  const released: Release[] = [];
   for (const node of fullestFirst(ctx.snapshot.nodes, placements)) {
     const group = releasable(ctx, node);
     if (group === undefined) continue;
@@ -77,62 +74,16 @@ export function releaseStartingNodes(ctx: PlanContext, placements: readonly { po
       });
       continue;
     }
-    released.push({ node, group, placed: [...placed], planned: placed.length, taken: 0 });
-  }
-  if (model) fillAsTheSchedulerWould(model, released);
-  for (const { node, group, placed, planned, taken } of released) {
     const pods = placed.slice(0, MAX_RELEASE_PODS).map((pod) => ({ namespace: pod.namespace, name: pod.key.slice(pod.namespace.length + 1) }));
-    const message = `node ${node.name} joined: ${pods.length} pending pod(s) nominated for it${taken > 0 ? ` (${taken} of them planned for nodes released after it, which the scheduler would put in its room)` : ''}, then the startup taint removed`;
+    const message = `node ${node.name} joined: ${pods.length} pending pod(s) nominated for it, then the startup taint removed`;
     ctx.emit({ kind: 'releaseNode', node: node.name, nodeGroup: groupRef(group), pods, reason: 'node-joined', message });
     ctx.decide({
       kind: 'info',
       target: `node ${node.name}`,
       reason: 'node-released',
       message: `${message}${placed.length > pods.length ? ` (${placed.length - pods.length} more placed there not listed: at most ${MAX_RELEASE_PODS})` : ''}`,
-      details: { pods: pods.length, placed: planned, taken },
+      details: { pods: pods.length, placed: placed.length },
     });
-  }
-}
-
-interface Release { node: SnapshotNode; group: string; placed: SimPod[]; planned: number; taken: number }
-
-/**
- * The forwarder releases a plan's nodes one after the other (nominate, then untaint), and once a
- * node is untainted the scheduler puts in the room its nominated pods leave any pending pod that
- * fits, those planned for the nodes released after it among them (not nominated yet): their nodes
- * then keep holes the remaining pods may not fit, and those come back pending (issue #22: the
- * fleet differed between runs by the nodes bought for them). So each node's list takes, in release
- * order, the pods planned for later nodes that fit its room, as the scheduler would: they are
- * nominated for it, and what each later node keeps is what the scheduler would leave it. Only
- * moves between nodes released by this plan; the model is left as it was.
- */
-function fillAsTheSchedulerWould(model: ClusterModel, released: Release[]): void {
-  const mark = model.checkpoint();
-  try {
-    for (let i = 0; i < released.length; i++) {
-      const into = released[i]!;
-      const x = model.node(into.node.name);
-      if (!x) continue;
-      for (let j = i + 1; j < released.length && into.placed.length < MAX_RELEASE_PODS; j++) {
-        const from = released[j]!;
-        const y = model.node(from.node.name);
-        if (!y) continue;
-        from.placed = from.placed.filter((pod) => {
-          if (into.placed.length >= MAX_RELEASE_PODS || resourceMisfit(x, pod.shape, false) !== undefined) return true;
-          model.unbind(pod, y);
-          if (fits(model, x, pod, false) === undefined) {
-            model.bind(pod, x);
-            into.placed.push(pod);
-            into.taken++;
-            return false;
-          }
-          model.bind(pod, y);
-          return true;
-        });
-      }
-    }
-  } finally {
-    model.rollback(mark);
   }
 }
 
