@@ -11,13 +11,15 @@
 // monthly cost deltas / 730), the first create and when every pod was bound.
 // As the forwarder does (issue #22), a launched node is Ready under the startup taint (it takes no
 // pod) until a plan's releaseNode for it: its listed pods, still pending, are nominated for it and
-// the taint goes; the scheduler tries a nominated pod's node first, the nominated pods before the
-// others (so they count against their node); unreleased nodes lose the taint 60 s after Ready (the
+// the taint goes, and the next snapshot reports the release done; the scheduler tries a nominated
+// pod's node first, the nominated pods before the others (so they count against their node), and a
+// failed attempt clears the nomination; unreleased nodes lose the taint 60 s after Ready (the
 // fallback). STARTUP=off: no startup taint (the model before issue #22's release).
 // Nodes carry the offering label (autoscaler.vpsie.com/offering) as the forwarder's kubelet flags set it.
 import { buildSnapshot, emptyState, nodeGroup, offering, pendingPods, shape, testNode, testPolicy, type TestPod } from '../test/fixtures/planning-builders.ts';
 import { plan } from '../functions/planning/plan.ts';
 import { OFFERING_LABEL, STARTUP_TAINT } from '../shared/labels.ts';
+import type { CommandResult } from '../shared/snapshot.ts';
 import { BURSTS } from '../test/bench/karpenter/bursts.ts';
 import { BENCH_DC } from '../test/bench/karpenter/catalogue.ts';
 import { SIM_CATEGORIES, SIM_PLANS, plansFor } from '../test/vpsie-sim/index.ts';
@@ -71,6 +73,7 @@ function schedule(pods: Pod[], nodes: Node[], now: number): void {
     const fit = own ? [own] : nodes.filter(fits);
     if (fit.length === 0) {
       p.triedAt ??= now;
+      delete p.nominated; // a failed attempt clears the nomination, as kube-scheduler does
       continue;
     }
     const score = (n: Node) => {
@@ -96,6 +99,7 @@ for (const burst of BURSTS.filter((b) => !process.env.B || b.name === process.en
     let cost = 0;
     let first: number | undefined;
     let allBound: number | undefined;
+    let results: CommandResult[] = [];
     for (let now = T0, next = T0 + 300; now < T0 + 90_000; now += 100) {
       schedule(pods, nodes, now);
       if (allBound === undefined && pods.every((p) => p.node)) allBound = now - T0;
@@ -105,7 +109,9 @@ for (const burst of BURSTS.filter((b) => !process.env.B || b.name === process.en
         ? { ...p, phase: 'Running' as const, nodeName: node, createdAtMs: sec(at), unschedulableSinceMs: undefined }
         : { ...p, createdAtMs: sec(at), unschedulableSinceMs: triedAt !== undefined ? sec(triedAt) : undefined, ...(nominated !== undefined ? { nominatedNodeName: nominated } : {}) }));
       const ready = nodes.filter((n) => n.readyAt <= now).map((n) => testNode(n.name, { cpu: `${n.cpu}m`, memory: `${n.mem}Mi`, group: 'bench', labels: { [OFFERING_LABEL]: n.offering }, createdAtMs: sec(n.readyAt), ...(takesPods(n, now) ? {} : { taints: [{ key: STARTUP_TAINT, effect: 'NoSchedule' as const }] }) }));
-      const r = plan(buildSnapshot({ offerings, groups, pods: seen, nodes: ready, takenAtMs: now }), state, policy, now);
+      const snapshot = buildSnapshot({ offerings, groups, pods: seen, nodes: ready, takenAtMs: now });
+      snapshot.results = results;
+      const r = plan(snapshot, state, policy, now);
       state = r.state;
       cost += r.monthlyCostDelta;
       const creates = r.commands.flatMap((c) => (c.kind === 'createVm' ? [c] : []));
@@ -117,6 +123,8 @@ for (const burst of BURSTS.filter((b) => !process.env.B || b.name === process.en
         for (const p of pods) if (!p.node && listed.has(p.name)) p.nominated = c.node;
         node.released = true;
       }
+      // The releases ran at once: the next snapshot reports them.
+      results = r.commands.filter((c) => c.kind === 'releaseNode').map((c) => ({ commandId: c.id, planId: 'replay', kind: c.kind, outcome: 'succeeded' as const, atMs: now }));
       for (const c of creates) {
         first ??= now - T0;
         const o = byId.get(c.offeringId)!;

@@ -195,7 +195,7 @@ export function runScaleUp(ctx: PlanContext): ScaleUpOutcome {
   const burst = stillArriving && { lastArrivalMs: stillArriving.lastArrivalMs, arrivalOf };
   // While a release of ours settles, the tail waits to be planned with what it leaves over (release-settling.ts).
   const settling = afterBurst.some((p) => p.reason === 'pending-pods') ? releaseSettling(ctx, releasingWithPods(ctx, planner.placements, burst || undefined), onReady.placed) : undefined;
-  const launched = holdWhileSettling(ctx, afterBurst, planner.placements, settling);
+  const launched = holdWhileSettling(ctx, afterBurst, settling);
   emitScaleUp(ctx, launched);
   const kept = new Set(launched.map((p) => p.node));
   const placements = planner.placements.filter((p) => p.node.kind !== 'new' || kept.has(p.node));

@@ -137,11 +137,11 @@ export function lastArrival(ctx: PlanContext, pending: readonly SnapshotPod[], n
 }
 
 /**
- * The new nodes for pending pods that are not right whatever comes next: filled less than the batch
- * (its pods on this plan's new nodes) fills nodes of their size, or not of the largest offering at
- * the lowest price per unit (see above); with that batch's demand.
+ * While the burst still arrives: the planned nodes to launch now (every well-filled one, and what
+ * is not for pending pods), the less-filled ones held with a decision saying so and a call back.
  */
-export function partialNodes(planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[]): { partial: Set<SimNode>; demand: Record<Resource, number> } {
+export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[], arrival: { lastArrivalMs: number; unjudged: number; nothingOnItsWay: boolean }, arrivalOf: (pod: SimPod) => number): PlannedNode[] {
+  const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs } = ctx.policy;
   const fresh = new Set(planned.filter((p) => p.reason === 'pending-pods').map((p) => p.node));
   const demand = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
   for (const { pod, node } of placements) {
@@ -150,17 +150,11 @@ export function partialNodes(planned: readonly PlannedNode[], placements: readon
     demand.memoryBytes += pod.shape.requests.memoryBytes;
     demand.pods += 1;
   }
-  const good = (p: PlannedNode) => fillsAsTheBatch(p.node, demand, p.template.free) && largestOfCheapest(p, bindingResource(demand, p.template.free));
-  return { partial: new Set(planned.filter((p) => p.reason === 'pending-pods' && !good(p)).map((p) => p.node)), demand };
-}
-
-/**
- * While the burst still arrives: the planned nodes to launch now (every well-filled one, and what
- * is not for pending pods), the less-filled ones held with a decision saying so and a call back.
- */
-export function holdBurstTail(ctx: PlanContext, planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[], arrival: { lastArrivalMs: number; unjudged: number; nothingOnItsWay: boolean }, arrivalOf: (pod: SimPod) => number): PlannedNode[] {
-  const { scaleUpBatchIdleMs: idleMs, scaleUpBatchMaxMs: maxMs } = ctx.policy;
-  const { partial, demand } = partialNodes(planned, placements);
+  const good = (p: PlannedNode) => {
+    const key = bindingResource(demand, p.template.free);
+    return fillsAsTheBatch(p.node, demand, p.template.free) && largestOfCheapest(p, key);
+  };
+  const partial = new Set(planned.filter((p) => p.reason === 'pending-pods' && !good(p)).map((p) => p.node));
   const first = arrival.nothingOnItsWay && !planned.some((p) => p.reason === 'pending-pods' && !partial.has(p.node)) ? nearest(planned.filter((p) => partial.has(p.node)), demand) : undefined;
   if (first) partial.delete(first.node);
   if (partial.size === 0) return [...planned];

@@ -2,8 +2,8 @@ import { NODEGROUP_LABEL } from '../../../shared/labels.ts';
 import type { PlanContext } from '../context.ts';
 import { isStartingNode } from '../starting-nodes.ts';
 import type { PlannedNode } from './emit.ts';
-import { partialNodes } from './burst.ts';
-import type { SimNode, SimPod } from '../simulation/types.ts';
+import { FULL_NODE_SHARE, nodeFill } from './burst.ts';
+import type { SimNode } from '../simulation/types.ts';
 
 // While a release settles, what it leaves over waits to be planned whole (issue #22).
 //
@@ -19,14 +19,15 @@ import type { SimNode, SimPod } from '../simulation/types.ts';
 // So while a release of ours is settling — this plan releases joined nodes with pods placed on them,
 // a releaseNode sent less than scaleUpBatchMaxMs ago is unanswered, or a pending pod is nominated
 // for, or fits the room of, a node of ours that has lost its startup taint and registered less than
-// twice scaleUpBatchMaxMs ago (the scheduler has yet to bind it: one run bought its tail node while
-// 3 such pods were on their way, and a 2-CPU node for one of them half a second later) — the new nodes this plan would launch for pending pods that are not well
-// filled (scale-up/burst.ts partialNodes: the tail, which what the release leaves over may share)
-// wait, a decision says so, and the plan looks again after scaleUpBatchIdleMs. Well-filled nodes
-// launch: they are right whatever comes back. Nominations settle in seconds (a nominated pod is
-// bound, or fails there and loses its nomination); a hold never outlasts the freshness bound of the
-// last node of ours to join, and since held launches make no new nodes, it ends. Off with the batch
-// window (scaleUpBatchIdleMs 0). Launches for minNodes and the utilization threshold do not wait.
+// twice scaleUpBatchMaxMs ago (the scheduler has yet to bind it: one run bought its tail node while 3
+// such pods were on their way, and a 2-CPU node for one of them half a second later) — the new nodes
+// this plan would launch for pending pods and fill less than FULL_NODE_SHARE of (in every resource:
+// the tail, which what the release leaves over may share) wait, a decision says so, and the plan looks
+// again after scaleUpBatchIdleMs. Full nodes launch: they are right whatever comes back. Nominations
+// settle in seconds (a nominated pod is bound, or fails there and loses its nomination); a hold never
+// outlasts the freshness bound of the last node of ours to join, and since held launches make no new
+// nodes, it ends. Off with the batch window (scaleUpBatchIdleMs 0). Launches for minNodes and the
+// utilization threshold do not wait.
 //
 // The cost: the tail's pods wait for the release (the forwarder nominates at its API rate: a few
 // seconds for a few hundred pods), against a node's boot of a minute or more on VPSie.
@@ -55,11 +56,10 @@ export function releaseSettling(ctx: PlanContext, releasingNow: number, placedOn
   return releasingNow > 0 || releasing > 0 || nominated > 0 || fitting > 0 ? { releasingNow, releasing, nominated, fitting } : undefined;
 }
 
-/** The planned nodes to launch now: the partly filled ones for pending pods wait while a release settles. */
-export function holdWhileSettling(ctx: PlanContext, planned: readonly PlannedNode[], placements: readonly { pod: SimPod; node: SimNode }[], settling: Settling | undefined): readonly PlannedNode[] {
+/** The planned nodes to launch now: those for pending pods that are not full wait while a release settles. */
+export function holdWhileSettling(ctx: PlanContext, planned: readonly PlannedNode[], settling: Settling | undefined): readonly PlannedNode[] {
   if (!settling) return planned;
-  const { partial } = partialNodes(planned, placements);
-  const held = planned.filter((p) => partial.has(p.node));
+  const held = planned.filter((p) => p.reason === 'pending-pods' && nodeFill(p.node) < FULL_NODE_SHARE);
   if (held.length === 0) return planned;
   const untilMs = ctx.nowMs + ctx.policy.scaleUpBatchIdleMs;
   ctx.wakeAt(untilMs);
@@ -68,7 +68,7 @@ export function holdWhileSettling(ctx: PlanContext, planned: readonly PlannedNod
     kind: 'info',
     target: 'cluster',
     reason: 'release-settling',
-    message: `a release of joined nodes is settling (${settling.releasingNow} released now, ${settling.releasing} release(s) unanswered, ${settling.nominated} pod(s) nominated for released nodes and ${settling.fitting} more fitting there, not bound yet): ${held.length} partly filled new node(s) for ${pods} pending pod(s) wait, so that they are planned with the pods the release leaves over; looking again after ${ctx.policy.scaleUpBatchIdleMs} ms`,
+    message: `a release of joined nodes is settling (${settling.releasingNow} released now, ${settling.releasing} release(s) unanswered, ${settling.nominated} pod(s) nominated for released nodes and ${settling.fitting} more fitting there, not bound yet): ${held.length} new node(s) not full for ${pods} pending pod(s) wait, so that they are planned with the pods the release leaves over; looking again after ${ctx.policy.scaleUpBatchIdleMs} ms`,
     details: { heldNodes: held.length, heldPods: pods, releasingNow: settling.releasingNow, releasing: settling.releasing, nominated: settling.nominated, fitting: settling.fitting, untilMs },
   });
   const waiting = new Set(held);
