@@ -4,6 +4,7 @@ import { isStartingNode } from '../starting-nodes.ts';
 import type { PlannedNode } from './emit.ts';
 import { FULL_NODE_SHARE, nodeFill } from './burst.ts';
 import type { SimNode } from '../simulation/types.ts';
+import { nominatedHere } from '../simulation/build-model.ts';
 
 // While a release settles, what it leaves over waits to be planned whole (issue #22).
 //
@@ -51,7 +52,7 @@ export function releaseSettling(ctx: PlanContext, releasingNow: number, placedOn
   const fresh = new Set(ctx.snapshot.nodes
     .filter((n) => n.labels[NODEGROUP_LABEL] !== undefined && !isStartingNode(n) && n.ready && !n.unschedulable && !n.terminating && ctx.nowMs - n.createdAtMs < 2 * maxMs)
     .map((n) => n.name));
-  const nominated = fresh.size === 0 ? 0 : ctx.snapshot.pods.filter((p) => p.phase === 'Pending' && p.nodeName === undefined && !p.terminating && p.nominatedNodeName !== undefined && fresh.has(p.nominatedNodeName)).length;
+  const nominated = fresh.size === 0 ? 0 : ctx.snapshot.pods.filter((p) => fresh.has(nominatedHere(p) ?? '')).length;
   const fitting = fresh.size === 0 ? 0 : placedOnExisting.filter((p) => fresh.has(p.node.name)).length;
   return releasingNow > 0 || releasing > 0 || nominated > 0 || fitting > 0 ? { releasingNow, releasing, nominated, fitting } : undefined;
 }
